@@ -1,0 +1,56 @@
+import tseslint from 'typescript-eslint';
+import jupyterPlugin from '@jupyter/eslint-plugin';
+import prettierConfig from 'eslint-config-prettier';
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules',
+      'lib',
+      'coverage',
+      '.venv',
+      'python/nbrepro/labextension',
+      'test/ui/test-results',
+      'test/ui/playwright-report',
+      '**/*.d.ts',
+      '**/*.json',
+      '*.config.js',
+      'babel.config.js',
+      'style/index.js'
+    ]
+  },
+  ...tseslint.configs.recommended,
+  { plugins: { jupyter: jupyterPlugin } },
+  ...jupyterPlugin.configs.recommended.filter(config =>
+    (config.files ?? []).every(pattern => !pattern.endsWith('.json'))
+  ),
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    rules: {
+      '@typescript-eslint/naming-convention': [
+        'error',
+        {
+          selector: 'interface',
+          format: ['PascalCase'],
+          custom: { regex: '^I[A-Z]', match: true }
+        }
+      ],
+      '@typescript-eslint/no-unused-vars': ['warn', { args: 'none' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-namespace': 'off',
+      '@typescript-eslint/no-use-before-define': 'off',
+      curly: ['error', 'all'],
+      eqeqeq: 'error',
+      'prefer-arrow-callback': 'error',
+      // User-visible strings go through the translator from the first line on.
+      'jupyter/no-untranslated-string': 'error'
+    }
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      'jupyter/no-untranslated-string': 'off'
+    }
+  },
+  prettierConfig
+);

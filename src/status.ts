@@ -1,0 +1,124 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+
+import { ServerState } from './server';
+
+/**
+ * How a state reads in the status bar: a short label, a longer tooltip and a
+ * level the stylesheet colours with the theme's own variables.
+ */
+export interface IStatusText {
+  label: string;
+  title: string;
+  level: 'info' | 'ok' | 'warn' | 'error';
+  /**
+   * A notice short enough for a toast (JupyterLab cuts them at 140 characters),
+   * for the states the user must act on.
+   */
+  notice?: string;
+}
+
+/**
+ * Words for each server state. Pure, so that it is tested without a browser.
+ */
+export function describeServerState(
+  state: ServerState,
+  trans: TranslationBundle
+): IStatusText {
+  switch (state.kind) {
+    case 'checking':
+      return {
+        label: trans.__('nbrepro'),
+        title: trans.__('nbrepro is active; checking its server part…'),
+        level: 'info'
+      };
+    case 'ok':
+      return {
+        label: trans.__('nbrepro: active'),
+        title: trans.__(
+          'nbrepro %1 is active and its server part answered.',
+          state.info.version
+        ),
+        level: 'ok'
+      };
+    case 'mismatch':
+      return {
+        label: trans.__('nbrepro: reload needed'),
+        title: trans.__(
+          'The nbrepro server part (%1) does not match this page. Reload JupyterLab in the browser.',
+          state.info.version
+        ),
+        level: 'warn',
+        notice: trans.__(
+          'nbrepro: the server part was updated. Reload this page.'
+        )
+      };
+    case 'missing':
+      return {
+        label: trans.__('nbrepro: server part missing'),
+        title: trans.__(
+          'nbrepro is active in JupyterLab, but its server part did not answer. Install nbrepro in the Python environment that runs Jupyter Server (pip install nbrepro), then restart JupyterLab. Details: %1',
+          state.detail
+        ),
+        level: 'error',
+        notice: trans.__(
+          'nbrepro: the server part did not answer. Run "pip install nbrepro" where Jupyter Server runs, then restart it.'
+        )
+      };
+    case 'error':
+      return {
+        label: trans.__('nbrepro: server error'),
+        title: trans.__(
+          'The nbrepro server part answered with an error: %1',
+          state.detail
+        ),
+        level: 'error'
+      };
+  }
+}
+
+/**
+ * The status bar item of the active notebook. It renders text only: nothing
+ * that comes from a server or a notebook is ever parsed as HTML.
+ */
+export class StatusItem extends Widget {
+  constructor(
+    private readonly _trans: TranslationBundle,
+    onClick: () => void
+  ) {
+    super();
+    this.addClass('jp-nbrepro-Status');
+    this.node.setAttribute('role', 'button');
+    this.node.tabIndex = 0;
+    this._label = document.createElement('span');
+    this._label.className = 'jp-nbrepro-Status-label';
+    this.node.appendChild(this._label);
+    this.node.addEventListener('click', onClick);
+    this.node.addEventListener('keydown', event => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        onClick();
+      }
+    });
+    this.setState({ kind: 'checking' });
+  }
+
+  /**
+   * The state shown now.
+   */
+  get state(): ServerState {
+    return this._state;
+  }
+
+  setState(state: ServerState): void {
+    this._state = state;
+    const text = describeServerState(state, this._trans);
+    this._label.textContent = text.label;
+    this.node.title = text.title;
+    this.node.dataset.state = state.kind;
+    this.node.dataset.level = text.level;
+  }
+
+  private _label: HTMLSpanElement;
+  private _state: ServerState = { kind: 'checking' };
+}

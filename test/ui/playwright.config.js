@@ -1,0 +1,67 @@
+/**
+ * Galata (Playwright) against real `jupyter lab` servers that this run starts
+ * and stops, in Debian's Chromium. No browser is ever downloaded.
+ */
+const path = require('path');
+const base = require('@jupyterlab/galata/lib/playwright-config');
+
+const repo = path.resolve(__dirname, '..', '..');
+const jupyter = path.join(repo, '.venv', 'bin', 'jupyter');
+const serverCommand = (port, env) =>
+  `${env} NBREPRO_UI_PORT=${port} "${jupyter}" lab --config "${path.join(
+    __dirname,
+    'jupyter_server_test_config.py'
+  )}"`;
+
+module.exports = {
+  ...base,
+  testDir: path.join(__dirname, 'tests'),
+  outputDir: path.join(__dirname, 'test-results'),
+  reporter: [['list']],
+  retries: 0,
+  workers: 1,
+  use: {
+    ...base.use,
+    // Video needs Playwright's own ffmpeg download; traces are enough.
+    video: 'off',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    }
+  },
+  projects: [
+    {
+      name: 'nbrepro',
+      testIgnore: /no-server-part/,
+      use: { baseURL: 'http://localhost:8888' }
+    },
+    {
+      name: 'no-server-part',
+      testMatch: /no-server-part/,
+      use: { baseURL: 'http://localhost:8889' }
+    }
+  ],
+  webServer: [
+    {
+      command: serverCommand(8888, 'NBREPRO_UI_SERVER_PART=on'),
+      url: 'http://localhost:8888/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: serverCommand(8889, 'NBREPRO_UI_SERVER_PART=off'),
+      url: 'http://localhost:8889/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    }
+  ]
+};

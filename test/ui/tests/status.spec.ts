@@ -1,0 +1,39 @@
+import { expect, test } from '@jupyterlab/galata';
+
+test.describe('nbrepro in a real JupyterLab', () => {
+  test('the status item shows for a notebook whose cell ran in a real kernel', async ({
+    page
+  }) => {
+    const name = 'status.ipynb';
+    await page.notebook.createNew(name);
+    await page.notebook.setCell(0, 'code', 'print(6 * 7)');
+    await page.notebook.runCell(0);
+    expect(await page.notebook.getCellTextOutput(0)).toEqual(['42\n']);
+
+    const item = page.locator('.jp-nbrepro-Status');
+    await expect(item).toBeVisible();
+    await expect(item).toHaveAttribute('data-state', 'ok');
+    await expect(item).toHaveText('nbrepro: active');
+    await expect(item).toHaveAttribute('title', /server part answered/);
+  });
+
+  test('the status item follows the active notebook', async ({ page }) => {
+    await page.notebook.createNew('follow.ipynb');
+    const item = page.locator('.jp-nbrepro-Status');
+    await expect(item).toBeVisible();
+    // The launcher is not a notebook: the item steps aside.
+    await page.menu.clickMenuItem('File>New Launcher');
+    await expect(item).toBeHidden();
+  });
+
+  test('the palette command shows the status in a dialog', async ({ page }) => {
+    await page.notebook.createNew('palette.ipynb');
+    await page.keyboard.press('Control+Shift+C');
+    await page.getByRole('textbox', { name: /search/i }).first().fill('nbrepro: Show Status');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('server part answered');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+  });
+});
