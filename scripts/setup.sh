@@ -56,7 +56,10 @@ fi
 js_stamp="node_modules/.nbrepro-npm-stamp"
 if ! stamp_ok "$js_stamp" "$(hash_of package.json package-lock.json)"; then
   step "Installing node packages from package-lock.json"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  # `npm ci` refuses a lockfile without the optional platform bindings that the
+  # registry here does not carry; `npm install --no-save` installs exactly the
+  # locked versions and leaves the lockfile as it is.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error
   hash_of package.json package-lock.json > "$js_stamp"
 fi
 

@@ -1,0 +1,211 @@
+"""Benchmark of the kernel-side capture on synthetic prefixes.
+
+Builds conda prefixes of N packages in a temporary folder (conda-meta records
+with realistic `files`/`paths_data`, 90% conda packages of which two thirds are
+Python packages with a dist-info, 10% pip-installed dist-infos) and reports
+medians of: cold capture, unchanged capture (fingerprint hit), the snapshot's
+JSON size, and the same listing by `pip freeze --path` (subprocess) and by
+`importlib.metadata` (in process), with ratios.
+
+    .venv/bin/python bench/capture_bench.py [--sizes 300 2000] [--json]
+"""
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+
+from nbrepro.capture import capture  # noqa: E402
+
+PY_MM = "%d.%d" % sys.version_info[:2]
+SP = "lib/python%s/site-packages" % PY_MM
+FILES_PER_PACKAGE = 40
+
+
+def _record(name, version, build, depends, files):
+    url = "https://conda.anaconda.org/conda-forge/linux-64/%s-%s-%s.conda" % (name, version, build)
+    return {
+        "build": build,
+        "build_number": 0,
+        "channel": "https://conda.anaconda.org/conda-forge/linux-64",
+        "constrains": [],
+        "depends": depends,
+        "extracted_package_dir": "/opt/conda/pkgs/%s-%s-%s" % (name, version, build),
+        "files": files,
+        "fn": "%s-%s-%s.conda" % (name, version, build),
+        "license": "MIT",
+        "link": {"source": "/opt/conda/pkgs/%s-%s-%s" % (name, version, build), "type": 1},
+        "md5": hashlib.md5(url.encode()).hexdigest(),
+        "name": name,
+        "package_tarball_full_path": "/opt/conda/pkgs/%s-%s-%s.conda" % (name, version, build),
+        "paths_data": {
+            "paths": [
+                {
+                    "_path": f,
+                    "path_type": "hardlink",
+                    "sha256": hashlib.sha256(f.encode()).hexdigest(),
+                    "size_in_bytes": 1234,
+                }
+                for f in files
+            ],
+            "paths_version": 1,
+        },
+        "requested_spec": "None",
+        "sha256": hashlib.sha256(url.encode()).hexdigest(),
+        "size": 123456,
+        "subdir": "linux-64",
+        "timestamp": 1700000000000,
+        "url": url,
+        "version": version,
+    }
+
+
+def _dist_info(site, name, version, installer):
+    dist = site / ("%s-%s.dist-info" % (name, version))
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: synthetic\n\n%s\n"
+        % (name, version, "Long description. " * 200)
+    )
+    (dist / "INSTALLER").write_text(installer + "\n")
+    (dist / "RECORD").write_text("%s/__init__.py,,\n" % name)
+    return dist
+
+
+def build_prefix(root, size):
+    prefix = Path(root) / ("env%d" % size)
+    meta = prefix / "conda-meta"
+    site = prefix / SP
+    meta.mkdir(parents=True)
+    site.mkdir(parents=True)
+    conda_count = size * 9 // 10
+    records = [_record("python", PY_MM + ".0", "h0_cpython", [], ["bin/python"])]
+    for index in range(1, conda_count):
+        name = "pkg%04d" % index
+        depends = ["pkg%04d >=1" % (index // 2)] if index > 1 else []
+        if index % 3:
+            depends.append("python >=3.8")
+            files = ["%s/%s/m%d.py" % (SP, name, i) for i in range(FILES_PER_PACKAGE)]
+            files.append("%s/%s-1.%d.dist-info/RECORD" % (SP, name, index))
+            _dist_info(site, name, "1.%d" % index, "conda")
+        else:
+            files = ["lib/lib%s.so.%d" % (name, i) for i in range(FILES_PER_PACKAGE)]
+        records.append(_record(name, "1.%d" % index, "h%05d_0" % index, depends, files))
+    for record in records:
+        path = meta / ("%s-%s-%s.json" % (record["name"], record["version"], record["build"]))
+        path.write_text(json.dumps(record, indent=2, sort_keys=True))
+    (meta / "history").write_text(
+        "==> 2024-01-01 00:00:00 <==\n# cmd: conda create -n bench python\n"
+        "# conda version: 24.9.2\n# update specs: ['python']\n"
+    )
+    for index in range(size - conda_count):
+        _dist_info(site, "pipdist%04d" % index, "2.%d" % index, "pip")
+    return prefix, site
+
+
+def median_ms(function, repeat):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000.0)
+    return statistics.median(times)
+
+
+def measure(root, size, repeat):
+    prefix, site = build_prefix(root, size)
+    options = {"prefix": str(prefix), "gpu": False, "config_channels": []}
+    cold = median_ms(lambda: capture(options=options, cache={}), repeat)
+    cache = {}
+    result = capture(options=options, cache=cache)
+    unchanged = median_ms(lambda: capture(options=options, cache=cache), max(repeat * 20, 100))
+    compact = json.dumps(result["environment"], separators=(",", ":"), ensure_ascii=False)
+    stripped = json.loads(compact)
+    for package in stripped["conda"]["packages"]:
+        package.pop("md5", None)
+        package.pop("sha256", None)
+    no_hashes = json.dumps(stripped, separators=(",", ":"))
+
+    def pip_freeze():
+        subprocess.run(
+            [sys.executable, "-m", "pip", "freeze", "--path", str(site)],
+            check=True,
+            capture_output=True,
+        )
+
+    def importlib_listing():
+        return [
+            (d.metadata["Name"], d.version)
+            for d in importlib.metadata.distributions(path=[str(site)])
+        ]
+
+    freeze = median_ms(pip_freeze, max(3, repeat // 2))
+    listing = median_ms(importlib_listing, repeat)
+    conda_export = None
+    if shutil.which("conda"):
+        conda_export = median_ms(
+            lambda: subprocess.run(
+                ["conda", "env", "export", "--prefix", str(prefix)], capture_output=True
+            ),
+            3,
+        )
+    return {
+        "packages": size,
+        "conda_records": len(result["environment"]["conda"]["packages"]),
+        "distributions": len(result["environment"]["pip"]["distributions"]),
+        "cold_ms": round(cold, 2),
+        "unchanged_ms": round(unchanged, 4),
+        "snapshot_bytes": len(compact.encode()),
+        "snapshot_bytes_without_hashes": len(no_hashes.encode()),
+        "pip_freeze_ms": round(freeze, 1),
+        "importlib_metadata_ms": round(listing, 2),
+        "conda_env_export_ms": round(conda_export, 1) if conda_export else None,
+        "pip_freeze_over_cold": round(freeze / cold, 1),
+        "importlib_over_cold": round(listing / cold, 2),
+        "pip_freeze_over_unchanged": round(freeze / unchanged),
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 2000])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    root = tempfile.mkdtemp(prefix="nbrepro-bench-")
+    try:
+        rows = [measure(root, size, args.repeat) for size in args.sizes]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        print(json.dumps({"python": sys.version.split()[0], "results": rows}, indent=2))
+        return 0
+    columns = [
+        ("packages", "pkgs"),
+        ("cold_ms", "cold ms"),
+        ("unchanged_ms", "unchanged ms"),
+        ("snapshot_bytes", "JSON B"),
+        ("snapshot_bytes_without_hashes", "w/o hashes B"),
+        ("pip_freeze_ms", "pip freeze ms"),
+        ("importlib_metadata_ms", "importlib ms"),
+        ("pip_freeze_over_cold", "freeze/cold"),
+        ("importlib_over_cold", "importlib/cold"),
+        ("pip_freeze_over_unchanged", "freeze/unchanged"),
+    ]
+    print("  ".join("%14s" % title for _, title in columns))
+    for row in rows:
+        print("  ".join("%14s" % row[key] for key, _ in columns))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

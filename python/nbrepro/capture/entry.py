@@ -1,0 +1,187 @@
+"""Kernel-side entry point: the function a silent ``user_expressions`` request calls.
+
+Kernel-side: standard library only, Python 3.8 grammar.
+
+``run(options_json)`` returns base64 of the capture's JSON: the repr of an
+ASCII string is the string in quotes, so the front end never parses a Python
+repr. Whatever happens, it returns a result: no output, no exception, no name
+left in the user namespace, and a bounded wait.
+"""
+
+import sys
+
+# The per-kernel cache lives on the package module, which the bridge installs
+# under a private name; a fresh kernel starts with a fresh cache.
+CACHE_ATTRIBUTE = "_kernel_cache"
+DEFAULT_TIMEOUT = 10.0
+SCHEMA_VERSION = 1
+_WORKER_KEY = "entry.worker"
+
+
+class _Sink(object):
+    """Stands in for stdout/stderr while the capture runs."""
+
+    encoding = "utf-8"
+
+    def write(self, text):
+        return len(text)
+
+    def writelines(self, lines):
+        pass
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
+def run(options_json=None):
+    """Capture and return base64 of the JSON result."""
+    import base64
+    import json
+    import time
+
+    started = time.perf_counter()
+    try:
+        result = _run(options_json)
+    except Exception as exc:
+        result = failed_result("capture failed: %r" % (exc,))
+    if isinstance(result, dict):
+        info = result.get("capture")
+        if not isinstance(info, dict):
+            info = result["capture"] = {}
+        info["kernel_ms"] = round((time.perf_counter() - started) * 1000.0, 3)
+        if not info.get("duration_ms"):
+            info["duration_ms"] = info["kernel_ms"]
+    try:
+        text = json.dumps(result, sort_keys=True, separators=(",", ":"), default=str)
+    except Exception as exc:
+        text = json.dumps(failed_result("capture result is not JSON: %r" % (exc,)))
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def failed_result(message):
+    """A result that says the capture did not happen, valid against the schema.
+
+    The all-zero environment id is a placeholder: there is no environment.
+    """
+    try:
+        from .core import ENGINE_VERSION as engine_version
+    except Exception:
+        engine_version = "unknown"
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "environment_id": "0" * 16,
+        "unchanged": False,
+        "runtime": {},
+        "capture": {
+            "engine_version": str(engine_version),
+            "duration_ms": 0.0,
+            "fingerprint": "miss",
+        },
+        "problems": [{"probe": "capture", "message": str(message)[:500]}],
+    }
+
+
+def kernel_cache():
+    package = sys.modules.get(__name__.rpartition(".")[0])
+    if package is None:
+        return {}
+    cache = getattr(package, CACHE_ATTRIBUTE, None)
+    if not isinstance(cache, dict):
+        cache = {}
+        setattr(package, CACHE_ATTRIBUTE, cache)
+    return cache
+
+
+def user_namespace():
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None
+    try:
+        shell = ipython.get_ipython()
+    except Exception:
+        return None
+    return getattr(shell, "user_ns", None)
+
+
+def _run(options_json):
+    import json
+    import threading
+    import warnings
+
+    options = json.loads(options_json) if options_json else {}
+    if not isinstance(options, dict):
+        return failed_result("options must be a JSON object")
+    cell_source = options.pop("cell_source", None)
+    if cell_source is not None and not isinstance(cell_source, str):
+        cell_source = None
+    try:
+        timeout = max(0.5, float(options.get("timeout", DEFAULT_TIMEOUT)))
+    except (TypeError, ValueError):
+        timeout = DEFAULT_TIMEOUT
+    cache = kernel_cache()
+    previous = cache.get(_WORKER_KEY)
+    if previous is not None and previous.is_alive():
+        return failed_result("the previous capture is still running; this run was skipped")
+    user_ns = user_namespace()
+    box = {}
+
+    def work():
+        try:
+            box["result"] = _capture(options, cache, user_ns, cell_source)
+        except Exception as exc:
+            box["result"] = failed_result("capture failed: %r" % (exc,))
+
+    # The capture runs in a thread so that the kernel waits at most `timeout`;
+    # a capture that overruns finishes in the background and fills the cache.
+    worker = threading.Thread(target=work, name="nbrepro-capture")
+    worker.daemon = True
+    saved = sys.stdout, sys.stderr
+    sink = _Sink()
+    sys.stdout = sys.stderr = sink
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cache[_WORKER_KEY] = worker
+            worker.start()
+            worker.join(timeout)
+    finally:
+        if sys.stdout is sink:
+            sys.stdout = saved[0]
+        if sys.stderr is sink:
+            sys.stderr = saved[1]
+    if worker.is_alive():
+        return failed_result(
+            "capture took longer than %.1f s; it goes on in the background" % timeout
+        )
+    return box.get("result") or failed_result("capture returned nothing")
+
+
+def _capture(options, cache, user_ns, cell_source):
+    try:
+        from .core import capture
+    except ImportError:
+        capture = None
+    if capture is not None:
+        return capture(options=options, cache=cache, user_ns=user_ns, cell_source=cell_source)
+    return _runtime_only(options, cache, user_ns, cell_source)
+
+
+def _runtime_only(options, cache, user_ns, cell_source):
+    """The per-run probes alone, for an engine built without the orchestrator."""
+    from . import determinism, modules, seeds
+    from .context import Context
+
+    ctx = Context(options, cache, user_ns, cell_source)
+    runtime = {}
+    for name, module in (("seeds", seeds), ("determinism", determinism), ("modules", modules)):
+        try:
+            runtime[name] = module.probe(ctx)
+        except Exception as exc:
+            ctx.problem(name, "probe failed: %r" % (exc,))
+    result = failed_result("the capture orchestrator (core.py) is missing; environment skipped")
+    result["runtime"] = runtime
+    result["problems"].extend(ctx.problems)
+    return result

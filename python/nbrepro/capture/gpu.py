@@ -1,0 +1,706 @@
+"""Probe: GPU facts, read once per kernel and without initialising CUDA.
+
+Kernel-side: standard library only, Python 3.8 grammar.
+
+Hardware comes from the first source that answers: NVML through ctypes (no
+subprocess), ``nvidia-smi --query-gpu`` (bounded in time: it can hang for
+seconds when the driver is unloaded or persistence mode is off), then
+``/proc/driver/nvidia``. ROCm and Apple facts are added where their tools
+exist. Framework facts are read from modules the user has already imported,
+and only through calls that do not initialise CUDA (capture-facts §3.4).
+"""
+
+import os
+import re
+import sys
+import time
+
+CACHE_KEY = "gpu.hardware"
+# Seconds all GPU tool subprocesses of one kernel may take together.
+TOOL_BUDGET = 2.0
+
+SMI_FIELDS = (
+    "index",
+    "name",
+    "uuid",
+    "pci.bus_id",
+    "driver_version",
+    "memory.total",
+    "compute_cap",
+)
+# What nvidia-smi prints instead of a value.
+_SMI_MISSING = ("[N/A]", "N/A", "[Not Supported]", "[Unknown Error]", "")
+_NVML_NAMES = ("libnvidia-ml.so.1",)
+_PROC_ROOT = "/proc/driver/nvidia"
+_VISIBILITY_VARS = ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES")
+
+
+def probe(ctx):
+    """Return the ``gpu`` section: cached hardware facts plus current framework facts."""
+    hardware = ctx.cache.get(CACHE_KEY)
+    if hardware is None:
+        problems = []
+        try:
+            hardware = read_hardware(ctx.option("gpu_timeout", TOOL_BUDGET), problems)
+        except Exception as exc:  # a probe never raises
+            hardware = _empty_hardware()
+            problems.append("GPU probe failed: %r" % (exc,))
+        hardware["problems"] = problems
+        ctx.cache[CACHE_KEY] = hardware
+    # Problems are reported on the run that found them only.
+    for message in hardware.pop("problems", ()):
+        ctx.problem("gpu", message)
+    section = dict((k, v) for k, v in hardware.items())
+    try:
+        section["frameworks"] = framework_facts()
+    except Exception as exc:
+        section["frameworks"] = {}
+        ctx.problem("gpu", "reading framework GPU facts failed: %r" % (exc,))
+    section["env"] = visibility_env(_record_env(ctx))
+    return section
+
+
+def _record_env(ctx):
+    # "record_env_values" is the name the other probes use; "record_env" is accepted too.
+    if ctx.option("record_env_values") or ctx.option("record_env"):
+        return True
+    privacy = ctx.option("privacy")
+    return bool(isinstance(privacy, dict) and privacy.get("record_env"))
+
+
+def visibility_env(record_values):
+    """Which devices the process may see: 'set'/'unset', or the value when opted in."""
+    out = {}
+    for name in _VISIBILITY_VARS:
+        value = os.environ.get(name)
+        if value is None:
+            out[name] = "unset"
+        else:
+            out[name] = value if record_values else "set"
+    return out
+
+
+def _empty_hardware():
+    return {"source": None, "driver_version": None, "cuda_driver_version": None, "devices": []}
+
+
+def read_hardware(budget, problems):
+    """Collect the static per-kernel facts; ``problems`` receives messages."""
+    deadline = time.monotonic() + max(0.1, min(float(budget or TOOL_BUDGET), TOOL_BUDGET))
+    hardware = _empty_hardware()
+    found = read_nvml(problems)
+    if found is None:
+        found = read_nvidia_smi(deadline, problems)
+    if found is None:
+        found = read_proc(_PROC_ROOT)
+    if found is not None:
+        hardware.update(found)
+    rocm = read_rocm(deadline, problems)
+    if rocm is not None:
+        hardware["rocm"] = rocm
+    if sys.platform == "darwin":
+        apple = read_apple(deadline, problems)
+        if apple:
+            hardware["apple"] = apple
+    return hardware
+
+
+# -- NVML through ctypes ----------------------------------------------------
+
+
+def _nvml_library():
+    import ctypes
+
+    names = list(_NVML_NAMES)
+    if sys.platform == "win32":
+        windir = os.environ.get("WINDIR", "C:\\Windows")
+        names = [
+            os.path.join(windir, "System32", "nvml.dll"),
+            os.path.join(
+                os.environ.get("ProgramFiles", "C:\\Program Files"),
+                "NVIDIA Corporation",
+                "NVSMI",
+                "nvml.dll",
+            ),
+        ]
+    for name in names:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            continue
+    return None
+
+
+def _nvml_function(lib, *names):
+    for name in names:
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            return fn
+    return None
+
+
+def read_nvml(problems):
+    """Device facts from NVML, or None when the library is absent or fails."""
+    lib = _nvml_library()
+    if lib is None:
+        return None
+    import ctypes
+
+    init = _nvml_function(lib, "nvmlInit_v2", "nvmlInit")
+    if init is None:
+        return None
+    status = init()
+    if status != 0:
+        problems.append("NVML is present but nvmlInit failed with status %d" % status)
+        return None
+    try:
+        return _nvml_query(lib, ctypes)
+    finally:
+        shutdown = _nvml_function(lib, "nvmlShutdown")
+        if shutdown is not None:
+            shutdown()
+
+
+def _nvml_query(lib, ctypes):
+    class Memory(ctypes.Structure):
+        _fields_ = [
+            ("total", ctypes.c_ulonglong),
+            ("free", ctypes.c_ulonglong),
+            ("used", ctypes.c_ulonglong),
+        ]
+
+    class PciInfo(ctypes.Structure):
+        # nvmlPciInfo_t as of the v3 call: legacy id, numeric ids, full id.
+        _fields_ = [
+            ("busIdLegacy", ctypes.c_char * 16),
+            ("domain", ctypes.c_uint),
+            ("bus", ctypes.c_uint),
+            ("device", ctypes.c_uint),
+            ("pciDeviceId", ctypes.c_uint),
+            ("pciSubSystemId", ctypes.c_uint),
+            ("busId", ctypes.c_char * 32),
+        ]
+
+    buf = ctypes.create_string_buffer(96)
+    out = {"source": "nvml", "driver_version": None, "cuda_driver_version": None, "devices": []}
+    if lib.nvmlSystemGetDriverVersion(buf, 80) == 0:
+        out["driver_version"] = _text(buf.value)
+    version = ctypes.c_int()
+    get_cuda = _nvml_function(
+        lib, "nvmlSystemGetCudaDriverVersion_v2", "nvmlSystemGetCudaDriverVersion"
+    )
+    if get_cuda is not None and get_cuda(ctypes.byref(version)) == 0:
+        out["cuda_driver_version"] = cuda_version_from_int(version.value)
+    count = ctypes.c_uint()
+    get_count = _nvml_function(lib, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount")
+    if get_count(ctypes.byref(count)) != 0:
+        return out
+    get_handle = _nvml_function(lib, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex")
+    get_pci = _nvml_function(lib, "nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetPciInfo_v2")
+    for index in range(count.value):
+        handle = ctypes.c_void_p()
+        if get_handle(index, ctypes.byref(handle)) != 0:
+            continue
+        device = _device(index)
+        if lib.nvmlDeviceGetName(handle, buf, 96) == 0:
+            device["name"] = _text(buf.value)
+        if lib.nvmlDeviceGetUUID(handle, buf, 96) == 0:
+            device["uuid"] = _text(buf.value)
+        memory = Memory()
+        if lib.nvmlDeviceGetMemoryInfo(handle, ctypes.byref(memory)) == 0:
+            device["memory_total_mib"] = int(memory.total >> 20)
+        major, minor = ctypes.c_int(), ctypes.c_int()
+        if (
+            lib.nvmlDeviceGetCudaComputeCapability(handle, ctypes.byref(major), ctypes.byref(minor))
+            == 0
+        ):
+            device["compute_capability"] = "%d.%d" % (major.value, minor.value)
+        pci = PciInfo()
+        if get_pci is not None and get_pci(handle, ctypes.byref(pci)) == 0:
+            device["pci_bus_id"] = normalise_bus_id(_text(pci.busId))
+        out["devices"].append(device)
+    return out
+
+
+def cuda_version_from_int(value):
+    """NVML and the CUDA driver API encode 12.4 as 12040."""
+    if not value or value < 1000:
+        return None
+    return "%d.%d" % (value // 1000, (value % 1000) // 10)
+
+
+# -- nvidia-smi -------------------------------------------------------------
+
+
+def run_tool(argv, deadline):
+    """Run a tool without a shell until ``deadline``; return (rc, stdout) or None on timeout.
+
+    The child gets its own session so that a timeout kills it and anything it
+    started; a plain ``subprocess.run(timeout=...)`` leaves grandchildren that
+    keep the pipe open.
+    """
+    import signal
+    import subprocess
+
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return None
+    kwargs = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    proc = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs
+    )
+    try:
+        out, _ = proc.communicate(timeout=remaining)
+    except subprocess.TimeoutExpired:
+        try:
+            if os.name == "posix":
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except OSError:
+            pass
+        proc.wait()
+        return None
+    return proc.returncode, _text(out)
+
+
+def read_nvidia_smi(deadline, problems):
+    """Device facts from ``nvidia-smi --query-gpu``; None when it is absent or fails."""
+    import shutil
+
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return None
+    fields = list(SMI_FIELDS)
+    result = _smi_query(exe, fields, deadline, problems)
+    if result is None:
+        return None
+    rc, text = result
+    if rc != 0 and "compute_cap" in text and "not a valid field" in text:
+        # Drivers before 510 do not know compute_cap (exit code 2).
+        fields.remove("compute_cap")
+        result = _smi_query(exe, fields, deadline, problems)
+        if result is None:
+            return None
+        rc, text = result
+    if rc != 0:
+        problems.append("nvidia-smi exited with %d: %s" % (rc, first_line(text)))
+        return None
+    parsed = parse_query_csv(text, fields)
+    if parsed is None:
+        problems.append("nvidia-smi printed no device rows: %s" % first_line(text))
+        return None
+    parsed["source"] = "nvidia-smi"
+    # The CUDA driver version is not a query field; the banner has it.
+    banner = run_tool([exe], deadline) if time.monotonic() < deadline else None
+    if banner is not None and banner[0] == 0:
+        versions = parse_banner(banner[1])
+        parsed["cuda_driver_version"] = versions.get("cuda_driver_version")
+        if not parsed.get("driver_version"):
+            parsed["driver_version"] = versions.get("driver_version")
+    return parsed
+
+
+def _smi_query(exe, fields, deadline, problems):
+    argv = [exe, "--query-gpu=" + ",".join(fields), "--format=csv,noheader,nounits"]
+    try:
+        result = run_tool(argv, deadline)
+    except OSError as exc:
+        problems.append("could not run nvidia-smi: %s" % exc)
+        return None
+    if result is None:
+        problems.append("nvidia-smi did not answer within %.1f s; GPU facts skipped" % TOOL_BUDGET)
+    return result
+
+
+def first_line(text):
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return "(no output)"
+
+
+def parse_query_csv(text, fields):
+    """Parse ``--query-gpu`` CSV rows (with or without header and units).
+
+    Returns {"driver_version", "devices"} or None when no line has the shape
+    of a row (nvidia-smi prints its errors on stdout).
+    """
+    devices = []
+    driver = None
+    for line in (text or "").splitlines():
+        cells = [cell.strip() for cell in line.split(",")]
+        if len(cells) != len(fields) or not line.strip():
+            continue
+        if cells[0].split(" [")[0] == fields[0]:
+            continue  # header line
+        row = dict(zip(fields, cells))
+        device = _device(len(devices))
+        for field, raw in row.items():
+            value = None if raw in _SMI_MISSING else raw
+            if field in ("index", "count") and value is not None:
+                device["index"] = _int(value, device["index"])
+            elif field in ("name", "gpu_name"):
+                device["name"] = value
+            elif field in ("uuid", "gpu_uuid"):
+                device["uuid"] = value
+            elif field in ("pci.bus_id", "gpu_bus_id"):
+                device["pci_bus_id"] = normalise_bus_id(value)
+            elif field == "memory.total" and value is not None:
+                device["memory_total_mib"] = _int(value.split()[0], None)
+            elif field == "compute_cap":
+                device["compute_capability"] = value
+            elif field == "driver_version" and value is not None:
+                driver = driver or value
+        devices.append(device)
+    if not devices:
+        return None
+    return {"driver_version": driver, "cuda_driver_version": None, "devices": devices}
+
+
+_BANNER_DRIVER = re.compile(r"Driver Version\s*:?\s*([0-9][\w.\-]*)")
+_BANNER_CUDA = re.compile(r"CUDA Version\s*:?\s*([0-9]+\.[0-9]+)")
+
+
+def parse_banner(text):
+    """Driver and CUDA driver version from the ``nvidia-smi`` banner or ``-q`` text."""
+    out = {}
+    match = _BANNER_DRIVER.search(text or "")
+    if match:
+        out["driver_version"] = match.group(1)
+    match = _BANNER_CUDA.search(text or "")
+    if match:
+        out["cuda_driver_version"] = match.group(1)
+    return out
+
+
+def normalise_bus_id(value):
+    """One spelling for PCI ids: NVML's ``00000000:4F:00.0`` (8-digit domain, upper hex).
+
+    /proc writes ``0000:00:1e.0`` and nvidia-smi ``00000000:4F:00.0``.
+    """
+    if not value:
+        return None
+    match = re.match(
+        r"^([0-9A-Fa-f]+):([0-9A-Fa-f]+):([0-9A-Fa-f]+)\.([0-9A-Fa-f]+)$", value.strip()
+    )
+    if not match:
+        return value.strip()
+    domain, bus, dev, fn = (int(part, 16) for part in match.groups())
+    return "%08X:%02X:%02X.%X" % (domain, bus, dev, fn)
+
+
+# -- /proc/driver/nvidia ----------------------------------------------------
+
+_PROC_DRIVER = re.compile(r"Kernel Module(?:\s+for\s+\S+)?\s+([0-9][\w.\-]*)")
+
+
+def parse_proc_version(text):
+    """Driver version from ``/proc/driver/nvidia/version`` (proprietary and open modules)."""
+    match = _PROC_DRIVER.search(text or "")
+    return match.group(1) if match else None
+
+
+def parse_proc_information(text):
+    """One device from ``/proc/driver/nvidia/gpus/<bus id>/information``."""
+    fields = {}
+    for line in (text or "").splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip()] = value.strip()
+    device = {"name": fields.get("Model") or None}
+    uuid = fields.get("GPU UUID")
+    # Drivers print question marks when the UUID cannot be read.
+    device["uuid"] = uuid if uuid and "?" not in uuid else None
+    device["pci_bus_id"] = normalise_bus_id(fields.get("Bus Location"))
+    if fields.get("Device Minor", "").isdigit():
+        device["minor"] = int(fields["Device Minor"])
+    return device
+
+
+def read_proc(root):
+    """Driver version and device names from /proc (Linux, not always mounted in containers)."""
+    try:
+        with open(os.path.join(root, "version")) as handle:
+            driver = parse_proc_version(handle.read())
+    except OSError:
+        return None
+    devices = []
+    gpus = os.path.join(root, "gpus")
+    try:
+        entries = sorted(os.listdir(gpus))
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
+            with open(os.path.join(gpus, entry, "information")) as handle:
+                found = parse_proc_information(handle.read())
+        except OSError:
+            continue
+        device = _device(len(devices))
+        device.update(found)
+        device.pop("minor", None)
+        devices.append(device)
+    return {
+        "source": "proc",
+        "driver_version": driver,
+        "cuda_driver_version": None,
+        "devices": devices,
+    }
+
+
+# -- ROCm and Apple -----------------------------------------------------------
+
+
+def read_rocm(deadline, problems):
+    """AMD devices from ``rocm-smi --json`` or ``amd-smi static --json`` when installed."""
+    import json
+    import shutil
+
+    tools = (
+        (
+            "rocm-smi",
+            [
+                "--showproductname",
+                "--showdriverversion",
+                "--showbus",
+                "--showmeminfo",
+                "vram",
+                "--json",
+            ],
+        ),
+        ("amd-smi", ["static", "--json"]),
+    )
+    for tool, args in tools:
+        exe = shutil.which(tool)
+        if exe is None:
+            continue
+        try:
+            result = run_tool([exe] + args, deadline)
+        except OSError as exc:
+            problems.append("could not run %s: %s" % (tool, exc))
+            continue
+        if result is None:
+            problems.append("%s did not answer in time; ROCm facts skipped" % tool)
+            return None
+        rc, text = result
+        try:
+            data = json.loads(text[text.find("{") if tool == "rocm-smi" else 0 :])
+        except ValueError:
+            problems.append(
+                "%s exited with %d and printed no JSON: %s" % (tool, rc, first_line(text))
+            )
+            continue
+        parsed = parse_rocm_smi(data) if tool == "rocm-smi" else parse_amd_smi(data)
+        if parsed is not None:
+            parsed["source"] = tool
+            return parsed
+    return None
+
+
+def _get_ci(mapping, *keys):
+    lowered = dict((str(k).lower().rstrip(":").strip(), v) for k, v in mapping.items())
+    for key in keys:
+        value = lowered.get(key.lower())
+        if value not in (None, "", "N/A"):
+            return value
+    return None
+
+
+def parse_rocm_smi(data):
+    """Devices from ``rocm-smi ... --json`` (an object keyed ``card0``, ``card1``, ``system``)."""
+    if not isinstance(data, dict):
+        return None
+    devices = []
+    driver = None
+    system = data.get("system")
+    if isinstance(system, dict):
+        driver = _get_ci(system, "Driver version")
+    for key in sorted((k for k in data if str(k).startswith("card")), key=_card_number):
+        card = data[key]
+        if not isinstance(card, dict):
+            continue
+        device = _device(_card_number(key))
+        device["name"] = _get_ci(card, "Card Series", "Device Name", "Card series")
+        device["model"] = _get_ci(card, "Card Model", "Device ID")
+        device["gfx_version"] = _get_ci(card, "GFX Version")
+        device["uuid"] = _get_ci(card, "Unique ID")
+        device["pci_bus_id"] = normalise_bus_id(_get_ci(card, "PCI Bus"))
+        total = _int(_get_ci(card, "VRAM Total Memory (B)"), None)
+        device["memory_total_mib"] = total >> 20 if total else None
+        driver = driver or _get_ci(card, "Driver version")
+        devices.append(dict((k, v) for k, v in device.items() if v is not None))
+    if not devices and driver is None:
+        return None
+    return {"driver_version": driver, "devices": devices}
+
+
+def parse_amd_smi(data):
+    """Devices from ``amd-smi static --json`` (a list of per-GPU objects; ROCm 6+)."""
+    if isinstance(data, dict):
+        data = data.get("gpu_data", [data])
+    if not isinstance(data, list):
+        return None
+    devices = []
+    driver = None
+    for entry in data:
+        if not isinstance(entry, dict):
+            continue
+        asic = entry.get("asic") or {}
+        bus = entry.get("bus") or {}
+        vram = entry.get("vram") or {}
+        drv = entry.get("driver") or {}
+        device = _device(_int(entry.get("gpu"), len(devices)))
+        device["name"] = asic.get("market_name") or None
+        device["model"] = asic.get("device_id") or None
+        device["gfx_version"] = asic.get("target_graphics_version") or None
+        device["pci_bus_id"] = normalise_bus_id(bus.get("bdf"))
+        size = vram.get("size")
+        if isinstance(size, dict):
+            mib = _int(size.get("value"), None)
+            if mib is not None and str(size.get("unit", "MB")).upper() in ("MB", "MIB"):
+                device["memory_total_mib"] = mib
+        elif _int(size, None) is not None:
+            device["memory_total_mib"] = _int(size, None)
+        if isinstance(drv, dict):
+            driver = driver or drv.get("version")
+        devices.append(dict((k, v) for k, v in device.items() if v is not None))
+    if not devices:
+        return None
+    return {"driver_version": driver, "devices": devices}
+
+
+def _card_number(key):
+    return _int(str(key)[4:], 0)
+
+
+def read_apple(deadline, problems):
+    """Chip name on macOS (Apple silicon reports e.g. 'Apple M2 Pro')."""
+    try:
+        result = run_tool(["sysctl", "-n", "machdep.cpu.brand_string"], deadline)
+    except OSError as exc:
+        problems.append("could not run sysctl: %s" % exc)
+        return None
+    if result is None or result[0] != 0:
+        return None
+    return {"chip": result[1].strip() or None}
+
+
+# -- frameworks (only modules already imported) -----------------------------
+
+
+def framework_facts():
+    out = {}
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        out["torch"] = torch_facts(torch)
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        out["tensorflow"] = tensorflow_facts(tf)
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        out["jax"] = jax_facts(jax)
+    return out
+
+
+def _safe(fn, default=None):
+    try:
+        return fn()
+    except Exception:
+        return default
+
+
+def torch_facts(torch):
+    """Versions always; cuDNN and device names only once CUDA is initialised.
+
+    ``torch.backends.cudnn.version()`` itself can initialise CUDA in recent
+    releases (it checks device capabilities), so it waits for the user.
+    """
+    version = getattr(torch, "version", None)
+    facts = {
+        "version": _str(getattr(torch, "__version__", None)),
+        "cuda": _str(getattr(version, "cuda", None)),
+        "hip": _str(getattr(version, "hip", None)),
+    }
+    cuda = sys.modules.get("torch.cuda")
+    initialised = bool(cuda is not None and _safe(cuda.is_initialized, False))
+    facts["cuda_initialized"] = initialised
+    if initialised:
+        cudnn = sys.modules.get("torch.backends.cudnn")
+        if cudnn is not None:
+            facts["cudnn"] = _safe(cudnn.version)
+        count = _safe(cuda.device_count, 0) or 0
+        facts["devices"] = [
+            {
+                "name": _safe(lambda i=i: cuda.get_device_name(i)),
+                "compute_capability": _safe(lambda i=i: "%d.%d" % cuda.get_device_capability(i)),
+            }
+            for i in range(count)
+        ]
+    mps = sys.modules.get("torch.backends.mps")
+    if mps is not None:
+        facts["mps_built"] = _safe(mps.is_built)
+    return facts
+
+
+def tensorflow_facts(tf):
+    facts = {"version": _str(getattr(tf, "__version__", None))}
+    sysconfig = getattr(tf, "sysconfig", None)
+    info = _safe(sysconfig.get_build_info) if sysconfig is not None else None
+    if isinstance(info, dict):
+        for key in ("cuda_version", "cudnn_version", "is_cuda_build", "is_rocm_build"):
+            if key in info:
+                facts[key] = info[key] if isinstance(info[key], bool) else _str(info[key])
+    return facts
+
+
+def jax_facts(jax):
+    """Devices only when a backend is already up: ``jax.devices()`` would start one."""
+    facts = {"version": _str(getattr(jax, "__version__", None))}
+    jaxlib = sys.modules.get("jaxlib")
+    if jaxlib is not None:
+        facts["jaxlib"] = _str(getattr(jaxlib, "__version__", None))
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    backends = getattr(bridge, "_backends", None) if bridge is not None else None
+    facts["backend_initialized"] = bool(backends)
+    if backends:
+        facts["default_backend"] = _safe(jax.default_backend)
+        facts["devices"] = _safe(lambda: [str(d.device_kind) for d in jax.devices()], [])
+    return facts
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _device(index):
+    return {
+        "index": index,
+        "name": None,
+        "uuid": None,
+        "pci_bus_id": None,
+        "memory_total_mib": None,
+        "compute_capability": None,
+    }
+
+
+def _text(value):
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _str(value):
+    return None if value is None else str(value)
+
+
+def _int(value, default):
+    try:
+        return (
+            int(str(value).strip(), 0)
+            if str(value).strip().lower().startswith("0x")
+            else int(str(value).strip())
+        )
+    except (TypeError, ValueError):
+        return default

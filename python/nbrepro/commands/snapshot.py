@@ -1,0 +1,75 @@
+"""`nbrepro snapshot`: capture this interpreter's (or a prefix's) environment and print it."""
+
+import json
+import sys
+
+FORMATS = ("json", "environment.yml", "explicit", "requirements")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "snapshot",
+        help="print what an environment holds (conda export, lock, pip packages)",
+        description=(
+            "Capture the environment of this Python, or of the prefix given with "
+            "--prefix, the way nbrepro records it in a notebook, and print it."
+        ),
+    )
+    parser.add_argument(
+        "--prefix",
+        help="a conda prefix or virtual environment to read instead of this Python's own",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="json",
+        help="json (the snapshot), environment.yml (as conda env export), "
+        "explicit (as conda list --explicit --md5) or requirements "
+        "(as pip freeze); default json",
+    )
+    parser.add_argument(
+        "--no-builds", action="store_true", help="environment.yml without build strings"
+    )
+    parser.add_argument(
+        "--from-history",
+        action="store_true",
+        help="environment.yml with only the specs the user asked for",
+    )
+    parser.add_argument(
+        "--record-paths", action="store_true", help="keep the home directory in recorded paths"
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    from .. import envfiles
+    from ..capture import capture
+
+    options = {"gpu": args.format == "json", "record_paths": args.record_paths}
+    if args.prefix:
+        options["prefix"] = args.prefix
+    result = capture(options=options)
+    environment = result.get("environment") or {}
+    try:
+        if args.format == "json":
+            text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+        elif args.format == "environment.yml":
+            text = envfiles.environment_yml(
+                environment, no_builds=args.no_builds, from_history=args.from_history
+            )
+        elif args.format == "explicit":
+            text = envfiles.explicit(environment)
+        else:
+            text = envfiles.requirements(environment)
+    except ValueError as error:
+        sys.stderr.write("nbrepro snapshot: %s\n" % error)
+        return 2
+    sys.stdout.write(text)
+    for problem in result.get("problems", ()):
+        if args.format != "json":
+            where = " (%s)" % problem["path"] if problem.get("path") else ""
+            sys.stderr.write(
+                "nbrepro snapshot: %s: %s%s\n" % (problem["probe"], problem["message"], where)
+            )
+    return 0

@@ -1,0 +1,448 @@
+"""The capture inside real ipykernels, through jupyter_client and ``kernel_bridge``.
+
+What a user must never notice: output on any channel, a changed execution
+count, new names, changed RNG states, modules they did not import, an
+exception, or a long wait (a hanging ``nvidia-smi``, a corrupt conda record).
+"""
+
+import glob
+import json
+import os
+import queue
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+from nbrepro import kernel_bridge
+
+ROOT = Path(__file__).resolve().parents[3]
+SCHEMA = json.loads((ROOT / "schema" / "snapshot.schema.json").read_text())
+KERNEL_START_TIMEOUT = 60
+
+
+# -- a kernel of a chosen interpreter and environment ---------------------------------
+
+
+class Kernel(object):
+    def __init__(self, manager, client):
+        self.manager = manager
+        self.client = client
+
+    def execute(self, code, timeout=60):
+        """Run code as a user cell would; return the reply content after the kernel is idle."""
+        msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
+        reply = self._reply(msg_id, timeout)
+        self._wait_idle(msg_id, timeout)
+        assert reply["status"] == "ok", reply
+        return reply
+
+    def evaluate(self, **expressions):
+        """Evaluate expressions silently (no history, no output); return their text/plain."""
+        msg_id = self.client.execute(
+            "", silent=True, store_history=False, allow_stdin=False, user_expressions=expressions
+        )
+        reply = self._reply(msg_id, 30)
+        self._wait_idle(msg_id, 30)
+        values = {}
+        for key, value in reply["user_expressions"].items():
+            assert value["status"] == "ok", value
+            values[key] = json.loads(value["data"]["text/plain"].strip("'"))
+        return values
+
+    def _reply(self, msg_id, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg["content"]
+
+    def _wait_idle(self, msg_id, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self.client.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if (
+                msg["parent_header"].get("msg_id") == msg_id
+                and msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"
+            ):
+                return
+
+    def iopub_messages(self, wait=0.5):
+        out = []
+        while True:
+            try:
+                out.append(self.client.get_iopub_msg(timeout=wait))
+            except queue.Empty:
+                return out
+
+
+def start_kernel(tmp_path, python, extra_env=None):
+    spec_dir = tmp_path / "kernels" / "nbrepro-test"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "nbrepro test",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST", "JPY_"))
+    }
+    env["IPYTHONDIR"] = str(tmp_path / "ipython")  # no user profile or startup files
+    env.update(extra_env or {})
+    manager = KernelManager(
+        kernel_name="nbrepro-test",
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]),
+    )
+    manager.start_kernel(env=env, cwd=str(tmp_path))
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
+    kernel = Kernel(manager, client)
+    kernel.iopub_messages(wait=0.3)
+    return kernel
+
+
+def stop_kernel(kernel):
+    kernel.client.stop_channels()
+    kernel.manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    started = start_kernel(tmp_path, sys.executable)
+    yield started
+    stop_kernel(started)
+
+
+# What the user can see, read through silent expressions that leave no trace themselves.
+STATE = {
+    "names": "sorted(get_ipython().user_ns)",
+    "history": "len(get_ipython().user_ns['In'])",
+    "modules": "sorted(__import__('sys').modules)",
+    "random": "__import__('hashlib').sha256(repr(__import__('random').getstate())"
+    ".encode()).hexdigest()",
+    "numpy": "__import__('sys').modules['numpy.random'].get_state()[1].tobytes().hex() "
+    "if 'numpy.random' in __import__('sys').modules else None",
+    "torch": "__import__('sys').modules['torch'].get_rng_state().numpy().tobytes().hex() "
+    "if 'torch' in __import__('sys').modules else None",
+}
+
+
+def state(kernel):
+    return kernel.evaluate(**{k: "__import__('json').dumps(%s)" % v for k, v in STATE.items()})
+
+
+def stdlib(name):
+    top = name.partition(".")[0]
+    return top in getattr(sys, "stdlib_module_names", ()) or top in sys.builtin_module_names
+
+
+def validate(result):
+    jsonschema.Draft202012Validator(SCHEMA).validate(result)
+
+
+def capture(kernel, options=None, timeout=30):
+    started = time.perf_counter()
+    result = kernel_bridge.capture_in_kernel(kernel.client, options or {}, timeout=timeout)
+    return result, time.perf_counter() - started
+
+
+# -- the user never notices -----------------------------------------------------------------
+
+USER_CELL = """\
+import random
+import numpy as np
+random.seed(5)
+np.random.seed(5)
+x = [1, 2, 3]
+"""
+
+
+def test_capture_leaves_no_trace(kernel):
+    first = kernel.execute(USER_CELL)
+    before = state(kernel)
+    kernel.iopub_messages()
+
+    result, cold = capture(kernel, {"cell_source": USER_CELL})
+    messages = kernel.iopub_messages()
+    assert {m["msg_type"] for m in messages} <= {"status"}, messages
+    result_warm, warm = capture(kernel, {"cell_source": "y = 1"})
+    assert {m["msg_type"] for m in kernel.iopub_messages()} <= {"status"}
+
+    after = state(kernel)
+    assert after["names"] == before["names"]
+    assert after["history"] == before["history"]
+    assert after["random"] == before["random"]
+    assert after["numpy"] == before["numpy"]
+    new_modules = set(after["modules"]) - set(before["modules"])
+    assert {
+        m for m in new_modules if not stdlib(m) and not m.startswith("_nbrepro_capture")
+    } == set()
+    assert "torch" not in after["modules"]
+
+    second = kernel.execute("z = 2")
+    assert second["execution_count"] == first["execution_count"] + 1
+
+    validate(result)
+    validate(result_warm)
+    seeds = result["runtime"]["seeds"]
+    assert seeds["status"] == "seeded"
+    assert seeds["recovered"]["numpy.legacy_seed"] == 5
+    assert [c["func"] for c in seeds["calls"]] == ["random.seed", "numpy.random.seed"]
+    assert result["runtime"]["modules"]["numpy"] == "numpy"
+    assert result_warm["runtime"]["seeds"]["status"] == "seeded"
+    print(
+        "\ncapture_in_kernel: first %.1f ms (installs the engine), then %.1f ms"
+        % (cold * 1e3, warm * 1e3)
+    )
+
+
+def test_torch_state_untouched_and_cuda_not_initialised(kernel):
+    pytest.importorskip("torch")
+    kernel.execute("import torch\ntorch.manual_seed(3)\na = torch.rand(2)")
+    before = state(kernel)
+    result, _ = capture(kernel, {"cell_source": "import torch\ntorch.manual_seed(3)"})
+    after = state(kernel)
+    assert after["torch"] == before["torch"]
+    assert after["random"] == before["random"]
+    assert result["runtime"]["seeds"]["recovered"]["torch.initial_seed"] == 3
+    assert result["runtime"]["determinism"]["torch"]["deterministic_algorithms"] is False
+    assert (
+        kernel.evaluate(cuda="__import__('json').dumps(__import__('torch').cuda.is_initialized())")[
+            "cuda"
+        ]
+        is False
+    )
+    draws = kernel.evaluate(d="__import__('json').dumps(float(__import__('torch').rand(1)))")
+    kernel.execute("torch.manual_seed(3)\na = torch.rand(2)")
+    assert (
+        kernel.evaluate(d="__import__('json').dumps(float(__import__('torch').rand(1)))") == draws
+    )
+
+
+def test_engine_is_installed_once_and_replaced_when_changed(kernel, tmp_path):
+    first, _ = capture(kernel)
+    version = kernel.evaluate(
+        v="__import__('json').dumps(__import__('sys').modules"
+        "['_nbrepro_capture'].__engine_version__)"
+    )["v"]
+    assert version == kernel_bridge.engine_version(kernel_bridge.engine_sources())
+    # A changed engine (another nbrepro release) is detected and reinstalled.
+    changed = tmp_path / "engine"
+    shutil.copytree(
+        kernel_bridge.CAPTURE_DIR, changed, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    with open(changed / "entry.py", "a") as handle:
+        handle.write("\n# changed\n")
+    expression = kernel_bridge.probe_expression({}, directory=changed)
+    reply = kernel.evaluate(r="__import__('json').dumps(%s)" % expression)
+    assert reply["r"] == kernel_bridge.NOT_INSTALLED
+    kernel.client.execute(kernel_bridge.kernel_source(changed), silent=True, store_history=False)
+    time.sleep(0.5)
+    reply = kernel.evaluate(r="__import__('json').dumps(%s)" % expression)
+    assert reply["r"] != kernel_bridge.NOT_INSTALLED
+
+
+def test_hanging_nvidia_smi_and_corrupt_conda_record(tmp_path):
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    fake = tools / "nvidia-smi"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    prefix = tmp_path / "prefix"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "conda-meta" / "numpy-1.26.4-py311h1.json").write_text('{"name": "numpy", "vers')
+    (prefix / "conda-meta" / "history").write_text("==> 2024-01-01 00:00:00 <==\n+defaults::numpy")
+    path = str(tools) + os.pathsep + os.environ.get("PATH", "")
+    kernel = start_kernel(tmp_path, sys.executable, {"PATH": path})
+    try:
+        kernel.execute("import os\nv = 1")
+        before = state(kernel)
+        result, elapsed = capture(kernel, {"prefix": str(prefix), "cell_source": "v = 1"})
+        assert elapsed < 6.0
+        assert result["capture"]["kernel_ms"] < 3500
+        messages = [p["message"] for p in result["problems"]]
+        assert any(p["probe"] == "conda" for p in result["problems"]), messages
+        assert any("nvidia-smi did not answer" in m for m in messages), messages
+        assert {m["msg_type"] for m in kernel.iopub_messages()} <= {"status"}
+        after = state(kernel)
+        assert after["names"] == before["names"]
+        validate(result)
+        # GPU facts are cached per kernel: the next capture does not wait again.
+        _, again = capture(kernel, {"prefix": str(prefix)})
+        assert again < 1.5
+        leftover = subprocess.run(["pgrep", "-f", str(fake)], capture_output=True, text=True)
+        assert leftover.stdout.strip() == ""
+    finally:
+        stop_kernel(kernel)
+
+
+def test_capture_errors_never_reach_the_user(kernel):
+    kernel.execute("q = 1")
+    bad = kernel_bridge.probe_expression({"timeout": "soon", "cell_source": 42, "gpu": False})
+    msg_id = kernel.client.execute(
+        kernel_bridge.kernel_source(),
+        silent=True,
+        store_history=False,
+        user_expressions={"nbrepro": bad},
+    )
+    content = kernel._reply(msg_id, 30)
+    assert content["status"] == "ok"
+    result = kernel_bridge.decode_reply(content["user_expressions"]["nbrepro"])
+    validate(result)
+    assert {m["msg_type"] for m in kernel.iopub_messages()} <= {"status"}
+
+
+# -- kernels without nbrepro ---------------------------------------------------------------
+
+
+def _interpreters():
+    found = [("current", sys.executable)]
+    pyenv = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    for candidate in sorted(glob.glob(os.path.join(pyenv, "versions", "3.8*", "bin", "python3.8"))):
+        found.append(("py38", candidate))
+        break
+    return found
+
+
+def fresh_venv(root, label, base):
+    """A venv with only ipykernel, kept in pytest's cache between runs.
+
+    Built under a private name and renamed when complete, so that test runs
+    started at the same time never use a half-installed one.
+    """
+    final = root / label
+    if (final / "ready").exists():
+        return final / "bin" / "python"
+    building = root / ("%s-%d" % (label, os.getpid()))
+    shutil.rmtree(building, ignore_errors=True)
+    subprocess.run([base, "-m", "venv", str(building)], check=True, timeout=120)
+    install = subprocess.run(
+        [str(building / "bin" / "python"), "-m", "pip", "install", "-q", "ipykernel"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if install.returncode != 0:
+        shutil.rmtree(building, ignore_errors=True)
+        pytest.skip("could not install ipykernel: " + install.stderr[-300:])
+    (building / "ready").write_text("")
+    if final.exists() and not (final / "ready").exists():
+        shutil.rmtree(final, ignore_errors=True)  # left by an interrupted older layout
+    try:
+        os.rename(building, final)
+    except OSError:
+        return building / "bin" / "python"  # another run finished first; use ours
+    return final / "bin" / "python"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label, base", _interpreters())
+def test_fresh_venv_with_only_ipykernel(request, tmp_path, label, base):
+    """A kernel whose environment has ipykernel and its dependencies, and no nbrepro."""
+    python = fresh_venv(request.config.cache.mkdir("nbrepro-fresh-venv"), label, base)
+    check = subprocess.run([str(python), "-c", "import nbrepro"], capture_output=True)
+    assert check.returncode != 0  # nbrepro is really absent there
+    kernel = start_kernel(tmp_path, python)
+    try:
+        kernel.execute("import random\nrandom.seed(11)")
+        before = state(kernel)
+        result, _ = capture(kernel, {"cell_source": "import random\nrandom.seed(11)"})
+        after = state(kernel)
+        assert after["names"] == before["names"] and after["random"] == before["random"]
+        validate(result)
+        seeds = result["runtime"]["seeds"]
+        assert seeds["recovered"]["python.random_seed"] == 11
+        assert result["runtime"]["modules"].get("ipykernel") == "ipykernel"
+        if "environment" in result:
+            assert result["environment"]["python"]
+    finally:
+        stop_kernel(kernel)
+
+
+# -- the bridge and the entry point without a kernel ------------------------------------
+
+
+def test_kernel_source_is_built_from_the_capture_files():
+    sources = kernel_bridge.engine_sources()
+    names = {p.stem for p in kernel_bridge.CAPTURE_DIR.glob("*.py")}
+    assert set(sources) == names
+    order = kernel_bridge.load_order(sources)
+    assert set(order) == names - {"__init__"}
+    for name in order:
+        for dep in kernel_bridge._relative_imports(sources[name]) & set(order):
+            if name not in kernel_bridge._relative_imports(sources[dep]):
+                assert order.index(dep) < order.index(name), (dep, name)
+    text = kernel_bridge.kernel_source()
+    assert text.startswith("exec(") and text.count("\n") == 1
+    assert kernel_bridge.kernel_source() is text  # built once per engine version
+
+
+def test_engine_runs_in_a_plain_interpreter_without_nbrepro(tmp_path):
+    script = tmp_path / "run.py"
+    script.write_text(
+        kernel_bridge.kernel_source()
+        + "import json, sys\n"
+        + "print(json.dumps({'value': %s, 'names': sorted(k for k in globals() "
+        "if not k.startswith('__'))}))\n" % kernel_bridge.probe_expression({"gpu": False})
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", str(script)], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    printed = json.loads(out.stdout)
+    assert printed["names"] == ["json", "sys"]  # the installer left nothing behind
+    result = kernel_bridge.decode_reply({"status": "ok", "data": {"text/plain": printed["value"]}})
+    validate(result)
+
+
+def test_decode_reply_errors():
+    assert (
+        kernel_bridge.decode_reply(
+            {"status": "ok", "data": {"text/plain": repr(kernel_bridge.NOT_INSTALLED)}}
+        )
+        is None
+    )
+    with pytest.raises(kernel_bridge.KernelCaptureError, match="KeyError"):
+        kernel_bridge.decode_reply({"status": "error", "ename": "KeyError", "evalue": "x"})
+    with pytest.raises(kernel_bridge.KernelCaptureError, match="base64"):
+        kernel_bridge.decode_reply({"status": "ok", "data": {"text/plain": "'not base64!'"}})
+
+
+def test_entry_bounds_the_total_time(monkeypatch, tmp_path):
+    import nbrepro.capture as package
+    from nbrepro.capture import entry, gpu
+
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ["PATH"])
+    monkeypatch.setattr(gpu, "_NVML_NAMES", ("libnvidia-ml-absent-for-test.so.1",))
+    monkeypatch.setattr(package, entry.CACHE_ATTRIBUTE, {}, raising=False)
+    started = time.monotonic()
+    result = kernel_bridge.decode_reply(
+        {"status": "ok", "data": {"text/plain": repr(entry.run(json.dumps({"timeout": 0.5})))}}
+    )
+    assert time.monotonic() - started < 1.5
+    assert "took longer than 0.5 s" in result["problems"][0]["message"]
+    validate(result)
+    # While the first capture is still finishing, a second one does not pile up.
+    second = json.loads(__import__("base64").b64decode(entry.run("{}")))
+    assert "still running" in second["problems"][0]["message"]
+    deadline = time.monotonic() + 5
+    while entry.kernel_cache()[entry._WORKER_KEY].is_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    third = json.loads(__import__("base64").b64decode(entry.run("{}")))
+    assert any("did not answer" in p["message"] for p in third["problems"]) is False
+    assert gpu.CACHE_KEY in entry.kernel_cache()  # the slow run filled the cache
