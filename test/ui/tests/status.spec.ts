@@ -29,7 +29,10 @@ test.describe('nbrepro in a real JupyterLab', () => {
   test('the palette command shows the status in a dialog', async ({ page }) => {
     await page.notebook.createNew('palette.ipynb');
     await page.keyboard.press('Control+Shift+C');
-    await page.getByRole('textbox', { name: /search/i }).first().fill('nbrepro: Show Status');
+    await page
+      .getByRole('textbox', { name: /search/i })
+      .first()
+      .fill('nbrepro: Show Status');
     await page.keyboard.press('Enter');
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText('server part answered');
