@@ -3,8 +3,10 @@
 Builds conda prefixes of N packages in a temporary folder (conda-meta records
 with realistic `files`/`paths_data`, 90% conda packages of which two thirds are
 Python packages with a dist-info, 10% pip-installed dist-infos) and reports
-medians of: cold capture, unchanged capture (fingerprint hit), the snapshot's
-JSON size, and the same listing by `pip freeze --path` (subprocess) and by
+medians of: cold capture, unchanged capture (fingerprint hit), the stored
+snapshot's size (compact JSON, as nbformat writes it into a notebook with
+indent=1, and per package; the verbose `environment_full` for comparison),
+and the same listing by `pip freeze --path` (subprocess) and by
 `importlib.metadata` (in process), with ratios.
 
     .venv/bin/python bench/capture_bench.py [--sizes 300 2000] [--json]
@@ -112,6 +114,27 @@ def build_prefix(root, size):
     return prefix, site
 
 
+def notebook_text(metadata):
+    """A notebook as nbformat writes it (`nbformat.writes`: sorted keys, indent=1)."""
+    notebook = {"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def snapshot_sizes(environment):
+    """Bytes of a stored environment: compact JSON, and what it adds to a notebook
+    file where it sits at metadata.nbrepro.snapshots.<id>.environment."""
+    compact = json.dumps(environment, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    empty = {"nbrepro": {"schema_version": 1, "snapshots": {}}}
+    stored = {
+        "nbrepro": {
+            "schema_version": 1,
+            "snapshots": {"0123456789abcdef": {"environment": environment, "captured_at": ""}},
+        }
+    }
+    added = len(notebook_text(stored).encode()) - len(notebook_text(empty).encode())
+    return {"compact_bytes": len(compact.encode()), "notebook_bytes": added}
+
+
 def median_ms(function, repeat):
     times = []
     for _ in range(repeat):
@@ -128,12 +151,9 @@ def measure(root, size, repeat):
     cache = {}
     result = capture(options=options, cache=cache)
     unchanged = median_ms(lambda: capture(options=options, cache=cache), max(repeat * 20, 100))
-    compact = json.dumps(result["environment"], separators=(",", ":"), ensure_ascii=False)
-    stripped = json.loads(compact)
-    for package in stripped["conda"]["packages"]:
-        package.pop("md5", None)
-        package.pop("sha256", None)
-    no_hashes = json.dumps(stripped, separators=(",", ":"))
+    sizes = snapshot_sizes(result["environment"])
+    full = capture(options=dict(options, full=True), cache={})["environment_full"]
+    sizes["full_bytes"] = len(json.dumps(full, separators=(",", ":")).encode())
 
     def pip_freeze():
         subprocess.run(
@@ -164,8 +184,10 @@ def measure(root, size, repeat):
         "distributions": len(result["environment"]["pip"]["distributions"]),
         "cold_ms": round(cold, 2),
         "unchanged_ms": round(unchanged, 4),
-        "snapshot_bytes": len(compact.encode()),
-        "snapshot_bytes_without_hashes": len(no_hashes.encode()),
+        "snapshot_bytes": sizes["compact_bytes"],
+        "notebook_bytes": sizes["notebook_bytes"],
+        "bytes_per_package": round(sizes["compact_bytes"] / size, 1),
+        "full_bytes": sizes["full_bytes"],
         "pip_freeze_ms": round(freeze, 1),
         "importlib_metadata_ms": round(listing, 2),
         "conda_env_export_ms": round(conda_export, 1) if conda_export else None,
@@ -194,7 +216,9 @@ def main(argv=None):
         ("cold_ms", "cold ms"),
         ("unchanged_ms", "unchanged ms"),
         ("snapshot_bytes", "JSON B"),
-        ("snapshot_bytes_without_hashes", "w/o hashes B"),
+        ("notebook_bytes", "indent=1 B"),
+        ("bytes_per_package", "B/pkg"),
+        ("full_bytes", "full JSON B"),
         ("pip_freeze_ms", "pip freeze ms"),
         ("importlib_metadata_ms", "importlib ms"),
         ("pip_freeze_over_cold", "freeze/cold"),

@@ -2,12 +2,18 @@
 environment.yml (as `conda env export` writes it), the explicit lock (as
 `conda list --explicit --md5`), and pip requirements (as `pip freeze`).
 
+They read the stored (compact) form, where each conda package is one string,
+through `capture.compact`; the verbose `environment_full` works too, and is
+what a sha256 lock needs (the stored form keeps md5 only, as conda's own
+`--md5` lock does).
+
 Pure functions over plain data; the snapshot CLI and export reuse them.
 """
 
 import yaml
 
 from . import __version__
+from .capture import compact
 
 
 def _conda(environment):
@@ -20,14 +26,15 @@ def _conda(environment):
     return conda
 
 
+def packages(conda):
+    """Every conda record (dicts with conda's field names), in `conda list --explicit` order."""
+    return compact.conda_packages(conda)
+
+
 def exported_packages(conda):
     """Conda packages `conda env export` lists: not clobbered, not replaced by pip."""
-    packages = [
-        p
-        for p in conda.get("packages", ())
-        if not p.get("clobbered") and not p.get("replaced_by_pip")
-    ]
-    return sorted(packages, key=lambda p: p["name"])
+    listed = [p for p in packages(conda) if not p.get("clobbered") and not p.get("replaced_by_pip")]
+    return sorted(listed, key=lambda p: p["name"])
 
 
 def legacy_channels(conda):
@@ -55,8 +62,9 @@ def environment_dict(environment, no_builds=False, from_history=False, legacy=Fa
             if not no_builds:
                 parts.append(package["build"])
             dependencies.append("=".join(parts))
-        if conda.get("pip"):
-            dependencies.append({"pip": list(conda["pip"])})
+        pip = compact.conda_pip(environment)
+        if pip:
+            dependencies.append({"pip": pip})
     if channels:
         out["channels"] = channels
     out["dependencies"] = dependencies
@@ -103,19 +111,27 @@ def environment_yml(environment, no_builds=False, from_history=False, legacy=Fal
 
 def explicit_lines(environment, hash_name="md5"):
     conda = _conda(environment)
+    stored = any(isinstance(p, str) for p in conda.get("packages") or ())
     lines = []
-    for package in conda.get("packages", ()):
+    for package in packages(conda):
         url = package.get("url")
         if not url or url.startswith("<unknown>"):
             lines.append("# no URL for: %s" % (package.get("fn") or package["name"]))
             continue
         value = package.get(hash_name) if hash_name else None
+        if hash_name == "sha256" and not value and stored and package.get("md5"):
+            raise ValueError(
+                "a stored snapshot keeps the md5 of a conda package, not its sha256; "
+                "capture with the full record (nbrepro snapshot --full, or the "
+                "environment_full of a capture with the full option) for a sha256 lock"
+            )
         lines.append(url + ("#%s" % value if value else ""))
     return lines
 
 
 def explicit(environment, hash_name="md5"):
-    """`conda list --explicit --md5` text: header, `@EXPLICIT`, topologically ordered URLs."""
+    """`conda list --explicit --md5` (or `--sha256`) text: header, `@EXPLICIT`,
+    topologically ordered URLs."""
     conda = _conda(environment)
     header = [
         "# This file may be used to create an environment using:",
@@ -150,13 +166,17 @@ def requirement_line(distribution):
 def requirements(environment):
     """pip's share of the environment, `pip freeze` style, sorted by name.
 
-    Conda-owned distributions are left out (the conda files pin those), and so
-    are folders outside the prefix such as the notebook's working directory.
+    Conda-owned distributions are left out (the conda files pin those; the
+    stored form does not list them), and so are distributions shadowed by an
+    earlier one of the same name and folders outside the prefix such as the
+    notebook's working directory.
     """
     pip = (environment or {}).get("pip") or {}
     lines = []
-    for distribution in sorted(pip.get("distributions", ()), key=lambda d: d["normalized_name"]):
-        if distribution.get("conda") or distribution.get("location") == "outside":
+    for distribution in compact.distributions(pip):
+        if distribution.get("conda") or distribution.get("shadowed_by") is not None:
+            continue
+        if distribution["location"] == "outside":
             continue
         lines.append(requirement_line(distribution))
     return "\n".join(lines) + ("\n" if lines else "")

@@ -15,6 +15,9 @@ the pypi prefix-data loader and `print_explicit`):
   .condarc channels (conda >= 25.7);
 - explicit lock: every record in PrefixGraph order, URLs without credentials.
 
+The section returned here is the verbose one (`environment_full`); what a
+notebook stores is its compact form, made by `compact.conda_section`.
+
 Kernel-side code: standard library only, Python 3.8 grammar.
 """
 

@@ -1,6 +1,11 @@
 """The capture run: environment probes (cached behind a stat fingerprint) and
 runtime probes (every run), each one small and safe on its own.
 
+The environment probes return a verbose record; the result's `environment`
+is its compact stored form (`compact.py`), which `environment_id` hashes. The
+`full` option adds the verbose record as `environment_full`, for the CLI: it
+is neither hashed nor stored in notebooks.
+
 Kernel-side code: standard library only, Python 3.8 grammar.
 """
 
@@ -8,10 +13,21 @@ import hashlib
 import json
 import time
 
-from . import conda, determinism, fingerprint, gpu, modules, pip, platform_info, seeds
+from . import (
+    compact,
+    conda,
+    determinism,
+    fingerprint,
+    frameworks,
+    gpu,
+    modules,
+    pip,
+    platform_info,
+    seeds,
+)
 from .context import Context
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 SCHEMA_VERSION = 1
 
 
@@ -33,7 +49,10 @@ RUNTIME_PROBES = (
     ("seeds", seeds.probe),
     ("determinism", determinism.probe),
     ("modules", modules.probe),
+    ("frameworks", frameworks.probe),
 )
+# An environment without any of these sections was not captured at all.
+ENVIRONMENT_CORE = ("python", "platform", "conda", "pip")
 
 
 def run_probes(ctx, probes, timings):
@@ -57,11 +76,19 @@ def canonical_json(value):
 
 
 def environment_id(environment):
+    """First 16 hex of the sha256 of the environment's canonical JSON."""
     return hashlib.sha256(canonical_json(environment).encode("utf-8")).hexdigest()[:16]
 
 
 def capture(options=None, cache=None, user_ns=None, cell_source=None):
-    """One capture run. Returns a plain dict valid against schema/snapshot.schema.json."""
+    """One capture run. Returns a plain dict valid against schema/snapshot.schema.json.
+
+    Options (plain JSON): `prefix` (read another environment), `gpu` (false:
+    no hardware probe), `gpu_timeout`, `config_channels` (instead of .condarc),
+    `include_environment` (return the cached environment on a fingerprint
+    hit), `full` (add `environment_full`); privacy, all off by default:
+    `record_env_values`, `record_hostname`, `record_paths`.
+    """
     started = time.perf_counter()
     if cache is None:
         cache = {}
@@ -77,22 +104,38 @@ def capture(options=None, cache=None, user_ns=None, cell_source=None):
     hit = current is not None and current == cache.get("fingerprint") and "environment_id" in cache
     timings["fingerprint"] = round((time.perf_counter() - started) * 1000.0, 3)
 
+    full = bool(ctx.option("full", False))
     if hit:
         result["environment_id"] = cache["environment_id"]
         result["unchanged"] = True
-        if ctx.option("include_environment", False):
+        if ctx.option("include_environment", False) and cache["environment_id"] is not None:
             result["environment"] = cache["environment"]
             ctx.problems.extend(cache.get("environment_problems", ()))
+        if full and "environment_full" in cache:
+            result["environment_full"] = cache["environment_full"]
     else:
-        environment = run_probes(ctx, ENVIRONMENT_PROBES, timings)
-        env_id = environment_id(environment)
+        verbose = run_probes(ctx, ENVIRONMENT_PROBES, timings)
+        started_compact = time.perf_counter()
+        try:
+            environment = compact.environment(verbose)
+        except Exception as error:  # never lose the capture to the compaction
+            ctx.problem("compact", "cannot compact: %s: %s" % (type(error).__name__, error))
+            environment = {}
+        timings["compact"] = round((time.perf_counter() - started_compact) * 1000.0, 3)
+        captured = any(environment.get(name) is not None for name in ENVIRONMENT_CORE)
+        # No environment, no id: a placeholder id would look like a real snapshot.
+        env_id = environment_id(environment) if captured else None
         result["environment_id"] = env_id
         result["unchanged"] = False
-        result["environment"] = environment
+        if captured:
+            result["environment"] = environment
         cache["environment"] = environment
         cache["environment_id"] = env_id
         cache["environment_problems"] = list(ctx.problems)
         cache["fingerprint"] = current
+        cache.pop("environment_full", None)
+        if full:
+            result["environment_full"] = cache["environment_full"] = verbose
 
     result["runtime"] = run_probes(ctx, RUNTIME_PROBES, timings)
     duration = (time.perf_counter() - started) * 1000.0

@@ -64,7 +64,7 @@ def run(options_json=None):
 def failed_result(message):
     """A result that says the capture did not happen, valid against the schema.
 
-    The all-zero environment id is a placeholder: there is no environment.
+    Its environment_id is null: there is no environment.
     """
     try:
         from .core import ENGINE_VERSION as engine_version
@@ -72,7 +72,7 @@ def failed_result(message):
         engine_version = "unknown"
     return {
         "schema_version": SCHEMA_VERSION,
-        "environment_id": "0" * 16,
+        "environment_id": None,
         "unchanged": False,
         "runtime": {},
         "capture": {
@@ -171,12 +171,18 @@ def _capture(options, cache, user_ns, cell_source):
 
 def _runtime_only(options, cache, user_ns, cell_source):
     """The per-run probes alone, for an engine built without the orchestrator."""
-    from . import determinism, modules, seeds
+    from . import determinism, frameworks, modules, seeds
     from .context import Context
 
     ctx = Context(options, cache, user_ns, cell_source)
     runtime = {}
-    for name, module in (("seeds", seeds), ("determinism", determinism), ("modules", modules)):
+    probes = (
+        ("seeds", seeds),
+        ("determinism", determinism),
+        ("modules", modules),
+        ("frameworks", frameworks),
+    )
+    for name, module in probes:
         try:
             runtime[name] = module.probe(ctx)
         except Exception as exc:

@@ -6,8 +6,8 @@ Hardware comes from the first source that answers: NVML through ctypes (no
 subprocess), ``nvidia-smi --query-gpu`` (bounded in time: it can hang for
 seconds when the driver is unloaded or persistence mode is off), then
 ``/proc/driver/nvidia``. ROCm and Apple facts are added where their tools
-exist. Framework facts are read from modules the user has already imported,
-and only through calls that do not initialise CUDA (capture-facts §3.4).
+exist. Framework facts (CUDA runtime, cuDNN) are per-run facts: see
+``frameworks.py``.
 """
 
 import os
@@ -36,7 +36,12 @@ _VISIBILITY_VARS = ("CUDA_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE
 
 
 def probe(ctx):
-    """Return the ``gpu`` section: cached hardware facts plus current framework facts."""
+    """Return the ``gpu`` section: hardware facts, read once per kernel, and device visibility.
+
+    Framework facts (torch, TensorFlow, JAX) change when the user imports one,
+    which the environment fingerprint cannot see: they are a runtime probe
+    (``frameworks.py``).
+    """
     hardware = ctx.cache.get(CACHE_KEY)
     if hardware is None:
         problems = []
@@ -51,21 +56,8 @@ def probe(ctx):
     for message in hardware.pop("problems", ()):
         ctx.problem("gpu", message)
     section = dict((k, v) for k, v in hardware.items())
-    try:
-        section["frameworks"] = framework_facts()
-    except Exception as exc:
-        section["frameworks"] = {}
-        ctx.problem("gpu", "reading framework GPU facts failed: %r" % (exc,))
-    section["env"] = visibility_env(_record_env(ctx))
+    section["env"] = visibility_env(bool(ctx.option("record_env_values", False)))
     return section
-
-
-def _record_env(ctx):
-    # "record_env_values" is the name the other probes use; "record_env" is accepted too.
-    if ctx.option("record_env_values") or ctx.option("record_env"):
-        return True
-    privacy = ctx.option("privacy")
-    return bool(isinstance(privacy, dict) and privacy.get("record_env"))
 
 
 def visibility_env(record_values):
@@ -588,89 +580,6 @@ def read_apple(deadline, problems):
     return {"chip": result[1].strip() or None}
 
 
-# -- frameworks (only modules already imported) -----------------------------
-
-
-def framework_facts():
-    out = {}
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        out["torch"] = torch_facts(torch)
-    tf = sys.modules.get("tensorflow")
-    if tf is not None:
-        out["tensorflow"] = tensorflow_facts(tf)
-    jax = sys.modules.get("jax")
-    if jax is not None:
-        out["jax"] = jax_facts(jax)
-    return out
-
-
-def _safe(fn, default=None):
-    try:
-        return fn()
-    except Exception:
-        return default
-
-
-def torch_facts(torch):
-    """Versions always; cuDNN and device names only once CUDA is initialised.
-
-    ``torch.backends.cudnn.version()`` itself can initialise CUDA in recent
-    releases (it checks device capabilities), so it waits for the user.
-    """
-    version = getattr(torch, "version", None)
-    facts = {
-        "version": _str(getattr(torch, "__version__", None)),
-        "cuda": _str(getattr(version, "cuda", None)),
-        "hip": _str(getattr(version, "hip", None)),
-    }
-    cuda = sys.modules.get("torch.cuda")
-    initialised = bool(cuda is not None and _safe(cuda.is_initialized, False))
-    facts["cuda_initialized"] = initialised
-    if initialised:
-        cudnn = sys.modules.get("torch.backends.cudnn")
-        if cudnn is not None:
-            facts["cudnn"] = _safe(cudnn.version)
-        count = _safe(cuda.device_count, 0) or 0
-        facts["devices"] = [
-            {
-                "name": _safe(lambda i=i: cuda.get_device_name(i)),
-                "compute_capability": _safe(lambda i=i: "%d.%d" % cuda.get_device_capability(i)),
-            }
-            for i in range(count)
-        ]
-    mps = sys.modules.get("torch.backends.mps")
-    if mps is not None:
-        facts["mps_built"] = _safe(mps.is_built)
-    return facts
-
-
-def tensorflow_facts(tf):
-    facts = {"version": _str(getattr(tf, "__version__", None))}
-    sysconfig = getattr(tf, "sysconfig", None)
-    info = _safe(sysconfig.get_build_info) if sysconfig is not None else None
-    if isinstance(info, dict):
-        for key in ("cuda_version", "cudnn_version", "is_cuda_build", "is_rocm_build"):
-            if key in info:
-                facts[key] = info[key] if isinstance(info[key], bool) else _str(info[key])
-    return facts
-
-
-def jax_facts(jax):
-    """Devices only when a backend is already up: ``jax.devices()`` would start one."""
-    facts = {"version": _str(getattr(jax, "__version__", None))}
-    jaxlib = sys.modules.get("jaxlib")
-    if jaxlib is not None:
-        facts["jaxlib"] = _str(getattr(jaxlib, "__version__", None))
-    bridge = sys.modules.get("jax._src.xla_bridge")
-    backends = getattr(bridge, "_backends", None) if bridge is not None else None
-    facts["backend_initialized"] = bool(backends)
-    if backends:
-        facts["default_backend"] = _safe(jax.default_backend)
-        facts["devices"] = _safe(lambda: [str(d.device_kind) for d in jax.devices()], [])
-    return facts
-
-
 # -- helpers ------------------------------------------------------------------
 
 
@@ -689,10 +598,6 @@ def _text(value):
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
-
-
-def _str(value):
-    return None if value is None else str(value)
 
 
 def _int(value, default):

@@ -3,7 +3,9 @@
 Scans each `sys.path` folder (or, with the `prefix` option, that prefix's
 site-packages) with `os.scandir` and reads only METADATA headers, INSTALLER and
 PEP 610's direct_url.json. The first distribution of a name on the path wins,
-as at import time; later ones are reported as shadowed.
+as at import time; later ones are reported as shadowed. `main_site` names the
+environment's own site-packages. This is the verbose section; the stored one
+(`compact.pip_section`) leaves out conda-owned distributions and defaults.
 
 Kernel-side code: standard library only, Python 3.8 grammar.
 """
@@ -93,6 +95,7 @@ def probe(ctx):
     shadowed = []
     cache_records = []
     by_name = {}
+    main_site = None
     for index, (path, real) in enumerate(site_dirs_for(ctx)):
         if _under(real, user_real):
             location = "user"
@@ -117,29 +120,43 @@ def probe(ctx):
             full_path = record.pop("_path")
             key = record["normalized_name"]
             if key in by_name:
-                shadowed.append(
-                    {
-                        "name": record["name"],
-                        "normalized_name": key,
-                        "version": record["version"],
-                        "location": location,
-                        "site": index,
-                        "shadowed_by": by_name[key]["site"],
-                    }
-                )
+                # Import finds the first of a name on the path; this one is never used.
+                record["shadowed_by"] = by_name[key]["site"]
+                shadowed.append(record)
                 continue
             by_name[key] = record
             distributions.append(record)
             cached = dict(record)
             cached["path"] = full_path
             cache_records.append(cached)
+        if is_conda_sp:
+            main_site = index
     distributions.sort(key=lambda r: (r["normalized_name"], r["site"]))
     ctx.cache["distributions"] = cache_records
     ctx.cache["site_dirs"] = [real for _, real in site_dirs_for(ctx)]
-    section = {"site_dirs": site_dirs, "distributions": distributions}
+    if main_site is None:
+        main_site = default_main_site(site_dirs, distributions)
+    section = {"site_dirs": site_dirs, "main_site": main_site, "distributions": distributions}
     if shadowed:
         section["shadowed"] = shadowed
     return section
+
+
+def default_main_site(site_dirs, distributions):
+    """The environment's own site-packages when conda did not name it: the first
+    `site-packages` (or Debian's `dist-packages`) folder inside the prefix,
+    else the folder that holds the most distributions."""
+    for index, entry in enumerate(site_dirs):
+        if entry["location"] == "prefix":
+            name = os.path.basename(entry["path"].rstrip("/\\"))
+            if name in ("site-packages", "dist-packages"):
+                return index
+    counts = {}
+    for record in distributions:
+        counts[record["site"]] = counts.get(record["site"], 0) + 1
+    if not counts:
+        return None
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
 def scan_dir(ctx, directory, redactor):

@@ -36,6 +36,18 @@ def add_parser(subparsers):
         help="environment.yml with only the specs the user asked for",
     )
     parser.add_argument(
+        "--sha256",
+        action="store_true",
+        help="explicit lock with sha256 instead of md5 (as conda list --explicit --sha256); "
+        "reads the full record, since a stored snapshot keeps md5 only",
+    )
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="json: add environment_full, the verbose record (every conda-meta field read, "
+        "sha256, conda-owned Python distributions); it is not stored in notebooks",
+    )
+    parser.add_argument(
         "--record-paths", action="store_true", help="keep the home directory in recorded paths"
     )
     parser.set_defaults(func=run)
@@ -46,7 +58,8 @@ def run(args):
     from .. import envfiles
     from ..capture import capture
 
-    options = {"gpu": args.format == "json", "record_paths": args.record_paths}
+    full = bool(args.full or (args.format == "explicit" and args.sha256))
+    options = {"gpu": args.format == "json", "record_paths": args.record_paths, "full": full}
     if args.prefix:
         options["prefix"] = args.prefix
     result = capture(options=options)
@@ -59,7 +72,10 @@ def run(args):
                 environment, no_builds=args.no_builds, from_history=args.from_history
             )
         elif args.format == "explicit":
-            text = envfiles.explicit(environment)
+            if args.sha256:
+                text = envfiles.explicit(result.get("environment_full") or {}, "sha256")
+            else:
+                text = envfiles.explicit(environment)
         else:
             text = envfiles.requirements(environment)
     except ValueError as error:

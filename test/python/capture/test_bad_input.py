@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from nbrepro.capture import capture, conda_meta, history
+from nbrepro.capture import capture, compact, conda_meta, history
 
 from .conftest import PY_MM
 
@@ -45,6 +45,10 @@ def prefix(tmp_path):
     return tmp_path / "env"
 
 
+def package_names(result):
+    return [p["name"] for p in compact.conda_packages(result["environment"]["conda"])]
+
+
 def messages(result):
     return [(p["probe"], p["message"], p.get("path")) for p in result["problems"]]
 
@@ -55,8 +59,7 @@ def test_corrupt_and_truncated_records(prefix):
     (meta / "binary-1.0-0.json").write_bytes(b"\xff\xfe\x00garbage")
     (meta / "listy-1.0-0.json").write_text("[1, 2]")
     result = run(prefix)
-    names = [p["name"] for p in result["environment"]["conda"]["packages"]]
-    assert names == ["zlib", "python"]
+    assert package_names(result) == ["zlib", "python"]
     paths = {p[2] for p in messages(result) if "corrupt" in p[1]}
     assert paths == {"broken-1.0-0.json", "binary-1.0-0.json", "listy-1.0-0.json"}
 
@@ -74,8 +77,9 @@ def test_missing_fields_and_misnamed_records(prefix):
     found = messages(result)
     assert ("conda", "record lacks version", "noversion-1.0-0.json") in found
     assert any(p[2] == "renamed-1.0-0.json" and "name-version-build" in p[1] for p in found)
-    packages = {p["name"]: p for p in result["environment"]["conda"]["packages"]}
+    packages = {p["name"]: p for p in compact.conda_packages(result["environment"]["conda"])}
     assert packages["nourl"]["url"] is None and packages["nourl"]["md5"] is None
+    assert "<unknown>/linux-64/nourl-1.0-0.conda" in result["environment"]["conda"]["packages"]
     from nbrepro import envfiles
 
     assert "# no URL for: nourl-1.0-0.conda" in envfiles.explicit(result["environment"])
@@ -114,7 +118,7 @@ def test_record_with_100000_files_is_read_without_parsing_them(prefix):
     assert anchors == ["%s/huge-1.0.dist-info/RECORD" % sp]
     assert fast < full
     result = run(prefix)
-    assert [p["name"] for p in result["environment"]["conda"]["packages"]][-1] == "huge"
+    assert package_names(result)[-1] == "huge"
     # The dist-info is not there: conda would call the record clobbered.
     assert any("huge" in m[1] for m in messages(result))
 
@@ -124,7 +128,7 @@ def test_compact_record_falls_back_to_full_parse(prefix):
     path = write_record(meta, "compact", "1.0", "0", files=["a", "b"])
     path.write_text(json.dumps(json.loads(path.read_text())))
     result = run(prefix)
-    assert "compact" in [p["name"] for p in result["environment"]["conda"]["packages"]]
+    assert "compact" in package_names(result)
     assert result["problems"] == []
 
 
@@ -152,7 +156,7 @@ def test_symlinked_site_packages(tmp_path):
     (env / "lib" / ("python" + PY_MM)).mkdir(parents=True)
     os.symlink(real, env / "lib" / ("python" + PY_MM) / "site-packages")
     result = run(env)
-    assert result["environment"]["conda"]["pip"] == ["linked==1.0"]
+    assert compact.conda_pip(result["environment"]) == ["linked==1.0"]
     pip = result["environment"]["pip"]
     assert pip["site_dirs"][0]["resolved"].endswith("elsewhere/site-packages")
     assert [d["name"] for d in pip["distributions"]] == ["Linked"]
@@ -227,7 +231,8 @@ def test_redacted_credentials_in_urls(prefix):
         channel="https://conda.example.com/t/tk-123abc/private/linux-64",
     )
     conda = run(prefix)["environment"]["conda"]
-    secret = [p for p in conda["packages"] if p["name"] == "secret"][0]
+    secret = [p for p in compact.conda_packages(conda) if p["name"] == "secret"][0]
     assert secret["url"] == "https://conda.example.com/private/linux-64/secret-1.0-0.conda"
     assert secret["channel"] == "https://conda.example.com/private"
+    assert conda["channel_urls"]["private"] == "https://conda.example.com/private"
     assert "tk-123abc" not in json.dumps(conda)

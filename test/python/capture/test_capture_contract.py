@@ -8,8 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nbrepro.capture import capture, environment_id
+from nbrepro.capture import capture, entry, environment_id
 from nbrepro.capture.core import canonical_json
+from nbrepro.capture.distinfo import normalize
 
 ROOT = Path(__file__).resolve().parents[3]
 CAPTURE = ROOT / "python" / "nbrepro" / "capture"
@@ -46,8 +47,29 @@ def test_capture_of_this_interpreter_is_schema_valid():
     env = result["environment"]
     assert env["python"]["version"] == "%d.%d.%d" % sys.version_info[:3]
     assert "hostname" not in env["platform"]
-    names = {d["normalized_name"] for d in env["pip"]["distributions"]}
+    names = {normalize(d["name"]) for d in env["pip"]["distributions"]}
     assert {"pytest", "jsonschema"} <= names
+    assert "environment_full" not in result
+    assert isinstance(result["runtime"]["frameworks"], dict)
+    assert "frameworks" not in env.get("gpu", {})
+
+
+def test_full_option_adds_the_verbose_record_unhashed():
+    result = capture(options={"gpu": False, "full": True})
+    validate(result)
+    full = result["environment_full"]
+    assert result["environment_id"] == environment_id(result["environment"])
+    assert full["python"] == result["environment"]["python"]
+    verbose = {d["normalized_name"]: d for d in full["pip"]["distributions"]}
+    stored = {normalize(d["name"]): d for d in result["environment"]["pip"]["distributions"]}
+    assert set(verbose) == set(stored)
+    assert all(verbose[name]["version"] == stored[name]["version"] for name in stored)
+
+
+def test_failed_capture_has_no_environment_id():
+    failed = entry.failed_result("boom")
+    validate(failed)
+    assert failed["environment_id"] is None
 
 
 def test_environment_id_is_sha256_of_canonical_json():
@@ -87,9 +109,7 @@ def test_sys_path_change_invalidates(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     result = capture(options={"gpu": False}, cache=cache)
     assert result["unchanged"] is False
-    extra = [
-        d for d in result["environment"]["pip"]["distributions"] if d["normalized_name"] == "extra"
-    ]
+    extra = [d for d in result["environment"]["pip"]["distributions"] if d["name"] == "Extra"]
     assert extra[0]["location"] == "outside" and extra[0]["version"] == "3.0"
 
 
@@ -109,6 +129,20 @@ def test_a_failing_probe_costs_one_section(monkeypatch):
     assert {"probe": "platform", "message": "probe failed: RuntimeError: boom"} in result[
         "problems"
     ]
+
+
+def test_no_environment_means_no_environment_id(monkeypatch):
+    from nbrepro.capture import core
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    probes = tuple((name, broken) for name, _ in core.ENVIRONMENT_PROBES)
+    monkeypatch.setattr(core, "ENVIRONMENT_PROBES", probes)
+    result = capture(options={"gpu": False}, cache={})
+    validate(result)
+    assert result["environment_id"] is None
+    assert "environment" not in result
 
 
 def test_real_prefix_snapshot_is_schema_valid(conda_prefix, pixi_prefix):

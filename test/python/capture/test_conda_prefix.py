@@ -2,8 +2,10 @@
 
 import json
 
+import pytest
+
 from nbrepro import envfiles
-from nbrepro.capture import capture
+from nbrepro.capture import capture, compact, distinfo, environment_id
 
 from .conftest import PY_VERSION, SP
 
@@ -21,16 +23,19 @@ def test_conda_export_follows_condas_pip_rule(conda_prefix, built):
     # package that does not depend on python, so conda reads it as a pip record that
     # replaces the conda one.
     assert [p["name"] for p in envfiles.exported_packages(conda)] == ["libdata", "nbtool", "python"]
-    assert conda["pip"] == [
+    # The pip: section is not stored: it is what pip.distributions gives.
+    assert "pip" not in conda
+    assert compact.conda_pip(result["environment"]) == [
         "clobberme==2.0",
         "editpkg==0.1",
         "orphanpy==0.5",
         "plainpkg==1.0",
         "vcspkg==0.2",
     ]
-    flags = dict((p["name"], p) for p in conda["packages"])
+    flags = dict((p["name"], p) for p in compact.conda_packages(conda))
     assert flags["clobberme"]["clobbered"] is True
     assert flags["orphanpy"]["replaced_by_pip"] is True
+    assert conda["clobbered"] == ["clobberme"] and conda["replaced_by_pip"] == ["orphanpy"]
     assert conda["egg_links"] == [
         {
             "name": "legacy",
@@ -67,32 +72,68 @@ def test_conda_export_follows_condas_pip_rule(conda_prefix, built):
 
 
 def test_exact_lock_is_topological_with_hashes(conda_prefix, built):
-    conda = snapshot(conda_prefix)["environment"]["conda"]
-    names = [p["name"] for p in conda["packages"]]
+    result = snapshot(conda_prefix, full=True)
+    conda = result["environment"]["conda"]
+    packages = compact.conda_packages(conda)
+    names = [p["name"] for p in packages]
     # python and libdata have no parents; nbtool and orphanpy need libdata; clobberme python.
     assert names == ["libdata", "python", "clobberme", "nbtool", "orphanpy"]
+    # One string per record: <channel key>/<subdir>/<fn>#<md5>, the key naming the base URL.
+    [key] = conda["channel_urls"]
+    assert conda["channel_urls"][key] == built["channel"].as_uri()
+    with open(conda_prefix / "conda-meta" / ("nbtool-0.3-pyh0.json")) as handle:
+        record = json.load(handle)
+    assert conda["packages"][3] == "%s/noarch/nbtool-0.3-pyh0.tar.bz2#%s" % (key, record["md5"])
     lines = envfiles.explicit_lines({"conda": conda})
-    for line, package in zip(lines, conda["packages"]):
+    for line, package in zip(lines, packages):
         url, md5 = line.split("#")
         assert url.startswith(built["channel"].as_uri())
         assert url.endswith(package["fn"])
-        assert len(md5) == 32 and len(package["sha256"]) == 64
-    with open(conda_prefix / "conda-meta" / ("nbtool-0.3-pyh0.json")) as handle:
-        record = json.load(handle)
-    assert conda["packages"][3]["md5"] == record["md5"]
-    assert conda["packages"][3]["sha256"] == record["sha256"]
+        assert len(md5) == 32
+    assert packages[3]["md5"] == record["md5"]
+    assert packages[3]["url"] == record["url"]
+    # sha256 is kept in the full record only, and a sha256 lock reads it from there.
+    full = result["environment_full"]["conda"]["packages"]
+    assert [p["name"] for p in full] == names
+    assert full[3]["sha256"] == record["sha256"]
+    assert all(len(p["sha256"]) == 64 for p in full)
+    sha_lines = envfiles.explicit_lines(result["environment_full"], "sha256")
+    assert sha_lines[3] == record["url"] + "#" + record["sha256"]
+    with pytest.raises(ValueError, match="sha256"):
+        envfiles.explicit_lines(result["environment"], "sha256")
     text = envfiles.explicit({"conda": conda})
     assert text.splitlines()[2] == "# platform: linux-64"
     assert text.splitlines()[4] == "@EXPLICIT"
+    assert envfiles.explicit(result["environment_full"]) == text
+
+
+def test_stored_form_reads_back_as_the_full_record(conda_prefix):
+    result = snapshot(conda_prefix, full=True)
+    full = result["environment_full"]
+    fields = ("name", "version", "build", "channel", "subdir", "fn", "url", "md5")
+    expected = [dict((f, p[f]) for f in fields) for p in full["conda"]["packages"]]
+    stored = compact.conda_packages(result["environment"]["conda"])
+    assert [dict((f, p[f]) for f in fields) for p in stored] == expected
+    assert "overrides" not in result["environment"]["conda"]
+    assert compact.conda_pip(result["environment"]) == full["conda"]["pip"]
+    assert result["environment_id"] == environment_id(result["environment"])
 
 
 def test_pip_section_sources(conda_prefix, built):
-    pip = snapshot(conda_prefix)["environment"]["pip"]
-    dists = dict((d["normalized_name"], d) for d in pip["distributions"])
-    assert dists["nbtool"]["conda"] == "nbtool"
-    assert dists["nbtool"]["installer"] == "conda"
-    assert "conda" not in dists["clobberme"] and dists["clobberme"]["version"] == "2.0"
-    assert dists["clobberme"]["installer"] == "pip"
+    result = snapshot(conda_prefix, full=True)
+    pip = result["environment"]["pip"]
+    full = dict(
+        (d["normalized_name"], d) for d in result["environment_full"]["pip"]["distributions"]
+    )
+    assert full["nbtool"]["conda"] == "nbtool"
+    assert full["nbtool"]["installer"] == "conda"
+    # The stored form lists only what no conda package owns.
+    dists = dict((distinfo.normalize(d["name"]), d) for d in pip["distributions"])
+    assert "nbtool" not in dists
+    assert sorted(dists) == ["clobberme", "editpkg", "legacy", "orphanpy", "plainpkg", "vcspkg"]
+    assert dists["clobberme"] == {"name": "clobberme", "version": "2.0"}  # pip, dist-info, prefix
+    assert dists["orphanpy"] == {"name": "orphanpy", "version": "0.5", "installer": "conda"}
+    assert full["clobberme"]["installer"] == "pip"
     assert "source" not in dists["plainpkg"]
     edit = dists["editpkg"]["source"]
     assert edit["dir_info"] == {"editable": True}
@@ -102,7 +143,8 @@ def test_pip_section_sources(conda_prefix, built):
     assert vcs["vcs_info"]["commit_id"] == built["commit"]
     assert vcs["vcs_info"]["requested_revision"] == "main"
     assert dists["legacy"]["kind"] == "egg-link"
-    assert all(d["location"] == "prefix" for d in pip["distributions"])
+    assert all(d["location"] == "prefix" for d in compact.distributions(pip))
+    assert all("location" not in d and "site" not in d for d in pip["distributions"])
     requirements = envfiles.requirements(snapshot(conda_prefix)["environment"])
     assert "plainpkg==1.0\n" in requirements
     assert "-e %s\n" % built["editable"].as_uri() in requirements
@@ -122,14 +164,15 @@ def test_home_directory_is_redacted(conda_prefix, monkeypatch):
 
 
 def test_pixi_prefix(pixi_prefix):
-    conda = snapshot(pixi_prefix)["environment"]["conda"]
+    environment = snapshot(pixi_prefix)["environment"]
+    conda = environment["conda"]
     assert conda["manager"] == "pixi"
     assert conda["history"]["format"] == "pixi-stub"
     assert conda["from_history"] == []
     assert conda["pixi"]["environment_name"] == "default"
     assert conda["pixi"]["manifest_path"] == "~/project/pixi.toml"
-    assert [p["name"] for p in conda["packages"]] == ["libdata", "python", "nbtool"]
-    assert conda["pip"] == []
+    assert [p["name"] for p in compact.conda_packages(conda)] == ["libdata", "python", "nbtool"]
+    assert compact.conda_pip(environment) == []
 
 
 def test_unchanged_run_is_a_fingerprint_hit(conda_prefix):
@@ -150,7 +193,7 @@ def test_unchanged_run_is_a_fingerprint_hit(conda_prefix):
         fourth = capture(options=options, cache=cache)
         assert fourth["unchanged"] is False
         assert fourth["environment_id"] != first["environment_id"]
-        assert "late==1.0" in fourth["environment"]["conda"]["pip"]
+        assert "late==1.0" in compact.conda_pip(fourth["environment"])
     finally:
         for child in extra.iterdir():
             child.unlink()

@@ -17,7 +17,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nbrepro.capture import gpu
+from nbrepro.capture import frameworks, gpu
 from nbrepro.capture.context import Context
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -250,27 +250,54 @@ def test_visibility_env_is_set_or_unset_unless_opted_in(monkeypatch):
     opted = Context({"record_env_values": True}, cache={gpu.CACHE_KEY: gpu._empty_hardware()})
     section = gpu.probe(opted)
     assert section["env"]["CUDA_VISIBLE_DEVICES"].startswith("GPU-8eaaebb8")
+    # One name for the privacy option: record_env_values.
+    for options in ({"record_env": True}, {"privacy": {"record_env": True}}):
+        other = gpu.probe(Context(options, cache={gpu.CACHE_KEY: gpu._empty_hardware()}))
+        assert other["env"]["CUDA_VISIBLE_DEVICES"] == "set"
+
+
+def test_gpu_section_holds_hardware_only():
+    section = gpu.probe(Context(cache={gpu.CACHE_KEY: gpu._empty_hardware()}))
+    assert "frameworks" not in section
+    validate(section)
 
 
 def test_torch_facts_without_initialising_cuda():
     torch = pytest.importorskip("torch")
-    facts = gpu.framework_facts()["torch"]
+    facts = frameworks.facts()["torch"]
     assert facts["version"] == torch.__version__
     assert facts["cuda"] == torch.version.cuda
     assert facts["cuda_initialized"] is False
     assert "cudnn" not in facts and "devices" not in facts
     assert isinstance(facts["mps_built"], bool)
     assert torch.cuda.is_initialized() is False
-    section = gpu.probe(Context(cache={gpu.CACHE_KEY: gpu._empty_hardware()}))
-    validate(section)
+    validate(frameworks.probe(Context()), "frameworks")
+
+
+def test_frameworks_are_a_per_run_fact(monkeypatch):
+    """Importing a framework after the environment was captured shows in the next run."""
+    import types
+
+    cache = {}
+    monkeypatch.delitem(sys.modules, "jax", raising=False)
+    before = frameworks.probe(Context(cache=cache))
+    assert "jax" not in before
+    fake = types.ModuleType("jax")
+    fake.__version__ = "0.4.30"
+    monkeypatch.setitem(sys.modules, "jax", fake)
+    after = frameworks.probe(Context(cache=cache))
+    assert after["jax"] == {"version": "0.4.30", "backend_initialized": False}
+    assert frameworks.probe(Context(cache=cache)) is after  # cached while nothing changes
+    validate(after, "frameworks")
 
 
 def test_frameworks_not_imported_are_not_imported():
     code = (
         "import sys; sys.path.insert(0, %r)\n"
-        "from nbrepro.capture import gpu\n"
+        "from nbrepro.capture import frameworks, gpu\n"
         "from nbrepro.capture.context import Context\n"
         "gpu.probe(Context())\n"
+        "frameworks.probe(Context())\n"
         "print(sorted(m for m in ('torch', 'tensorflow', 'jax', 'numpy') if m in sys.modules))\n"
     ) % str(ROOT / "python")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -389,6 +389,27 @@ def test_kernel_source_is_built_from_the_capture_files():
     assert kernel_bridge.kernel_source() is text  # built once per engine version
 
 
+def test_probe_expression_reads_the_engine_files_only_when_they_change(tmp_path, monkeypatch):
+    engine = tmp_path / "engine"
+    shutil.copytree(kernel_bridge.CAPTURE_DIR, engine, ignore=shutil.ignore_patterns("__pycache__"))
+    first = kernel_bridge.probe_expression({}, directory=engine)
+    reads = []
+    read_text = Path.read_text
+
+    def counting(self, *args, **kwargs):
+        reads.append(self.name)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting)
+    assert kernel_bridge.probe_expression({}, directory=engine) == first
+    assert reads == []
+    with open(engine / "entry.py", "a") as handle:
+        handle.write("\n# changed\n")
+    changed = kernel_bridge.probe_expression({}, directory=engine)
+    assert changed != first
+    assert sorted(reads) == sorted(p.name for p in engine.glob("*.py"))
+
+
 def test_engine_runs_in_a_plain_interpreter_without_nbrepro(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(

@@ -1,5 +1,6 @@
 """Real-world conda files (test/fixtures/real-world, sources in its README)."""
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 import yaml
 
 from nbrepro import envfiles
-from nbrepro.capture import capture
+from nbrepro.capture import capture, compact
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real-world"
 EXPORTS = sorted((REAL / "conda-env-export").glob("*.yml"))
@@ -35,15 +36,29 @@ def test_committed_conda_meta_reads_as_its_history_says(ahc_prefix):
     assert conda["history"] == {"format": "conda", "requests": 1, "conda_version": "24.9.2"}
     assert conda["platform"] == "win-64"
     assert conda["channels"] == ["conda-forge", "defaults"]
-    assert conda["pip"] == []
+    assert compact.conda_pip(result["environment"]) == []
+    assert conda["channel_urls"] == {"conda-forge": "https://conda.anaconda.org/conda-forge"}
+    assert "overrides" not in conda
     # Lock: every URL from the records, parents before children, python before pip.
-    names = [p["name"] for p in conda["packages"]]
+    packages = compact.conda_packages(conda)
+    names = [p["name"] for p in packages]
     assert names.index("ucrt") < names.index("vc14_runtime") < names.index("python")
     assert names.index("python") < names.index("wheel") < names.index("pip")
     assert names[:3] == ["ca-certificates", "tzdata", "ucrt"]
-    for package in conda["packages"]:
+    for package, text in zip(packages, conda["packages"]):
         assert package["url"].startswith("https://conda.anaconda.org/conda-forge/")
         assert package["url"].endswith("/" + package["fn"])
+        assert text == "conda-forge/%s/%s#%s" % (package["subdir"], package["fn"], package["md5"])
+    # Each record file, read directly, agrees with its string.
+    for package in packages:
+        stem = "%s-%s-%s" % (package["name"], package["version"], package["build"])
+        record = json.loads((ahc_prefix / "conda-meta" / (stem + ".json")).read_text())
+        assert (record["fn"], record["url"], record["md5"], record["subdir"]) == (
+            package["fn"],
+            package["url"],
+            package["md5"],
+            package["subdir"],
+        )
     yml = envfiles.environment_yml(result["environment"], from_history=True)
     assert yml.splitlines()[1:5] == [
         "channels:",
@@ -61,11 +76,20 @@ def test_history_channels_match_records(ahc_prefix):
             channel_subdir, dist = line[1:].split("::")
             package = next(
                 p
-                for p in conda["packages"]
+                for p in compact.conda_packages(conda)
                 if dist.startswith(p["name"] + "-")
                 and dist == "%s-%s-%s" % (p["name"], p["version"], p["build"])
             )
             assert channel_subdir == "%s/%s" % (package["channel"], package["subdir"])
+
+
+def stored_conda(**fields):
+    """A stored conda section whose packages are `name=version=build` triples."""
+    triples = fields.pop("triples")
+    packages = ["x/linux-64/%s-%s-%s.conda" % triple for triple in triples]
+    conda = {"channel_urls": {"x": "https://example.org/x"}, "packages": packages}
+    conda.update(fields)
+    return conda
 
 
 @pytest.mark.parametrize("path", EXPORTS, ids=lambda p: p.name)
@@ -81,16 +105,16 @@ def test_export_model_matches_real_exports(path):
         parts = item.split("=")
         if from_history or len(parts) < 3:
             parts = (parts + ["", ""])[:3]
-        packages.append({"name": parts[0], "version": parts[1], "build": parts[2], "channel": "x"})
-    conda = {
-        "name": data["name"],
-        "channels": data.get("channels", []),
-        "config_channels": data.get("channels", []),
-        "packages": packages,
-        "pip": pip,
-        "from_history": data["dependencies"],
-        "prefix": data["prefix"],
-    }
+        packages.append(tuple(parts))
+    conda = stored_conda(
+        name=data["name"],
+        channels=data.get("channels", []),
+        config_channels=data.get("channels", []),
+        triples=packages,
+        pip=pip,
+        from_history=data["dependencies"],
+        prefix=data["prefix"],
+    )
     no_builds = "no-builds" in path.name
     ours = envfiles.environment_dict(
         {"conda": conda}, no_builds=no_builds, from_history=from_history
@@ -116,16 +140,15 @@ def test_current_layout_round_trips_byte_for_byte():
         if isinstance(item, dict):
             pip = item["pip"]
         else:
-            name, version, build = item.split("=")
-            packages.append({"name": name, "version": version, "build": build, "channel": "x"})
-    conda = {
-        "name": data["name"],
-        "channels": data["channels"],
-        "config_channels": [],
-        "packages": packages,
-        "pip": pip,
-        "prefix": data["prefix"],
-    }
+            packages.append(tuple(item.split("=")))
+    conda = stored_conda(
+        name=data["name"],
+        channels=data["channels"],
+        config_channels=[],
+        triples=packages,
+        pip=pip,
+        prefix=data["prefix"],
+    )
     assert envfiles.environment_yml({"conda": conda}) == path.read_text()
 
 
@@ -133,15 +156,28 @@ def test_explicit_layout_matches_real_file():
     path = REAL / "conda-explicit" / "cinpla-windows.txt"
     lines = path.read_text().splitlines()
     urls = [line for line in lines if line.startswith("http")]
-    packages = []
+    records = []
     for url in urls:
-        fn = url.rsplit("/", 1)[1]
+        subdir, fn = url.rsplit("/", 2)[1:]
         stem = fn[: -len(".conda")] if fn.endswith(".conda") else fn[: -len(".tar.bz2")]
         name, version, build = stem.rsplit("-", 2)
-        packages.append(
-            {"name": name, "version": version, "build": build, "url": url, "fn": fn, "md5": None}
+        records.append(
+            {
+                "name": name,
+                "version": version,
+                "build": build,
+                "channel": "defaults",
+                "subdir": subdir,
+                "url": url,
+                "fn": fn,
+                "md5": None,
+            }
         )
-    ours = envfiles.explicit({"conda": {"platform": "win-64", "packages": packages}})
+    conda = compact.conda_section({"platform": "win-64", "packages": records})
+    assert conda["channel_urls"] == {"pkgs/main": "https://repo.anaconda.com/pkgs/main"}
+    assert conda["packages"][0] == "pkgs/main/" + urls[0].split("/pkgs/main/", 1)[1]
+    assert "overrides" not in conda
+    ours = envfiles.explicit({"conda": conda})
     ours_lines = [line for line in ours.splitlines() if not line.startswith("# created-by")]
     assert ours_lines == lines
 

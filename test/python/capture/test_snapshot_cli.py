@@ -65,6 +65,22 @@ def test_lock_and_requirements(conda_prefix, fmt):
         assert "plainpkg==1.0" in completed.stdout.splitlines()
 
 
+def test_sha256_lock_and_full_record(conda_prefix):
+    completed = snapshot("--prefix", str(conda_prefix), "--format", "explicit", "--sha256")
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    urls = lines[lines.index("@EXPLICIT") + 1 :]
+    assert len(urls) == 5
+    assert all(len(line.split("#")[1]) == 64 for line in urls)
+    full = json.loads(snapshot("--prefix", str(conda_prefix), "--full").stdout)
+    sha = [p["url"] + "#" + p["sha256"] for p in full["environment_full"]["conda"]["packages"]]
+    assert urls == sha
+    assert all(isinstance(p, str) for p in full["environment"]["conda"]["packages"])
+    plain = json.loads(snapshot("--prefix", str(conda_prefix)).stdout)
+    assert "environment_full" not in plain
+    assert plain["environment_id"] == full["environment_id"]
+
+
 def test_explicit_without_conda_is_an_error(tmp_path):
     completed = snapshot("--prefix", str(tmp_path), "--format", "explicit")
     assert completed.returncode == 2
