@@ -57,9 +57,35 @@ class KernelCaptureError(RuntimeError):
     """The kernel did not return a capture (an error in the expression, or no reply)."""
 
 
+# directory -> (stat key, sources, version or None). Every capture builds the probe
+# expression, and re-reading and hashing the engine's files each time costs
+# about a millisecond for nothing.
+_ENGINE_CACHE = {}
+
+
+def _stat_key(directory):
+    key = []
+    for path in sorted(Path(directory).glob("*.py")):
+        stat = path.stat()
+        key.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(key)
+
+
 def engine_sources(directory=CAPTURE_DIR):
-    """{module name: source} for every module of the capture package."""
-    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.py"))}
+    """{module name: source} for every module of the capture package.
+
+    Cached by the files' (mtime_ns, size): an edited, added or removed file is
+    read again. The dict is shared between calls; do not change it.
+    """
+    key = _stat_key(directory)
+    cached = _ENGINE_CACHE.get(str(directory))
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    sources = {
+        path.stem: path.read_text(encoding="utf-8") for path in sorted(Path(directory).glob("*.py"))
+    }
+    _ENGINE_CACHE[str(directory)] = (key, sources, None)
+    return sources
 
 
 def _relative_imports(source):
@@ -100,10 +126,17 @@ def load_order(sources):
 
 
 def engine_version(sources):
+    for _key, cached_sources, version in list(_ENGINE_CACHE.values()):
+        if cached_sources is sources and version is not None:
+            return version
     digest = hashlib.sha256()
     for name in sorted(sources):
         digest.update(name.encode() + b"\0" + sources[name].encode("utf-8") + b"\0")
-    return digest.hexdigest()[:16]
+    version = digest.hexdigest()[:16]
+    for directory, (key, cached_sources, _) in list(_ENGINE_CACHE.items()):
+        if cached_sources is sources:
+            _ENGINE_CACHE[directory] = (key, cached_sources, version)
+    return version
 
 
 _SOURCE_CACHE = {}
@@ -224,3 +257,104 @@ def _reply_value(content):
         )
     value = (content.get("user_expressions") or {}).get(EXPRESSION_KEY)
     return decode_reply(value)
+
+
+# -- per-cell records: hooks in the kernel, one collect from the front end ----------------
+
+# Where a Python string literal of the options JSON goes in the templates.
+# The front end writes JSON.stringify(JSON.stringify(options)) there, and
+# Python json.dumps(json.dumps(options)): a JSON string is a Python string.
+OPTIONS_PLACEHOLDER = "__NBREPRO_OPTIONS__"
+
+
+def _session_templates(version):
+    modules = "__import__('sys').modules"
+    package = "{modules}.get('{pkg}')".format(modules=modules, pkg=PACKAGE)
+    install = "{modules}['{pkg}.session'].install_hooks({options})".format(
+        modules=modules, pkg=PACKAGE, options=OPTIONS_PLACEHOLDER
+    )
+    # The marker also comes back when the engine is there but its hooks are not
+    # (a kernel that only ever ran the one-off capture): the answer is the same,
+    # send the source and the install statement.
+    collect = (
+        "{modules}['{pkg}.session'].collect({options}) "
+        "if getattr({package}, '__engine_version__', None) == {version!r} "
+        "and getattr({package}, '_session_ready', False) "
+        "else {marker!r}"
+    ).format(
+        modules=modules,
+        pkg=PACKAGE,
+        package=package,
+        options=OPTIONS_PLACEHOLDER,
+        version=version,
+        marker=NOT_INSTALLED,
+    )
+    return install, collect
+
+
+def engine_payload(directory=CAPTURE_DIR):
+    """What the front end needs to install the engine and collect, as plain JSON.
+
+    ``install_hooks`` and ``collect_template`` hold OPTIONS_PLACEHOLDER; send
+    ``source`` then ``install_hooks`` silently (one request: source + "\\n" +
+    install statement), and ``collect_template`` as a ``user_expressions``
+    entry. A collect that answers ``not_installed`` asks for that install.
+    """
+    version = engine_version(engine_sources(directory))
+    install, collect = _session_templates(version)
+    return {
+        "version": version,
+        "source": kernel_source(directory),
+        "install_hooks": install,
+        "collect_template": collect,
+        "not_installed": NOT_INSTALLED,
+        "placeholder": OPTIONS_PLACEHOLDER,
+    }
+
+
+def _fill(template, options):
+    return template.replace(OPTIONS_PLACEHOLDER, json.dumps(json.dumps(options or {})))
+
+
+def collect_expression(options=None, directory=CAPTURE_DIR):
+    """The ``user_expressions`` entry that collects the pending per-cell records."""
+    payload = engine_payload(directory)
+    return _fill(payload["collect_template"], options)
+
+
+def install_statement(options=None, directory=CAPTURE_DIR):
+    """Engine source plus the statement that registers the hooks, as one piece of code."""
+    payload = engine_payload(directory)
+    return payload["source"] + _fill(payload["install_hooks"], options) + "\n"
+
+
+def collect_in_kernel(kernel_client, options=None, timeout=30.0):
+    """Collect through a jupyter_client blocking client; install engine and hooks when needed.
+
+    The first call in a kernel installs them (a second request) and returns
+    what a collect right after that returns: no cells, the current environment.
+    """
+    expressions = {EXPRESSION_KEY: collect_expression(options)}
+    deadline = time.monotonic() + timeout
+    result = _reply_value(_execute_unless_aborted(kernel_client, "", expressions, deadline))
+    if result is None:
+        code = install_statement(options)
+        result = _reply_value(_execute_unless_aborted(kernel_client, code, expressions, deadline))
+        if result is None:
+            raise KernelCaptureError("the kernel did not keep the installed hooks")
+    return result
+
+
+def _execute_unless_aborted(kernel_client, code, expressions, deadline):
+    """Execute; send again while the kernel answers "aborted".
+
+    After a cell fails with stop_on_error, ipykernel aborts every request
+    already queued, silent ones too; the records stay pending in the kernel.
+    """
+    while True:
+        content = _execute(kernel_client, code, expressions, deadline - time.monotonic())
+        if content.get("status") != "aborted":
+            return content
+        if time.monotonic() + 0.05 >= deadline:
+            raise KernelCaptureError("the kernel kept aborting the collect request")
+        time.sleep(0.05)

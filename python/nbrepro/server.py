@@ -34,10 +34,26 @@ class VersionHandler(APIHandler):
         )
 
 
+class EngineHandler(APIHandler):
+    """The kernel-side capture engine, built from python/nbrepro/capture/.
+
+    The front end sends it to kernels where nbrepro is not installed; serving
+    it from here keeps those files the only copy of the engine.
+    """
+
+    @tornado.web.authenticated
+    def get(self):
+        from .kernel_bridge import engine_payload
+
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(engine_payload()))
+
+
 def setup_handlers(web_app):
     base_url = web_app.settings["base_url"]
     routes = [
         ("version", VersionHandler),
+        ("engine", EngineHandler),
     ]
     web_app.add_handlers(
         ".*$", [(url_path_join(base_url, "nbrepro", path), handler) for path, handler in routes]

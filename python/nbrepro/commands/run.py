@@ -1,0 +1,33 @@
+"""`nbrepro run`: execute a notebook and record what it ran on, as JupyterLab does."""
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "run",
+        help="execute a notebook and record its environment per cell",
+        description=(
+            "Execute NOTEBOOK with nbclient and record, like the JupyterLab extension, "
+            "the environment snapshot and each cell's run record in its metadata. "
+            "A failing cell stops the run (exit status 1); what ran is still written. "
+            "Exit status 2: the notebook or the kernel could not be used."
+        ),
+    )
+    parser.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file to run")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="write here instead of replacing NOTEBOOK"
+    )
+    parser.add_argument(
+        "--kernel", metavar="NAME", help="kernel to run (default: the notebook's, or python3)"
+    )
+    parser.add_argument(
+        "--timeout", metavar="S", type=float, help="seconds a cell may run (default: no limit)"
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    from .. import headless
+
+    timeout = args.timeout if args.timeout and args.timeout > 0 else None
+    return headless.main(args.notebook, output=args.output, kernel=args.kernel, timeout=timeout)

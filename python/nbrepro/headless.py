@@ -1,0 +1,296 @@
+"""``nbrepro run``: execute a notebook with nbclient and record what JupyterLab would.
+
+The same engine and hooks as in JupyterLab: right after the kernel starts the
+engine and its IPython hooks are installed (``kernel_bridge.collect_in_kernel``,
+which also records the environment at kernel start), the cells run, and one
+collect at the end brings every cell's record back; ``notebook.apply_collect``
+and ``prune`` write them exactly as the front end does.
+
+nbclient sends no cell id with its execute requests (IPython sees
+``cell_id=None``), so records are matched to cells by execution count and
+checked against the hash of the cell's source.
+"""
+
+import asyncio
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import kernel_bridge, notebook
+from .capture.session import source_id
+
+
+class RunError(Exception):
+    """Something the user must fix before the notebook can run (exit status 2)."""
+
+
+class Outcome(object):
+    """What happened: the executed notebook, the failure if any, warnings."""
+
+    def __init__(self, nb):
+        self.nb = nb
+        self.failure = None  # "cell 3 raised ..." when a cell stopped the run
+        self.warnings = []
+        self.recorded = 0
+
+
+def read_notebook(path):
+    import nbformat
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RunError("cannot read %s: %s" % (path, error)) from error
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:
+        raise RunError("%s is not a readable notebook: %s" % (path, error)) from error
+
+
+def kernel_name_for(nb, requested=None):
+    """The kernel to start: the one asked for, the notebook's, or python3; checked to exist."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    name = requested or (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+    manager = KernelSpecManager()
+    try:
+        manager.get_kernel_spec(name)
+    except NoSuchKernel as error:
+        known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
+        raise RunError(
+            "no kernel named %r (installed kernels: %s); pass --kernel NAME" % (name, known)
+        ) from error
+    return name
+
+
+def run_notebook(nb, workdir, kernel_name, timeout=None, options=None, log=None):
+    """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell."""
+    log = log or (lambda text: None)
+    return asyncio.run(_run(nb, workdir, kernel_name, timeout, dict(options or {}), log))
+
+
+async def _run(nb, workdir, kernel_name, timeout, options, log):
+    from jupyter_client import BlockingKernelClient
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    outcome = Outcome(nb)
+    # A cell that runs past the timeout is interrupted (it stops with
+    # KeyboardInterrupt) so that the collect behind it can still run.
+    client = NotebookClient(
+        nb,
+        timeout=int(math.ceil(timeout)) if timeout else None,
+        interrupt_on_timeout=True,
+        kernel_name=kernel_name,
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    counts = {}
+
+    def executed(cell, cell_index, execute_reply):
+        counts[cell_index] = (execute_reply or {}).get("content", {}).get("execution_count")
+
+    client.on_cell_executed = executed
+    code_cells = [
+        (index, cell)
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and cell.source.strip()
+        and client.skip_cells_with_tag not in cell.metadata.get("tags", [])
+    ]
+    collects = []
+    ran = []
+    collecting = True
+    async with client.async_setup_kernel():
+        reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
+        if reply and "language_info" in reply["content"]:
+            nb.metadata["language_info"] = reply["content"]["language_info"]
+        # A second client on the same kernel for our silent requests: the
+        # bridge's blocking calls, and no interference with nbclient's replies.
+        bridge = BlockingKernelClient()
+        bridge.load_connection_info(client.km.get_connection_info())
+        bridge.start_channels(iopub=False, stdin=False, hb=False)
+        try:
+            language = nb.metadata.get("language_info", {}).get("name")
+            if language != "python":
+                outcome.warnings.append(
+                    "kernel %r runs %s: nbrepro records Python kernels only; "
+                    "the notebook runs without records" % (kernel_name, language or "?")
+                )
+                collecting = False
+            else:
+                try:
+                    collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
+                except kernel_bridge.KernelCaptureError as error:
+                    outcome.warnings.append("cannot record in kernel %r: %s" % (kernel_name, error))
+                    collecting = False
+            for number, (index, cell) in enumerate(code_cells, 1):
+                started = time.perf_counter()
+                prefix = "[%d/%d] cell %d" % (number, len(code_cells), index + 1)
+                try:
+                    await client.async_execute_cell(
+                        cell, index, execution_count=client.code_cells_executed + 1
+                    )
+                except CellExecutionError as error:
+                    ran.append((index, cell))
+                    elapsed = time.perf_counter() - started
+                    log("%s failed (%.1f s)" % (prefix, elapsed))
+                    if timeout and error.ename == "KeyboardInterrupt" and elapsed >= timeout:
+                        outcome.failure = "cell %d did not finish within %g s; interrupted" % (
+                            index + 1,
+                            timeout,
+                        )
+                    else:
+                        outcome.failure = "cell %d raised %s: %s" % (
+                            index + 1,
+                            error.ename,
+                            error.evalue,
+                        )
+                    break
+                except (CellTimeoutError, DeadKernelError) as error:
+                    log("%s failed (%.1f s)" % (prefix, time.perf_counter() - started))
+                    outcome.failure = "cell %d: %s" % (index + 1, str(error).strip() or repr(error))
+                    outcome.warnings.append("the kernel stopped answering; nothing was collected")
+                    collecting = False
+                    break
+                ran.append((index, cell))
+                log("%s ok (%.1f s)" % (prefix, time.perf_counter() - started))
+            if collecting:
+                try:
+                    collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
+                except kernel_bridge.KernelCaptureError as error:
+                    outcome.warnings.append(
+                        "the per-cell records could not be collected: %s" % error
+                    )
+        finally:
+            bridge.stop_channels()
+    if collects:  # nothing at all when the kernel cannot record (another language)
+        _record(outcome, collects, ran, counts, kernel_name)
+    return outcome
+
+
+async def _ensure(value):
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+def _record(outcome, collects, ran, counts, kernel_name):
+    """Write the collected records into the notebook's and the cells' metadata."""
+    nb = outcome.nb
+    by_count = {}
+    for collected in collects:
+        for record in collected.get("cells") or ():
+            if isinstance(record, dict) and isinstance(record.get("execution_count"), int):
+                by_count[record["execution_count"]] = record
+    matched, keyed = [], {}
+    for index, cell in ran:
+        key = "cell-%d" % index
+        keyed[key] = cell
+        record = by_count.get(counts.get(index))
+        if record is None:
+            outcome.warnings.append("cell %d ran but the kernel kept no record of it" % (index + 1))
+            record = {}
+        elif record.get("src") != source_id(cell.source):
+            outcome.warnings.append("cell %d: the kernel recorded other source" % (index + 1))
+            record = {}
+        matched.append(dict(record, cell_id=key))
+
+    captured_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    language = (nb.metadata.get("language_info") or {}).get("name")
+    kernel = {"name": kernel_name, "language": language} if language else {"name": kernel_name}
+    meta, problems = notebook.read_metadata(nb.metadata.get(notebook.KEY))
+    outcome.warnings.extend(problems)
+    for collected in collects:
+        meta, _ = notebook.apply_collect(meta, dict(collected, cells=[]), captured_at, kernel)
+        for problem in collected.get("problems") or ():
+            outcome.warnings.append("%s: %s" % (problem.get("probe"), problem.get("message")))
+    meta, cells = notebook.apply_collect(meta, {"cells": matched}, captured_at)
+    for key, cell in keyed.items():
+        # A cell that ran without a usable record loses its old one: it no
+        # longer describes the cell's outputs.
+        if key in cells:
+            cell.metadata[notebook.KEY] = cells[key]
+            outcome.recorded += 1
+        else:
+            cell.metadata.pop(notebook.KEY, None)
+    meta = notebook.prune(meta, [c.metadata.get(notebook.KEY) for c in nb.cells])
+    meta, problems = notebook.drop_invalid(meta)
+    outcome.warnings.extend(problems)
+    nb.metadata[notebook.KEY] = meta
+
+
+def write_atomically(nb, path):
+    """Validate, then write through a temporary file in the same folder and os.replace."""
+    import nbformat
+
+    nbformat.validate(nb)
+    errors = notebook.validate(nb.metadata.get(notebook.KEY))
+    if errors:
+        raise ValueError("nbrepro metadata does not match the schema: " + "; ".join(errors[:3]))
+    text = nbformat.writes(nb)
+    path = Path(path)
+    mode = None
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        pass
+    handle = tempfile.NamedTemporaryFile(
+        "w",
+        encoding="utf-8",
+        dir=str(path.parent),
+        prefix="." + path.name + ".",
+        suffix=".tmp",
+        delete=False,
+    )
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(handle.name, mode)
+        os.replace(handle.name, str(path))
+    except BaseException:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        raise
+
+
+def main(path, output=None, kernel=None, timeout=None, options=None, stderr=None):
+    """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input."""
+    stderr = stderr or sys.stderr
+
+    def log(text):
+        stderr.write(text + "\n")
+        stderr.flush()
+
+    try:
+        nb = read_notebook(path)
+        name = kernel_name_for(nb, kernel)
+    except RunError as error:
+        log("nbrepro run: %s" % error)
+        return 2
+    target = Path(output) if output else Path(path)
+    workdir = Path(path).resolve().parent
+    try:
+        outcome = run_notebook(nb, workdir, name, timeout=timeout, options=options, log=log)
+    except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
+        log("nbrepro run: cannot run %s in kernel %r: %s" % (path, name, error))
+        return 2
+    for warning in outcome.warnings:
+        log("nbrepro run: warning: %s" % warning)
+    try:
+        write_atomically(outcome.nb, target)
+    except (OSError, ValueError) as error:
+        log("nbrepro run: cannot write %s: %s" % (target, error))
+        return 1
+    log("nbrepro run: wrote %s (%d cells recorded)" % (target, outcome.recorded))
+    if outcome.failure:
+        log("nbrepro run: %s" % outcome.failure)
+        return 1
+    return 0

@@ -1,0 +1,46 @@
+"""nbrepro's JSON Schemas, read from the installed package or from the checkout.
+
+The wheel carries ``schema/*.json`` as ``nbrepro/schema/``; an editable
+install (and the test suite) reads the repository's ``schema/`` folder.
+"""
+
+import functools
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SNAPSHOT = "snapshot.schema.json"
+NOTEBOOK = "notebook.schema.json"
+NOTEBOOK_ID = "https://nbrepro.dev/schema/notebook/1.json"
+
+
+def schema_dir():
+    for candidate in (HERE / "schema", HERE.parent.parent / "schema"):
+        if (candidate / NOTEBOOK).is_file():
+            return candidate
+    raise FileNotFoundError(
+        "nbrepro's schema files are missing (looked in %s and %s); reinstall nbrepro"
+        % (HERE / "schema", HERE.parent.parent / "schema")
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def load(name):
+    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def registry():
+    from referencing import Registry, Resource
+
+    resources = [Resource.from_contents(load(name)) for name in (SNAPSHOT, NOTEBOOK)]
+    return Registry().with_resources((r.id(), r) for r in resources)
+
+
+@functools.lru_cache(maxsize=None)
+def validator(definition):
+    """A Draft 2020-12 validator for ``#/$defs/<definition>`` of the notebook schema."""
+    import jsonschema
+
+    schema = {"$ref": "%s#/$defs/%s" % (NOTEBOOK_ID, definition)}
+    return jsonschema.Draft202012Validator(schema, registry=registry())

@@ -1,0 +1,101 @@
+"""The notebook metadata core (``nbrepro.notebook``) and the shared vectors.
+
+The TypeScript side runs the same files from ``test/vectors/metadata/``.
+"""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from nbrepro import notebook, schemas
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "metadata"
+FILES = sorted(VECTORS.glob("*.json"))
+
+
+def test_there_are_enough_vectors():
+    kinds = [("apply" if "collected" in json.loads(p.read_text()) else "prune") for p in FILES]
+    assert kinds.count("apply") >= 8 and kinds.count("prune") >= 3
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_vector(path):
+    vector = json.loads(path.read_text(encoding="utf-8"))
+    frozen = copy.deepcopy(vector)
+    if "collected" in vector:
+        meta, cells = notebook.apply_collect(
+            vector["before"], vector["collected"], vector["captured_at"], vector["kernel"]
+        )
+        assert {"notebook": meta, "cells": cells} == vector["expected"]
+    else:
+        assert notebook.prune(vector["notebook"], vector["cells"]) == vector["expected"]
+    assert vector == frozen  # inputs are never modified
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        [],
+        "x",
+        3.5,
+        True,
+        {"schema_version": "1"},
+        {"schema_version": 1, "snapshots": list(range(100000)), "runs": "x" * 100000},
+        {"schema_version": 1, "snapshots": {("%016x" % i): {} for i in range(5000)}},
+        {"schema_version": 1, "current": 7, "kernel": [1], "runs": {"a" * 16: None}},
+        {"schema_version": 1, "snapshots": {"a" * 16: {"environment": {}, "captured_at": 1}}},
+    ],
+)
+def test_read_metadata_never_crashes_and_gives_a_valid_shape(raw):
+    meta, problems = notebook.read_metadata(raw)
+    assert set(meta) >= {"schema_version", "current", "snapshots", "runs"}
+    assert meta["schema_version"] == 1
+    assert all(isinstance(p, str) and len(p) < 400 for p in problems)
+    assert (raw is None) == (problems == [])
+    assert notebook.validate(meta) == []
+
+
+def test_read_metadata_bounds_what_it_keeps():
+    raw = {
+        "schema_version": 1,
+        "runs": {("%016x" % i): {} for i in range(notebook.MAX_RUNS + 10)},
+    }
+    meta, problems = notebook.read_metadata(raw)
+    assert len(meta["runs"]) == notebook.MAX_RUNS
+    assert any("more than" in p for p in problems)
+
+
+def test_validate_reports_schema_errors():
+    meta = notebook.empty()
+    meta["snapshots"]["a" * 16] = {"environment": {"python": 1}, "captured_at": "t"}
+    meta["extra"] = 1
+    errors = notebook.validate(meta)
+    assert any("extra" in e for e in errors)
+    assert any(e.startswith("snapshots/" + "a" * 16) for e in errors)
+    assert notebook.validate_cell({"env": "a" * 16, "src": "b" * 16, "run": "c" * 16}) == []
+    assert notebook.validate_cell({"env": "A" * 16, "src": "b" * 16})
+
+
+def test_drop_invalid_removes_only_bad_snapshots():
+    meta = notebook.empty()
+    meta["snapshots"]["a" * 16] = {"environment": {"python": 1}, "captured_at": "t"}
+    meta["runs"]["b" * 16] = {"seeds": "not an object"}
+    meta["runs"]["c" * 16] = {}
+    cleaned, problems = notebook.drop_invalid(meta)
+    assert cleaned["snapshots"] == {} and list(cleaned["runs"]) == ["c" * 16]
+    assert len(problems) == 2
+
+
+def test_schemas_resolve_across_files():
+    registry = schemas.registry()
+    assert "https://nbrepro.dev/schema/snapshot/1.json" in registry
+    assert schemas.schema_dir().joinpath(schemas.NOTEBOOK).is_file()
+
+
+def test_wheel_carries_the_schemas():
+    text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    assert '"schema/notebook.schema.json" = "nbrepro/schema/notebook.schema.json"' in text
+    assert '"schema/snapshot.schema.json" = "nbrepro/schema/snapshot.schema.json"' in text

@@ -1,0 +1,171 @@
+"""``nbrepro run``: a real kernel through nbclient, the metadata JupyterLab would write."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from nbrepro import cli, headless, notebook
+
+FOREIGN = {
+    "papermill": {"parameters": {"alpha": 0.5}, "environment_variables": {}, "version": "2.6.0"},
+    "jupytext": {
+        "formats": "ipynb,py:percent",
+        "text_representation": {"extension": ".py", "format_name": "percent"},
+    },
+    "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+    "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}},
+}
+CELLS = [
+    "import random\nrandom.seed(7)\nvalue = random.random()",
+    "total = value * 2\nprint(total)",
+    "1 / 0",
+    "never = True",
+]
+
+
+def write_notebook(path, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update(json.loads(json.dumps(FOREIGN)))
+    nb.cells = [nbformat.v4.new_markdown_cell("# A notebook")] + [
+        nbformat.v4.new_code_cell(code) for code in cells
+    ]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def src(code):
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()[:16]
+
+
+def run(capsys, *argv):
+    status = cli.main(["run", *map(str, argv)])
+    return status, capsys.readouterr().err
+
+
+@pytest.fixture(autouse=True)
+def private_ipython(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+
+
+def test_run_records_like_jupyterlab_and_keeps_foreign_metadata(tmp_path, capsys):
+    source = write_notebook(tmp_path / "in.ipynb", CELLS[:2])
+    original = source.read_bytes()
+    status, err = run(capsys, source, "-o", tmp_path / "out.ipynb")
+    assert status == 0, err
+    assert "[1/2] cell 2 ok (" in err and "[2/2] cell 3 ok (" in err
+    assert source.read_bytes() == original  # -o leaves the input alone
+
+    written = json.loads((tmp_path / "out.ipynb").read_text())
+    for key, value in FOREIGN.items():
+        assert json.dumps(written["metadata"][key], sort_keys=True) == json.dumps(
+            value, sort_keys=True
+        )
+    nbformat.validate(nbformat.reads(json.dumps(written), as_version=4))
+    meta = written["metadata"]["nbrepro"]
+    assert notebook.validate(meta) == []
+    assert meta["kernel"] == {"name": "python3", "language": "python"}
+    assert list(meta["snapshots"]) == [meta["current"]]
+
+    code_cells = [c for c in written["cells"] if c["cell_type"] == "code"]
+    records = [c["metadata"]["nbrepro"] for c in code_cells]
+    assert [r["src"] for r in records] == [src(code) for code in CELLS[:2]]
+    assert {r["env"] for r in records} == {meta["current"]}
+    assert set(meta["runs"]) == {r["run"] for r in records}
+    assert meta["runs"][records[0]["run"]]["seeds"]["status"] == "seeded"
+    assert all(notebook.validate_cell(r) == [] for r in records)
+    printed_total = "".join(code_cells[1]["outputs"][0]["text"])
+    assert printed_total == "%s\n" % (2 * __import__("random").Random(7).random())
+
+    # The same environment as `nbrepro snapshot` for this interpreter, apart
+    # from sys.path[0] (the script's folder there, the notebook's here).
+    printed = subprocess.run(
+        [sys.executable, "-m", "nbrepro", "snapshot"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(tmp_path),
+    )
+    snapshot = json.loads(printed.stdout)["environment"]
+    recorded = meta["snapshots"][meta["current"]]["environment"]
+    for section in sorted(set(snapshot) | set(recorded)):
+        if section == "pip":
+            for key in ("distributions",):
+                assert recorded["pip"][key] == snapshot["pip"][key]
+        else:
+            assert recorded.get(section) == snapshot.get(section), section
+
+
+def test_failing_cell_stops_the_run_and_still_writes(tmp_path, capsys):
+    path = write_notebook(tmp_path / "fails.ipynb", CELLS)
+    status, err = run(capsys, path, "--timeout", "60")
+    assert status == 1
+    assert "[3/4] cell 4 failed" in err
+    assert "cell 4 raised ZeroDivisionError: division by zero" in err
+    assert "[4/4]" not in err
+
+    written = nbformat.read(str(path), as_version=4)
+    code_cells = [c for c in written.cells if c.cell_type == "code"]
+    assert [("nbrepro" in c.metadata) for c in code_cells] == [True, True, True, False]
+    assert code_cells[2].metadata["nbrepro"]["src"] == src("1 / 0")
+    assert code_cells[2].outputs[0]["ename"] == "ZeroDivisionError"
+    assert notebook.validate(written.metadata["nbrepro"]) == []
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
+
+
+def test_write_is_atomic(tmp_path, monkeypatch):
+    path = write_notebook(tmp_path / "nb.ipynb", CELLS[:1])
+    before = path.read_bytes()
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata["nbrepro"] = notebook.empty()
+    nb.cells[1].source = "changed = 1"
+
+    def fail(src_, dst):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(headless.os, "replace", fail)
+    with pytest.raises(OSError, match="simulated"):
+        headless.write_atomically(nb, path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["ipython", "nb.ipynb"] or sorted(
+        os.listdir(tmp_path)
+    ) == ["nb.ipynb"]
+
+    monkeypatch.undo()
+    nb.metadata["nbrepro"]["snapshots"] = {"bad": {}}  # invalid: nothing is written
+    with pytest.raises(ValueError, match="schema"):
+        headless.write_atomically(nb, path)
+    assert path.read_bytes() == before
+
+
+def test_unknown_kernel_and_unreadable_input_exit_2(tmp_path, capsys):
+    path = write_notebook(tmp_path / "nb.ipynb", CELLS[:1])
+    status, err = run(capsys, path, "--kernel", "no-such-kernel-xyz")
+    assert status == 2
+    assert "no kernel named 'no-such-kernel-xyz'" in err and "--kernel" in err
+
+    status, err = run(capsys, tmp_path / "missing.ipynb")
+    assert status == 2 and "cannot read" in err
+
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [', encoding="utf-8")
+    status, err = run(capsys, broken)
+    assert status == 2 and "not a readable notebook" in err
+
+
+def test_timeout_interrupts_the_cell_and_records_it(tmp_path, capsys):
+    path = write_notebook(
+        tmp_path / "slow.ipynb", ["a = 1", "import time\ntime.sleep(60)", "b = 2"]
+    )
+    started = __import__("time").monotonic()
+    status, err = run(capsys, path, "--timeout", "1")
+    assert status == 1
+    assert __import__("time").monotonic() - started < 30
+    assert "cell 3 did not finish within 1 s; interrupted" in err
+    written = nbformat.read(str(path), as_version=4)
+    code_cells = [c for c in written.cells if c.cell_type == "code"]
+    assert [("nbrepro" in c.metadata) for c in code_cells] == [True, True, False]
