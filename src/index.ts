@@ -3,22 +3,39 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { Dialog, ICommandPalette, showDialog } from '@jupyterlab/apputils';
-import { Notification } from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import {
+  Dialog,
+  ICommandPalette,
+  MainAreaWidget,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import {
+  DEFAULT_CAPTURE_SETTINGS,
+  ICaptureSettings,
+  NotebookCapture
+} from './capture';
+import { fetchEngine } from './kernelbridge';
+import { EnvironmentPanel } from './panel';
 import { checkServer, ServerState } from './server';
-import { describeServerState, StatusItem } from './status';
+import { describeServerState, describeStatus, StatusItem } from './status';
 
 const PLUGIN_ID = 'nbrepro:plugin';
 
 namespace CommandIDs {
   export const showStatus = 'nbrepro:show-status';
+  export const showEnvironment = 'nbrepro:show-environment';
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -44,18 +61,52 @@ const plugin: JupyterFrontEndPlugin<void> = {
     labShell: ILabShell | null
   ) => {
     const trans = (translator ?? nullTranslator).load('nbrepro');
+    const serverSettings = app.serviceManager.serverSettings;
     let serverState: ServerState = { kind: 'checking' };
+    let captureSettings: ICaptureSettings = { ...DEFAULT_CAPTURE_SETTINGS };
+    let showItem = true;
+    const captures = new WeakMap<NotebookPanel, NotebookCapture>();
+
+    const captureOf = (panel: NotebookPanel | null | undefined) =>
+      panel ? (captures.get(panel) ?? null) : null;
 
     const showStatus = async () => {
-      const text = describeServerState(serverState, trans);
+      const capture = captureOf(tracker.currentWidget)?.state ?? null;
+      const text = describeStatus(serverState, capture, trans);
       const body = new Widget();
+      body.addClass('jp-nbrepro-StatusDialog');
       // textContent, never innerHTML: details may carry a server's message.
-      body.node.textContent = text.title;
+      const lines = [describeServerState(serverState, trans).title];
+      if (capture && serverState.kind === 'ok') {
+        lines.push(text.title);
+      }
+      for (const line of lines) {
+        const paragraph = document.createElement('p');
+        paragraph.textContent = line;
+        body.node.appendChild(paragraph);
+      }
       await showDialog({
         title: text.label,
         body,
         buttons: [Dialog.okButton({ label: trans.__('Close') })]
       });
+    };
+
+    const showEnvironment = (panel: NotebookPanel) => {
+      const content = new EnvironmentPanel(panel, trans);
+      const existing = Array.from(app.shell.widgets('main')).find(
+        widget => widget.id === content.id
+      );
+      if (existing) {
+        content.dispose();
+        app.shell.activateById(existing.id);
+        return;
+      }
+      const widget = new MainAreaWidget({ content });
+      widget.id = content.id;
+      widget.title.label = content.title.label;
+      widget.title.closable = true;
+      app.shell.add(widget, 'main', { mode: 'split-right' });
     };
 
     app.commands.addCommand(CommandIDs.showStatus, {
@@ -64,15 +115,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
       describedBy: { args: { type: 'object', properties: {} } },
       execute: showStatus
     });
-    palette?.addItem({
-      command: CommandIDs.showStatus,
-      category: trans.__('nbrepro')
+    app.commands.addCommand(CommandIDs.showEnvironment, {
+      label: trans.__('Show Recorded Environment'),
+      caption: trans.__(
+        'Show the environment recorded in the current notebook: Python, platform, GPU, seeds and packages'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: () => {
+        if (tracker.currentWidget) {
+          showEnvironment(tracker.currentWidget);
+        }
+      }
     });
+    for (const command of [CommandIDs.showStatus, CommandIDs.showEnvironment]) {
+      palette?.addItem({ command, category: trans.__('nbrepro') });
+    }
 
     const item = new StatusItem(trans, () => {
-      void app.commands.execute(CommandIDs.showStatus);
+      const state = captureOf(tracker.currentWidget)?.state;
+      const command =
+        serverState.kind === 'ok' && state?.kind === 'recorded'
+          ? CommandIDs.showEnvironment
+          : CommandIDs.showStatus;
+      void app.commands.execute(command);
     });
-    let showItem = true;
     const activeChanged = new Signal<unknown, void>(item);
     const notebookIsCurrent = () =>
       tracker.currentWidget !== null &&
@@ -84,14 +151,50 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isActive: () => showItem && notebookIsCurrent(),
       activeStateChanged: activeChanged
     });
-    tracker.currentChanged.connect(() => activeChanged.emit(), item);
-    labShell?.currentChanged.connect(() => activeChanged.emit(), item);
+    const refreshItem = () => {
+      item.setCapture(captureOf(tracker.currentWidget)?.state ?? null);
+      activeChanged.emit();
+    };
+    tracker.currentChanged.connect(refreshItem, item);
+    labShell?.currentChanged.connect(refreshItem, item);
+
+    const engine = () => fetchEngine(serverSettings);
+    tracker.widgetAdded.connect((_, panel) => {
+      const capture = new NotebookCapture(panel, engine, () => captureSettings);
+      captures.set(panel, capture);
+      capture.stateChanged.connect(() => {
+        if (tracker.currentWidget === panel) {
+          refreshItem();
+        }
+      }, item);
+      panel.disposed.connect(() => {
+        captures.delete(panel);
+        capture.dispose();
+      }, item);
+    }, item);
+    NotebookActions.executed.connect((_, { notebook }) => {
+      const panel = tracker.find(candidate => candidate.content === notebook);
+      if (serverState.kind === 'ok') {
+        captureOf(panel)?.cellExecuted();
+      }
+    }, item);
 
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(
         settings => {
           const apply = () => {
-            showItem = settings.get('showStatusItem').composite !== false;
+            const get = (key: string) => settings.get(key).composite;
+            showItem = get('showStatusItem') !== false;
+            captureSettings = {
+              enabled: get('captureEnabled') !== false,
+              mode:
+                get('captureMode') === 'kernel-start'
+                  ? 'kernel-start'
+                  : 'every-run',
+              gpu: get('captureGpu') !== false,
+              recordHostname: get('recordHostname') === true,
+              recordPaths: get('recordPaths') === true
+            };
             activeChanged.emit();
           };
           settings.changed.connect(apply, item);
@@ -103,7 +206,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       );
     }
 
-    void checkServer(app.serviceManager.serverSettings).then(state => {
+    void checkServer(serverSettings).then(state => {
       serverState = state;
       item.setState(state);
       const text = describeServerState(state, trans);
@@ -117,6 +220,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
             }
           ]
         });
+      }
+      if (state.kind === 'ok') {
+        tracker.forEach(panel => captureOf(panel)?.schedule());
       }
     });
 

@@ -1,6 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { CaptureState } from './capture';
 import { ServerState } from './server';
 
 /**
@@ -81,6 +82,87 @@ export function describeServerState(
  * The status bar item of the active notebook. It renders text only: nothing
  * that comes from a server or a notebook is ever parsed as HTML.
  */
+/**
+ * Words for a notebook's capture state, shown once the server part answered.
+ */
+export function describeCaptureState(
+  state: CaptureState,
+  trans: TranslationBundle
+): IStatusText {
+  switch (state.kind) {
+    case 'off':
+      return {
+        label: trans.__('nbrepro: off'),
+        title: trans.__('Capture is turned off in the nbrepro settings.'),
+        level: 'info'
+      };
+    case 'waiting':
+      return {
+        label: trans.__('nbrepro: no kernel'),
+        title: trans.__(
+          'nbrepro records the environment once this notebook has a kernel.'
+        ),
+        level: 'info'
+      };
+    case 'capturing':
+      return {
+        label: trans.__('nbrepro: capturing…'),
+        title: trans.__("Recording the kernel's environment…"),
+        level: 'info'
+      };
+    case 'recorded':
+      return {
+        label: trans._n(
+          'nbrepro: %2 · %1 package',
+          'nbrepro: %2 · %1 packages',
+          state.packages,
+          state.envId.slice(0, 8)
+        ),
+        title: trans._n(
+          'Environment recorded: snapshot %2 with %3 packages; this notebook holds %1 snapshot. Click to show the recorded environment.',
+          'Environment recorded: snapshot %2 with %3 packages; this notebook holds %1 snapshots. Click to show the recorded environment.',
+          state.snapshots,
+          state.envId,
+          state.packages
+        ),
+        level: 'ok'
+      };
+    case 'failed':
+      return {
+        label: trans.__('nbrepro: capture failed'),
+        title: trans.__(
+          'The environment could not be recorded: %1. Click for details.',
+          state.reason
+        ),
+        level: 'error'
+      };
+    case 'unsupported':
+      return {
+        label: trans.__('nbrepro: not supported for this kernel'),
+        title: trans.__(
+          'nbrepro records Python kernels; this kernel runs %1.',
+          state.language || trans.__('an unknown language')
+        ),
+        level: 'info'
+      };
+  }
+}
+
+/**
+ * What the status item shows: the server part's trouble first, else the
+ * capture state of the active notebook.
+ */
+export function describeStatus(
+  server: ServerState,
+  capture: CaptureState | null,
+  trans: TranslationBundle
+): IStatusText {
+  if (server.kind === 'ok' && capture) {
+    return describeCaptureState(capture, trans);
+  }
+  return describeServerState(server, trans);
+}
+
 export class StatusItem extends Widget {
   constructor(
     private readonly _trans: TranslationBundle,
@@ -100,7 +182,7 @@ export class StatusItem extends Widget {
         onClick();
       }
     });
-    this.setState({ kind: 'checking' });
+    this._render();
   }
 
   /**
@@ -112,13 +194,31 @@ export class StatusItem extends Widget {
 
   setState(state: ServerState): void {
     this._state = state;
-    const text = describeServerState(state, this._trans);
+    this._render();
+  }
+
+  /**
+   * The capture state of the active notebook, or null when there is none.
+   */
+  get capture(): CaptureState | null {
+    return this._capture;
+  }
+
+  setCapture(capture: CaptureState | null): void {
+    this._capture = capture;
+    this._render();
+  }
+
+  private _render(): void {
+    const text = describeStatus(this._state, this._capture, this._trans);
     this._label.textContent = text.label;
     this.node.title = text.title;
-    this.node.dataset.state = state.kind;
+    this.node.dataset.state = this._state.kind;
+    this.node.dataset.capture = this._capture?.kind ?? 'none';
     this.node.dataset.level = text.level;
   }
 
   private _label: HTMLSpanElement;
   private _state: ServerState = { kind: 'checking' };
+  private _capture: CaptureState | null = null;
 }

@@ -5,10 +5,22 @@
 const path = require('path');
 const base = require('@jupyterlab/galata/lib/playwright-config');
 
+const fs = require('fs');
+
 const repo = path.resolve(__dirname, '..', '..');
+// The servers' root folders, known to the tests so that they can read the
+// files JupyterLab saved from disk.
+const roots = {
+  main: path.join(__dirname, '.jupyter-root', 'main'),
+  noServerPart: path.join(__dirname, '.jupyter-root', 'no-server-part')
+};
+for (const root of Object.values(roots)) {
+  fs.mkdirSync(root, { recursive: true });
+}
+process.env.NBREPRO_UI_ROOT = roots.main;
 const jupyter = path.join(repo, '.venv', 'bin', 'jupyter');
-const serverCommand = (port, env) =>
-  `${env} NBREPRO_UI_PORT=${port} "${jupyter}" lab --config "${path.join(
+const serverCommand = (port, env, root) =>
+  `${env} NBREPRO_UI_PORT=${port} JUPYTERLAB_GALATA_ROOT_DIR="${root}" "${jupyter}" lab --config "${path.join(
     __dirname,
     'jupyter_server_test_config.py'
   )}"`;
@@ -52,13 +64,17 @@ module.exports = {
   ],
   webServer: [
     {
-      command: serverCommand(8888, 'NBREPRO_UI_SERVER_PART=on'),
+      command: serverCommand(8888, 'NBREPRO_UI_SERVER_PART=on', roots.main),
       url: 'http://localhost:8888/lab',
       timeout: 120 * 1000,
       reuseExistingServer: false
     },
     {
-      command: serverCommand(8889, 'NBREPRO_UI_SERVER_PART=off'),
+      command: serverCommand(
+        8889,
+        'NBREPRO_UI_SERVER_PART=off',
+        roots.noServerPart
+      ),
       url: 'http://localhost:8889/lab',
       timeout: 120 * 1000,
       reuseExistingServer: false

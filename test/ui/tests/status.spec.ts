@@ -13,8 +13,10 @@ test.describe('nbrepro in a real JupyterLab', () => {
     const item = page.locator('.jp-nbrepro-Status');
     await expect(item).toBeVisible();
     await expect(item).toHaveAttribute('data-state', 'ok');
-    await expect(item).toHaveText('nbrepro: active');
-    await expect(item).toHaveAttribute('title', /server part answered/);
+    // Once the server part answered, the item tells what was recorded.
+    await expect(item).toHaveAttribute('data-capture', 'recorded');
+    await expect(item).toHaveText(/^nbrepro: [0-9a-f]{8} · \d+ packages$/);
+    await expect(item).toHaveAttribute('title', /Environment recorded/);
   });
 
   test('the status item follows the active notebook', async ({ page }) => {

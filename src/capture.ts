@@ -1,0 +1,318 @@
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { Kernel } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  CaptureError,
+  collectInKernel,
+  ICollectOptions,
+  IEnginePayload
+} from './kernelbridge';
+import {
+  applyCollect,
+  ICellMeta,
+  ICollected,
+  METADATA_KEY,
+  prune,
+  readCellMeta,
+  readNotebookMeta
+} from './metadata';
+import { countPackages } from './environment';
+
+/**
+ * The user's capture settings.
+ */
+export interface ICaptureSettings {
+  enabled: boolean;
+  mode: 'every-run' | 'kernel-start';
+  gpu: boolean;
+  recordHostname: boolean;
+  recordPaths: boolean;
+}
+
+export const DEFAULT_CAPTURE_SETTINGS: ICaptureSettings = {
+  enabled: true,
+  mode: 'every-run',
+  gpu: true,
+  recordHostname: false,
+  recordPaths: false
+};
+
+/**
+ * Where capture stands for one notebook.
+ */
+export type CaptureState =
+  | { kind: 'off' }
+  | { kind: 'waiting' }
+  | { kind: 'capturing' }
+  | {
+      kind: 'recorded';
+      envId: string;
+      packages: number;
+      snapshots: number;
+    }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'unsupported'; language: string };
+
+/**
+ * Captures a notebook's kernel environment into its metadata: at kernel
+ * start and restart, and after cells run. The kernel records each cell
+ * itself (per-cell hooks), so one collect covers any number of cells and a
+ * Run All costs a couple of silent requests, not one per cell. At most one
+ * collect is in flight; requests that arrive meanwhile fold into one more.
+ */
+export class NotebookCapture implements IDisposable {
+  constructor(
+    private readonly _panel: NotebookPanel,
+    private readonly _engine: () => Promise<IEnginePayload>,
+    private readonly _settings: () => ICaptureSettings
+  ) {
+    const context = _panel.sessionContext;
+    context.kernelChanged.connect(this._onKernelChanged, this);
+    context.statusChanged.connect(this._onStatusChanged, this);
+    _panel.context.saveState.connect(this._onSaveState, this);
+    void context.ready.then(() => this.schedule());
+  }
+
+  get stateChanged(): ISignal<this, CaptureState> {
+    return this._stateChanged;
+  }
+
+  get state(): CaptureState {
+    return this._state;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * A cell of this notebook finished running.
+   */
+  cellExecuted(): void {
+    if (this._settings().mode === 'every-run') {
+      this.schedule();
+    }
+  }
+
+  /**
+   * Ask for a collect; coalesced with any that is pending.
+   */
+  schedule(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    if (!this._settings().enabled) {
+      this._setState({ kind: 'off' });
+      return;
+    }
+    if (this._inFlight) {
+      this._pending = true;
+      return;
+    }
+    void this._run();
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.clearData(this);
+  }
+
+  private async _run(): Promise<void> {
+    this._inFlight = true;
+    this._pending = false;
+    const generation = this._generation;
+    try {
+      const kernel = this._panel.sessionContext.session?.kernel;
+      if (!kernel) {
+        this._setState({ kind: 'waiting' });
+        return;
+      }
+      const language = await this._language(kernel);
+      if (generation !== this._generation || this._isDisposed) {
+        return;
+      }
+      if (language !== 'python') {
+        this._setState({ kind: 'unsupported', language });
+        return;
+      }
+      if (this._state.kind !== 'recorded') {
+        this._setState({ kind: 'capturing' });
+      }
+      const engine = await this._engine();
+      let collected = await collectInKernel(kernel, engine, this._options());
+      // A cell may point at an environment this notebook does not hold yet
+      // (the kernel sent it to an earlier collect whose result was
+      // discarded): ask for it by id.
+      const missing = this._missingEnvironments(collected);
+      if (missing.length > 0) {
+        const again = await collectInKernel(kernel, engine, {
+          ...this._options(),
+          want_environments: missing
+        });
+        collected = {
+          ...collected,
+          environments: { ...collected.environments, ...again.environments },
+          cells: [...collected.cells, ...again.cells],
+          runs: { ...collected.runs, ...again.runs }
+        };
+      }
+      if (generation !== this._generation || this._isDisposed) {
+        return;
+      }
+      this._apply(collected, kernel);
+    } catch (error) {
+      if (error instanceof CaptureError && error.retryable) {
+        this._pending = true;
+      } else if (!this._isDisposed) {
+        this._setState({
+          kind: 'failed',
+          reason: String((error as Error)?.message ?? error)
+        });
+      }
+    } finally {
+      this._inFlight = false;
+      if (this._pending && !this._isDisposed) {
+        this.schedule();
+      }
+    }
+  }
+
+  private _options(): ICollectOptions {
+    const settings = this._settings();
+    return {
+      gpu: settings.gpu,
+      record_hostname: settings.recordHostname,
+      record_paths: settings.recordPaths,
+      include_environment: true
+    };
+  }
+
+  private async _language(kernel: Kernel.IKernelConnection): Promise<string> {
+    const cached = this._languages.get(kernel.id);
+    if (cached) {
+      return cached;
+    }
+    const info = await kernel.info;
+    const language = String(info?.language_info?.name ?? '').toLowerCase();
+    this._languages.set(kernel.id, language);
+    return language;
+  }
+
+  private _missingEnvironments(collected: ICollected): string[] {
+    const model = this._panel.content.model;
+    if (!model) {
+      return [];
+    }
+    const have = readNotebookMeta(model.getMetadata(METADATA_KEY)).value
+      .snapshots;
+    const wanted = new Set<string>();
+    for (const cell of collected.cells ?? []) {
+      if (
+        cell.env &&
+        !(cell.env in have) &&
+        !(cell.env in collected.environments)
+      ) {
+        wanted.add(cell.env);
+      }
+    }
+    const current = collected.environment_id;
+    if (current && !(current in have) && !(current in collected.environments)) {
+      wanted.add(current);
+    }
+    return [...wanted];
+  }
+
+  private _apply(
+    collected: ICollected,
+    kernel: Kernel.IKernelConnection
+  ): void {
+    const model = this._panel.content.model;
+    if (!model) {
+      return;
+    }
+    const { notebook, cells } = applyCollect(
+      model.getMetadata(METADATA_KEY),
+      collected,
+      new Date().toISOString(),
+      { name: kernel.name, language: 'python' }
+    );
+    model.sharedModel.transact(() => {
+      model.setMetadata(METADATA_KEY, notebook as any);
+      for (let i = 0; i < model.cells.length; i++) {
+        const cell = model.cells.get(i);
+        const meta = cells[cell.id];
+        if (meta) {
+          cell.setMetadata(METADATA_KEY, meta as any);
+        }
+      }
+    });
+    const current = notebook.current;
+    if (current) {
+      this._setState({
+        kind: 'recorded',
+        envId: current,
+        packages: countPackages(notebook.snapshots[current].environment),
+        snapshots: Object.keys(notebook.snapshots).length
+      });
+    } else {
+      const problem = (collected.problems ?? [])[0] as any;
+      this._setState({
+        kind: 'failed',
+        reason: String(problem?.message ?? 'the kernel returned no environment')
+      });
+    }
+  }
+
+  private _onKernelChanged(): void {
+    this._generation += 1;
+    this._languages.clear();
+    void this._panel.sessionContext.ready.then(() => this.schedule());
+  }
+
+  private _onStatusChanged(_: unknown, status: Kernel.Status): void {
+    if (status === 'restarting' || status === 'autorestarting') {
+      this._generation += 1;
+      this._restarting = true;
+    } else if (status === 'idle' && this._restarting) {
+      this._restarting = false;
+      this.schedule();
+    }
+  }
+
+  private _onSaveState(_: unknown, state: string): void {
+    if (state !== 'started') {
+      return;
+    }
+    const model = this._panel.content.model;
+    if (!model || model.getMetadata(METADATA_KEY) === undefined) {
+      return;
+    }
+    const cellMetas: (ICellMeta | null)[] = [];
+    for (let i = 0; i < model.cells.length; i++) {
+      cellMetas.push(
+        readCellMeta(model.cells.get(i).getMetadata(METADATA_KEY))
+      );
+    }
+    const notebook = readNotebookMeta(model.getMetadata(METADATA_KEY)).value;
+    model.setMetadata(METADATA_KEY, prune(notebook, cellMetas) as any);
+  }
+
+  private _setState(state: CaptureState): void {
+    this._state = state;
+    this._stateChanged.emit(state);
+  }
+
+  private _state: CaptureState = { kind: 'waiting' };
+  private _stateChanged = new Signal<this, CaptureState>(this);
+  private _inFlight = false;
+  private _pending = false;
+  private _restarting = false;
+  private _generation = 0;
+  private _languages = new Map<string, string>();
+  private _isDisposed = false;
+}

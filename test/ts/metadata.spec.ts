@@ -1,0 +1,93 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+import {
+  applyCollect,
+  MAX_SNAPSHOTS,
+  prune,
+  readCellMeta,
+  readNotebookMeta
+} from '../../src/metadata';
+
+/**
+ * Shared vectors: python/nbrepro/notebook.py runs the same files in pytest, so
+ * the two implementations cannot drift apart.
+ */
+const VECTORS = path.resolve(__dirname, '..', 'vectors', 'metadata');
+
+function load(): { file: string; vector: any }[] {
+  return fs
+    .readdirSync(VECTORS)
+    .filter(file => file.endsWith('.json'))
+    .sort()
+    .map(file => ({
+      file,
+      vector: JSON.parse(fs.readFileSync(path.join(VECTORS, file), 'utf-8'))
+    }));
+}
+
+const vectors = load();
+
+describe('shared metadata vectors', () => {
+  it('exist', () => {
+    expect(vectors.length).toBeGreaterThanOrEqual(8);
+  });
+
+  for (const { file, vector } of vectors) {
+    it(`${file}: ${vector.description}`, () => {
+      if ('collected' in vector) {
+        const result = applyCollect(
+          vector.before,
+          vector.collected,
+          vector.captured_at,
+          vector.kernel ?? undefined
+        );
+        expect(result).toEqual(vector.expected);
+      } else {
+        const cells = (vector.cells as unknown[]).map(readCellMeta);
+        const notebook = readNotebookMeta(vector.notebook).value;
+        expect(prune(notebook, cells)).toEqual(vector.expected);
+      }
+    });
+  }
+});
+
+describe('readNotebookMeta with hostile input', () => {
+  it('never throws and names each problem', () => {
+    const inputs = [
+      'string',
+      42,
+      [],
+      { schema_version: 1, snapshots: [], runs: 'x', current: '../../etc' },
+      {
+        schema_version: 1,
+        snapshots: { 'not-an-id': {}, '0123456789abcdef': { environment: 1 } }
+      },
+      { schema_version: 99, snapshots: {} }
+    ];
+    for (const input of inputs) {
+      const { value, problems } = readNotebookMeta(input);
+      expect(value.snapshots).toEqual({});
+      expect(problems.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('stops reading a huge snapshot list at the limit, and says so', () => {
+    const snapshots: { [id: string]: unknown } = {};
+    for (let i = 0; i < 5000; i++) {
+      snapshots[i.toString(16).padStart(16, '0')] = {
+        environment: { pip: { distributions: [] } },
+        captured_at: '2026-01-01T00:00:00Z'
+      };
+    }
+    const started = Date.now();
+    const { value, problems } = readNotebookMeta({
+      schema_version: 1,
+      snapshots,
+      runs: {}
+    });
+    expect(Object.keys(value.snapshots)).toHaveLength(MAX_SNAPSHOTS);
+    expect(problems.join()).toContain('more than 256 entries');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

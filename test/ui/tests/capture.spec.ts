@@ -1,0 +1,130 @@
+import { expect, test } from '@jupyterlab/galata';
+import * as os from 'os';
+import * as path from 'path';
+
+import {
+  makeWheel,
+  readNotebook,
+  waitForCellRecords,
+  runPython,
+  validateNotebook
+} from './nbfiles';
+
+const WHEEL_NAME = 'nbrepro_ui_probe';
+
+test.describe('capture on every run', () => {
+  test.afterAll(() => {
+    // The %pip test installs into the repository's environment: undo it.
+    runPython(
+      `import subprocess, sys; subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", ${JSON.stringify(
+        WHEEL_NAME
+      )}])`
+    );
+  });
+
+  test('cells run, the notebook is saved, and the file carries a valid snapshot', async ({
+    page,
+    tmpPath
+  }) => {
+    const name = 'capture.ipynb';
+    await page.notebook.createNew(name);
+    await page.notebook.setCell(0, 'code', 'import random\nrandom.seed(7)');
+    await page.notebook.addCell(
+      'code',
+      'x = random.random()\nprint(round(x, 3))'
+    );
+    await page.notebook.run();
+    await waitForCellRecords(page, 2);
+    const item = page.locator('.jp-nbrepro-Status');
+    await expect(item).toHaveAttribute('data-capture', 'recorded');
+    await expect(item).toHaveText(/nbrepro: [0-9a-f]{8} · \d+ packages?/);
+    await page.notebook.save();
+
+    const notebook = readNotebook(tmpPath, name);
+    const meta = notebook.metadata.nbrepro;
+    expect(meta.schema_version).toBe(1);
+    expect(meta.current).toMatch(/^[0-9a-f]{16}$/);
+    expect(Object.keys(meta.snapshots)).toEqual([meta.current]);
+    const codeCells = notebook.cells.filter((c: any) => c.cell_type === 'code');
+    expect(codeCells).toHaveLength(2);
+    for (const cell of codeCells) {
+      expect(cell.metadata.nbrepro.env).toBe(meta.current);
+      expect(cell.metadata.nbrepro.src).toMatch(/^[0-9a-f]{16}$/);
+      // Cell metadata travels with every execute request: keep it small.
+      expect(JSON.stringify(cell.metadata.nbrepro).length).toBeLessThan(100);
+    }
+    // The seeding call of the first cell is in its run record.
+    const firstRun = meta.runs[codeCells[0].metadata.nbrepro.run];
+    expect(JSON.stringify(firstRun.seeds)).toContain('random.seed');
+    expect(validateNotebook(notebook)).toBe('');
+
+    // The same environment as `nbrepro snapshot` gives for that interpreter.
+    const cli = JSON.parse(
+      runPython(
+        'import sys; from nbrepro.cli import main; sys.exit(main(["snapshot", "--format", "json"]))'
+      )
+    );
+    const recorded = meta.snapshots[meta.current].environment;
+    expect(recorded.python).toEqual(cli.environment.python);
+    expect(recorded.platform).toEqual(cli.environment.platform);
+    const names = (env: any) =>
+      (env.pip?.distributions ?? [])
+        .map((d: any) => `${d.name}==${d.version}`)
+        .sort();
+    expect(names(recorded)).toEqual(names(cli.environment));
+  });
+
+  test('a %pip install between two cells leaves them on different snapshots', async ({
+    page,
+    tmpPath
+  }) => {
+    const wheel = makeWheel(
+      path.join(os.tmpdir(), 'nbrepro-ui-wheels'),
+      WHEEL_NAME,
+      '1.0'
+    );
+    const name = 'pip.ipynb';
+    await page.notebook.createNew(name);
+    await page.notebook.setCell(0, 'code', 'print("before")');
+    await page.notebook.addCell(
+      'code',
+      `%pip install --no-index --no-deps -q ${JSON.stringify(wheel)}`
+    );
+    await page.notebook.addCell(
+      'code',
+      `import ${WHEEL_NAME}\nprint(${WHEEL_NAME}.VALUE)`
+    );
+    await page.notebook.run();
+    await waitForCellRecords(page, 3);
+    await page.notebook.save();
+    const notebook = readNotebook(tmpPath, name);
+    const meta = notebook.metadata.nbrepro;
+    const [before, install, after] = notebook.cells.map(
+      (c: any) => c.metadata.nbrepro
+    );
+    expect(before.env).not.toBe(after.env);
+    // The install cell ran in the old environment and changed it at its end.
+    expect(install.env).toBe(after.env);
+    const has = (id: string) =>
+      JSON.stringify(meta.snapshots[id].environment.pip).includes(WHEEL_NAME);
+    expect(has(before.env)).toBe(false);
+    expect(has(after.env)).toBe(true);
+    expect(meta.current).toBe(after.env);
+
+    // The panel says that the outputs come from two environments.
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute('nbrepro:show-environment')
+    );
+    const panel = page.locator('.jp-nbrepro-Panel');
+    await expect(panel).toBeVisible();
+    await expect(panel.locator('.jp-nbrepro-Panel-mixed')).toContainText(
+      '2 different environments'
+    );
+    await expect(
+      panel.locator(`[data-snapshot="${before.env}"]`)
+    ).toContainText('cell 1');
+    await expect(panel.locator(`[data-snapshot="${after.env}"]`)).toContainText(
+      'cells 2, 3'
+    );
+  });
+});
