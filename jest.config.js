@@ -10,6 +10,7 @@ const esModules = [
   '@jupyter/web-components',
   '@jupyterlab/',
   '@lezer',
+  '@renovatebot',
   '@marijn',
   '@microsoft',
   'color',

@@ -1,0 +1,357 @@
+"""Sides from files: a notebook, `nbrepro snapshot` JSON, an environment.yml (full,
+``--no-builds`` or ``--from-history``), a ``conda list --explicit`` lock, or a
+requirements.txt. The format is told by the content, not the file name.
+
+``read_file`` returns a ``Source``; input it cannot read at all raises
+``InputError`` with a message for the user, input it reads in part gives a
+side and ``problems``.
+"""
+
+import json
+import re
+from pathlib import Path
+
+from .. import notebook
+from .diff import notebook_context
+from .view import channel_name, empty_side, side_from_environment, split_conda_string
+from .vocabulary import MAX_PACKAGES, normalize, short
+
+MAX_BYTES = 64 * 1024 * 1024
+SUBDIRS = {
+    "linux-64": ("linux", "x86_64"),
+    "linux-aarch64": ("linux", "arm64"),
+    "linux-ppc64le": ("linux", "ppc64le"),
+    "osx-64": ("darwin", "x86_64"),
+    "osx-arm64": ("darwin", "arm64"),
+    "win-64": ("windows", "x86_64"),
+    "win-arm64": ("windows", "arm64"),
+}
+_CONDA_SPEC = re.compile(r"^\s*(?:([^:\s]+)::)?([A-Za-z0-9_][A-Za-z0-9_.+-]*)\s*(.*?)\s*$")
+_EXACT = re.compile(r"^[^=<>!~,|\s*]+(\.\*)?$")
+
+
+class InputError(Exception):
+    """Input that cannot be read as any of the formats; the message says why."""
+
+
+class Source:
+    def __init__(self, path, form, side, problems, context=None):
+        self.path = path
+        self.form = form
+        self.side = side
+        self.problems = problems
+        self.context = context
+
+    def as_input(self):
+        """The side as ``diff`` takes it."""
+        return self.side
+
+
+def read_file(path):
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise InputError("cannot read %s: %s" % (path, error.strerror or error)) from None
+    if len(data) > MAX_BYTES:
+        raise InputError("%s is larger than %d MB; not read" % (path, MAX_BYTES // 2**20))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError("%s is not UTF-8 text (byte %d)" % (path, error.start)) from None
+    return read_text(text, str(path))
+
+
+def read_text(text, name="<input>"):
+    """A Source from the text of a file, its format told by the content."""
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            value = json.loads(text)
+        except ValueError as error:
+            raise InputError("%s looks like JSON but does not parse: %s" % (name, error)) from None
+        return _from_json(value, name)
+    lines = text.splitlines()
+    if any(line.strip() == "@EXPLICIT" for line in lines):
+        return _explicit(lines, name)
+    data = _yaml(text)
+    if isinstance(data, dict):
+        if "dependencies" not in data:
+            raise InputError(
+                "%s is YAML without a dependencies list: not an environment.yml" % name
+            )
+        return _environment_yml(data, name)
+    return _requirements(lines, name)
+
+
+def _yaml(text):
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+# ------------------------------------------------------------ JSON
+
+
+def _from_json(value, name):
+    if not isinstance(value, dict):
+        raise InputError("%s is JSON but not an object" % name)
+    if "cells" in value or "nbformat" in value:
+        return _notebook(value, name)
+    if "environment" in value:
+        problems = []
+        if not isinstance(value["environment"], dict):
+            raise InputError("%s: its environment is not an object" % name)
+        side = side_from_environment(
+            value["environment"], value.get("runtime"), problems, "environment"
+        )
+        return Source(name, "snapshot", side, problems)
+    if "packages" in value:
+        from .view import read_side
+
+        problems = []
+        return Source(name, "side", read_side(value, "side", problems), problems)
+    if "python" in value and ("pip" in value or "conda" in value):
+        problems = []
+        return Source(name, "environment", side_from_environment(value, None, problems), problems)
+    raise InputError(
+        "%s is JSON but neither a notebook nor an nbrepro snapshot "
+        "(no cells, environment or packages key)" % name
+    )
+
+
+def _notebook(value, name):
+    metadata = value.get("metadata")
+    raw = metadata.get("nbrepro") if isinstance(metadata, dict) else None
+    meta, problems = notebook.read_metadata(raw)
+    current = meta["current"]
+    if current is None:
+        raise InputError(
+            "%s has no recorded environment (metadata.nbrepro.current is empty); "
+            "run it in JupyterLab with nbrepro, or with `nbrepro run`, first" % name
+        )
+    runtime = _last_run(value.get("cells"), meta, current)
+    side = side_from_environment(
+        meta["snapshots"][current]["environment"], runtime, problems, "snapshot " + current
+    )
+    return Source(name, "notebook", side, problems, notebook_context(meta))
+
+
+def _last_run(cells, meta, env_id):
+    """The run record of the last code cell that ran on ``env_id`` (notebook order)."""
+    found = None
+    for cell in cells if isinstance(cells, list) else ():
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
+            continue
+        record = notebook.read_cell_metadata(cell["metadata"].get("nbrepro"))
+        if record and record["env"] == env_id and record.get("run") in meta["runs"]:
+            found = meta["runs"][record["run"]]
+    return found
+
+
+# ------------------------------------------------------------ conda files
+
+
+def _explicit(lines, name):
+    side = empty_side()
+    problems = []
+    channels = set()
+    started = False
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if line.startswith("# platform:"):
+            os_machine = SUBDIRS.get(line.split(":", 1)[1].strip())
+            if os_machine:
+                side["platform"] = {"os": os_machine[0], "machine": os_machine[1], "libc": None}
+        if not line or line.startswith("#"):
+            continue
+        if line == "@EXPLICIT":
+            started = True
+            continue
+        if not started:
+            problems.append("%s line %d comes before @EXPLICIT; ignored" % (name, number))
+            continue
+        url = line.split("#", 1)[0]
+        base, _, fn = url.rpartition("/")
+        base, _, subdir = base.rpartition("/")
+        parsed = split_conda_string("x/%s/%s" % (subdir, fn)) if "://" in base else None
+        if parsed is None or parsed[2] is None:
+            problems.append(
+                "%s line %d is not a package URL: %s; skipped"
+                % (name, number, json.dumps(short(line)))
+            )
+            continue
+        if len(side["packages"]) >= MAX_PACKAGES:
+            problems.append(
+                "%s has more than %d packages; the rest were ignored" % (name, MAX_PACKAGES)
+            )
+            break
+        channel = channel_name(base)
+        channels.add(channel)
+        _, _, package, version, build = parsed
+        side["packages"][normalize(package)] = {
+            "name": package,
+            "version": version,
+            "build": build,
+            "manager": "conda",
+            "channel": channel,
+        }
+    side["channels"] = sorted(channels)
+    _python_from_packages(side)
+    return Source(name, "explicit", side, problems)
+
+
+def _environment_yml(data, name):
+    side = empty_side()
+    problems = []
+    channels = data.get("channels")
+    if isinstance(channels, list):
+        side["channels"] = sorted({channel_name(c) for c in channels if isinstance(c, str)})
+    elif channels is not None:
+        problems.append("%s: channels is not a list; ignored" % name)
+    dependencies = data.get("dependencies")
+    if not isinstance(dependencies, list):
+        raise InputError("%s: dependencies is not a list" % name)
+    specs, pip_lines = [], []
+    for index, item in enumerate(dependencies[:MAX_PACKAGES]):
+        if isinstance(item, str):
+            specs.append(item)
+        elif isinstance(item, dict) and isinstance(item.get("pip"), list):
+            pip_lines.extend(line for line in item["pip"] if isinstance(line, str))
+        else:
+            problems.append("%s: dependencies[%d] is neither a spec nor a pip list" % (name, index))
+    parsed = [(spec, _CONDA_SPEC.match(spec)) for spec in specs]
+    # `conda env export` writes name=version=build, `--no-builds` name=version:
+    # exact versions. A --from-history file holds the user's specs, where
+    # `python=3.11` means 3.11.*; any spec of another shape marks one.
+    from_history = any(
+        match is None or not re.match(r"^(=[^=<>!~,|\s]+){1,2}$", match.group(3))
+        for _, match in parsed
+    )
+    for spec, match in parsed:
+        entry = _conda_entry(match, from_history) if match else None
+        if entry is None:
+            problems.append("%s: %s is not a conda spec; skipped" % (name, json.dumps(short(spec))))
+            continue
+        side["packages"][normalize(entry["name"])] = entry
+    requirements = _requirements(pip_lines, name + " (pip section)")
+    problems.extend(requirements.problems)
+    side["packages"].update(requirements.side["packages"])  # pip wins, as conda has it
+    _python_from_packages(side)
+    return Source(name, "environment.yml", side, problems)
+
+
+def _conda_entry(match, from_history):
+    channel, package, rest = match.groups()
+    version = build = None
+    if rest.startswith("=="):
+        version, _, build = rest[2:].partition("=")
+    elif rest.startswith("="):
+        version, _, build = rest[1:].partition("=")
+        if from_history and version and not version.endswith("*"):
+            version += ".*"  # conda's `=1.2` is fuzzy: 1.2.*
+    elif rest and " " in rest and not re.search(r"[<>!~,|]", rest):
+        version, _, build = rest.partition(" ")
+    elif rest and not re.search(r"[<>!~,|=]", rest):
+        version = rest
+    version = version.strip() if version else None
+    if version and not _EXACT.match(version):
+        version = None  # a range: unpinned
+    entry = {"name": package, "version": version or None, "manager": "conda"}
+    if build and build.strip():
+        entry["build"] = build.strip()
+    if channel:
+        entry["channel"] = channel_name(channel)
+    return entry
+
+
+def _python_from_packages(side):
+    entry = side["packages"].get("python")
+    if entry and entry["version"] and not entry["version"].endswith("*"):
+        side["python"] = entry["version"]
+
+
+# ------------------------------------------------------------ pip files
+
+
+def _requirements(lines, name):
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    side = empty_side()
+    problems = []
+    indexes = []
+    for number, line in _logical_lines(lines):
+        if line.startswith("-"):
+            option, _, value = line.partition(" ")
+            if "=" in option and option.startswith("--"):
+                option, _, value = option.partition("=")
+            value = value.strip()
+            if option in ("-i", "--index-url", "--extra-index-url", "-f", "--find-links"):
+                indexes.append(channel_name(value))
+            elif option in ("-e", "--editable"):
+                package = _egg_name(value)
+                if package:
+                    side["packages"][normalize(package)] = {
+                        "name": package,
+                        "version": None,
+                        "manager": "pip",
+                        "source": "editable " + value,
+                    }
+                else:
+                    problems.append(
+                        "%s line %d: editable without #egg=name; skipped" % (name, number)
+                    )
+            elif option in ("-r", "--requirement", "-c", "--constraint"):
+                problems.append("%s line %d: %s is not followed; skipped" % (name, number, option))
+            continue
+        try:
+            requirement = Requirement(line.split(" --hash", 1)[0].strip())
+        except InvalidRequirement as error:
+            problems.append("%s line %d: %s" % (name, number, short(str(error), 200)))
+            continue
+        if len(side["packages"]) >= MAX_PACKAGES:
+            problems.append(
+                "%s has more than %d packages; the rest were ignored" % (name, MAX_PACKAGES)
+            )
+            break
+        entry = {"name": requirement.name, "version": None, "manager": "pip"}
+        specifiers = list(requirement.specifier)
+        if len(specifiers) == 1 and specifiers[0].operator in ("==", "==="):
+            entry["version"] = specifiers[0].version
+        if requirement.url:
+            entry["source"] = requirement.url
+        side["packages"][normalize(requirement.name)] = entry
+    if not side["packages"] and problems and len(problems) == sum(1 for _ in _logical_lines(lines)):
+        raise InputError(
+            "%s is none of: notebook, nbrepro snapshot JSON, environment.yml, explicit lock, "
+            "requirements.txt (%s)" % (name, problems[0])
+        )
+    side["channels"] = sorted(set(indexes or ["pypi"]))
+    return Source(name, "requirements.txt", side, problems)
+
+
+def _logical_lines(lines):
+    """(line number, text) without comments, blank lines and continuations."""
+    pending, start = "", 0
+    for number, raw in enumerate(lines, 1):
+        line = re.sub(r"(^|\s)#.*$", "", raw).rstrip()
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = (pending + line).strip()
+        pending = ""
+        if line:
+            yield start, line
+    if pending.strip():
+        yield start, pending.strip()
+
+
+def _egg_name(value):
+    match = re.search(r"#egg=([A-Za-z0-9_.-]+)", value)
+    return match.group(1) if match else None

@@ -1,0 +1,40 @@
+"""A drift report as a readable table for the terminal."""
+
+ARROW = " -> "
+
+
+def format_report(report, limit=None):
+    """Columns severity, kind, name, before -> after, used; then counts and problems."""
+    rows = []
+    for item in report["differences"][:limit]:
+        change = item.get("before", "")
+        if "after" in item:
+            change = (change + ARROW if change else "") + item["after"]
+        used = {True: "yes", False: "no"}.get(item.get("used"), "")
+        rows.append((item["severity"], item["kind"], item.get("name", ""), change, used))
+    lines = []
+    if rows:
+        header = ("SEVERITY", "KIND", "NAME", "BEFORE -> AFTER", "USED")
+        widths = [min(max(len(r[i]) for r in rows + [header]), 48) for i in range(5)]
+        for row in [header] + rows:
+            cells = [_clip(text, widths[i]).ljust(widths[i]) for i, text in enumerate(row)]
+            lines.append("  ".join(cells).rstrip())
+    hidden = len(report["differences"]) - len(rows)
+    if hidden > 0:
+        lines.append("... and %d more (--json lists all)" % hidden)
+    counts = report["counts"]
+    if report["differences"]:
+        lines.append(
+            "drift: %s (%d high, %d medium, %d low, %d info)"
+            % (report["severity"], counts["high"], counts["medium"], counts["low"], counts["info"])
+        )
+    else:
+        lines.append("no drift")
+    for problem in report["problems"]:
+        lines.append("problem: " + problem)
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text, width):
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 3] + "..."
