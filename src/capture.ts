@@ -1,3 +1,4 @@
+import { ICellModel, ICodeCellModel } from '@jupyterlab/cells';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
@@ -7,7 +8,8 @@ import {
   CaptureError,
   collectInKernel,
   ICollectOptions,
-  IEnginePayload
+  IEnginePayload,
+  ILateCell
 } from './kernelbridge';
 import {
   applyCollect,
@@ -90,7 +92,18 @@ export class NotebookCapture implements IDisposable {
   /**
    * A cell of this notebook finished running.
    */
-  cellExecuted(): void {
+  cellExecuted(cell: ICellModel, success: boolean): void {
+    if (!this._hooksReady && cell.type === 'code') {
+      // It ran before the engine's hooks were in the kernel (the user ran
+      // it while the kernel was starting): the kernel has no record of it,
+      // so the next collect names it.
+      this._late.set(cell.id, {
+        cell_id: cell.id,
+        source: cell.sharedModel.getSource(),
+        execution_count: (cell as ICodeCellModel).executionCount ?? null,
+        success
+      });
+    }
     if (this._settings().mode === 'every-run') {
       this.schedule();
     }
@@ -144,7 +157,17 @@ export class NotebookCapture implements IDisposable {
         this._setState({ kind: 'capturing' });
       }
       const engine = await this._engine();
-      let collected = await collectInKernel(kernel, engine, this._options());
+      const late = [...this._late.values()];
+      let collected = await collectInKernel(kernel, engine, {
+        ...this._options(),
+        late_cells: late
+      });
+      if (generation === this._generation) {
+        for (const cell of late) {
+          this._late.delete(cell.cell_id);
+        }
+        this._hooksReady = collected.hooks === true;
+      }
       // A cell may point at an environment this notebook does not hold yet
       // (the kernel sent it to an earlier collect whose result was
       // discarded): ask for it by id.
@@ -270,6 +293,8 @@ export class NotebookCapture implements IDisposable {
 
   private _onKernelChanged(): void {
     this._generation += 1;
+    this._hooksReady = false;
+    this._late.clear();
     this._languages.clear();
     void this._panel.sessionContext.ready.then(() => this.schedule());
   }
@@ -277,6 +302,8 @@ export class NotebookCapture implements IDisposable {
   private _onStatusChanged(_: unknown, status: Kernel.Status): void {
     if (status === 'restarting' || status === 'autorestarting') {
       this._generation += 1;
+      this._hooksReady = false;
+      this._late.clear();
       this._restarting = true;
     } else if (status === 'idle' && this._restarting) {
       this._restarting = false;
@@ -315,4 +342,6 @@ export class NotebookCapture implements IDisposable {
   private _generation = 0;
   private _languages = new Map<string, string>();
   private _isDisposed = false;
+  private _hooksReady = false;
+  private _late = new Map<string, ILateCell>();
 }

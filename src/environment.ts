@@ -141,3 +141,99 @@ export function packageRows(environment: unknown): IPackageRow[] {
 export function countPackages(environment: unknown): number {
   return packageRows(environment).length;
 }
+
+/**
+ * Leaf facts of a nested record as `path: value` pairs, skipping what is
+ * empty (null, '', [], {}), for the panel's fact tables.
+ */
+export function flattenFacts(
+  value: unknown,
+  prefix = '',
+  out: [string, string][] = [],
+  depth = 0
+): [string, string][] {
+  if (value === null || value === undefined || value === '') {
+    return out;
+  }
+  if (Array.isArray(value)) {
+    if (value.length > 0) {
+      value.forEach((item, index) =>
+        flattenFacts(item, `${prefix}[${index}]`, out, depth + 1)
+      );
+    }
+    return out;
+  }
+  const object = asObject(value);
+  if (object && depth < 6) {
+    for (const [key, item] of Object.entries(object)) {
+      flattenFacts(item, prefix ? `${prefix}.${key}` : key, out, depth + 1);
+    }
+    return out;
+  }
+  out.push([prefix, text(value)]);
+  return out;
+}
+
+function argument(arg: unknown): string {
+  const object = asObject(arg);
+  if (!object) {
+    return text(arg);
+  }
+  if ('literal' in object) {
+    return JSON.stringify(object.literal);
+  }
+  if (typeof object.name === 'string') {
+    return 'value_at_capture' in object
+      ? `${object.name}=${JSON.stringify(object.value_at_capture)}`
+      : object.name;
+  }
+  if (typeof object.keyword === 'string') {
+    return `${object.keyword}=${argument(object.value)}`;
+  }
+  return text(object.source ?? object);
+}
+
+/**
+ * The seeding of one cell as a user reads it: `random.seed(42)`,
+ * `PYTHONHASHSEED="0" (no effect at run time)`, recovered seeds.
+ */
+export function describeSeeding(run: unknown): string {
+  const seeds = asObject(asObject(run)?.seeds);
+  if (!seeds) {
+    return '';
+  }
+  const parts: string[] = [];
+  for (const call of asArray(seeds.calls)) {
+    const object = asObject(call);
+    if (!object) {
+      continue;
+    }
+    if (object.kind === 'env') {
+      const assigned = `${text(object.name)}=${argument(object.value)}`;
+      parts.push(
+        object.effective === false
+          ? `${assigned} (no effect at run time)`
+          : assigned
+      );
+    } else {
+      parts.push(
+        `${text(object.func)}(${asArray(object.args).map(argument).join(', ')})`
+      );
+    }
+  }
+  for (const [key, value] of Object.entries(asObject(seeds.recovered) ?? {})) {
+    if (value !== null && value !== undefined) {
+      parts.push(`${key} = ${text(value)}`);
+    }
+  }
+  return parts.join('; ');
+}
+
+/**
+ * The determinism settings of one cell that are set (unset ones are left out).
+ */
+export function describeDeterminism(run: unknown): string {
+  return flattenFacts(asObject(asObject(run)?.determinism) ?? {})
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+}

@@ -172,11 +172,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         capture.dispose();
       }, item);
     }, item);
-    NotebookActions.executed.connect((_, { notebook }) => {
+    NotebookActions.executed.connect((_, { notebook, cell, success }) => {
       const panel = tracker.find(candidate => candidate.content === notebook);
-      if (serverState.kind === 'ok') {
-        captureOf(panel)?.cellExecuted();
-      }
+      captureOf(panel)?.cellExecuted(cell.model, success);
     }, item);
 
     if (settingRegistry) {

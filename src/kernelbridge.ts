@@ -20,6 +20,16 @@ export const OPTIONS_PLACEHOLDER = '__NBREPRO_OPTIONS__';
 const EXPRESSION_KEY = 'nbrepro';
 
 /**
+ * A cell that ran before the engine's hooks were in the kernel.
+ */
+export interface ILateCell {
+  cell_id: string;
+  source: string;
+  execution_count: number | null;
+  success: boolean;
+}
+
+/**
  * Options of one collect; the kernel side reads them as JSON.
  */
 export interface ICollectOptions {
@@ -28,6 +38,7 @@ export interface ICollectOptions {
   record_paths?: boolean;
   include_environment?: boolean;
   want_environments?: string[];
+  late_cells?: ILateCell[];
 }
 
 /**

@@ -2,7 +2,12 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { packageRows } from './environment';
+import {
+  describeDeterminism,
+  describeSeeding,
+  flattenFacts,
+  packageRows
+} from './environment';
 import {
   IJSONObject,
   INotebookMeta,
@@ -85,7 +90,11 @@ export class EnvironmentPanel extends Widget {
     super.dispose();
   }
 
-  private _scheduleRender(): void {
+  private _scheduleRender(_: unknown, change?: { key?: string }): void {
+    // Other tools' metadata (language_info, widgets) is none of our business.
+    if (change?.key !== undefined && change.key !== METADATA_KEY) {
+      return;
+    }
     if (this._renderTimer === null) {
       this._renderTimer = window.setTimeout(() => {
         this._renderTimer = null;
@@ -150,25 +159,14 @@ export class EnvironmentPanel extends Widget {
       )
     );
     const env = snapshot.environment;
-    this._facts(trans.__('Python and platform'), {
-      ...this._prefixed('python', env.python),
-      ...this._prefixed('platform', env.platform)
-    });
-    this._facts(trans.__('GPU'), this._prefixed('gpu', env.gpu));
+    this._facts(trans.__('Python and platform'), [
+      ...flattenFacts(env.python, 'python'),
+      ...flattenFacts(env.platform, 'platform')
+    ]);
+    this._facts(trans.__('GPU'), flattenFacts(env.gpu, 'gpu'));
     this._seeds(meta, cellMetas);
     this._history(meta, cellMetas);
     this._packages(env);
-  }
-
-  private _prefixed(
-    prefix: string,
-    value: unknown
-  ): { [key: string]: unknown } {
-    const out: { [key: string]: unknown } = {};
-    for (const [key, item] of Object.entries(asObject(value))) {
-      out[`${prefix}.${key}`] = item;
-    }
-    return out;
   }
 
   private _section(title: string): HTMLElement {
@@ -178,9 +176,8 @@ export class EnvironmentPanel extends Widget {
     return section;
   }
 
-  private _facts(title: string, facts: { [key: string]: unknown }): void {
+  private _facts(title: string, entries: [string, string][]): void {
     const section = this._section(title);
-    const entries = Object.entries(facts);
     if (entries.length === 0) {
       section.appendChild(
         el('p', 'jp-nbrepro-Panel-empty', this._trans.__('Nothing recorded.'))
@@ -191,7 +188,7 @@ export class EnvironmentPanel extends Widget {
     for (const [key, value] of entries) {
       const row = el('tr');
       row.appendChild(el('th', undefined, key));
-      row.appendChild(el('td', undefined, show(value)));
+      row.appendChild(el('td', undefined, value));
       table.appendChild(row);
     }
     section.appendChild(table);
@@ -220,18 +217,8 @@ export class EnvironmentPanel extends Widget {
         return;
       }
       any = true;
-      const seeds = asObject(run.seeds);
-      const calls = Array.isArray(seeds.calls) ? seeds.calls : [];
-      const seeding = [
-        show(seeds.status),
-        ...calls.map(call => show(asObject(call).function ?? call))
-      ]
-        .filter(Boolean)
-        .join('; ');
-      const flags = Object.entries(asObject(run.determinism))
-        .filter(([, value]) => value !== null && typeof value !== 'object')
-        .map(([key, value]) => `${key}=${show(value)}`)
-        .join(', ');
+      const seeding = describeSeeding(run) || show(asObject(run.seeds).status);
+      const flags = describeDeterminism(run);
       const row = el('tr');
       row.appendChild(el('td', undefined, String(index + 1)));
       row.appendChild(el('td', undefined, seeding));
@@ -297,6 +284,8 @@ export class EnvironmentPanel extends Widget {
     filter.className = 'jp-nbrepro-Panel-filter';
     filter.placeholder = trans.__('Filter packages');
     filter.setAttribute('aria-label', trans.__('Filter packages'));
+    // A re-render (a new capture) keeps what the user typed.
+    filter.value = this._filter;
     section.appendChild(filter);
     const table = el(
       'table',
@@ -323,14 +312,18 @@ export class EnvironmentPanel extends Widget {
       table.appendChild(tr);
       body.push(tr);
     }
-    filter.addEventListener('input', () => {
+    const apply = () => {
+      this._filter = filter.value;
       const needle = filter.value.trim().toLowerCase();
       for (const tr of body) {
         tr.hidden = needle !== '' && !(tr.dataset.name ?? '').includes(needle);
       }
-    });
+    };
+    filter.addEventListener('input', apply);
+    apply();
     section.appendChild(table);
   }
 
   private _renderTimer: number | null = null;
+  private _filter = '';
 }

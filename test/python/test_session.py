@@ -329,3 +329,22 @@ def test_post_run_cell_never_raises_and_bounds_pending(monkeypatch):
     costs.sort()
     print("\npost_run_cell in process, environment unchanged: median %.2f ms" % (costs[2] * 1e3))
     assert os.environ.get("NBREPRO_NO_TIMING") or costs[2] < 0.05
+
+
+def test_cells_run_before_the_hooks_are_named_late_and_recorded(kernel):
+    # The user runs a cell while the kernel starts: it reaches the kernel before
+    # the engine, so no hook sees it; the front end names it in the next collect.
+    code = "import random\nrandom.seed(3)\nearly = random.random()"
+    assert kernel.execute(code, "early-cell")["status"] == "ok"
+    late = [{"cell_id": "early-cell", "source": code, "execution_count": 1, "success": True}]
+    result = collect(kernel, dict(OPTIONS, late_cells=late))
+    assert result["hooks"] is True
+    [record] = result["cells"]
+    assert record["cell_id"] == "early-cell"
+    assert record["src"] == src(code)
+    assert record["env"] == result["environment_id"]
+    seeds = result["runs"][record["run"]]["seeds"]
+    assert "random.seed" in json.dumps(seeds)
+    # Malformed entries are skipped, never raised into the kernel.
+    bad = [None, {"cell_id": 3, "source": "x"}, {"cell_id": "x" * 500, "source": "y"}]
+    assert collect(kernel, dict(OPTIONS, late_cells=bad))["cells"] == []

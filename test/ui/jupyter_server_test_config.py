@@ -4,10 +4,78 @@ NBREPRO_UI_PORT picks the port; NBREPRO_UI_SERVER_PART=off starts the server
 without nbrepro's server extension, to test what a user sees then.
 """
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+
+def fresh_venv_kernel(kernels):
+    """A kernel in a fresh venv that holds only ipykernel: nbrepro is not
+    installed there, as in a user's other environment. Built once and kept."""
+    venv = HERE / ".jupyter-root" / "fresh-venv"
+    python = venv / "bin" / "python"
+    if not (venv / ".ready").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                "-c",
+                str(REPO / "requirements" / "constraints.txt"),
+                "ipykernel",
+            ],
+            check=True,
+        )
+        (venv / ".ready").write_text("ok\n")
+    spec = kernels / "nbrepro-fresh-venv"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Fresh venv (ipykernel only)",
+                "language": "python",
+            }
+        )
+    )
+
+
+def bash_kernel(kernels):
+    """A real kernel of another language (bash_kernel, a test dependency)."""
+    spec = kernels / "nbrepro-bash"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "bash_kernel", "-f", "{connection_file}"],
+                "display_name": "Bash",
+                "language": "bash",
+            }
+        )
+    )
+
+
+data_dir = HERE / ".jupyter-root" / "data"
+if os.environ.get("NBREPRO_UI_SERVER_PART") != "off":
+    # Only the main server builds them: both servers start at once.
+    fresh_venv_kernel(data_dir / "kernels")
+    bash_kernel(data_dir / "kernels")
+# Read by the kernel spec manager when it starts, after this file.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    [str(data_dir)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+)
 
 root = os.environ.setdefault(
     "JUPYTERLAB_GALATA_ROOT_DIR", tempfile.mkdtemp(prefix="nbrepro-ui-root-")

@@ -51,6 +51,28 @@ module.exports = {
     }
   },
   projects: [
+    // Screenshots for the README (NBREPRO_SCREENSHOTS=1, `npm run screenshots`)
+    // and the browser benchmark (NBREPRO_BENCH=1, `npm run bench:ui`) run only
+    // when asked for.
+    ...(process.env.NBREPRO_SCREENSHOTS
+      ? [
+          {
+            name: 'screenshots',
+            testDir: path.join(__dirname, 'docs'),
+            use: { baseURL: 'http://localhost:8888' }
+          }
+        ]
+      : []),
+    ...(process.env.NBREPRO_BENCH
+      ? [
+          {
+            name: 'bench',
+            testDir: path.join(__dirname, 'bench'),
+            timeout: 20 * 60 * 1000,
+            use: { baseURL: 'http://localhost:8888' }
+          }
+        ]
+      : []),
     {
       name: 'nbrepro',
       testIgnore: /no-server-part/,

@@ -31,7 +31,8 @@ MAX_CELL_ID = 200
 DEFAULT_TIMEOUT = 10.0
 ZERO_ID = "0" * 16
 # Options that steer one collect and are not capture options.
-COLLECT_ONLY_OPTIONS = ("want_environments", "include_environment", "cell_source")
+COLLECT_ONLY_OPTIONS = ("want_environments", "include_environment", "cell_source", "late_cells")
+MAX_LATE_CELLS = 200
 
 
 class _State(object):
@@ -69,24 +70,6 @@ class _State(object):
                     del self.environments[old]
                     if old in self.unsent:
                         self.unsent.remove(old)
-
-
-class _Sink(object):
-    """Stands in for stdout/stderr while a capture runs."""
-
-    encoding = "utf-8"
-
-    def write(self, text):
-        return len(text)
-
-    def writelines(self, lines):
-        pass
-
-    def flush(self):
-        pass
-
-    def isatty(self):
-        return False
 
 
 def _package():
@@ -309,7 +292,7 @@ def _capture(current, source, absorb, include_environment):
             current.problem("session", "capture failed: %r" % (exc,))
 
     saved = sys.stdout, sys.stderr
-    sink = _Sink()
+    sink = entry._Sink()
     sys.stdout = sys.stderr = sink
     try:
         with warnings.catch_warnings():
@@ -406,6 +389,8 @@ def _collect(options_json):
         if isinstance(problem, dict):
             current.problem(problem.get("probe", "capture"), problem.get("message", ""))
 
+    _record_late_cells(current, options.get("late_cells"))
+
     send = list(current.unsent) + wanted
     if include and env_id:
         send.append(env_id)
@@ -438,6 +423,45 @@ def _collect(options_json):
     current.dropped = 0
     current.problems = []
     return result
+
+
+def _record_late_cells(current, late):
+    """Records for cells that ran before the hooks were registered.
+
+    A cell the user runs while the kernel is starting can reach the kernel
+    before the engine does; the front end then names it here, with its source,
+    and it is recorded against the state now (its environment is the current
+    one unless it changed since; its RNG fingerprints are those after it and
+    any later cell).
+    """
+    if not isinstance(late, list):
+        return
+    for item in late[:MAX_LATE_CELLS]:
+        if not isinstance(item, dict):
+            continue
+        source = item.get("source")
+        cell_id = item.get("cell_id")
+        if not isinstance(source, str) or not isinstance(cell_id, str):
+            continue
+        if len(cell_id) > MAX_CELL_ID:
+            continue
+        count = item.get("execution_count")
+        record = {
+            "cell_id": cell_id,
+            "execution_count": count
+            if isinstance(count, int) and not isinstance(count, bool)
+            else None,
+            "success": bool(item.get("success", True)),
+            "env": None,
+            "run": None,
+            "src": source_id(source),
+        }
+        current.pending.append(record)
+
+        def absorb(result_, record=record):
+            _absorb(current, record, result_)
+
+        _capture(current, source, absorb, include_environment=False)
 
 
 def _timeout(options):

@@ -27,7 +27,7 @@ test.describe('capture on every run', () => {
     tmpPath
   }) => {
     const name = 'capture.ipynb';
-    await page.notebook.createNew(name);
+    await page.notebook.createNew(name, { kernel: 'python3' });
     await page.notebook.setCell(0, 'code', 'import random\nrandom.seed(7)');
     await page.notebook.addCell(
       'code',
@@ -84,7 +84,7 @@ test.describe('capture on every run', () => {
       '1.0'
     );
     const name = 'pip.ipynb';
-    await page.notebook.createNew(name);
+    await page.notebook.createNew(name, { kernel: 'python3' });
     await page.notebook.setCell(0, 'code', 'print("before")');
     await page.notebook.addCell(
       'code',

@@ -3,7 +3,7 @@ import { expect, test } from '@jupyterlab/galata';
 test('without the server part the user is told so in plain words', async ({
   page
 }) => {
-  await page.notebook.createNew('missing.ipynb');
+  await page.notebook.createNew('missing.ipynb', { kernel: 'python3' });
   const item = page.locator('.jp-nbrepro-Status');
   await expect(item).toHaveAttribute('data-state', 'missing');
   await expect(item).toHaveText('nbrepro: server part missing');

@@ -5,7 +5,7 @@ test.describe('nbrepro in a real JupyterLab', () => {
     page
   }) => {
     const name = 'status.ipynb';
-    await page.notebook.createNew(name);
+    await page.notebook.createNew(name, { kernel: 'python3' });
     await page.notebook.setCell(0, 'code', 'print(6 * 7)');
     await page.notebook.runCell(0);
     expect(await page.notebook.getCellTextOutput(0)).toEqual(['42\n']);
@@ -20,7 +20,7 @@ test.describe('nbrepro in a real JupyterLab', () => {
   });
 
   test('the status item follows the active notebook', async ({ page }) => {
-    await page.notebook.createNew('follow.ipynb');
+    await page.notebook.createNew('follow.ipynb', { kernel: 'python3' });
     const item = page.locator('.jp-nbrepro-Status');
     await expect(item).toBeVisible();
     // The launcher is not a notebook: the item steps aside.
@@ -29,12 +29,21 @@ test.describe('nbrepro in a real JupyterLab', () => {
   });
 
   test('the palette command shows the status in a dialog', async ({ page }) => {
-    await page.notebook.createNew('palette.ipynb');
-    await page.keyboard.press('Control+Shift+C');
-    await page
-      .getByRole('textbox', { name: /search/i })
-      .first()
-      .fill('nbrepro: Show Status');
+    await page.notebook.createNew('palette.ipynb', { kernel: 'python3' });
+    // Open the palette the way its menu entry does (the shortcut races
+    // with the editor taking focus), then pick our command by its label.
+    await page.evaluate(() =>
+      (window as any).jupyterapp.commands.execute(
+        'apputils:activate-command-palette'
+      )
+    );
+    const search = page.locator('.lm-CommandPalette-input');
+    await search.fill('nbrepro: Show Status');
+    await expect(
+      page.locator('.lm-CommandPalette-item', {
+        hasText: 'nbrepro: Show Status'
+      })
+    ).toBeVisible();
     await page.keyboard.press('Enter');
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText('server part answered');
