@@ -15,11 +15,15 @@ import {
   applyCollect,
   ICellMeta,
   ICollected,
+  INotebookMeta,
+  isId,
   METADATA_KEY,
   prune,
   readCellMeta,
   readNotebookMeta
 } from './metadata';
+import { diff, IDriftReport, notebookContext } from './drift';
+import { sideFromEnvironment } from './driftview';
 import { countPackages } from './environment';
 
 /**
@@ -31,6 +35,7 @@ export interface ICaptureSettings {
   gpu: boolean;
   recordHostname: boolean;
   recordPaths: boolean;
+  ignorePackages: string[];
 }
 
 export const DEFAULT_CAPTURE_SETTINGS: ICaptureSettings = {
@@ -38,8 +43,20 @@ export const DEFAULT_CAPTURE_SETTINGS: ICaptureSettings = {
   mode: 'every-run',
   gpu: true,
   recordHostname: false,
-  recordPaths: false
+  recordPaths: false,
+  ignorePackages: []
 };
+
+/**
+ * The drift between the environment a notebook vouches for (its `current`
+ * snapshot) and the one its kernel runs on now.
+ */
+export interface IDrift {
+  notebookPath: string;
+  recorded: string;
+  kernel: string;
+  report: IDriftReport;
+}
 
 /**
  * Where capture stands for one notebook.
@@ -53,6 +70,7 @@ export type CaptureState =
       envId: string;
       packages: number;
       snapshots: number;
+      drift: IDriftReport['severity'];
     }
   | { kind: 'failed'; reason: string }
   | { kind: 'unsupported'; language: string };
@@ -79,6 +97,49 @@ export class NotebookCapture implements IDisposable {
 
   get stateChanged(): ISignal<this, CaptureState> {
     return this._stateChanged;
+  }
+
+  /**
+   * Emitted when the pair (recorded environment, kernel environment) or the
+   * ignore patterns change, with the new drift (null: no drift to show).
+   */
+  get driftChanged(): ISignal<this, IDrift | null> {
+    return this._driftChanged;
+  }
+
+  get drift(): IDrift | null {
+    return this._drift;
+  }
+
+  /**
+   * Record the kernel's environment as the one this notebook vouches for.
+   */
+  accept(): void {
+    const model = this._panel.content.model;
+    const kernelEnv = this._kernelEnv;
+    if (!model || !kernelEnv) {
+      return;
+    }
+    const notebook = readNotebookMeta(model.getMetadata(METADATA_KEY)).value;
+    if (!(kernelEnv in notebook.snapshots)) {
+      return;
+    }
+    notebook.current = kernelEnv;
+    model.setMetadata(METADATA_KEY, notebook as any);
+    this._updateDrift(notebook);
+  }
+
+  /**
+   * Compare again (the ignore patterns changed).
+   */
+  refreshDrift(): void {
+    const model = this._panel.content.model;
+    if (model) {
+      this._driftKey = '';
+      this._updateDrift(
+        readNotebookMeta(model.getMetadata(METADATA_KEY)).value
+      );
+    }
   }
 
   get state(): CaptureState {
@@ -262,8 +323,13 @@ export class NotebookCapture implements IDisposable {
       model.getMetadata(METADATA_KEY),
       collected,
       new Date().toISOString(),
-      { name: kernel.name, language: 'python' }
+      { name: kernel.name, language: 'python' },
+      // `current` is what the notebook vouches for: only Accept moves it.
+      false
     );
+    if (isId(collected.environment_id)) {
+      this._kernelEnv = collected.environment_id;
+    }
     model.sharedModel.transact(() => {
       model.setMetadata(METADATA_KEY, notebook as any);
       for (let i = 0; i < model.cells.length; i++) {
@@ -274,25 +340,71 @@ export class NotebookCapture implements IDisposable {
         }
       }
     });
-    const current = notebook.current;
-    if (current) {
-      this._setState({
-        kind: 'recorded',
-        envId: current,
-        packages: countPackages(notebook.snapshots[current].environment),
-        snapshots: Object.keys(notebook.snapshots).length
-      });
-    } else {
+    if (!notebook.current && !this._kernelEnv) {
       const problem = (collected.problems ?? [])[0] as any;
       this._setState({
         kind: 'failed',
         reason: String(problem?.message ?? 'the kernel returned no environment')
       });
+      return;
     }
+    this._updateDrift(notebook);
+  }
+
+  /**
+   * Diff the recorded environment against the kernel's, when that pair (or
+   * the ignore patterns) changed since the last time; update the state.
+   */
+  private _updateDrift(notebook: INotebookMeta): void {
+    const recorded = notebook.current;
+    const kernelEnv = this._kernelEnv;
+    const shown =
+      kernelEnv && kernelEnv in notebook.snapshots ? kernelEnv : recorded;
+    if (!shown) {
+      this._setState({
+        kind: 'failed',
+        reason: 'the kernel returned no environment'
+      });
+      return;
+    }
+    const ignore = this._settings().ignorePackages;
+    const key = JSON.stringify([recorded, kernelEnv, ignore]);
+    if (key !== this._driftKey) {
+      this._driftKey = key;
+      let drift: IDrift | null = null;
+      if (
+        recorded &&
+        kernelEnv &&
+        recorded !== kernelEnv &&
+        kernelEnv in notebook.snapshots
+      ) {
+        const report = diff(
+          sideFromEnvironment(notebook.snapshots[recorded].environment),
+          sideFromEnvironment(notebook.snapshots[kernelEnv].environment),
+          notebookContext(notebook, ignore)
+        );
+        drift = {
+          notebookPath: this._panel.context.path,
+          recorded,
+          kernel: kernelEnv,
+          report
+        };
+      }
+      this._drift = drift;
+      this._driftChanged.emit(drift);
+    }
+    this._setState({
+      kind: 'recorded',
+      envId: shown,
+      packages: countPackages(notebook.snapshots[shown].environment),
+      snapshots: Object.keys(notebook.snapshots).length,
+      drift: this._drift?.report.severity ?? 'none'
+    });
   }
 
   private _onKernelChanged(): void {
     this._generation += 1;
+    this._kernelEnv = null;
     this._hooksReady = false;
     this._late.clear();
     this._languages.clear();
@@ -335,6 +447,10 @@ export class NotebookCapture implements IDisposable {
   }
 
   private _state: CaptureState = { kind: 'waiting' };
+  private _driftChanged = new Signal<this, IDrift | null>(this);
+  private _drift: IDrift | null = null;
+  private _driftKey = '';
+  private _kernelEnv: string | null = null;
   private _stateChanged = new Signal<this, CaptureState>(this);
   private _inFlight = false;
   private _pending = false;

@@ -24,8 +24,10 @@ import { Widget } from '@lumino/widgets';
 import {
   DEFAULT_CAPTURE_SETTINGS,
   ICaptureSettings,
+  IDrift,
   NotebookCapture
 } from './capture';
+import { DriftPanel } from './driftpanel';
 import { fetchEngine } from './kernelbridge';
 import { EnvironmentPanel } from './panel';
 import { checkServer, ServerState } from './server';
@@ -36,6 +38,8 @@ const PLUGIN_ID = 'nbrepro:plugin';
 namespace CommandIDs {
   export const showStatus = 'nbrepro:show-status';
   export const showEnvironment = 'nbrepro:show-environment';
+  export const showDrift = 'nbrepro:show-drift';
+  export const acceptEnvironment = 'nbrepro:accept-environment';
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -109,6 +113,81 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.add(widget, 'main', { mode: 'split-right' });
     };
 
+    const showDrift = (panel: NotebookPanel) => {
+      const capture = captureOf(panel);
+      if (!capture) {
+        return;
+      }
+      const id = `nbrepro-drift-${panel.id}`;
+      const existing = Array.from(app.shell.widgets('main')).find(
+        widget => widget.id === id
+      );
+      if (existing) {
+        app.shell.activateById(id);
+        return;
+      }
+      const content = new DriftPanel(capture, trans, panel.title.label);
+      const widget = new MainAreaWidget({ content });
+      widget.id = id;
+      widget.title.label = content.title.label;
+      widget.title.closable = true;
+      panel.disposed.connect(() => widget.dispose(), widget);
+      app.shell.add(widget, 'main', { mode: 'split-right' });
+    };
+
+    // One notification per change: a (notebook, recorded, kernel) triple is
+    // announced once per session, never again on every cell.
+    const announced = new Set<string>();
+    const announce = (panel: NotebookPanel, drift: IDrift | null) => {
+      if (!drift || serverState.kind !== 'ok') {
+        return;
+      }
+      const severity = drift.report.severity;
+      if (severity === 'none' || severity === 'info') {
+        return;
+      }
+      const key = JSON.stringify([
+        drift.notebookPath,
+        drift.recorded,
+        drift.kernel
+      ]);
+      if (announced.has(key)) {
+        return;
+      }
+      announced.add(key);
+      const { high, medium, low } = drift.report.counts;
+      const message = trans.__(
+        'nbrepro: the kernel differs from the environment recorded in %1 (%2 serious, %3 other differences).',
+        panel.title.label,
+        high,
+        medium + low
+      );
+      const id = Notification.emit(
+        message,
+        severity === 'high' ? 'error' : 'warning',
+        {
+          autoClose: false,
+          actions: [
+            {
+              label: trans.__('Show details'),
+              callback: () => showDrift(panel)
+            },
+            {
+              label: trans.__('Accept current environment'),
+              caption: trans.__(
+                'Record the kernel’s environment as the one this notebook vouches for'
+              ),
+              callback: () => captureOf(panel)?.accept()
+            },
+            {
+              label: trans.__('Dismiss'),
+              callback: () => Notification.dismiss(id)
+            }
+          ]
+        }
+      );
+    };
+
     app.commands.addCommand(CommandIDs.showStatus, {
       label: trans.__('nbrepro: Show Status'),
       caption: trans.__('Show whether nbrepro and its server part are active'),
@@ -128,16 +207,45 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    for (const command of [CommandIDs.showStatus, CommandIDs.showEnvironment]) {
+    app.commands.addCommand(CommandIDs.showDrift, {
+      label: trans.__('Show Environment Drift'),
+      caption: trans.__(
+        'Show what differs between the environment recorded in the notebook and its kernel, and how to restore it'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: () => {
+        if (tracker.currentWidget) {
+          showDrift(tracker.currentWidget);
+        }
+      }
+    });
+    app.commands.addCommand(CommandIDs.acceptEnvironment, {
+      label: trans.__('Accept Current Environment'),
+      caption: trans.__(
+        'Record the kernel’s environment as the one this notebook vouches for'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => captureOf(tracker.currentWidget)?.drift !== null,
+      execute: () => captureOf(tracker.currentWidget)?.accept()
+    });
+    for (const command of [
+      CommandIDs.showStatus,
+      CommandIDs.showEnvironment,
+      CommandIDs.showDrift,
+      CommandIDs.acceptEnvironment
+    ]) {
       palette?.addItem({ command, category: trans.__('nbrepro') });
     }
 
     const item = new StatusItem(trans, () => {
       const state = captureOf(tracker.currentWidget)?.state;
-      const command =
-        serverState.kind === 'ok' && state?.kind === 'recorded'
-          ? CommandIDs.showEnvironment
-          : CommandIDs.showStatus;
+      let command = CommandIDs.showStatus;
+      if (serverState.kind === 'ok' && state?.kind === 'recorded') {
+        command = ['high', 'medium', 'low'].includes(state.drift)
+          ? CommandIDs.showDrift
+          : CommandIDs.showEnvironment;
+      }
       void app.commands.execute(command);
     });
     const activeChanged = new Signal<unknown, void>(item);
@@ -167,6 +275,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           refreshItem();
         }
       }, item);
+      capture.driftChanged.connect((_, drift) => announce(panel, drift), item);
       panel.disposed.connect(() => {
         captures.delete(panel);
         capture.dispose();
@@ -191,8 +300,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
                   : 'every-run',
               gpu: get('captureGpu') !== false,
               recordHostname: get('recordHostname') === true,
-              recordPaths: get('recordPaths') === true
+              recordPaths: get('recordPaths') === true,
+              ignorePackages: (
+                (get('ignorePackages') as string[] | undefined) ?? []
+              ).filter(pattern => typeof pattern === 'string')
             };
+            tracker.forEach(panel => captureOf(panel)?.refreshDrift());
             activeChanged.emit();
           };
           settings.changed.connect(apply, item);

@@ -263,12 +263,18 @@ export function readCellMeta(raw: unknown): ICellMeta | null {
 /**
  * Fold one collect into the notebook metadata. Returns the new notebook
  * metadata and the metadata of each cell the collect names, by cell id.
+ *
+ * `current` follows the kernel when `advance` is true (a headless run that
+ * re-runs every cell) or when the notebook had none. JupyterLab passes false:
+ * there `current` is the environment the notebook vouches for, which only
+ * "Accept current environment" moves, and drift is measured against it.
  */
 export function applyCollect(
   before: unknown,
   collected: ICollected,
   capturedAt: string,
-  kernel?: { name?: string; language?: string }
+  kernel?: { name?: string; language?: string },
+  advance = true
 ): { notebook: INotebookMeta; cells: { [cellId: string]: ICellMeta } } {
   const notebook = readNotebookMeta(before).value;
   if (!isObject(collected)) {
@@ -299,7 +305,8 @@ export function applyCollect(
   }
   if (
     isId(collected.environment_id) &&
-    collected.environment_id in notebook.snapshots
+    collected.environment_id in notebook.snapshots &&
+    (advance || notebook.current === null)
   ) {
     notebook.current = collected.environment_id;
   }

@@ -2,6 +2,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { el } from './dom';
 import {
   describeDeterminism,
   describeSeeding,
@@ -15,21 +16,6 @@ import {
   readCellMeta,
   readNotebookMeta
 } from './metadata';
-
-/**
- * Create an element whose content is text. Every string shown here comes
- * from notebook metadata, which anyone can edit: it is never parsed as HTML.
- */
-function el(tag: string, className?: string, content?: string): HTMLElement {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (content !== undefined) {
-    node.textContent = content;
-  }
-  return node;
-}
 
 function show(value: unknown): string {
   if (value === undefined || value === null) {

@@ -111,6 +111,24 @@ export function describeCaptureState(
         level: 'info'
       };
     case 'recorded':
+      if (state.drift === 'high') {
+        return {
+          label: trans.__('nbrepro: serious drift'),
+          title: trans.__(
+            'This kernel differs seriously from the environment recorded in the notebook. Click to see what changed and how to restore it.'
+          ),
+          level: 'error'
+        };
+      }
+      if (state.drift === 'medium' || state.drift === 'low') {
+        return {
+          label: trans.__('nbrepro: minor drift'),
+          title: trans.__(
+            'This kernel differs slightly from the environment recorded in the notebook. Click to see what changed.'
+          ),
+          level: 'warn'
+        };
+      }
       return {
         label: trans._n(
           'nbrepro: %2 · %1 package',
@@ -119,8 +137,8 @@ export function describeCaptureState(
           state.envId.slice(0, 8)
         ),
         title: trans._n(
-          'Environment recorded: snapshot %2 with %3 packages; this notebook holds %1 snapshot. Click to show the recorded environment.',
-          'Environment recorded: snapshot %2 with %3 packages; this notebook holds %1 snapshots. Click to show the recorded environment.',
+          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshot. Click to show the recorded environment.',
+          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshots. Click to show the recorded environment.',
           state.snapshots,
           state.envId,
           state.packages
@@ -215,6 +233,8 @@ export class StatusItem extends Widget {
     this.node.title = text.title;
     this.node.dataset.state = this._state.kind;
     this.node.dataset.capture = this._capture?.kind ?? 'none';
+    this.node.dataset.drift =
+      this._capture?.kind === 'recorded' ? this._capture.drift : 'none';
     this.node.dataset.level = text.level;
   }
 

@@ -150,13 +150,17 @@ def read_cell_metadata(raw):
     return out
 
 
-def apply_collect(nb_meta, collected, captured_at, kernel=None):
+def apply_collect(nb_meta, collected, captured_at, kernel=None, advance=True):
     """Merge one collect result into the notebook-level value.
 
     Returns ``(new_nb_meta, {cell_id: cell_meta})``: new snapshots get
     ``captured_at`` and the collect's engine version (a snapshot already in the
     notebook keeps its first record); runs are added; ``current`` becomes the
-    collected environment when its snapshot is stored. Records without a cell
+    collected environment when its snapshot is stored and ``advance`` is true
+    (``nbrepro run``, which re-runs every cell), or when the notebook had none.
+    JupyterLab passes ``advance=False``: there ``current`` is the environment
+    the notebook vouches for, which only "Accept current environment" moves,
+    and drift is measured against it. Records without a cell
     id, or that the kernel could not capture (no env), are skipped (``nbrepro
     run`` assigns ids first). A later record for the same cell wins.
     """
@@ -177,7 +181,11 @@ def apply_collect(nb_meta, collected, captured_at, kernel=None):
         for run_id, runtime in runs.items():
             if is_id(run_id) and isinstance(runtime, dict):
                 meta["runs"][run_id] = copy.deepcopy(runtime)
-    if is_id(collected.get("environment_id")) and collected["environment_id"] in meta["snapshots"]:
+    if (
+        is_id(collected.get("environment_id"))
+        and collected["environment_id"] in meta["snapshots"]
+        and (advance or meta["current"] is None)
+    ):
         meta["current"] = collected["environment_id"]
     if isinstance(kernel, dict):
         meta["kernel"] = {

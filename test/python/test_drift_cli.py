@@ -207,3 +207,16 @@ def test_pre_commit_hook_is_declared():
     (hook,) = [h for h in hooks if h["id"] == "nbrepro-check"]
     assert hook["entry"] == "nbrepro check"
     assert hook["files"] == r"\.ipynb$"
+
+
+def test_check_several_notebooks_as_pre_commit_passes_them(tmp_path, here):
+    clean = write_notebook(tmp_path / "clean.ipynb", here, {"packaging": "packaging"})
+    drifted = write_notebook(
+        tmp_path / "drifted.ipynb",
+        with_version(here, "packaging", "1.0"),
+        {"packaging": "packaging"},
+    )
+    result = run_cli("check", clean, drifted)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "== %s" % clean in result.stdout and "== %s" % drifted in result.stdout
+    assert run_cli("check", clean, clean).returncode == 0

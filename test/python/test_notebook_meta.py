@@ -26,7 +26,11 @@ def test_vector(path):
     frozen = copy.deepcopy(vector)
     if "collected" in vector:
         meta, cells = notebook.apply_collect(
-            vector["before"], vector["collected"], vector["captured_at"], vector["kernel"]
+            vector["before"],
+            vector["collected"],
+            vector["captured_at"],
+            vector["kernel"],
+            advance=vector.get("advance", True),
         )
         assert {"notebook": meta, "cells": cells} == vector["expected"]
     else:

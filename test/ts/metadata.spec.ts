@@ -40,7 +40,8 @@ describe('shared metadata vectors', () => {
           vector.before,
           vector.collected,
           vector.captured_at,
-          vector.kernel ?? undefined
+          vector.kernel ?? undefined,
+          vector.advance ?? true
         );
         expect(result).toEqual(vector.expected);
       } else {

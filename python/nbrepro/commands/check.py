@@ -1,5 +1,7 @@
 """`nbrepro check NOTEBOOK`: has the environment drifted from what the notebook ran on?"""
 
+import sys
+
 from .diff import add_report_options, print_report, usage_error
 
 
@@ -16,7 +18,8 @@ def add_parser(subparsers):
             "usage error or unreadable input."
         ),
     )
-    parser.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file")
+    # Several notebooks at once: pre-commit passes every staged notebook.
+    parser.add_argument("notebooks", metavar="NOTEBOOK", nargs="+", help="the .ipynb file(s)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--against", metavar="FILE", help="compare with this file instead")
     where.add_argument(
@@ -28,33 +31,41 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from ..drift import diff, readers
+    from ..drift import readers
 
-    try:
-        recorded = readers.read_file(args.notebook)
-    except readers.InputError as error:
-        return usage_error("check", error)
-    if recorded.form != "notebook":
-        return usage_error(
-            "check", "%s is %s, not a notebook" % (args.notebook, _article(recorded.form))
-        )
-    problems = list(recorded.problems)
+    # The environment to compare with is read once for all notebooks.
     if args.against:
         try:
             current = readers.read_file(args.against)
         except readers.InputError as error:
             return usage_error("check", error)
-        side = current.side
-        problems.extend(current.problems)
+        side, side_problems = current.side, list(current.problems)
     else:
-        side, capture_problems, error = _capture(args.prefix)
+        side, side_problems, error = _capture(args.prefix)
         if error:
             return usage_error("check", error)
-        problems.extend(capture_problems)
+    status = 0
+    for notebook in args.notebooks:
+        if len(args.notebooks) > 1 and not args.json:
+            sys.stdout.write("== %s\n" % notebook)
+        result = _check_one(notebook, side, side_problems, args)
+        status = max(status, result)
+    return status
+
+
+def _check_one(path, side, side_problems, args):
+    from ..drift import diff, readers
+
+    try:
+        recorded = readers.read_file(path)
+    except readers.InputError as error:
+        return usage_error("check", error)
+    if recorded.form != "notebook":
+        return usage_error("check", "%s is %s, not a notebook" % (path, _article(recorded.form)))
     context = dict(recorded.context)
     context["ignore"] = list(args.ignore)
     report = diff(recorded.side, side, context)
-    report["problems"] = problems + report["problems"]
+    report["problems"] = list(recorded.problems) + side_problems + report["problems"]
     return print_report(report, args)
 
 

@@ -5,7 +5,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as path from 'path';
 
-import { repo, waitForCellRecords } from '../tests/nbfiles';
+import { driftedNotebook, repo, waitForCellRecords } from '../tests/nbfiles';
 
 const images = path.join(repo, 'docs', 'images');
 
@@ -33,4 +33,28 @@ test('status item and environment panel', async ({ page }) => {
   await page.locator('.jp-nbrepro-Panel').screenshot({
     path: path.join(images, 'environment-panel.png')
   });
+});
+
+test('drift notification and drift panel', async ({ page, tmpPath }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const file = `${tmpPath}/paper-figures.ipynb`;
+  await page.contents.uploadContent(
+    driftedNotebook('feedfacefeedface'),
+    'text',
+    file
+  );
+  await page.notebook.openByPath(file);
+  await page.notebook.activate('paper-figures.ipynb');
+  const toast = page.locator('.Toastify__toast').filter({
+    hasText: 'differs from the environment recorded'
+  });
+  await expect(toast).toBeVisible({ timeout: 30_000 });
+  await toast.screenshot({ path: path.join(images, 'drift-notification.png') });
+  await toast.getByRole('button', { name: 'Show details' }).click();
+  const panel = page.locator('.jp-nbrepro-DriftPanel');
+  await expect(panel).toBeVisible();
+  // The toast slides; a DOM click is enough to dismiss it.
+  await toast.getByRole('button', { name: 'Dismiss' }).dispatchEvent('click');
+  await expect(toast).toBeHidden();
+  await panel.screenshot({ path: path.join(images, 'drift-panel.png') });
 });

@@ -109,3 +109,58 @@ export async function waitForCellRecords(
     { timeout: 30_000 }
   );
 }
+
+/**
+ * A notebook recorded in this very environment, except that NumPy was at
+ * 1.26.4 and the packages named in `extra` were installed too.
+ */
+export function driftedNotebook(
+  recordedId: string,
+  extra: string[] = []
+): string {
+  const snapshot = JSON.parse(
+    runPython(
+      'import sys; from nbrepro.cli import main; sys.exit(main(["snapshot", "--format", "json"]))'
+    )
+  );
+  const environment = snapshot.environment;
+  const numpy = environment.pip.distributions.find(
+    (d: any) => d.name.toLowerCase() === 'numpy'
+  );
+  if (!numpy) {
+    throw new Error('the test environment has no NumPy');
+  }
+  numpy.version = '1.26.4';
+  for (const name of extra) {
+    environment.pip.distributions.push({ name, version: '1.0' });
+  }
+  return JSON.stringify({
+    cells: [
+      {
+        cell_type: 'code',
+        execution_count: null,
+        id: 'd1',
+        metadata: {},
+        outputs: [],
+        source: 'import numpy\nprint(numpy.__version__)'
+      }
+    ],
+    metadata: {
+      kernelspec: {
+        display_name: 'Python 3 (ipykernel)',
+        language: 'python',
+        name: 'python3'
+      },
+      nbrepro: {
+        schema_version: 1,
+        current: recordedId,
+        snapshots: {
+          [recordedId]: { captured_at: '2026-01-01T00:00:00Z', environment }
+        },
+        runs: {}
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
