@@ -1,4 +1,5 @@
 import { expect, test } from '@jupyterlab/galata';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -7,6 +8,7 @@ import {
   readNotebook,
   waitForCellRecords,
   runPython,
+  serverRoot,
   validateNotebook
 } from './nbfiles';
 
@@ -72,6 +74,30 @@ test.describe('capture on every run', () => {
         .map((d: any) => `${d.name}==${d.version}`)
         .sort();
     expect(names(recorded)).toEqual(names(cli.environment));
+
+    // `nbrepro run` on the same notebook records the same thing headless.
+    const file = path.join(serverRoot(), tmpPath, name);
+    const headless = path.join(
+      os.tmpdir(),
+      `nbrepro-headless-${Date.now()}.ipynb`
+    );
+    runPython(
+      `import sys; from nbrepro.cli import main; sys.exit(main(["run", ${JSON.stringify(
+        file
+      )}, "-o", ${JSON.stringify(headless)}]))`
+    );
+    const ran = JSON.parse(fs.readFileSync(headless, 'utf-8'));
+    expect(ran.metadata.nbrepro.current).toBe(meta.current);
+    expect(Object.keys(ran.metadata.nbrepro.snapshots)).toEqual([meta.current]);
+    const records = (nb: any) =>
+      nb.cells
+        .filter((c: any) => c.cell_type === 'code')
+        .map((c: any) => ({
+          env: c.metadata.nbrepro.env,
+          src: c.metadata.nbrepro.src,
+          keys: Object.keys(c.metadata.nbrepro).sort()
+        }));
+    expect(records(ran)).toEqual(records(notebook));
   });
 
   test('a %pip install between two cells leaves them on different snapshots', async ({
