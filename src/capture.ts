@@ -272,7 +272,10 @@ export class NotebookCapture implements IDisposable {
       gpu: settings.gpu,
       record_hostname: settings.recordHostname,
       record_paths: settings.recordPaths,
-      include_environment: true
+      // The whole environment travels only on the first collect of a
+      // kernel; later ones carry environments the kernel saw change, and any
+      // the notebook lacks is asked for by id (want_environments).
+      include_environment: !this._hooksReady
     };
   }
 
