@@ -230,6 +230,8 @@ export function quote(text: string): string {
 }
 
 namespace Private {
+  const hasOwn = Object.prototype.hasOwnProperty;
+
   export interface IContext {
     used: Set<string> | null;
     gpu: boolean;
@@ -385,38 +387,52 @@ namespace Private {
     ctx: IContext,
     out: IDifference[]
   ): void {
-    // Maps: a package may be named like an Object.prototype property.
-    const before = new Map(Object.entries(old.packages));
-    const after = new Map(Object.entries(now.packages));
-    const names = [...before.keys()];
-    for (const name of after.keys()) {
-      if (!before.has(name)) {
-        names.push(name);
+    // Own properties only: a package may be named like an Object.prototype
+    // property. Those of `before` first, then those only `after` has.
+    const before = old.packages;
+    const after = now.packages;
+    for (const name of Object.keys(before)) {
+      const was = before[name];
+      const is = hasOwn.call(after, name) ? after[name] : null;
+      if (
+        is !== null &&
+        was.version === is.version &&
+        was.manager === is.manager &&
+        was.build === is.build &&
+        was.channel === is.channel &&
+        was.source === is.source
+      ) {
+        continue; // the same package: nothing changed (most of them)
       }
-    }
-    for (const name of names) {
       if (name === 'python' || (ctx.ignore && ctx.ignore.test(name))) {
         continue;
       }
-      const was = before.get(name) ?? null;
-      const is = after.get(name) ?? null;
-      if (was === null && is !== null) {
-        add(out, ctx, 'package-added', 'low', name, is, null, is);
-        // The list holds PyPI names; conda packages are judged by channel only.
-        const alert = is.manager === 'pip' ? nearPopular(name) : null;
-        if (alert) {
-          out.push({
-            kind: 'supply-chain',
-            severity: 'high',
-            name: is.name,
-            after: versionText(is),
-            detail: `${alert[1]} edit${alert[1] === 1 ? '' : 's'} from the widely used package ${alert[0]}`
-          });
-        }
-      } else if (is === null && was !== null) {
+      if (is === null) {
         add(out, ctx, 'package-removed', 'medium', name, was, was, null);
-      } else if (was !== null && is !== null) {
+      } else {
         changed(out, ctx, name, was, is);
+      }
+    }
+    for (const name of Object.keys(after)) {
+      if (
+        hasOwn.call(before, name) ||
+        name === 'python' ||
+        (ctx.ignore && ctx.ignore.test(name))
+      ) {
+        continue;
+      }
+      const is = after[name];
+      add(out, ctx, 'package-added', 'low', name, is, null, is);
+      // The list holds PyPI names; conda packages are judged by channel only.
+      const alert = is.manager === 'pip' ? nearPopular(name) : null;
+      if (alert) {
+        out.push({
+          kind: 'supply-chain',
+          severity: 'high',
+          name: is.name,
+          after: versionText(is),
+          detail: `${alert[1]} edit${alert[1] === 1 ? '' : 's'} from the widely used package ${alert[0]}`
+        });
       }
     }
   }

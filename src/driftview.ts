@@ -78,6 +78,14 @@ function get(object: unknown, key: string): unknown {
  * PEP 503: lower case, every run of `-`, `_` and `.` becomes one `-`.
  */
 export function normalize(name: string): string {
+  // Without `_`, `.` or `--` there is no run to replace: the common case.
+  if (
+    name.indexOf('_') < 0 &&
+    name.indexOf('.') < 0 &&
+    name.indexOf('--') < 0
+  ) {
+    return name.toLowerCase();
+  }
   return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
@@ -206,6 +214,25 @@ export function packageView(
   problems: string[] = [],
   where = 'environment'
 ): PackageView {
+  return readPackageView(environment, problems, where, null);
+}
+
+/**
+ * The channels of a view's conda packages, gathered while it is read;
+ * `replaced`: a pip distribution took the place of a package read before it,
+ * so that `channels` may name one the view no longer holds.
+ */
+interface IChannelTally {
+  channels: Set<string>;
+  replaced: boolean;
+}
+
+function readPackageView(
+  environment: unknown,
+  problems: string[],
+  where: string,
+  tally: IChannelTally | null
+): PackageView {
   const view: PackageView = {};
   if (!isObject(environment)) {
     problems.push(
@@ -216,7 +243,7 @@ export function packageView(
   const conda = get(environment, 'conda');
   if (conda !== null && conda !== undefined) {
     if (isObject(conda)) {
-      Private.condaPackages(conda, view, problems, where + '.conda');
+      Private.condaPackages(conda, view, problems, where + '.conda', tally);
     } else {
       problems.push(
         `${where}.conda is ${describeType(conda)}, not an object; ignored`
@@ -226,7 +253,7 @@ export function packageView(
   const pip = get(environment, 'pip');
   if (pip !== null && pip !== undefined) {
     if (isObject(pip)) {
-      Private.pipDistributions(pip, view, problems, where + '.pip');
+      Private.pipDistributions(pip, view, problems, where + '.pip', tally);
     } else {
       problems.push(
         `${where}.pip is ${describeType(pip)}, not an object; ignored`
@@ -244,7 +271,8 @@ export function packageView(
 export function splitCondaString(
   text: string
 ): [string, string, string | null, string | null, string | null] | null {
-  const spec = text.split('#', 1)[0];
+  const hash = text.indexOf('#');
+  const spec = hash < 0 ? text : text.slice(0, hash);
   const fnAt = spec.lastIndexOf('/');
   const subdirAt = fnAt > 0 ? spec.lastIndexOf('/', fnAt - 1) : -1;
   if (subdirAt <= 0) {
@@ -253,11 +281,10 @@ export function splitCondaString(
   const key = spec.slice(0, subdirAt);
   const subdir = spec.slice(subdirAt + 1, fnAt);
   let fn = spec.slice(fnAt + 1);
-  for (const suffix of ['.conda', '.tar.bz2']) {
-    if (fn.endsWith(suffix)) {
-      fn = fn.slice(0, -suffix.length);
-      break;
-    }
+  if (fn.endsWith('.conda')) {
+    fn = fn.slice(0, -6);
+  } else if (fn.endsWith('.tar.bz2')) {
+    fn = fn.slice(0, -8);
   }
   const buildAt = fn.lastIndexOf('-');
   const versionAt = buildAt > 0 ? fn.lastIndexOf('-', buildAt - 1) : -1;
@@ -289,7 +316,8 @@ export function sideFromEnvironment(
   where = 'environment'
 ): IDriftSide {
   const side = emptySide();
-  side.packages = packageView(environment, problems, where);
+  const tally: IChannelTally = { channels: new Set(), replaced: false };
+  side.packages = readPackageView(environment, problems, where, tally);
   if (!isObject(environment)) {
     return side;
   }
@@ -302,9 +330,15 @@ export function sideFromEnvironment(
         channels.add(channelName(channel));
       }
     }
-    for (const entry of Object.values(side.packages)) {
-      if (entry.manager === 'conda' && entry.channel !== undefined) {
-        channels.add(entry.channel);
+    if (tally.replaced) {
+      for (const entry of Object.values(side.packages)) {
+        if (entry.manager === 'conda' && entry.channel !== undefined) {
+          channels.add(entry.channel);
+        }
+      }
+    } else {
+      for (const channel of tally.channels) {
+        channels.add(channel);
       }
     }
     side.channels = [...channels].sort();
@@ -441,7 +475,8 @@ namespace Private {
     conda: JSONObject,
     view: PackageView,
     problems: string[],
-    where: string
+    where: string,
+    tally: IChannelTally | null
   ): void {
     const overrides = isObject(conda.overrides) ? conda.overrides : {};
     const packages = boundedList(
@@ -450,31 +485,38 @@ namespace Private {
       problems
     );
     const seen = new Set<string>();
-    packages.forEach((text, index) => {
-      const here = `${where}.packages[${index}]`;
+    const anyOverride = Object.getOwnPropertyNames(overrides).length > 0;
+    for (let index = 0; index < packages.length; index++) {
+      const text = packages[index];
+      if (text === undefined && !(index in packages)) {
+        continue; // a hole of a sparse array, which forEach skips
+      }
       if (typeof text !== 'string') {
         problems.push(
-          `${here} is ${describeType(text)}, not a string; skipped`
+          `${where}.packages[${index}] is ${describeType(text)}, not a string; skipped`
         );
-        return;
+        continue;
       }
       if (text.length > MAX_TEXT) {
-        problems.push(`${here} is longer than ${MAX_TEXT} characters; skipped`);
-        return;
+        problems.push(
+          `${where}.packages[${index}] is longer than ${MAX_TEXT} characters; skipped`
+        );
+        continue;
       }
       const parsed = splitCondaString(text);
-      let [key, name, version, build]: (string | null)[] = [
-        null,
-        null,
-        null,
-        null
-      ];
+      let key: string | null = null;
+      let name: string | null = null;
+      let version: string | null = null;
+      let build: string | null = null;
       if (parsed) {
-        [key, , name, version, build] = parsed;
+        key = parsed[0];
+        name = parsed[2];
+        version = parsed[3];
+        build = parsed[4];
       }
       let channel = key === null || key === UNKNOWN_CHANNEL ? null : key;
       // An override names what a file name that does not split leaves out.
-      const override = get(overrides, String(index));
+      const override = anyOverride ? get(overrides, String(index)) : undefined;
       if (isObject(override)) {
         name = textOr(override.name, name);
         version = textOr(override.version, version);
@@ -483,16 +525,16 @@ namespace Private {
       }
       if (!parsed || name === null || version === null) {
         problems.push(
-          `${here} ${quoted(text)} is not <channel>/<subdir>/<name>-<version>-<build>; skipped`
+          `${where}.packages[${index}] ${quoted(text)} is not <channel>/<subdir>/<name>-<version>-<build>; skipped`
         );
-        return;
+        continue;
       }
       const normalized = normalize(name);
       if (seen.has(normalized)) {
         problems.push(
           `${where}.packages names ${quoted(name)} more than once; the first one is used`
         );
-        return;
+        continue;
       }
       seen.add(normalized);
       const entry: IPackage = { name, version, manager: 'conda' };
@@ -501,16 +543,20 @@ namespace Private {
       }
       if (channel !== null) {
         entry.channel = channelName(channel);
+        if (tally) {
+          tally.channels.add(entry.channel);
+        }
       }
       view[normalized] = entry;
-    });
+    }
   }
 
   export function pipDistributions(
     pip: JSONObject,
     view: PackageView,
     problems: string[],
-    where: string
+    where: string,
+    tally: IChannelTally | null
   ): void {
     const dists = boundedList(
       get(pip, 'distributions'),
@@ -518,34 +564,41 @@ namespace Private {
       problems
     );
     const seen = new Set<string>();
-    dists.forEach((dist, index) => {
-      const here = `${where}.distributions[${index}]`;
+    for (let index = 0; index < dists.length; index++) {
+      const dist = dists[index];
+      if (dist === undefined && !(index in dists)) {
+        continue; // a hole of a sparse array, which forEach skips
+      }
       if (!isObject(dist)) {
         problems.push(
-          `${here} is ${describeType(dist)}, not an object; skipped`
+          `${where}.distributions[${index}] is ${describeType(dist)}, not an object; skipped`
         );
-        return;
+        continue;
       }
       const name = get(dist, 'name');
       const version = get(dist, 'version');
       if (typeof name !== 'string' || !name || typeof version !== 'string') {
-        problems.push(`${here} has no name or version string; skipped`);
-        return;
+        problems.push(
+          `${where}.distributions[${index}] has no name or version string; skipped`
+        );
+        continue;
       }
       if (name.length > MAX_TEXT || version.length > MAX_TEXT) {
-        problems.push(`${here} is longer than ${MAX_TEXT} characters; skipped`);
-        return;
+        problems.push(
+          `${where}.distributions[${index}] is longer than ${MAX_TEXT} characters; skipped`
+        );
+        continue;
       }
       const shadowedBy = get(dist, 'shadowed_by');
       if (shadowedBy !== null && shadowedBy !== undefined) {
-        return; // hidden behind another of its name earlier on sys.path
+        continue; // hidden behind another of its name earlier on sys.path
       }
       const normalized = normalize(name);
       if (seen.has(normalized)) {
         problems.push(
           `${where}.distributions names ${quoted(name)} more than once; the first one is used`
         );
-        return;
+        continue;
       }
       seen.add(normalized);
       const entry: IPackage = { name, version, manager: 'pip' };
@@ -553,8 +606,11 @@ namespace Private {
       if (source !== null) {
         entry.source = source;
       }
+      if (tally && has(view, normalized)) {
+        tally.replaced = true;
+      }
       view[normalized] = entry;
-    });
+    }
   }
 
   export function platform(value: unknown): Facts | null {
@@ -705,7 +761,10 @@ namespace Private {
       );
       return view;
     }
-    let keys = Object.keys(value).sort();
+    let keys = Object.keys(value);
+    if (!sorted(keys)) {
+      keys.sort();
+    }
     if (keys.length > MAX_PACKAGES) {
       problems.push(
         `${where} has more than ${MAX_PACKAGES} entries; the rest were ignored`
@@ -728,6 +787,18 @@ namespace Private {
       view[normalized] = entry;
     }
     return view;
+  }
+
+  /**
+   * Whether `keys` are in the order sort() gives them (UTF-16 code units).
+   */
+  function sorted(keys: string[]): boolean {
+    for (let index = 1; index < keys.length; index++) {
+      if (keys[index - 1] > keys[index]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   function usable(text: unknown): text is string {
@@ -760,14 +831,24 @@ namespace Private {
       version: (version as string | undefined) ?? null,
       manager
     };
-    for (const field of ['build', 'channel', 'source'] as const) {
-      const text = raw[field];
-      if (text !== null && text !== undefined) {
-        if (!usable(text)) {
-          return null;
-        }
-        entry[field] = field === 'channel' ? channelName(text) : text;
+    const { build, channel, source } = raw;
+    if (build !== null && build !== undefined) {
+      if (!usable(build)) {
+        return null;
       }
+      entry.build = build;
+    }
+    if (channel !== null && channel !== undefined) {
+      if (!usable(channel)) {
+        return null;
+      }
+      entry.channel = channelName(channel);
+    }
+    if (source !== null && source !== undefined) {
+      if (!usable(source)) {
+        return null;
+      }
+      entry.source = source;
     }
     return entry;
   }

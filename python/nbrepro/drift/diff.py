@@ -176,10 +176,12 @@ def notebook_context(nb_meta, ignore=()):
 def _packages(old, new, ctx, out):
     before, after = old["packages"], new["packages"]
     ignore = ctx["ignore"]
-    for name in set(before) | set(after):
+    for name in before.keys() | after.keys():
+        was, now = before.get(name), after.get(name)
+        if was == now:
+            continue  # the same entry: nothing changed (most packages)
         if name == "python" or (ignore is not None and ignore.fullmatch(name)):
             continue
-        was, now = before.get(name), after.get(name)
         if was is None:
             _add(out, ctx, "package-added", "low", name, now, None, now)
             # The list holds PyPI names; conda's namespace differs (conda `yaml`

@@ -39,6 +39,62 @@ def popular():
     return frozenset(names), by_length
 
 
+_MASK_BITS = 38  # char_mask: a-z, 0-9, "-", anything else
+_COLUMNS = {}  # length -> _column(length)
+
+
+def _column(length):
+    """(names, has, at_most) of the listed names of ``length``, in list order,
+    or None: bit i of has[b] is set when names[i] holds the character of mask
+    bit b, bit i of at_most[k] when names[i] holds at most k distinct
+    characters. near_popular's mask test, for all those names at once; built
+    on first use, for the lengths asked for only."""
+    if length in _COLUMNS:
+        return _COLUMNS[length]
+    bucket = popular()[1].get(length)
+    column = None
+    if bucket:
+        has = [0] * _MASK_BITS
+        sizes = [0] * (_MASK_BITS + 1)
+        for index, (_, mask) in enumerate(bucket):
+            bit = 1 << index
+            sizes[mask.bit_count()] |= bit
+            while mask:
+                low = mask & -mask
+                has[low.bit_length() - 1] |= bit
+                mask ^= low
+        at_most = []
+        running = 0
+        for size in sizes:
+            running |= size
+            at_most.append(running)
+        column = ([name for name, _ in bucket], has, at_most)
+    _COLUMNS[length] = column
+    return column
+
+
+def _near_masks(mask, limit, has, at_most, full):
+    """The names (bits) that lack at most ``limit`` characters of ``mask`` and
+    hold at most ``limit`` characters it lacks: with m of its characters
+    missing, a name of c characters holds c - (size - m) the mask lacks."""
+    one = two = three = 0  # at least one, two, three missing
+    bits = mask
+    while bits:
+        low = bits & -bits
+        missing = full & ~has[low.bit_length() - 1]
+        three |= two & missing
+        two |= one & missing
+        one |= missing
+        bits ^= low
+    size = mask.bit_count()
+    top = len(at_most) - 1
+    near = ~one & at_most[min(size + limit, top)]
+    near |= one & ~two & at_most[min(size + limit - 1, top)]
+    if limit == 2:
+        near |= two & ~three & at_most[min(size, top)]
+    return near & full
+
+
 def char_mask(name):
     """One bit per character present (a-z, 0-9, '-', anything else)."""
     mask = 0
@@ -62,18 +118,25 @@ def near_popular(name):
     """(popular name, edits) of the listed name closest to ``name`` (a PEP 503
     normalised name): fewest edits, then the shorter, then the earlier in the
     list; None when there is none or ``name`` is itself listed."""
-    names, by_length = popular()
+    names = popular()[0]
     limit = allowed_edits(name)
     if limit == 0 or name in names:
         return None
     mask = char_mask(name)
     best = None
     for length in range(len(name) - limit, len(name) + limit + 1):
-        for candidate, other in by_length.get(length, ()):
-            # A character one name has and the other lacks costs an edit at
-            # least: most candidates end here, before any alignment.
-            if (mask & ~other).bit_count() > limit or (other & ~mask).bit_count() > limit:
-                continue
+        column = _column(length)
+        if column is None:
+            continue
+        candidates, has, at_most = column
+        # A character one name has and the other lacks costs an edit at
+        # least: most candidates end here, before any alignment (bit-parallel
+        # over the names of this length).
+        left = _near_masks(mask, limit, has, at_most, (1 << len(candidates)) - 1)
+        while left:
+            low = left & -left
+            candidate = candidates[low.bit_length() - 1]
+            left ^= low
             count = edits(name, candidate, limit)
             if count <= limit and (best is None or count < best[1]):
                 best = (candidate, count)

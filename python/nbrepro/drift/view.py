@@ -149,17 +149,17 @@ def split_conda_string(text):
     """(channel key, subdir, name, version, build) of `<key>/<subdir>/<fn>#<hash>`;
     name, version and build are None when fn does not split into three; None
     when the text is not a path of three parts."""
-    spec = text.split("#", 1)[0]
+    spec = text.partition("#")[0]
     parts = spec.rsplit("/", 2)
     if len(parts) < 3 or not parts[0]:
         return None
     key, subdir, fn = parts
-    for suffix in (".conda", ".tar.bz2"):
-        if fn.endswith(suffix):
-            fn = fn[: -len(suffix)]
-            break
+    if fn.endswith(".conda"):
+        fn = fn[:-6]
+    elif fn.endswith(".tar.bz2"):
+        fn = fn[:-8]
     pieces = fn.rsplit("-", 2)
-    if len(pieces) < 3 or not all(pieces):
+    if len(pieces) < 3 or not (pieces[0] and pieces[1] and pieces[2]):
         return key, subdir, None, None, None
     return key, subdir, pieces[0], pieces[1], pieces[2]
 
@@ -171,26 +171,41 @@ def _conda_packages(conda, view, problems, where):
     packages = _bounded_list(conda.get("packages"), where + ".packages", problems)
     seen = set()
     for index, text in enumerate(packages):
-        here = "%s.packages[%d]" % (where, index)
         if not isinstance(text, str):
+            here = "%s.packages[%d]" % (where, index)
             problems.append("%s is %s, not a string; skipped" % (here, describe_type(text)))
             continue
         if len(text) > MAX_TEXT:
+            here = "%s.packages[%d]" % (where, index)
             problems.append("%s is longer than %d characters; skipped" % (here, MAX_TEXT))
             continue
-        parsed = split_conda_string(text)
-        key, name, version, build = None, None, None, None
-        if parsed is not None:
-            key, _, name, version, build = parsed
-        channel = None if key in (None, UNKNOWN_CHANNEL) else key
+        # split_conda_string, inlined: one call less per package.
+        parts = text.partition("#")[0].rsplit("/", 2)
+        if len(parts) < 3 or not parts[0]:
+            parsed = key = name = version = build = None
+        else:
+            parsed = True
+            key = parts[0]
+            fn = parts[2]
+            if fn.endswith(".conda"):
+                fn = fn[:-6]
+            elif fn.endswith(".tar.bz2"):
+                fn = fn[:-8]
+            pieces = fn.rsplit("-", 2)
+            if len(pieces) < 3 or not (pieces[0] and pieces[1] and pieces[2]):
+                name = version = build = None
+            else:
+                name, version, build = pieces
+        channel = None if key is None or key == UNKNOWN_CHANNEL else key
         # An override names what a file name that does not split leaves out.
-        override = overrides.get(str(index))
+        override = overrides.get(str(index)) if overrides else None
         if isinstance(override, dict):
             name = _text_or(override.get("name"), name)
             version = _text_or(override.get("version"), version)
             build = _text_or(override.get("build"), build)
             channel = _text_or(override.get("channel"), channel)
         if parsed is None or name is None or version is None:
+            here = "%s.packages[%d]" % (where, index)
             problems.append(
                 "%s %s is not <channel>/<subdir>/<name>-<version>-<build>; skipped"
                 % (here, json.dumps(short(text), ensure_ascii=False))
@@ -208,7 +223,7 @@ def _conda_packages(conda, view, problems, where):
         if build:
             entry["build"] = build
         if channel is not None:
-            entry["channel"] = channel_name(channel)
+            entry["channel"] = _CHANNEL_NAMES.get(channel) or channel_name(channel)
         view[normalized] = entry
 
 
@@ -220,15 +235,17 @@ def _pip_distributions(pip, view, problems, where):
     dists = _bounded_list(pip.get("distributions"), where + ".distributions", problems)
     seen = set()
     for index, dist in enumerate(dists):
-        here = "%s.distributions[%d]" % (where, index)
         if not isinstance(dist, dict):
+            here = "%s.distributions[%d]" % (where, index)
             problems.append("%s is %s, not an object; skipped" % (here, describe_type(dist)))
             continue
         name, version = dist.get("name"), dist.get("version")
         if not isinstance(name, str) or not name or not isinstance(version, str):
+            here = "%s.distributions[%d]" % (where, index)
             problems.append("%s has no name or version string; skipped" % here)
             continue
         if len(name) > MAX_TEXT or len(version) > MAX_TEXT:
+            here = "%s.distributions[%d]" % (where, index)
             problems.append("%s is longer than %d characters; skipped" % (here, MAX_TEXT))
             continue
         if dist.get("shadowed_by") is not None:
@@ -453,9 +470,42 @@ def _read_view(value, where, problems):
         )
         keys = keys[:MAX_PACKAGES]
     for key in keys:
-        entry = _read_entry(value[key], where, key, problems)
+        raw = value[key]
+        # _well_formed, inlined: the common entry without a call per check.
+        entry = None
+        if type(raw) is dict:
+            name = raw.get("name")
+            version = raw.get("version")
+            manager = raw.get("manager")
+            if (
+                type(name) is str
+                and 0 < len(name) <= MAX_TEXT
+                and (version is None or (type(version) is str and 0 < len(version) <= MAX_TEXT))
+                and (manager == "conda" or manager == "pip")
+            ):
+                entry = {"name": name, "version": version, "manager": manager}
+                build = raw.get("build")
+                channel = raw.get("channel")
+                source = raw.get("source")
+                if build is not None:
+                    if type(build) is str and 0 < len(build) <= MAX_TEXT:
+                        entry["build"] = build
+                    else:
+                        entry = None
+                if channel is not None and entry is not None:
+                    if type(channel) is str and 0 < len(channel) <= MAX_TEXT:
+                        entry["channel"] = channel_name(channel)
+                    else:
+                        entry = None
+                if source is not None and entry is not None:
+                    if type(source) is str and 0 < len(source) <= MAX_TEXT:
+                        entry["source"] = source
+                    else:
+                        entry = None
         if entry is None:
-            continue
+            entry = _read_entry(raw, where, key, problems)
+            if entry is None:
+                continue
         normalized = normalize(entry["name"])
         if normalized in view:
             problems.append(

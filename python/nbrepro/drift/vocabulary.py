@@ -35,7 +35,9 @@ _SEPARATORS = re.compile(r"[-_.]+")
 
 def normalize(name):
     """PEP 503: lower case, every run of ``-``, ``_`` and ``.`` becomes one ``-``."""
-    return _SEPARATORS.sub("-", name).lower()
+    if "_" in name or "." in name or "--" in name:
+        return _SEPARATORS.sub("-", name).lower()
+    return name.lower()  # no run to replace: the common case, without the regex
 
 
 def raise_level(severity):
