@@ -38,6 +38,11 @@ export interface ICaptureSettings {
   ignorePackages: string[];
 }
 
+/**
+ * How long cells must have stopped finishing before a collect is sent.
+ */
+const QUIET_MS = 250;
+
 export const DEFAULT_CAPTURE_SETTINGS: ICaptureSettings = {
   enabled: true,
   mode: 'every-run',
@@ -166,8 +171,24 @@ export class NotebookCapture implements IDisposable {
       });
     }
     if (this._settings().mode === 'every-run') {
-      this.schedule();
+      this._scheduleWhenQuiet();
     }
+  }
+
+  /**
+   * Collect once cells have stopped finishing for a moment. The kernel has
+   * recorded every cell already; collecting in the quiet keeps our silent
+   * request out of the way of the user's next cell, and folds a burst of
+   * cells into one request.
+   */
+  private _scheduleWhenQuiet(): void {
+    if (this._quietTimer !== null) {
+      window.clearTimeout(this._quietTimer);
+    }
+    this._quietTimer = window.setTimeout(() => {
+      this._quietTimer = null;
+      this.schedule();
+    }, QUIET_MS);
   }
 
   /**
@@ -193,6 +214,9 @@ export class NotebookCapture implements IDisposable {
       return;
     }
     this._isDisposed = true;
+    if (this._quietTimer !== null) {
+      window.clearTimeout(this._quietTimer);
+    }
     Signal.clearData(this);
   }
 
@@ -462,5 +486,6 @@ export class NotebookCapture implements IDisposable {
   private _languages = new Map<string, string>();
   private _isDisposed = false;
   private _hooksReady = false;
+  private _quietTimer: number | null = null;
   private _late = new Map<string, ILateCell>();
 }

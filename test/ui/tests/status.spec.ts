@@ -30,15 +30,22 @@ test.describe('nbrepro in a real JupyterLab', () => {
 
   test('the palette command shows the status in a dialog', async ({ page }) => {
     await page.notebook.createNew('palette.ipynb', { kernel: 'python3' });
-    // Open the palette the way its menu entry does (the shortcut races
-    // with the editor taking focus), then pick our command by its label.
-    await page.evaluate(() =>
-      (window as any).jupyterapp.commands.execute(
-        'apputils:activate-command-palette'
-      )
+    // Wait until the new notebook settled (its editor takes the focus, and
+    // the modal palette closes when it loses the focus), then open the
+    // palette the way its menu entry does, again if focus closed it.
+    await expect(page.locator('.jp-nbrepro-Status')).toHaveAttribute(
+      'data-capture',
+      'recorded'
     );
     const search = page.locator('.lm-CommandPalette-input');
-    await search.fill('nbrepro: Show Status');
+    await expect(async () => {
+      await page.evaluate(() =>
+        (window as any).jupyterapp.commands.execute(
+          'apputils:activate-command-palette'
+        )
+      );
+      await search.fill('nbrepro: Show Status', { timeout: 2000 });
+    }).toPass({ timeout: 30_000 });
     await expect(
       page.locator('.lm-CommandPalette-item', {
         hasText: 'nbrepro: Show Status'
