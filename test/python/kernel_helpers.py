@@ -80,7 +80,7 @@ class Kernel(object):
                 return out
 
 
-def start_kernel(tmp_path, python=sys.executable, extra_env=None):
+def start_kernel(tmp_path, python=sys.executable, extra_env=None, kernel_class=Kernel):
     spec_dir = tmp_path / "kernels" / "nbrepro-test"
     spec_dir.mkdir(parents=True)
     spec = {
@@ -104,7 +104,7 @@ def start_kernel(tmp_path, python=sys.executable, extra_env=None):
     client = manager.client()
     client.start_channels()
     client.wait_for_ready(timeout=START_TIMEOUT)
-    kernel = Kernel(manager, client)
+    kernel = kernel_class(manager, client)
     kernel.iopub(wait=0.3)
     return kernel
 

@@ -8,7 +8,6 @@ exception, or a long wait (a hanging ``nvidia-smi``, a corrupt conda record).
 import glob
 import json
 import os
-import queue
 import shutil
 import stat
 import subprocess
@@ -17,9 +16,8 @@ import time
 from pathlib import Path
 
 import jsonschema
+import kernel_helpers
 import pytest
-from jupyter_client import KernelManager
-from jupyter_client.kernelspec import KernelSpecManager
 
 from nbrepro import kernel_bridge
 
@@ -31,15 +29,13 @@ KERNEL_START_TIMEOUT = 60
 # -- a kernel of a chosen interpreter and environment ---------------------------------
 
 
-class Kernel(object):
-    def __init__(self, manager, client):
-        self.manager = manager
-        self.client = client
+class Kernel(kernel_helpers.Kernel):
+    """The shared test kernel, with calls that also wait for the kernel to be idle."""
 
     def execute(self, code, timeout=60):
         """Run code as a user cell would; return the reply content after the kernel is idle."""
         msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
-        reply = self._reply(msg_id, timeout)
+        reply = self.reply(msg_id, timeout)
         self._wait_idle(msg_id, timeout)
         assert reply["status"] == "ok", reply
         return reply
@@ -49,20 +45,13 @@ class Kernel(object):
         msg_id = self.client.execute(
             "", silent=True, store_history=False, allow_stdin=False, user_expressions=expressions
         )
-        reply = self._reply(msg_id, 30)
+        reply = self.reply(msg_id, 30)
         self._wait_idle(msg_id, 30)
         values = {}
         for key, value in reply["user_expressions"].items():
             assert value["status"] == "ok", value
             values[key] = json.loads(value["data"]["text/plain"].strip("'"))
         return values
-
-    def _reply(self, msg_id, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = self.client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return msg["content"]
 
     def _wait_idle(self, msg_id, timeout):
         deadline = time.monotonic() + timeout
@@ -76,46 +65,14 @@ class Kernel(object):
                 return
 
     def iopub_messages(self, wait=0.5):
-        out = []
-        while True:
-            try:
-                out.append(self.client.get_iopub_msg(timeout=wait))
-            except queue.Empty:
-                return out
+        return self.iopub(wait)
 
 
 def start_kernel(tmp_path, python, extra_env=None):
-    spec_dir = tmp_path / "kernels" / "nbrepro-test"
-    spec_dir.mkdir(parents=True)
-    spec = {
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "nbrepro test",
-        "language": "python",
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("PYTHON", "VIRTUAL_ENV", "PYTEST", "JPY_"))
-    }
-    env["IPYTHONDIR"] = str(tmp_path / "ipython")  # no user profile or startup files
-    env.update(extra_env or {})
-    manager = KernelManager(
-        kernel_name="nbrepro-test",
-        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]),
-    )
-    manager.start_kernel(env=env, cwd=str(tmp_path))
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=KERNEL_START_TIMEOUT)
-    kernel = Kernel(manager, client)
-    kernel.iopub_messages(wait=0.3)
-    return kernel
+    return kernel_helpers.start_kernel(tmp_path, python, extra_env, kernel_class=Kernel)
 
 
-def stop_kernel(kernel):
-    kernel.client.stop_channels()
-    kernel.manager.shutdown_kernel(now=True)
+stop_kernel = kernel_helpers.stop_kernel
 
 
 @pytest.fixture
@@ -297,7 +254,7 @@ def test_capture_errors_never_reach_the_user(kernel):
         store_history=False,
         user_expressions={"nbrepro": bad},
     )
-    content = kernel._reply(msg_id, 30)
+    content = kernel.reply(msg_id, 30)
     assert content["status"] == "ok"
     result = kernel_bridge.decode_reply(content["user_expressions"]["nbrepro"])
     validate(result)
