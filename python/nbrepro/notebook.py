@@ -17,6 +17,8 @@ callers never touch other metadata.
 import copy
 import re
 
+from .drift.vocabulary import describe_type
+
 SCHEMA_VERSION = 1
 KEY = "nbrepro"
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -46,7 +48,7 @@ def read_metadata(raw):
     if raw is None:
         return meta, problems
     if not isinstance(raw, dict):
-        problems.append("metadata.nbrepro is %s, not an object; it was reset" % _kind(raw))
+        problems.append("metadata.nbrepro is %s, not an object; it was reset" % describe_type(raw))
         return meta, problems
     version = raw.get("schema_version")
     if version != SCHEMA_VERSION:
@@ -96,7 +98,9 @@ def _entries(value, name, limit, problems):
     if value is None:
         return []
     if not isinstance(value, dict):
-        problems.append("metadata.nbrepro.%s is %s, not an object; reset" % (name, _kind(value)))
+        problems.append(
+            "metadata.nbrepro.%s is %s, not an object; reset" % (name, describe_type(value))
+        )
         return []
     out = []
     for key, item in value.items():
@@ -269,18 +273,6 @@ def drop_invalid(nb_meta):
             problems.append("run %s does not match the schema (%s); dropped" % (key, errors[0]))
             del meta["runs"][key]
     return meta, problems
-
-
-def _kind(value):
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "a %s" % type(value).__name__
 
 
 def _short(value, limit=60):

@@ -555,17 +555,23 @@ def env_name(ctx, prefix):
     return privacy.redactor_for(ctx).path(prefix)
 
 
-def state_variables(ctx, meta_dir):
-    """`conda-meta/state` env_vars (printed as `variables:` by conda env export)."""
-    path = os.path.join(meta_dir, "state")
+def _small_json(ctx, meta_dir, name):
+    """(found, data) of a small JSON file in conda-meta; an unreadable one is a
+    problem and gives (True, None)."""
+    path = os.path.join(meta_dir, name)
     try:
         with open(path, "rb") as handle:
-            data = json.loads(handle.read(1024 * 1024).decode("utf-8"))
+            return True, json.loads(handle.read(1024 * 1024).decode("utf-8"))
     except FileNotFoundError:
-        return None
+        return False, None
     except (OSError, ValueError) as error:
-        ctx.problem(PROBE, "unreadable conda-meta/state: %s" % error, "conda-meta/state")
-        return None
+        ctx.problem(PROBE, "unreadable conda-meta/%s: %s" % (name, error), "conda-meta/" + name)
+        return True, None
+
+
+def state_variables(ctx, meta_dir):
+    """`conda-meta/state` env_vars (printed as `variables:` by conda env export)."""
+    _, data = _small_json(ctx, meta_dir, "state")
     env_vars = data.get("env_vars") if isinstance(data, dict) else None
     if not isinstance(env_vars, dict):
         return None
@@ -578,15 +584,9 @@ def state_variables(ctx, meta_dir):
 
 
 def pixi_info(ctx, meta_dir):
-    path = os.path.join(meta_dir, "pixi")
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read(1024 * 1024).decode("utf-8"))
-    except FileNotFoundError:
+    found, data = _small_json(ctx, meta_dir, "pixi")
+    if not found:
         return None
-    except (OSError, ValueError) as error:
-        ctx.problem(PROBE, "unreadable conda-meta/pixi: %s" % error, "conda-meta/pixi")
-        return {}
     if not isinstance(data, dict):
         return {}
     info = {}
