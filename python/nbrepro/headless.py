@@ -12,8 +12,10 @@ checked against the hash of the cell's source.
 """
 
 import asyncio
+import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -66,22 +68,100 @@ def kernel_name_for(nb, requested=None):
     return name
 
 
-def run_notebook(nb, workdir, kernel_name, timeout=None, options=None, log=None):
-    """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell."""
+# ``PATH -c "import ipykernel"`` takes well under a second; a slow network
+# file system or a cold disk gets this long before we call it broken.
+INTERPRETER_CHECK_TIMEOUT = 30
+INTERPRETER_KERNEL = "nbrepro-python"
+
+
+def check_interpreter(python):
+    """The absolute path of ``python`` once it is known to run and import ipykernel.
+
+    Only ipykernel is needed there: the engine is sent to the kernel as source.
+    """
+    path = Path(python).expanduser()
+    if not path.is_file() or not os.access(str(path), os.X_OK):
+        raise RunError("--python %s: no such executable file" % python)
+    try:
+        done = subprocess.run(
+            [str(path), "-c", "import ipykernel"],
+            capture_output=True,
+            text=True,
+            timeout=INTERPRETER_CHECK_TIMEOUT,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise RunError("--python %s cannot be run: %s" % (python, error)) from error
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[-1]
+        raise RunError(
+            "--python %s cannot import ipykernel (%s); install it there with "
+            "'%s -m pip install ipykernel'" % (python, last, python)
+        )
+    return os.path.abspath(str(path))
+
+
+def _interpreter_kernel(python, spec_root):
+    """A kernel manager that starts ``python -m ipykernel_launcher`` through a private spec."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec_dir = Path(spec_root) / INTERPRETER_KERNEL
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python (%s)" % python,
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    return AsyncKernelManager(
+        kernel_name=INTERPRETER_KERNEL,
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec_root)]),
+    )
+
+
+def _interpreter_environment(python):
+    # Our own virtual environment must not leak into the other interpreter's
+    # kernel: `!pip` or a subprocess there would find our tools first.
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
+    env["PATH"] = os.path.dirname(python) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_notebook(
+    nb, workdir, kernel_name, timeout=None, options=None, log=None, python=None, progress=None
+):
+    """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell.
+
+    ``python``: an interpreter checked by ``check_interpreter`` to run the
+    kernel with instead of the kernelspec ``kernel_name`` (which then only
+    names the kernel in the records). ``progress(number, total, cell_index,
+    ok)`` is called after each cell.
+    """
     log = log or (lambda text: None)
-    return asyncio.run(_run(nb, workdir, kernel_name, timeout, dict(options or {}), log))
+    progress = progress or (lambda number, total, index, ok: None)
+    options = dict(options or {})
+    if python is None:
+        return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, None, progress))
+    with tempfile.TemporaryDirectory(prefix="nbrepro-kernel-") as spec_root:
+        kernel = (
+            _interpreter_kernel(python, spec_root),
+            {"cleanup_kc": True, "env": _interpreter_environment(python)},
+        )
+        return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, kernel, progress))
 
 
-async def _run(nb, workdir, kernel_name, timeout, options, log):
+async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, progress):
     from jupyter_client import BlockingKernelClient
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     outcome = Outcome(nb)
+    manager, setup = kernel or (None, {})
     # A cell that runs past the timeout is interrupted (it stops with
     # KeyboardInterrupt) so that the collect behind it can still run.
     client = NotebookClient(
         nb,
+        km=manager,
         timeout=int(math.ceil(timeout)) if timeout else None,
         interrupt_on_timeout=True,
         kernel_name=kernel_name,
@@ -103,7 +183,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log):
     collects = []
     ran = []
     collecting = True
-    async with client.async_setup_kernel():
+    async with client.async_setup_kernel(**setup):
         reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
         if reply and "language_info" in reply["content"]:
             nb.metadata["language_info"] = reply["content"]["language_info"]
@@ -137,6 +217,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log):
                     ran.append((index, cell))
                     elapsed = time.perf_counter() - started
                     log("%s failed (%.1f s)" % (prefix, elapsed))
+                    progress(number, len(code_cells), index, False)
                     if timeout and error.ename == "KeyboardInterrupt" and elapsed >= timeout:
                         outcome.failure = "cell %d did not finish within %g s; interrupted" % (
                             index + 1,
@@ -151,12 +232,14 @@ async def _run(nb, workdir, kernel_name, timeout, options, log):
                     break
                 except (CellTimeoutError, DeadKernelError) as error:
                     log("%s failed (%.1f s)" % (prefix, time.perf_counter() - started))
+                    progress(number, len(code_cells), index, False)
                     outcome.failure = "cell %d: %s" % (index + 1, str(error).strip() or repr(error))
                     outcome.warnings.append("the kernel stopped answering; nothing was collected")
                     collecting = False
                     break
                 ran.append((index, cell))
                 log("%s ok (%.1f s)" % (prefix, time.perf_counter() - started))
+                progress(number, len(code_cells), index, True)
             if collecting:
                 try:
                     collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
@@ -261,7 +344,7 @@ def write_atomically(nb, path):
         raise
 
 
-def main(path, output=None, kernel=None, timeout=None, options=None, stderr=None):
+def main(path, output=None, kernel=None, timeout=None, options=None, stderr=None, python=None):
     """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input."""
     stderr = stderr or sys.stderr
 
@@ -271,14 +354,20 @@ def main(path, output=None, kernel=None, timeout=None, options=None, stderr=None
 
     try:
         nb = read_notebook(path)
-        name = kernel_name_for(nb, kernel)
+        if python is not None:
+            python = check_interpreter(python)
+            name = kernel or INTERPRETER_KERNEL
+        else:
+            name = kernel_name_for(nb, kernel)
     except RunError as error:
         log("nbrepro run: %s" % error)
         return 2
     target = Path(output) if output else Path(path)
     workdir = Path(path).resolve().parent
     try:
-        outcome = run_notebook(nb, workdir, name, timeout=timeout, options=options, log=log)
+        outcome = run_notebook(
+            nb, workdir, name, timeout=timeout, options=options, log=log, python=python
+        )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         log("nbrepro run: cannot run %s in kernel %r: %s" % (path, name, error))
         return 2

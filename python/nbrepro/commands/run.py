@@ -20,6 +20,11 @@ def add_parser(subparsers):
         "--kernel", metavar="NAME", help="kernel to run (default: the notebook's, or python3)"
     )
     parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="run the kernel with this interpreter (it needs ipykernel, not nbrepro)",
+    )
+    parser.add_argument(
         "--timeout", metavar="S", type=float, help="seconds a cell may run (default: no limit)"
     )
     parser.set_defaults(func=run)
@@ -30,4 +35,6 @@ def run(args):
     from .. import headless
 
     timeout = args.timeout if args.timeout and args.timeout > 0 else None
-    return headless.main(args.notebook, output=args.output, kernel=args.kernel, timeout=timeout)
+    return headless.main(
+        args.notebook, output=args.output, kernel=args.kernel, timeout=timeout, python=args.python
+    )

@@ -1,0 +1,213 @@
+"""`nbrepro verify`: run a notebook or bundle again and compare each cell with its recording."""
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+BAR_WIDTH = 24
+
+DESCRIPTION = """\
+Execute NOTEBOOK (or the notebook of an exported BUNDLE, a folder or .zip with a
+manifest.json) again in the current environment and compare each code cell's
+outputs with the recorded ones. What legitimately varies is normalised first:
+memory addresses, timestamps, durations, progress bars, temporary paths,
+execution counts. Numbers match within |now - recorded| <= atol + rtol*|recorded|
+(integers within atol only); PNG and JPEG images are compared by content hash.
+For a cell that differs the likely causes are named: a drifted package (with
+both versions), unseeded randomness, hidden state (cells edited or run out of
+order in the recording).
+
+For a bundle the files are first checked against the sha256 sums of its
+manifest (a mismatch is a warning), the working directory is the bundle, and
+its .env/bin/python (built by run.sh) runs the kernel unless --python is given.
+The re-run stops at the first cell that raises; the cells after it are "not run".
+"""
+
+EPILOG = """\
+exit status:
+  0  every compared cell gives the same outputs
+  1  some cell differs, raised an error or was not run
+  2  bad input (unreadable notebook or bundle, unsafe archive) or the kernel
+     could not be started
+
+--json prints one object:
+  {"notebook": path, "kernel": name, "python": path|null,
+   "tolerance": {"rtol": R, "atol": A},
+   "cells": [{"cell": N, "status": "same"|"different"|"error"|"not recorded"|"not run",
+              "difference": {"where", "recorded", "now", "line"?, "detail"?, "path"?}|null,
+              "causes": [sentence, ...], "notes": [sentence, ...]}, ...],
+   "summary": {status: count, ...}, "warnings": [...], "failure": text|null,
+   "exit_status": 0|1}
+N counts all cells from 1 (markdown too), as nbrepro run does.
+"""
+
+
+def add_parser(subparsers):
+    from ..verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
+
+    parser = subparsers.add_parser(
+        "verify",
+        help="execute again and compare each cell's outputs with the recorded ones",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("target", metavar="NOTEBOOK|BUNDLE", help=".ipynb, bundle folder or .zip")
+    parser.add_argument(
+        "--timeout", metavar="S", type=float, help="seconds a cell may run (default: no limit)"
+    )
+    parser.add_argument(
+        "--rtol",
+        metavar="R",
+        type=float,
+        default=DEFAULT_RTOL,
+        help="relative tolerance for numbers (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--atol",
+        metavar="A",
+        type=float,
+        default=DEFAULT_ATOL,
+        help="absolute tolerance for numbers (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--python",
+        metavar="PATH",
+        help="run the kernel with this interpreter (it needs ipykernel, not nbrepro)",
+    )
+    parser.add_argument(
+        "--kernel", metavar="NAME", help="kernel to run (default: the notebook's, or python3)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args, stdout=None, stderr=None):
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+
+    def say(text):
+        stderr.write("nbrepro verify: %s\n" % text)
+        stderr.flush()
+
+    for name in ("rtol", "atol", "timeout"):
+        value = getattr(args, name)
+        if value is not None and not value >= 0:
+            say("--%s must be a number >= 0, not %s" % (name, value))
+            return 2
+    with tempfile.TemporaryDirectory(prefix="nbrepro-verify-") as scratch:
+        try:
+            report = _verify(args, scratch, say, stderr)
+        except _Stop as stop:
+            say(str(stop))
+            return 2
+    for warning in report["warnings"]:
+        say("warning: %s" % warning)
+    if args.json:
+        stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        stdout.write(format_report(report))
+    stdout.flush()
+    return report["exit_status"]
+
+
+class _Stop(Exception):
+    """Bad input or a kernel that cannot start: exit status 2."""
+
+
+def _verify(args, scratch, say, stderr):
+    from .. import headless
+    from ..verify import bundle as bundles
+    from ..verify.runner import verify_notebook
+
+    target = Path(args.target)
+    warnings, python = [], args.python
+    try:
+        if bundles.is_bundle(target):
+            opened = bundles.open_bundle(target, scratch)
+            warnings.extend(opened.warnings)
+            path, workdir = opened.notebook, opened.folder
+            if python is None and opened.python():
+                python = opened.python()
+                say(
+                    "running the kernel with the bundle's %s (built by run.sh)"
+                    % bundles.BUNDLE_PYTHON
+                )
+        else:
+            path, workdir = target, target.resolve().parent
+        nb = headless.read_notebook(path)
+        if python is not None:
+            python = headless.check_interpreter(python)
+            kernel = args.kernel or headless.INTERPRETER_KERNEL
+        else:
+            kernel = headless.kernel_name_for(nb, args.kernel)
+    except (bundles.BundleError, headless.RunError) as error:
+        raise _Stop(str(error)) from error
+    interactive = hasattr(stderr, "isatty") and stderr.isatty()
+    log = None if interactive else (lambda text: (stderr.write(text + "\n"), stderr.flush()))
+    progress = _bar(stderr) if interactive else None
+    timeout = args.timeout if args.timeout else None
+    try:
+        report = verify_notebook(
+            nb,
+            workdir,
+            kernel,
+            timeout=timeout,
+            python=python,
+            rtol=args.rtol,
+            atol=args.atol,
+            log=log,
+            progress=progress,
+        )
+    except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
+        raise _Stop("cannot run %s in kernel %r: %s" % (path, kernel, error)) from error
+    finally:
+        if interactive:
+            stderr.write("\n")
+    report["notebook"] = str(path)
+    report["warnings"] = warnings + report["warnings"]
+    return report
+
+
+def _bar(stream):
+    def progress(number, total, index, ok):
+        filled = BAR_WIDTH * number // max(total, 1)
+        stream.write(
+            "\r[%s%s] %d/%d cell %d"
+            % ("#" * filled, "-" * (BAR_WIDTH - filled), number, total, index + 1)
+        )
+        stream.flush()
+
+    return progress
+
+
+def format_report(report):
+    """The text report: one line per code cell, then a summary line."""
+    lines = []
+    for entry in report["cells"]:
+        parts = ["cell %d" % entry["cell"], entry["status"]]
+        difference = entry["difference"]
+        if difference:
+            text = "%s: recorded %r, now %r" % (
+                difference["where"],
+                difference["recorded"],
+                difference["now"],
+            )
+            if difference.get("detail"):
+                text += " (%s)" % difference["detail"]
+            parts.append(text)
+        if entry["notes"]:
+            parts.append("(%s)" % "; ".join(entry["notes"]))
+        if entry["causes"]:
+            parts.append("likely: " + "; ".join(entry["causes"]))
+        lines.append("  ".join(parts))
+    summary = report["summary"]
+    counts = ["%d same" % summary["same"], "%d different" % summary["different"]]
+    counts += ["%d %s" % (summary[s], s) for s in ("error", "not run") if summary[s]]
+    counts.append("%d not recorded" % summary["not recorded"])
+    lines.append(", ".join(counts))
+    if report.get("failure"):
+        lines.append("the re-run stopped: %s" % report["failure"])
+    return "\n".join(lines) + "\n"

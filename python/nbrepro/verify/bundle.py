@@ -1,0 +1,184 @@
+"""An exported bundle as ``verify`` reads it: a folder or a .zip with a manifest.json.
+
+The manifest (written by ``nbrepro export``)::
+
+    {"nbrepro_bundle": 1, "notebook": "<stem>.ipynb", "script": "<stem>.py",
+     "files": {"<relative path>": {"sha256": "<hex>", "size": <int>}, ...}, ...}
+
+Everything here is untrusted input: the manifest's paths must stay inside the
+bundle, and a zip is extracted member by member, refusing absolute paths,
+``..``, links and archives that unpack to more than ``MAX_UNPACKED`` bytes.
+"""
+
+import hashlib
+import json
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+MANIFEST = "manifest.json"
+BUNDLE_VERSION = 1
+MAX_UNPACKED = 4 * 1024**3
+MAX_MEMBERS = 100000
+MAX_MANIFEST = 16 * 1024**2
+BUNDLE_PYTHON = ".env/bin/python"  # what the bundle's run.sh builds
+
+
+class BundleError(Exception):
+    """The bundle cannot be used (exit status 2)."""
+
+
+class Bundle(object):
+    def __init__(self, folder, manifest):
+        self.folder = Path(folder)
+        self.manifest = manifest
+        self.notebook = self.folder / manifest["notebook"]
+        self.warnings = []
+
+    def python(self):
+        """The interpreter run.sh built inside the bundle, or None."""
+        path = self.folder / BUNDLE_PYTHON
+        return str(path) if path.is_file() else None
+
+
+def is_bundle(path):
+    path = Path(path)
+    if path.is_dir():
+        return True
+    return path.suffix.lower() == ".zip" or (path.is_file() and zipfile.is_zipfile(str(path)))
+
+
+def open_bundle(path, scratch):
+    """A checked Bundle from a folder, or from a zip extracted under ``scratch``."""
+    path = Path(path)
+    if path.is_dir():
+        folder = path
+    else:
+        folder = Path(scratch) / "bundle"
+        extract(path, folder)
+        # `nbrepro export -o X.zip` puts everything in one top folder, as
+        # archives usually do, so that unzipping does not scatter files.
+        entries = list(folder.iterdir())
+        if not (folder / MANIFEST).exists() and len(entries) == 1 and entries[0].is_dir():
+            folder = entries[0]
+    bundle = Bundle(folder, read_manifest(folder))
+    bundle.warnings.extend(check_files(folder, bundle.manifest.get("files")))
+    return bundle
+
+
+def safe_relative(name):
+    """``name`` as a relative POSIX path inside the bundle, or None when it would leave it."""
+    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
+        return None
+    pure = PurePosixPath(name)
+    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+        return None
+    return pure
+
+
+def extract(archive, target):
+    """Extract ``archive`` into ``target``, refusing anything that would land outside it."""
+    try:
+        with zipfile.ZipFile(str(archive)) as zipped:
+            members = zipped.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise BundleError(
+                    "%s holds %d members, more than a bundle can" % (archive, len(members))
+                )
+            total = 0
+            for member in members:
+                if safe_relative(member.filename.rstrip("/") or "/") is None:
+                    raise BundleError(
+                        "%s: member %r would be written outside the bundle; refusing the archive"
+                        % (archive, member.filename)
+                    )
+                if stat.S_ISLNK(member.external_attr >> 16):
+                    raise BundleError(
+                        "%s: member %r is a link; refusing the archive" % (archive, member.filename)
+                    )
+                total += member.file_size
+            if total > MAX_UNPACKED:
+                raise BundleError(
+                    "%s unpacks to %d bytes, more than %d" % (archive, total, MAX_UNPACKED)
+                )
+            target.mkdir(parents=True, exist_ok=True)
+            for member in members:
+                destination = target.joinpath(*PurePosixPath(member.filename).parts)
+                if member.is_dir():
+                    destination.mkdir(parents=True, exist_ok=True)
+                    continue
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with zipped.open(member) as source, open(str(destination), "wb") as sink:
+                    while True:
+                        chunk = source.read(1 << 20)
+                        if not chunk:
+                            break
+                        sink.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError) as error:
+        raise BundleError("cannot extract %s: %s" % (archive, error)) from error
+
+
+def read_manifest(folder):
+    path = Path(folder) / MANIFEST
+    try:
+        if path.stat().st_size > MAX_MANIFEST:
+            raise BundleError(
+                "%s is larger than %d bytes; not a bundle manifest" % (path, MAX_MANIFEST)
+            )
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST)) from error
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise BundleError("cannot read %s: %s" % (path, error)) from error
+    if not isinstance(manifest, dict) or manifest.get("nbrepro_bundle") != BUNDLE_VERSION:
+        raise BundleError(
+            '%s is not an nbrepro bundle manifest (no "nbrepro_bundle": %d)'
+            % (path, BUNDLE_VERSION)
+        )
+    notebook = safe_relative(manifest.get("notebook"))
+    if notebook is None:
+        raise BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
+    if not (Path(folder) / notebook).is_file():
+        raise BundleError(
+            "%s names the notebook %s, which the bundle does not hold" % (path, notebook)
+        )
+    return dict(manifest, notebook=str(notebook))
+
+
+def check_files(folder, files):
+    """Warnings for listed files that are missing or whose sha256 differs."""
+    if files is None:
+        return ["manifest.json lists no files; nothing was checked for changes"]
+    if not isinstance(files, dict):
+        return ['manifest.json\'s "files" is not an object; nothing was checked for changes']
+    warnings = []
+    for name in sorted(files):
+        entry = files[name]
+        relative = safe_relative(name)
+        expected = entry.get("sha256") if isinstance(entry, dict) else None
+        if relative is None:
+            warnings.append("manifest.json lists %r, a path outside the bundle; skipped" % name)
+            continue
+        if not isinstance(expected, str):
+            warnings.append("manifest.json gives no sha256 for %s; not checked" % name)
+            continue
+        path = Path(folder).joinpath(*relative.parts)
+        try:
+            digest = file_sha256(path)
+        except OSError:
+            warnings.append("%s is listed in manifest.json but missing from the bundle" % name)
+            continue
+        if digest != expected.lower():
+            warnings.append(
+                "%s does not match the sha256 in manifest.json: the bundle was altered after export"
+                % name
+            )
+    return warnings
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(str(path), "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

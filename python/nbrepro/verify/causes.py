@@ -1,0 +1,206 @@
+"""Why a cell's outputs differ now: plain sentences, the likeliest first.
+
+Pure functions over the records nbrepro keeps (``metadata.nbrepro`` of the
+notebook and of its cells) for the recording and for the re-run.
+
+The order, from the strongest evidence to the weakest:
+
+1. the cell was edited after it ran (its recorded ``src`` is not the hash of
+   its source): the recorded outputs come from other code;
+2. packages that differ between the two environments and that were imported
+   in the kernel when the cell ran (``runs[id].modules`` of either run; the
+   kernel's modules, not only the cell's own imports), with both versions;
+   then Python, platform and GPU changes;
+3. unseeded randomness: the cell drew from a global generator (its fingerprint
+   changed during the cell) whose state after the cell differs from the
+   recording's;
+4. hidden state: the recording did not run the cells above it top to bottom
+   once each (execution counts), so it saw state the re-run does not;
+5. weaker signs: for the first cell (no run before it to tell whether it
+   drew), no seed had been set and some generator's state differs; packages
+   differ that were not imported;
+6. otherwise "unknown".
+"""
+
+from ..drift import diff
+
+PACKAGE_KINDS = (
+    "package-upgraded",
+    "package-downgraded",
+    "package-added",
+    "package-removed",
+    "package-source-changed",
+    "package-build-changed",
+)
+FACT_KINDS = ("python-changed", "platform-changed", "gpu-changed")
+GENERATORS = {
+    "python": "Python random",
+    "numpy": "NumPy global random",
+    "torch_cpu": "PyTorch CPU",
+    "torch_cuda": "PyTorch CUDA",
+}
+MAX_NAMED = 4
+MAX_COUNTS = 8
+UNKNOWN = "unknown"
+
+
+def likely_causes(
+    recorded_env=None,
+    now_env=None,
+    recorded_run=None,
+    now_run=None,
+    recorded_previous_run=None,
+    now_previous_run=None,
+    edited=False,
+    order_problem=None,
+):
+    """Sentences, likeliest first; ``[UNKNOWN]`` when nothing explains the difference.
+
+    ``*_env``: the environments of the cell's snapshots; ``*_run``: its run
+    records; ``*_previous_run``: the run records of the code cell run just
+    before it (None for the first); ``edited``: its source changed since it
+    ran; ``order_problem``: the sentence ``order_problems`` gave the cell.
+    """
+    strong, weak = [], []
+    if edited:
+        strong.append(
+            "hidden state: the cell was edited after it ran, so its recorded outputs "
+            "come from other code"
+        )
+    if isinstance(recorded_env, dict) and isinstance(now_env, dict):
+        used = _used(recorded_run) | _used(now_run)
+        imported, other, facts = drifted(recorded_env, now_env, used)
+        if imported:
+            strong.append("a drifted package, imported when this cell ran: " + _names(imported))
+        strong.extend(facts)
+        if other:
+            weak.append("packages not imported when this cell ran differ too: " + _names(other))
+    drawn = drawn_generators(recorded_run, now_run, recorded_previous_run, now_previous_run)
+    if drawn:
+        strong.append(
+            "unseeded randomness: this cell drew from the %s generator%s, whose state differs "
+            "from the recording's" % (" and ".join(drawn), "s" if len(drawn) > 1 else "")
+        )
+    if order_problem:
+        strong.append(order_problem)
+    if recorded_previous_run is None and now_previous_run is None:
+        # Nothing tells whether the cell drew (Python's generator differs
+        # between any two kernels): only the "unseeded" status speaks.
+        unseeded = _unseeded(recorded_run, now_run)
+        if unseeded:
+            weak.insert(0, unseeded)
+    return strong + weak or [UNKNOWN]
+
+
+def _used(run):
+    modules = run.get("modules") if isinstance(run, dict) else None
+    if not isinstance(modules, dict):
+        return set()
+    used = set()
+    for value in modules.values():
+        for name in value if isinstance(value, list) else (value,):
+            if isinstance(name, str) and name:
+                used.add(name)
+    return used
+
+
+def drifted(recorded_env, now_env, used):
+    """``(imported, other, facts)``: package changes as ``(name, before, after)`` split by
+    whether ``used`` names them, and sentences for Python, platform and GPU changes."""
+    report = diff({"environment": recorded_env}, {"environment": now_env}, {"used": sorted(used)})
+    imported, other, facts = [], [], []
+    for item in report["differences"]:
+        kind = item["kind"]
+        if kind in PACKAGE_KINDS:
+            change = (item["name"], item.get("before"), item.get("after"))
+            (imported if item.get("used") else other).append(change)
+        elif kind == "python-changed":
+            facts.append("Python changed: %s → %s" % (item["before"], item["after"]))
+        elif kind in FACT_KINDS:
+            area = "platform" if kind == "platform-changed" else "GPU"
+            facts.append(
+                "%s %s changed: %s → %s" % (area, item["name"], item["before"], item["after"])
+            )
+    return imported, other, facts
+
+
+def _names(changes):
+    texts = []
+    for name, before, after in changes[:MAX_NAMED]:
+        if before is None:
+            texts.append("%s %s added" % (name, after))
+        elif after is None:
+            texts.append("%s %s removed" % (name, before))
+        else:
+            texts.append("%s %s → %s" % (name, before, after))
+    if len(changes) > MAX_NAMED:
+        texts.append("and %d more" % (len(changes) - MAX_NAMED))
+    return ", ".join(texts)
+
+
+def _fingerprints(run):
+    seeds = run.get("seeds") if isinstance(run, dict) else None
+    prints = seeds.get("fingerprints") if isinstance(seeds, dict) else None
+    return prints if isinstance(prints, dict) else {}
+
+
+def drawn_generators(recorded_run, now_run, recorded_previous_run, now_previous_run):
+    """Names of the global generators the cell advanced (in either run) whose state
+    after the cell differs between the runs. Without the run before it nothing
+    tells whether the cell drew, so the first cell gets none."""
+    after_then, after_now = _fingerprints(recorded_run), _fingerprints(now_run)
+    before_then = _fingerprints(recorded_previous_run) if recorded_previous_run else None
+    before_now = _fingerprints(now_previous_run) if now_previous_run else None
+    drawn = []
+    for key in sorted(set(after_then) & set(after_now)):
+        if after_then[key] == after_now[key]:
+            continue
+        advanced = (before_then is not None and before_then.get(key) != after_then[key]) or (
+            before_now is not None and before_now.get(key) != after_now[key]
+        )
+        if advanced:
+            drawn.append(GENERATORS.get(key, key))
+    return drawn
+
+
+def _unseeded(recorded_run, now_run):
+    statuses = [
+        run["seeds"].get("status")
+        for run in (recorded_run, now_run)
+        if isinstance(run, dict) and isinstance(run.get("seeds"), dict)
+    ]
+    if "unseeded" not in statuses:
+        return None
+    then, now = _fingerprints(recorded_run), _fingerprints(now_run)
+    changed = [GENERATORS.get(k, k) for k in sorted(set(then) & set(now)) if then[k] != now[k]]
+    if not changed:
+        return None
+    return (
+        "unseeded randomness: no seed had been set when this cell ran, and the state of "
+        "the %s generator%s differs" % (" and ".join(changed), "s" if len(changed) > 1 else "")
+    )
+
+
+def order_problems(counts):
+    """{position: sentence} for the cells whose recording ran after something other than
+    the cells above it, top to bottom, once each.
+
+    ``counts``: the recorded execution counts of the notebook's non-empty code
+    cells in order (None for a cell that did not run); positions index it. A
+    top-to-bottom run gives 1, 2, 3, ...; from the first cell where that does
+    not hold, every later cell may have seen state the re-run will not build.
+    """
+    first = next((p for p, count in enumerate(counts) if count != p + 1), None)
+    if first is None:
+        return {}
+    shown = range(max(0, first + 1 - MAX_COUNTS), first + 1)
+    sentence = (
+        "hidden state: the recording did not run the cells above it top to bottom once each "
+        "(execution counts %s where a fresh run gives %s)"
+        % (_counts(counts[i] for i in shown), _counts(i + 1 for i in shown))
+    )
+    return {position: sentence for position in range(first, len(counts))}
+
+
+def _counts(values):
+    return ", ".join("-" if value is None else "[%d]" % value for value in values)

@@ -1,0 +1,156 @@
+"""Re-execute a notebook and compare every code cell with its recording.
+
+The re-run goes through ``headless.run_notebook`` on a copy with outputs and
+records cleared, so it records its own environment snapshot and run records
+exactly as ``nbrepro run`` and JupyterLab do; the likely causes compare those
+with the recording's.
+
+The report (``--json`` prints it)::
+
+    {"notebook": path, "kernel": name, "python": path | null,
+     "tolerance": {"rtol": float, "atol": float},
+     "cells": [{"cell": n, "status": STATUS, "difference": {...} | null,
+                "causes": [sentence, ...], "notes": [sentence, ...]}, ...],
+     "summary": {STATUS: count, ...}, "warnings": [...], "failure": text | null,
+     "exit_status": 0 | 1}
+
+``cell`` counts all cells from 1, as ``nbrepro run`` does. STATUS is one of
+``same``, ``different``, ``error`` (the cell raised, now or in the recording),
+``not recorded`` (it never ran in the recording) and ``not run`` (the re-run
+stopped before it). A difference holds ``where`` (stdout, stderr, error,
+``output N <mimetype>``...), ``recorded`` and ``now`` (short excerpts) and,
+when known, ``line``, ``detail`` and ``path`` (in a JSON view).
+"""
+
+import copy
+
+from .. import headless, notebook
+from ..capture.session import source_id
+from .causes import likely_causes, order_problems
+from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
+
+STATUSES = ("same", "different", "error", "not recorded", "not run")
+
+
+def fresh_copy(nb):
+    """``nb`` without outputs, execution counts or nbrepro records, ready to run again."""
+    copied = copy.deepcopy(nb)
+    copied.metadata.pop(notebook.KEY, None)
+    for cell in copied.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop(notebook.KEY, None)
+    return copied
+
+
+def verify_notebook(
+    nb,
+    workdir,
+    kernel_name,
+    timeout=None,
+    python=None,
+    rtol=DEFAULT_RTOL,
+    atol=DEFAULT_ATOL,
+    log=None,
+    progress=None,
+):
+    """Run a fresh copy of ``nb`` and return the report (module docstring)."""
+    rerun = fresh_copy(nb)
+    outcome = headless.run_notebook(
+        rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
+    )
+    report = {"notebook": None, "kernel": kernel_name, "python": python}
+    report.update(compare_notebooks(nb, outcome.nb, rtol, atol))
+    report["failure"] = outcome.failure
+    report["warnings"] = list(outcome.warnings) + report["warnings"]
+    if outcome.failure:
+        report["exit_status"] = 1
+    return report
+
+
+def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+    """The report for two executed copies of the same notebook (pure)."""
+    then_meta, warnings = notebook.read_metadata(recorded.metadata.get(notebook.KEY))
+    now_meta, _ = notebook.read_metadata(rerun.metadata.get(notebook.KEY))
+    positions = [
+        index
+        for index, cell in enumerate(recorded.cells)
+        if cell.cell_type == "code" and cell.source.strip()
+    ]
+    order = order_problems([recorded.cells[i].get("execution_count") for i in positions])
+    cells = []
+    previous = {"then": None, "now": None}
+    for position, index in enumerate(positions):
+        then_cell, now_cell = recorded.cells[index], rerun.cells[index]
+        entry = _compare_cell(then_cell, now_cell, rtol, atol)
+        then_record = then_cell.metadata.get(notebook.KEY) or {}
+        now_record = now_cell.metadata.get(notebook.KEY) or {}
+        then_run = then_meta["runs"].get(then_record.get("run"))
+        now_run = now_meta["runs"].get(now_record.get("run"))
+        if entry["status"] == "different":
+            entry["causes"] = likely_causes(
+                recorded_env=_environment(then_meta, then_record),
+                now_env=_environment(now_meta, now_record),
+                recorded_run=then_run,
+                now_run=now_run,
+                recorded_previous_run=previous["then"],
+                now_previous_run=previous["now"],
+                edited=bool(then_record.get("src"))
+                and then_record["src"] != source_id(then_cell.source),
+                order_problem=order.get(position),
+            )
+        previous = {"then": then_run, "now": now_run}
+        cells.append(dict({"cell": index + 1}, **entry))
+    summary = dict.fromkeys(STATUSES, 0)
+    for entry in cells:
+        summary[entry["status"]] += 1
+    failed = summary["different"] or summary["error"] or summary["not run"]
+    return {
+        "tolerance": {"rtol": rtol, "atol": atol},
+        "cells": cells,
+        "summary": summary,
+        "warnings": warnings,
+        "failure": None,
+        "exit_status": 1 if failed else 0,
+    }
+
+
+def _compare_cell(then_cell, now_cell, rtol, atol):
+    entry = {"status": "same", "difference": None, "causes": [], "notes": []}
+    then_outputs, now_outputs = then_cell.get("outputs") or [], now_cell.get("outputs") or []
+    if then_cell.get("execution_count") is None and not then_outputs:
+        entry["status"] = "not recorded"
+        return entry
+    raised_then, raised_now = _raised(then_outputs), _raised(now_outputs)
+    if raised_then or raised_now:
+        entry["status"] = "error"
+        if raised_then == raised_now:
+            entry["notes"].append("raised %s, now and in the recording" % raised_now)
+        else:
+            if raised_now:
+                entry["notes"].append("raised %s now" % raised_now)
+            if raised_then:
+                entry["notes"].append("raised %s in the recording" % raised_then)
+        return entry
+    if now_cell.get("execution_count") is None:
+        entry["status"] = "not run"
+        return entry
+    difference, notes = compare_outputs(then_outputs, now_outputs, rtol, atol)
+    entry["notes"] = notes
+    if difference is not None:
+        entry["status"] = "different"
+        entry["difference"] = difference
+    return entry
+
+
+def _raised(outputs):
+    for output in outputs:
+        if output.get("output_type") == "error":
+            return output.get("ename") or "an exception"
+    return None
+
+
+def _environment(meta, record):
+    snapshot = meta["snapshots"].get(record.get("env"))
+    return snapshot.get("environment") if isinstance(snapshot, dict) else None
