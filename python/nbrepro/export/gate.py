@@ -1,0 +1,247 @@
+"""Is a notebook fit to export? The checks a reviewer would make first.
+
+``check(nb)`` returns findings, each ``{"kind", "message", "cells"}`` with
+1-based cell numbers as JupyterLab shows them. Kinds:
+
+- ``never-run``: a code cell with source but no execution count; its outputs
+  are not in the notebook, so nothing can verify them.
+- ``out-of-order``: execution counts that go down in notebook order, so a
+  cell's outputs came from state a top-to-bottom run does not rebuild.
+- ``not-one-pass``: counts that go up but skip (cells re-run or deleted):
+  the outputs may depend on executions the notebook no longer shows.
+- ``edited-after-run``: the cell's source differs from the source it ran
+  (``metadata.nbrepro.src``, the hash the kernel recorded).
+- ``unrecorded``: a cell ran without nbrepro, so what it ran on is unknown.
+- ``mixed-snapshots``: outputs from more than one environment.
+- ``drift``: the environment the outputs came from differs from the one the
+  notebook vouches for (``metadata.nbrepro.current``).
+
+``environment_of(nb)`` picks the environment the bundle rebuilds: the one the
+most recently executed recorded cell ran on, since that produced the outputs
+a reviewer will verify. Warnings only: ``--strict`` makes any finding fatal.
+"""
+
+from .. import notebook
+from ..capture.session import source_id
+from ..drift import diff, notebook_context, side_from_environment
+
+MAX_LISTED = 8
+
+
+class NotExportable(Exception):
+    """The notebook cannot be exported at all (no recorded environment)."""
+
+
+def _cells(nb):
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    return cells if isinstance(cells, list) else []
+
+
+def _source(cell):
+    source = cell.get("source", "")
+    if isinstance(source, list):
+        source = "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def _count(cell):
+    count = cell.get("execution_count")
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+def code_cells(nb):
+    """(number, cell, source, count, record) for each code cell with source."""
+    out = []
+    for index, cell in enumerate(_cells(nb)):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = _source(cell)
+        if not source.strip():
+            continue
+        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        record = notebook.read_cell_metadata(metadata.get(notebook.KEY))
+        out.append((index + 1, cell, source, _count(cell), record))
+    return out
+
+
+def metadata_of(nb):
+    metadata = nb.get("metadata") if isinstance(nb, dict) else None
+    raw = metadata.get(notebook.KEY) if isinstance(metadata, dict) else None
+    return notebook.read_metadata(raw)
+
+
+def environment_of(nb, meta=None):
+    """(snapshot id, snapshot) the bundle rebuilds; NotExportable when none is recorded."""
+    meta = meta if meta is not None else metadata_of(nb)[0]
+    latest = None
+    for number, _cell, _source_text, count, record in code_cells(nb):
+        if record and record["env"] in meta["snapshots"]:
+            key = (count if count is not None else -1, number)
+            if latest is None or key > latest[0]:
+                latest = (key, record["env"])
+    snapshot_id = latest[1] if latest else meta["current"]
+    if snapshot_id is None:
+        raise NotExportable(
+            "the notebook has no recorded environment (metadata.nbrepro is empty): run it "
+            "in JupyterLab with nbrepro, or with `nbrepro run NOTEBOOK`, then export"
+        )
+    return snapshot_id, meta["snapshots"][snapshot_id]
+
+
+def _numbers(cells):
+    listed = ", ".join(str(n) for n in cells[:MAX_LISTED])
+    if len(cells) > MAX_LISTED:
+        listed += " and %d more" % (len(cells) - MAX_LISTED)
+    return ("cell " if len(cells) == 1 else "cells ") + listed
+
+
+def _finding(kind, cells, message):
+    return {"kind": kind, "cells": list(cells), "message": message}
+
+
+def check(nb, meta=None):
+    """The findings for notebook ``nb`` (a dict as nbformat reads it)."""
+    if meta is None:
+        meta, _problems = metadata_of(nb)
+    cells = code_cells(nb)
+    findings = []
+
+    never = [n for n, _c, _s, count, _r in cells if count is None]
+    if never:
+        findings.append(
+            _finding(
+                "never-run",
+                never,
+                "%s never ran: the bundle runs them, but there are no outputs to compare"
+                % _numbers(never),
+            )
+        )
+
+    counted = [(n, count) for n, _c, _s, count, _r in cells if count is not None]
+    down = [n for (_, before), (n, count) in zip(counted, counted[1:]) if count <= before]
+    if down:
+        findings.append(
+            _finding(
+                "out-of-order",
+                down,
+                "%s ran before a cell above them (execution counts go down): the outputs "
+                "may depend on state a top-to-bottom run does not rebuild; restart the "
+                "kernel and run all cells" % _numbers(down),
+            )
+        )
+    elif counted:
+        counts = [count for _n, count in counted]
+        expected = list(range(counts[0], counts[0] + len(counts)))
+        if counts != expected or counts[0] != 1:
+            skipped = counts[-1] - len(counts)
+            findings.append(
+                _finding(
+                    "not-one-pass",
+                    [n for n, _count in counted],
+                    "the execution counts (%s) are not one run from the top: %d execution%s "
+                    "the notebook does not show may have shaped the outputs; restart the "
+                    "kernel and run all cells"
+                    % (_short_counts(counts), skipped, "" if skipped == 1 else "s"),
+                )
+            )
+
+    edited = [
+        n
+        for n, _c, source, count, record in cells
+        if record is not None and count is not None and record["src"] != source_id(source)
+    ]
+    if edited:
+        findings.append(
+            _finding(
+                "edited-after-run",
+                edited,
+                "%s changed after running: the outputs shown came from other code"
+                % _numbers(edited),
+            )
+        )
+
+    unrecorded = [n for n, _c, _s, count, record in cells if count is not None and not record]
+    if unrecorded:
+        findings.append(
+            _finding(
+                "unrecorded",
+                unrecorded,
+                "%s ran without nbrepro recording its environment" % _numbers(unrecorded),
+            )
+        )
+
+    envs = {}
+    for n, _c, _s, count, record in cells:
+        if record and count is not None:
+            envs.setdefault(record["env"], []).append(n)
+    if len(envs) > 1:
+        findings.append(
+            _finding(
+                "mixed-snapshots",
+                sorted(n for numbers in envs.values() for n in numbers),
+                "the outputs come from %d different environments (%s): re-run all cells "
+                "in one kernel"
+                % (
+                    len(envs),
+                    "; ".join(
+                        "%s in %s" % (_numbers(numbers), env) for env, numbers in envs.items()
+                    ),
+                ),
+            )
+        )
+
+    drift = drift_report(nb, meta)
+    if drift is not None and drift["differences"]:
+        findings.append(_finding("drift", [], drift_message(drift)))
+    return findings
+
+
+def _short_counts(counts):
+    if len(counts) <= MAX_LISTED:
+        return ", ".join(str(c) for c in counts)
+    return ", ".join(str(c) for c in counts[:MAX_LISTED]) + ", …"
+
+
+def drift_report(nb, meta):
+    """The drift from the vouched-for environment to the one the outputs came
+    from, or None when they are the same (or either is unknown)."""
+    current = meta.get("current")
+    try:
+        used_id, used = environment_of(nb, meta)
+    except NotExportable:
+        return None
+    if current is None or current == used_id:
+        return None
+    problems = []
+    before = side_from_environment(
+        meta["snapshots"][current]["environment"], None, problems, "snapshot " + current
+    )
+    after = side_from_environment(used["environment"], None, problems, "snapshot " + used_id)
+    return diff(before, after, notebook_context(meta))
+
+
+def drift_message(report):
+    counts = report["counts"]
+    top = report["differences"][:3]
+    parts = []
+    for item in top:
+        name = item.get("name") or item["kind"]
+        if item.get("before") or item.get("after"):
+            parts.append(
+                "%s %s → %s" % (name, item.get("before") or "(none)", item.get("after") or "(none)")
+            )
+        else:
+            parts.append(name)
+    more = len(report["differences"]) - len(top)
+    return (
+        "the outputs came from an environment that differs from the one the notebook "
+        "vouches for (%s; %s%s): the bundle rebuilds the one the outputs came from; "
+        "accept it in JupyterLab (nbrepro: Accept current environment) if that is intended"
+        % (
+            ", ".join(
+                "%d %s" % (counts[s], s) for s in ("high", "medium", "low", "info") if counts[s]
+            ),
+            "; ".join(parts),
+            " and %d more" % more if more > 0 else "",
+        )
+    )

@@ -1,0 +1,160 @@
+"""The export gate: what a reviewer would object to, found before the bundle is written."""
+
+import copy
+
+import pytest
+
+from nbrepro.capture.session import source_id
+from nbrepro.export import gate
+
+ENV_A = "aaaaaaaaaaaaaaaa"
+ENV_B = "bbbbbbbbbbbbbbbb"
+
+
+def environment(numpy="2.0.0"):
+    return {
+        "conda": None,
+        "pip": {"distributions": [{"name": "numpy", "version": numpy}]},
+        "python": {"version": "3.11.7", "implementation": "cpython"},
+        "platform": {"system": "Linux", "machine": "x86_64"},
+        "gpu": None,
+    }
+
+
+def code(source, count, env=ENV_A, recorded_source=None):
+    cell = {
+        "cell_type": "code",
+        "source": source,
+        "metadata": {},
+        "outputs": [],
+        "execution_count": count,
+    }
+    if count is not None and env is not None:
+        cell["metadata"]["nbrepro"] = {
+            "env": env,
+            "src": source_id(recorded_source if recorded_source is not None else source),
+        }
+    return cell
+
+
+def notebook(cells, current=ENV_A, snapshots=None):
+    snapshots = snapshots or {ENV_A: environment()}
+    return {
+        "cells": cells,
+        "metadata": {
+            "nbrepro": {
+                "schema_version": 1,
+                "current": current,
+                "snapshots": {
+                    key: {"environment": env, "captured_at": "2026-11-21T10:00:00Z"}
+                    for key, env in snapshots.items()
+                },
+                "runs": {},
+            }
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def kinds(findings):
+    return [f["kind"] for f in findings]
+
+
+def test_a_clean_top_to_bottom_run_has_no_findings():
+    nb = notebook(
+        [{"cell_type": "markdown", "source": "# t", "metadata": {}}, code("a = 1", 1), code("a", 2)]
+    )
+    assert gate.check(nb) == []
+
+
+def test_never_run_cells_are_named_by_their_position():
+    nb = notebook([code("a = 1", 1), code("b = 2", None), code("   ", None)])
+    (finding,) = gate.check(nb)
+    assert finding["kind"] == "never-run"
+    assert finding["cells"] == [2]  # the blank cell is not code worth running
+    assert "cell 2 never ran" in finding["message"]
+
+
+def test_out_of_order_execution_is_found():
+    nb = notebook([code("a = 1", 2), code("b = a", 1), code("c = b", 3)])
+    findings = gate.check(nb)
+    assert kinds(findings) == ["out-of-order"]
+    assert findings[0]["cells"] == [2]
+    assert "restart the kernel" in findings[0]["message"]
+
+
+def test_gaps_in_the_counts_mean_not_one_pass():
+    nb = notebook([code("a = 1", 1), code("b = a", 4)])
+    findings = gate.check(nb)
+    assert kinds(findings) == ["not-one-pass"]
+    assert "(1, 4)" in findings[0]["message"]
+    assert "2 executions" in findings[0]["message"]
+
+
+def test_a_cell_edited_after_it_ran():
+    nb = notebook([code("a = 2", 1, recorded_source="a = 1"), code("a", 2)])
+    findings = gate.check(nb)
+    assert kinds(findings) == ["edited-after-run"]
+    assert findings[0]["cells"] == [1]
+
+
+def test_source_as_a_list_of_lines_hashes_like_a_string():
+    cell = code("a = 1\nb = 2", 1)
+    cell["source"] = ["a = 1\n", "b = 2"]
+    assert gate.check(notebook([cell])) == []
+
+
+def test_a_cell_that_ran_without_nbrepro():
+    nb = notebook([code("a = 1", 1), code("b = 2", 2, env=None)])
+    assert kinds(gate.check(nb)) == ["unrecorded"]
+
+
+def test_outputs_from_two_environments_and_the_drift_between_them():
+    snapshots = {ENV_A: environment("2.0.0"), ENV_B: environment("1.26.4")}
+    nb = notebook([code("import numpy", 1), code("a = 1", 2, env=ENV_B)], snapshots=snapshots)
+    nb["metadata"]["nbrepro"]["runs"] = {"r" * 16: {"modules": {"numpy": "numpy"}}}
+    findings = gate.check(nb)
+    assert kinds(findings) == ["mixed-snapshots", "drift"]
+    assert findings[0]["cells"] == [1, 2]
+    assert "numpy 2.0.0 → 1.26.4" in findings[1]["message"]
+    # the bundle rebuilds what produced the latest outputs, not the vouched-for one
+    assert gate.environment_of(nb)[0] == ENV_B
+
+
+def test_drift_without_mixed_outputs():
+    snapshots = {ENV_A: environment("2.0.0"), ENV_B: environment("2.1.0")}
+    nb = notebook([code("a = 1", 1, env=ENV_B)], snapshots=snapshots)
+    assert kinds(gate.check(nb)) == ["drift"]
+
+
+def test_no_recorded_environment_cannot_be_exported():
+    nb = notebook([code("a = 1", 1, env=None)], current=None, snapshots={})
+    with pytest.raises(gate.NotExportable, match="nbrepro run"):
+        gate.environment_of(nb)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda nb: nb.update(cells="not a list"),
+        lambda nb: nb["cells"].append("a string cell"),
+        lambda nb: nb["cells"][0].update(execution_count="3"),
+        lambda nb: nb["cells"][0].update(source=None),
+        lambda nb: nb["cells"][0].update(metadata={"nbrepro": {"env": "<img>", "src": 5}}),
+        lambda nb: nb["metadata"].update(nbrepro=[1, 2]),
+        lambda nb: nb.update(metadata=None),
+    ],
+)
+def test_malformed_notebooks_give_findings_not_exceptions(mutate):
+    nb = notebook([code("a = 1", 1), code("b = 2", 2)])
+    broken = copy.deepcopy(nb)
+    mutate(broken)
+    assert isinstance(gate.check(broken), list)
+
+
+def test_long_lists_of_cells_are_shortened_in_messages():
+    nb = notebook([code("x = %d" % i, None) for i in range(30)])
+    (finding,) = gate.check(nb)
+    assert len(finding["cells"]) == 30
+    assert "and 22 more" in finding["message"]
