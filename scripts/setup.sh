@@ -26,11 +26,18 @@ command -v "$python" >/dev/null || { echo "setup.sh: $python not found; install 
 command -v node >/dev/null || { echo "setup.sh: node not found; install Node.js 20 or newer" >&2; exit 1; }
 command -v npm >/dev/null || { echo "setup.sh: npm not found; install npm" >&2; exit 1; }
 
-if [ "$want_browser" = 1 ] && [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
-  step "Installing Debian's Chromium for the UI tests"
+# The tests' system tools: Debian's Chromium for the UI tests, shellcheck for
+# the exported run.sh.
+apt_wanted=()
+if [ "$want_browser" = 1 ]; then
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] || apt_wanted+=(chromium)
+  command -v shellcheck >/dev/null || apt_wanted+=(shellcheck)
+fi
+if [ "${#apt_wanted[@]}" -gt 0 ]; then
+  step "Installing ${apt_wanted[*]} from Debian for the tests"
   if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${apt_wanted[@]}" >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
@@ -51,6 +58,17 @@ if ! stamp_ok "$py_stamp" "$(hash_of "${py_inputs[@]}")"; then
   HATCH_JUPYTER_BUILDER_SKIP_NPM=1 python -m pip install -q --disable-pip-version-check \
     --no-build-isolation -c requirements/constraints.txt -e ".[dev,test]"
   hash_of "${py_inputs[@]}" > "$py_stamp"
+fi
+
+if [ "$want_browser" = 1 ]; then
+  wheelhouse=".cache/wheelhouse"
+  wh_stamp="$wheelhouse/.nbrepro-stamp"
+  if ! stamp_ok "$wh_stamp" "$(hash_of requirements/constraints.txt requirements/e2e.txt)"; then
+    step "Downloading the wheels the offline end-to-end test installs (into $wheelhouse)"
+    python -m pip download -q --disable-pip-version-check --only-binary=:all: \
+      -d "$wheelhouse" -c requirements/constraints.txt -r requirements/e2e.txt
+    hash_of requirements/constraints.txt requirements/e2e.txt > "$wh_stamp"
+  fi
 fi
 
 js_stamp="node_modules/.nbrepro-npm-stamp"
