@@ -1,0 +1,341 @@
+"""The notebook-to-script converter: every translation is run for real.
+
+Each test converts a notebook, writes the script and runs it with this
+interpreter in a temporary folder, then looks at what it did.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from nbrepro import cli
+from nbrepro.export import script
+
+
+def notebook(*cells):
+    """Cells as code sources, or (kind, source) / (source, tags) pairs."""
+    nb = nbformat.v4.new_notebook()
+    for cell in cells:
+        if isinstance(cell, tuple) and cell[0] in ("markdown", "raw"):
+            maker = getattr(nbformat.v4, "new_%s_cell" % cell[0])
+            nb.cells.append(maker(cell[1]))
+        elif isinstance(cell, tuple):
+            nb.cells.append(nbformat.v4.new_code_cell(cell[0], metadata={"tags": cell[1]}))
+        else:
+            nb.cells.append(nbformat.v4.new_code_cell(cell))
+    return nb
+
+
+def run_script(conversion, folder, *args, env=None):
+    path = folder / "nb.py"
+    path.write_text(conversion.text, encoding="utf-8")
+    compile(conversion.text, "nb.py", "exec")
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run(
+        [sys.executable, str(path), *args],
+        cwd=str(folder),
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )
+
+
+def entries(conversion, action):
+    return [(r["cell"], r["line"], r["source"]) for r in conversion.report if r["action"] == action]
+
+
+@pytest.fixture(autouse=True)
+def private_ipython(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+
+
+def test_translated_magics_have_their_effects(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    nb = notebook(
+        "%%writefile data.txt\nline one\n{not interpolated} $x\n",
+        "%%writefile -a data.txt\nmore\n",
+        '%%writefile helper.py\nimport sys\nprint("argv", sys.argv[1:])\nresult = 42\n',
+        "%run helper.py a 'b c'\nprint('result', result)",
+        'name = "world"\n!echo hi {name} $name $$HOME {len(name)}',
+        "!echo shell sees $HOME",
+        "lines = !printf 'a\\nb\\n'\nprint(lines)",
+        "%%bash\necho from bash $((1 + 2))",
+        "%time total = sum(range(5))\nprint('total', total)",
+        "%env GREETING=hello\nimport os\nprint('environ', os.environ['GREETING'])",
+        "value = %env GREETING\nprint('value', value)",
+        "if True:\n    %env INDENTED there\n",
+        "os.makedirs('sub', exist_ok=True)\n%cd sub\nprint('cwd', os.path.basename(os.getcwd()))",
+        "%matplotlib inline\n{'shown': 1}",
+        "'hidden';",
+        "from time import time\nt = time()\n%time total = 3",
+    )
+    conversion = script.convert(nb, name="nb")
+    result = run_script(conversion, tmp_path, env={"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+
+    assert (tmp_path / "data.txt").read_text() == "line one\n{not interpolated} $x\nmore\n"
+    assert "Writing data.txt" in out and "Appending to data.txt" in out
+    assert "argv ['a', 'b c']" in out and "result 42" in out
+    assert "hi world world %s 5" % home in out
+    assert "shell sees %s" % home in out
+    assert "['a', 'b']" in out
+    assert "from bash 3" in out
+    assert "total 10" in out and any(line.startswith("Wall time: ") for line in out)
+    assert "env: GREETING=hello" in out and "environ hello" in out and "value hello" in out
+    assert "env: INDENTED=there" in out
+    assert (tmp_path / "sub").is_dir() and "cwd sub" in out
+    assert str(tmp_path / "sub") in out  # %cd prints the new folder, as IPython does
+    assert "{'shown': 1}" in out and "'hidden'" not in out
+    # `from time import time` in the notebook: the script's own module gets another name.
+    assert "import time as _nbrepro_time" in conversion.text
+    assert conversion.env == {} and conversion.installs["pip"] == []
+    assert entries(conversion, "untranslated") == []
+    assert {r["action"] for r in conversion.report} == {"translated"}
+
+
+def test_report_lists_what_is_not_translated(tmp_path):
+    nb = notebook(
+        ("markdown", "# Title"),
+        "%load_ext sql\n%sql SELECT 1\nx = 1",
+        "%%R\nplot(1:10)",
+        "%who\n%config InlineBackend.figure_format = 'retina'\n%load_ext autoreload\n%autoreload 2",
+        "%run -i other.py\n%run analysis.ipynb\nobj = 3\nobj?",
+        "%timeit sum(range(10))\nprint('x', x)",
+    )
+    conversion = script.convert(nb, name="nb")
+    assert entries(conversion, "untranslated") == [
+        (2, 1, "%load_ext sql"),
+        (2, 2, "%sql SELECT 1"),
+        (3, 1, "%%R"),
+        (5, 1, "%run -i other.py"),
+        (5, 2, "%run analysis.ipynb"),
+    ]
+    assert [(c, line) for c, line, _ in entries(conversion, "dropped")] == [
+        (4, 1),
+        (4, 2),
+        (4, 3),
+        (4, 4),
+        (5, 4),
+        (6, 1),
+    ]
+    text = conversion.text
+    assert "# nbrepro: untranslated: %sql SELECT 1" in text
+    assert "# nbrepro: untranslated: %%R\n# plot(1:10)" in text
+    assert all(
+        r["note"] and r["note"].endswith(tuple("abcdefghijklmnopqrstuvwxyz)"))
+        for r in conversion.report
+    )
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "x 1\n"
+
+
+def test_installs_move_to_the_environment_files(tmp_path):
+    nb = notebook(
+        "%pip install numpy==2.0 -q",
+        "!pip install 'pandas>=2' requests --upgrade > /dev/null",
+        "import sys\n!{sys.executable} -m pip install rich",
+        "%conda install -c conda-forge -y scipy=1.11 'zlib>=1.2'",
+        "!mamba install --channel bioconda samtools",
+        "%pip install -r requirements.txt",
+        "%pip install numpy>=2",
+        "%pip list",
+        "print('ran')",
+    )
+    conversion = script.convert(nb, name="nb")
+    assert conversion.installs == {
+        "pip": ["numpy==2.0", "pandas>=2", "requests", "rich"],
+        "conda": ["scipy=1.11", "zlib>=1.2", "samtools"],
+        "conda_channels": ["conda-forge", "bioconda"],
+    }
+    assert [c for c, _, _ in entries(conversion, "moved")] == [1, 2, 3, 4, 5]
+    assert [c for c, _, _ in entries(conversion, "untranslated")] == [6, 7]
+    assert [c for c, _, _ in entries(conversion, "dropped")] == [8]
+    code = [line for line in conversion.text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in code if "install" in line]
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ran\n"
+
+
+NASTY = [
+    "def broken(:\n    pass",
+    "%who\n%config Completer.use_jedi = False",
+    's = "héllo ☃ \U0001f600"\nprint(s)',
+    ("markdown", "A \"\"\" quote\nand \\ a backslash ''' and\r\na carriage return\ra"),
+    "x = 1\n# %% not a cell marker\nprint('x', x)",
+    ("raw", 'raw text """\n%%bash'),
+    "import asyncio\nawait asyncio.sleep(0)",
+    "null = 1\0",
+    "if True:\n    %who\nelse:\n    !true",
+    "from __future__ import annotations\ndef f(a: Undefined) -> None: pass",
+    "for name in get_ipython().getoutput('echo one'):\n    print('loop', name)",
+    "get_ipython().run_line_magic(compute(), '')",
+    "   indented = 1\n   print('indented', indented)",
+    "%%time\n\n",
+    "",
+    "%%writefile\nno name",
+    "x = 1; get_ipython().system('echo shared')",
+]
+
+
+def test_nasty_cells_compile_and_run(tmp_path):
+    nb = notebook(*NASTY)
+    nb.cells.append({"cell_type": "code", "source": None, "metadata": {}})
+    nb.cells.append({"cell_type": "code", "source": ["print(", "'list source')"], "metadata": []})
+    nb.cells.append("not a cell")
+    conversion = script.convert(nb, name="nasty")
+    compile(conversion.text, "nasty.py", "exec")
+    text = conversion.text
+    assert text.startswith("#!/usr/bin/env python3\n") and text.endswith("\n")
+    assert text.index("from __future__ import annotations") < text.index("\nimport ")
+    untranslated = entries(conversion, "untranslated")
+    assert (1, 1, "def broken(:") in untranslated  # the syntax error, at its line
+    assert (7, 2, "await asyncio.sleep(0)") in untranslated
+    assert [
+        r["cell"] for r in conversion.report if r["action"] == "dropped" and r["line"] == 0
+    ] == [
+        len(NASTY) + 1,
+        len(NASTY) + 3,
+    ]
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert "héllo ☃ \U0001f600" in out and "x 1" in out and "loop one" in out
+    assert "indented 1" in out and "list source" in out
+    assert "shared" not in result.stdout  # a magic sharing its line is commented out
+
+    assert script.convert({"cells": "nope"}).text.startswith("#!")
+    compile(script.convert([], name="x\ny").text, "x.py", "exec")
+
+
+def test_parameters_become_command_line_options(tmp_path):
+    nb = notebook(
+        (
+            'alpha = 0.5\nlabel = "run"\nverbose = False\nlayers = [1, 2]\nlearning_rate = 0.1\n'
+            "steps: int = 3\nscale = alpha * 2",
+            ["parameters"],
+        ),
+        "print(alpha, label, verbose, layers, learning_rate, steps, scale)",
+    )
+    conversion = script.convert(nb, name="nb")
+    assert conversion.parameters == [
+        {"name": "alpha", "default": "0.5", "type": "float"},
+        {"name": "label", "default": '"run"', "type": "str"},
+        {"name": "verbose", "default": "False", "type": "bool"},
+        {"name": "layers", "default": "[1, 2]", "type": "literal"},
+        {"name": "learning_rate", "default": "0.1", "type": "float"},
+        {"name": "steps", "default": "3", "type": "int"},
+    ]
+    assert entries(conversion, "untranslated") == [(1, 7, "scale = alpha * 2")]
+    assert '# %% tags=["parameters"]' in conversion.text
+
+    plain = run_script(conversion, tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout == "0.5 run False [1, 2] 0.1 3 1.0\n"
+
+    args = ["--alpha", "0.25", "--label", "x y", "--verbose", "yes", "--layers", "[3]"]
+    given = run_script(conversion, tmp_path, *args, "--learning-rate", "2", "--steps", "7")
+    assert given.returncode == 0, given.stderr
+    # As with papermill, the cell itself runs with the defaults (scale), then the options apply.
+    assert given.stdout == "0.25 x y True [3] 2.0 7 1.0\n"
+
+    helped = run_script(conversion, tmp_path, "--help")
+    assert helped.returncode == 0
+    for expected in ("--alpha FLOAT", "default: 0.5", "--learning-rate", "default: [1, 2]"):
+        assert expected in helped.stdout
+
+    for bad in (["--alpha", "abc"], ["--verbose", "maybe"], ["--layers", "[1,"], ["--nope", "1"]):
+        failed = run_script(conversion, tmp_path, *bad)
+        assert failed.returncode == 2, bad
+        assert bad[0] in failed.stderr or "unrecognized" in failed.stderr
+
+
+def test_conversion_is_deterministic_and_fast():
+    cells = []
+    for i in range(50):
+        cells += [
+            ("markdown", "## Step %d" % i),
+            "x%d = %d\n!echo {x%d}\nfiles = !ls" % (i, i, i),
+            "%%time\ny = x%d * 2\ny" % i,
+            "import numpy as np\nnp.arange(%d).sum()" % i,
+        ]
+    nb = notebook(*cells)
+    started = time.perf_counter()
+    first = script.convert(nb, name="big")
+    elapsed = time.perf_counter() - started
+    print("converted 200 cells in %.0f ms" % (elapsed * 1000))
+    assert elapsed < 10  # a loose bound; the printed time is the measurement
+    assert script.convert(nb, name="big").text == first.text
+    compile(first.text, "big.py", "exec")
+
+
+# -- real runs: seeds and determinism ---------------------------------------------------
+
+
+def record(tmp_path, cells, capsys):
+    path = tmp_path / "recorded.ipynb"
+    nbformat.write(notebook(*cells), str(path))
+    status = cli.main(["run", str(path), "--timeout", "120"])
+    assert status == 0, capsys.readouterr().err
+    return nbformat.read(str(path), as_version=4)
+
+
+def outputs(nb):
+    return "".join(
+        "".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+
+
+def test_seeded_numpy_notebook_prints_the_same_numbers(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    recorded = record(
+        tmp_path,
+        [
+            "import random\nimport numpy as np\nrandom.seed(1234)\nnp.random.seed(99)",
+            "print(random.random(), np.random.rand(), hash('text'))",
+        ],
+        capsys,
+    )
+    conversion = script.convert(recorded, recorded.metadata.nbrepro.runs, name="recorded")
+    assert conversion.env == {"OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+    assert "The cells seed random themselves (random.seed)." in conversion.preamble
+    assert "The cells seed numpy themselves (numpy.random.seed)." in conversion.preamble
+    assert "torch" not in conversion.text and "tensorflow" not in conversion.text
+    assert 'os.environ.setdefault("OMP_NUM_THREADS", "1")' in conversion.text
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    result = run_script(conversion, tmp_path, env=conversion.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == outputs(recorded)
+
+
+def test_torch_determinism_and_recovered_seed_are_applied(tmp_path, capsys):
+    pytest.importorskip("torch")
+    recorded = record(
+        tmp_path,
+        [
+            "import torch\ntorch.use_deterministic_algorithms(True)",
+            "print(torch.rand(3).tolist())",  # torch is never seeded by the cells
+        ],
+        capsys,
+    )
+    # Keep the records but drop the call: only the preamble can switch determinism on.
+    recorded.cells[0].source = "import torch"
+    recorded.cells[1].source += "\nprint(torch.are_deterministic_algorithms_enabled())"
+    conversion = script.convert(recorded, recorded.metadata.nbrepro.runs, name="recorded")
+    runs = recorded.metadata.nbrepro.runs
+    seed = runs[recorded.cells[0].metadata.nbrepro.run]["seeds"]["recovered"]["torch.initial_seed"]
+    assert "_nbrepro_torch.use_deterministic_algorithms(True)" in conversion.text
+    assert "_nbrepro_torch.manual_seed(%s)" % seed in conversion.text
+    assert any("torch is seeded with" in s for s in conversion.preamble)
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == outputs(recorded) + "True\n"
