@@ -7,13 +7,20 @@ through `capture.compact`; the verbose `environment_full` works too, and is
 what a sha256 lock needs (the stored form keeps md5 only, as conda's own
 `--md5` lock does).
 
+The export bundle's files come last: a portable environment.yml,
+requirements.txt with what can be reinstalled elsewhere, and runtime.txt.
+
 Pure functions over plain data; the snapshot CLI and export reuse them.
 """
 
+import re
+
 import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 from . import __version__
-from .capture import compact
+from .capture import compact, distinfo, urls
 
 
 def _conda(environment):
@@ -180,3 +187,230 @@ def requirements(environment):
             continue
         lines.append(requirement_line(distribution))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+# ---------------------------------------------------------------- bundle files
+#
+# The export bundle's files are meant to be rebuilt elsewhere, so they differ
+# from the `conda env export` look-alikes above: no prefix, no build strings,
+# and only pip requirements that can be installed on another machine.
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONDA_NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
+
+
+def _comment(text):
+    """One comment line; control characters (a newline above all) cannot start a
+    new requirement line inside it."""
+    return "# " + _CONTROL.sub("?", str(text))
+
+
+def _pin(name, version):
+    """`name==version`, or `name===version` for a version PEP 440 cannot read
+    (pip's arbitrary equality, the only way to pin such a version)."""
+    try:
+        Version(version)
+    except InvalidVersion:
+        return "%s===%s" % (name, version)
+    return "%s==%s" % (name, version)
+
+
+def archive_sha256(source):
+    """The archive's sha256 from PEP 610's archive_info, or None."""
+    archive = source.get("archive_info") or {}
+    value = (archive.get("hashes") or {}).get("sha256")
+    if not value and str(archive.get("hash", "")).startswith("sha256="):
+        value = archive["hash"][len("sha256=") :]
+    return value.lower() if value and re.fullmatch(r"[0-9a-fA-F]{64}", value) else None
+
+
+def pip_entry(distribution):
+    """How one recorded distribution is reinstalled elsewhere:
+    `(requirement or None, sha256 or None, why not or a note)`.
+
+    Installs of local folders (editable or not) cannot be repeated on another
+    machine and come back as None with the reason; so do names that are no
+    valid requirement. A local archive is pinned by version, from the index.
+    """
+    name, version = distribution["name"], distribution["version"]
+    source = distribution.get("source") or {}
+    url = urls.redact_url(source.get("url") or "")
+    local = url.startswith("file:")
+    sha256 = archive_sha256(source)
+    note = None
+    if distribution.get("kind") == "egg-link":
+        return None, None, "a legacy editable install (setup.py develop) of a local folder"
+    if distribution.get("location") == "outside":
+        return None, None, "found outside the environment (the notebook's folder or PYTHONPATH)"
+    if (source.get("dir_info") or {}).get("editable"):
+        return None, None, "an editable install of a local folder"
+    if "dir_info" in source:
+        return None, None, "installed from a local folder"
+    if "vcs_info" in source:
+        if local:
+            return None, None, "installed from a local %s checkout" % source["vcs_info"].get("vcs")
+        line = "%s @ %s+%s" % (name, source["vcs_info"].get("vcs", "git"), url)
+        if source["vcs_info"].get("commit_id"):
+            line += "@" + source["vcs_info"]["commit_id"]
+        if source.get("subdirectory"):
+            line += "#subdirectory=" + source["subdirectory"]
+    elif url and not local:
+        line = "%s @ %s" % (name, url)
+    else:
+        line = _pin(name, version)
+        if local:
+            note = "installed from a local file; pinned by version, from the index"
+    try:
+        Requirement(line)
+    except InvalidRequirement:
+        return None, None, "not a requirement pip can read: %s" % line
+    return line, sha256, note
+
+
+def pip_dists(environment):
+    """The recorded distributions pip must install: not shadowed (never
+    imported), not owned by a conda package (the conda files pin those)."""
+    pip = (environment or {}).get("pip") or {}
+    conda = bool((environment or {}).get("conda"))
+    out = []
+    for distribution in compact.distributions(pip):
+        if distribution.get("shadowed_by") is not None or distribution.get("conda"):
+            continue
+        if conda and distribution.get("installer") == "conda":
+            # A conda package's dist-info that conda reads as pip's (the package
+            # does not depend on python): the conda files carry it.
+            continue
+        out.append(distribution)
+    return out
+
+
+def _extras(extra, pinned):
+    """(requirements, comments) for installs found in the notebook's `%pip install`
+    lines: those not pinned already; what is no requirement becomes a comment."""
+    lines, comments = [], []
+    for text in extra:
+        try:
+            requirement = Requirement(str(text))
+        except InvalidRequirement:
+            comments.append(_comment("%%pip install in the notebook, not read here: %s" % text))
+            continue
+        key = distinfo.normalize(requirement.name)
+        if key not in pinned:
+            pinned.add(key)
+            lines.append(str(requirement))
+    return lines, comments
+
+
+def _requirement_plan(environment, extra):
+    """(lines as (requirement, sha256), comments) for requirements.txt."""
+    entries, comments, pinned = [], [], set()
+    for distribution in pip_dists(environment):
+        line, sha256, note = pip_entry(distribution)
+        label = "%s %s" % (distribution["name"], distribution["version"])
+        if line is None:
+            comments.append(_comment("left out: %s, %s" % (label, note)))
+            continue
+        if note:
+            comments.append(_comment("%s: %s" % (label, note)))
+        entries.append((line, sha256))
+        pinned.add(distinfo.normalize(distribution["name"]))
+    lines, extra_comments = _extras(extra, pinned)
+    entries.extend((line, None) for line in lines)
+    return entries, comments + extra_comments
+
+
+def requirements_txt(environment, extra=()):
+    """requirements.txt of the bundle: what pip installed (for a conda
+    environment, only that; the conda files pin the rest), plus `extra`.
+
+    pip turns on hash-checking mode as soon as one line has `--hash`, and then
+    wants a hash on every requirement; pip records none for index installs. So
+    hashes go on the lines only when every line has one, else into comments.
+    """
+    entries, comments = _requirement_plan(environment, extra)
+    hashed = bool(entries) and all(sha256 for _, sha256 in entries)
+    header = [
+        "# The pip part of the environment the notebook ran in, by nbrepro %s." % __version__,
+        "# Install with: python -m pip install -r requirements.txt",
+    ]
+    body = []
+    if hashed:
+        header.append("# Every requirement carries its sha256: pip checks them all.")
+        body = ["%s --hash=sha256:%s" % entry for entry in entries]
+    else:
+        known = [(line, sha256) for line, sha256 in entries if sha256]
+        if known:
+            header += [
+                "# Known sha256 hashes are comments: pip checks hashes only when every",
+                "# requirement has one, and it records none for packages from an index.",
+            ]
+        for line, sha256 in entries:
+            if sha256:
+                body.append(_comment("sha256 of %s: %s" % (line.split(" ")[0], sha256)))
+            body.append(line)
+    return "\n".join(header + comments + body) + "\n"
+
+
+def _conda_name(spec):
+    match = _CONDA_NAME.match(str(spec))
+    return match.group(1).lower() if match else None
+
+
+def portable_environment_dict(environment, name, extra_conda=(), extra_pip=(), conda_channels=()):
+    """What portable_environment_yml writes, as an insertion-ordered dict."""
+    conda = (environment or {}).get("conda")
+    if not conda:
+        raise ValueError(
+            "this environment is not a conda environment (no conda-meta/ was recorded), "
+            "so it has no environment.yml; use requirements.txt and runtime.txt"
+        )
+    channels = list(dict.fromkeys(list(conda.get("channels") or []) + list(conda_channels)))
+    channels = [c for c in channels if c != compact.UNKNOWN]
+    # Records conda reads as replaced by pip stay: pip_dists leaves their dist-info out.
+    kept = sorted((p for p in packages(conda) if not p.get("clobbered")), key=lambda p: p["name"])
+    dependencies = ["%s=%s" % (p["name"], p["version"]) for p in kept]
+    pinned = set(p["name"].lower() for p in kept)
+    for spec in extra_conda:
+        key = _conda_name(spec)
+        if key and key not in pinned:
+            pinned.add(key)
+            dependencies.append(str(spec))
+    pip = [line for line, _ in _requirement_plan(environment, extra_pip)[0]]
+    if pip and "pip" not in pinned:
+        dependencies.append("pip")  # conda needs pip itself to install the pip section
+    if pip:
+        dependencies.append({"pip": pip})
+    out = {"name": name}
+    if channels:
+        out["channels"] = channels
+    out["dependencies"] = dependencies
+    if conda.get("variables"):
+        out["variables"] = dict(conda["variables"])
+    return out
+
+
+def portable_environment_yml(environment, name, extra_conda=(), extra_pip=(), conda_channels=()):
+    """environment.yml for rebuilding elsewhere: `name=version` without builds
+    (the lock is the exact file), channels, the pip section, no prefix.
+
+    `extra_conda`/`extra_pip` are installs found in the notebook's `%conda
+    install`/`%pip install` lines, added unless the package is pinned already.
+    Dumped by PyYAML, which quotes whatever a hostile name holds.
+    """
+    data = portable_environment_dict(environment, name, extra_conda, extra_pip, conda_channels)
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def runtime_txt(environment):
+    """repo2docker's runtime.txt (`python-3.11`) for an environment without
+    conda; None for a conda environment, whose files pin python themselves."""
+    if (environment or {}).get("conda"):
+        return None
+    version = ((environment or {}).get("python") or {}).get("version") or ""
+    match = re.match(r"^(\d+)\.(\d+)", version)
+    if not match:
+        raise ValueError(
+            "no Python version was recorded for this environment (got %r), so runtime.txt "
+            "cannot name one; capture the environment again" % (version,)
+        )
+    return "python-%s.%s\n" % match.groups()

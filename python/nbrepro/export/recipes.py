@@ -1,0 +1,411 @@
+"""run.sh and Dockerfile of an export bundle: rebuild the recorded environment,
+then run the notebook's script.
+
+Plain functions over a plan dict::
+
+    {"kind": "conda" | "pip", "script": "<stem>.py", "notebook": "<stem>.ipynb",
+     "python": "3.11", "platform": "linux-64" | None, "lock": "conda-linux-64.lock" | None,
+     "env": {"PYTHONHASHSEED": "0", ...},
+     "requirements": True}   # optional: False when a conda bundle has no requirements.txt
+
+Every value lands in the text quoted (shlex for bash, JSON and escapes for the
+Dockerfile), even though the bundle writer already made the file names safe:
+a name is data, never code. What cannot be quoted (a variable name that is no
+identifier, a path leaving the bundle) is refused with ValueError.
+"""
+
+import json
+import re
+import shlex
+
+from .. import __version__
+
+MICROMAMBA_IMAGE = "mambaorg/micromamba:2.3.3"
+WORKDIR = "/home/mambauser/bundle"
+# Docker platforms of the conda subdirs a Linux container can run; the lock of
+# any other subdir cannot be installed in a container.
+DOCKER_PLATFORMS = {
+    "linux-64": "linux/amd64",
+    "linux-aarch64": "linux/arm64",
+    "linux-ppc64le": "linux/ppc64le",
+    "linux-s390x": "linux/s390x",
+}
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Characters a Dockerfile COPY source cannot hold literally: variable expansion,
+# escapes, glob patterns, and line breaks.
+_DOCKER_UNSAFE = re.compile(r"[$\\*?\[\]\x00-\x1f\x7f]")
+
+
+def check_plan(plan):
+    """The plan with its values checked; ValueError says what is wrong."""
+    if plan.get("kind") not in ("conda", "pip"):
+        raise ValueError("plan kind must be 'conda' or 'pip', not %r" % (plan.get("kind"),))
+    if not re.match(r"^[0-9]+\.[0-9]+$", str(plan.get("python") or "")):
+        raise ValueError("plan python must be major.minor, like 3.11; not %r" % plan.get("python"))
+    for key in ("script", "notebook", "lock"):
+        value = plan.get(key)
+        if value is None and key == "lock":
+            continue
+        if not value or value.startswith("/") or ".." in value.split("/"):
+            raise ValueError("plan %s must be a file name inside the bundle, not %r" % (key, value))
+    if plan["kind"] == "conda" and plan.get("lock") and not plan.get("platform"):
+        raise ValueError("a conda plan with a lock needs the lock's platform (a conda subdir)")
+    for name in plan.get("env") or {}:
+        if not _IDENTIFIER.match(str(name)):
+            raise ValueError("environment variable names must be identifiers, not %r" % (name,))
+    return plan
+
+
+def _assignment(name, text):
+    """`name=text`, with shellcheck told that `$` in single quotes is meant literally."""
+    line = "%s=%s" % (name, text)
+    if "$" in text or "`" in text:
+        return "# shellcheck disable=SC2016 # a value, not an expansion\n" + line
+    return line
+
+
+def run_sh(plan):
+    """The bundle's run.sh (bash): build the environment, run the script, and
+    with --verify check the result with `nbrepro verify`."""
+    plan = check_plan(plan)
+    q = shlex.quote
+    values = [
+        ("kind", q(plan["kind"])),
+        ("script", q(plan["script"])),
+        ("notebook", q(plan["notebook"])),
+        ("python_version", q(plan["python"])),
+        ("platform", q(plan.get("platform") or "")),
+        ("lock", q(plan.get("lock") or "")),
+        (
+            "script_env",
+            "(%s)" % " ".join(q("%s=%s" % kv) for kv in (plan.get("env") or {}).items()),
+        ),
+    ]
+    header = [
+        "#!/usr/bin/env bash",
+        "# Rebuilds the environment the notebook ran in, then runs its script.",
+        "# Written by nbrepro %s; ./run.sh --help tells the options." % __version__,
+        "set -euo pipefail",
+        "",
+    ]
+    settings = [_assignment(name, text) for name, text in values]
+    return "\n".join(header + settings) + "\n" + RUN_SH_BODY
+
+
+RUN_SH_BODY = r"""
+usage() {
+  cat <<'EOF'
+Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [-- SCRIPT-ARGS...]
+
+Rebuilds the environment the notebook ran in, then runs its script.
+
+  --verify    after running, check the results with `nbrepro verify`
+  --env DIR   build the environment in DIR (default: .env in this folder)
+  --rebuild   remove the environment and build it again
+  --no-run    build the environment only
+  --          pass what follows to the script (its parameters)
+
+Environment variables:
+  NBREPRO_CONDA   conda, mamba or micromamba to use (default: the first found)
+  NBREPRO_PYTHON  the Python that creates the virtual environment (default: python3)
+  PIP_*           pip's own settings, e.g. PIP_INDEX_URL or PIP_FIND_LINKS
+EOF
+}
+
+say() { printf 'run.sh: %s\n' "$*" >&2; }
+fail() {
+  local code=$1
+  shift
+  say "$*"
+  exit "$code"
+}
+
+caller_dir=$(pwd -P)
+bundle_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+env_dir=
+verify=0
+rebuild=0
+run=1
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    --verify) verify=1 ;;
+    --rebuild) rebuild=1 ;;
+    --no-run) run=0 ;;
+    --env)
+      [ "$#" -ge 2 ] || fail 2 "--env needs a folder"
+      env_dir=$2
+      shift
+      ;;
+    --env=*) env_dir=${1#--env=} ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    --)
+      shift
+      break
+      ;;
+    *) fail 2 "unknown option: $1 (script arguments go after --; see ./run.sh --help)" ;;
+  esac
+  shift
+done
+
+default_env=$bundle_dir/.env
+case $env_dir in
+  '') env_dir=$default_env ;;
+  /*) ;;
+  *) env_dir=$caller_dir/$env_dir ;;
+esac
+cd -- "$bundle_dir"
+stamp_file=$env_dir/.nbrepro-stamp
+
+env_python() {
+  local candidate
+  for candidate in "$env_dir/bin/python" "$env_dir/python.exe" "$env_dir/Scripts/python.exe"; do
+    if [ -x "$candidate" ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+host_platform() {
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) echo linux-64 ;;
+    Linux-aarch64 | Linux-arm64) echo linux-aarch64 ;;
+    Linux-ppc64le) echo linux-ppc64le ;;
+    Darwin-x86_64) echo osx-64 ;;
+    Darwin-arm64) echo osx-arm64 ;;
+    MINGW*-x86_64 | MSYS*-x86_64 | CYGWIN*-x86_64) echo win-64 ;;
+    *) echo unknown ;;
+  esac
+}
+
+checksum() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum -- "$@"
+  else
+    shasum -a 256 -- "$@"
+  fi
+}
+
+has_requirements() {
+  [ -f requirements.txt ] && grep -Eq '^[^#[:space:]]' requirements.txt
+}
+
+find_conda() {
+  if [ -n "${NBREPRO_CONDA:-}" ]; then
+    printf '%s\n' "$NBREPRO_CONDA"
+    return 0
+  fi
+  local tool
+  for tool in micromamba mamba conda; do
+    if command -v "$tool" >/dev/null 2>&1; then
+      printf '%s\n' "$tool"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# What the environment is built from; it names the stamp, so that a changed file
+# or a different way of building rebuilds the environment.
+build_method() {
+  if [ "$kind" = pip ]; then
+    echo pip
+  elif [ -n "$lock" ] && [ -f "$lock" ] && [ "$(host_platform)" = "$platform" ]; then
+    echo lock
+  else
+    echo environment.yml
+  fi
+}
+
+stamp() {
+  local files=()
+  local file
+  for file in "$lock" environment.yml requirements.txt runtime.txt; do
+    if [ -n "$file" ] && [ -f "$file" ]; then
+      files+=("$file")
+    fi
+  done
+  printf 'method %s\n' "$method"
+  if [ "${#files[@]}" -gt 0 ]; then
+    checksum "${files[@]}"
+  fi
+}
+
+remove_env() {
+  # Only what run.sh built goes: a folder given with --env may be anything.
+  if [ "$env_dir" != "$default_env" ] && [ ! -f "$stamp_file" ]; then
+    fail 1 "$env_dir exists and was not built by run.sh; remove it yourself or pick another --env"
+  fi
+  say "removing the old environment in $env_dir"
+  rm -rf -- "$env_dir"
+}
+
+build_conda() {
+  local tool
+  tool=$(find_conda) || fail 1 "this environment needs conda, mamba or micromamba," \
+    "and none is on PATH; install micromamba (https://mamba.readthedocs.io)" \
+    "or set NBREPRO_CONDA"
+  local yes=()
+  case ${tool##*/} in
+    micromamba* | mamba*) yes=(--yes) ;;
+  esac
+  if [ "$method" = lock ]; then
+    say "building $env_dir from $lock with $tool"
+    "$tool" create --yes -p "$env_dir" --file "$lock"
+    if has_requirements; then
+      local python
+      python=$(env_python) || fail 1 "no python in $env_dir after building it"
+      say "installing the pip packages from requirements.txt"
+      "$python" -m pip install -r requirements.txt
+    fi
+  else
+    if [ -n "$lock" ]; then
+      say "the lock is for $platform, this machine is $(host_platform): using environment.yml"
+    fi
+    say "building $env_dir from environment.yml with $tool"
+    "$tool" env create ${yes[@]+"${yes[@]}"} -p "$env_dir" --file environment.yml
+  fi
+}
+
+build_pip() {
+  local base=${NBREPRO_PYTHON:-python3}
+  command -v "$base" >/dev/null 2>&1 ||
+    fail 1 "no $base on PATH; install Python $python_version or set NBREPRO_PYTHON"
+  local have
+  have=$("$base" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  if [ "$have" != "$python_version" ]; then
+    say "WARNING: the notebook ran on Python $python_version, $base is Python $have;"
+    say "WARNING: results may differ. Set NBREPRO_PYTHON to a Python $python_version."
+  fi
+  say "building $env_dir with $base -m venv"
+  "$base" -m venv "$env_dir"
+  local python
+  python=$(env_python) || fail 1 "no python in $env_dir after building it"
+  "$python" -m pip install -r requirements.txt
+}
+
+method=$(build_method)
+wanted=$(stamp)
+if [ -e "$env_dir" ]; then
+  if [ "$rebuild" = 1 ]; then
+    remove_env
+  elif [ -f "$stamp_file" ] && [ "$(cat -- "$stamp_file")" = "$wanted" ]; then
+    say "reusing the environment in $env_dir"
+  else
+    remove_env
+  fi
+fi
+if [ ! -e "$env_dir" ]; then
+  if [ "$kind" = conda ]; then
+    build_conda
+  else
+    build_pip
+  fi
+  printf '%s\n' "$wanted" >"$stamp_file"
+fi
+python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
+
+if [ "$run" = 1 ]; then
+  say "running $script, the script of $notebook"
+  env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+fi
+
+if [ "$verify" = 1 ]; then
+  if command -v nbrepro >/dev/null 2>&1; then
+    nbrepro verify "$bundle_dir" --python "$python"
+  elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
+    python3 -m nbrepro verify "$bundle_dir" --python "$python"
+  else
+    fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
+      "(into any Python: it checks the bundle from outside)"
+  fi
+fi
+"""
+
+
+def _docker_string(value, what):
+    """A JSON string for a Dockerfile exec-form array, or ValueError for what a
+    COPY source cannot hold literally (Docker expands `$` and globs there)."""
+    if _DOCKER_UNSAFE.search(value):
+        raise ValueError(
+            "the %s %r holds characters a Dockerfile cannot name literally ($, \\, *, ?, [, ], "
+            "control characters); rename it" % (what, value)
+        )
+    return json.dumps(value)
+
+
+def _env_value(value):
+    """A double-quoted ENV value: Docker expands `$` and reads `\\` and `"` there."""
+    value = str(value)
+    if _CONTROL.search(value):
+        raise ValueError("an ENV value cannot hold a line break or control character: %r" % value)
+    return '"%s"' % value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+
+
+def _copy(names, what):
+    sources = ", ".join(_docker_string(n, what) for n in names)
+    return 'COPY --chown=$MAMBA_USER:$MAMBA_USER [%s, "./"]' % sources
+
+
+def dockerfile(plan):
+    """The bundle's Dockerfile on a micromamba base, as its non-root user. The
+    environment files are copied and installed first, the notebook and script
+    last, so that editing them reuses the cached environment layer."""
+    plan = check_plan(plan)
+    platform = plan.get("platform")
+    docker_platform = DOCKER_PLATFORMS.get(platform) if plan["kind"] == "conda" else None
+    use_lock = bool(plan.get("lock")) and docker_platform is not None
+    lines = [
+        "# syntax=docker/dockerfile:1",
+        "# The environment the notebook ran in; written by nbrepro %s." % __version__,
+        "# Build: docker build -t bundle .    Run: docker run --rm bundle",
+        ("FROM --platform=%s %s" % (docker_platform, MICROMAMBA_IMAGE))
+        if use_lock
+        else "FROM %s" % MICROMAMBA_IMAGE,
+        "USER root",
+        'RUN mkdir -p %s && chown "$MAMBA_USER:$MAMBA_USER" %s' % (WORKDIR, WORKDIR),
+        "USER $MAMBA_USER",
+        "WORKDIR %s" % WORKDIR,
+    ]
+    if plan["kind"] == "conda" and use_lock:
+        # A bundle without pip packages may have no requirements.txt: COPY would fail.
+        with_pip = plan.get("requirements", True)
+        lines += [
+            _copy([plan["lock"]] + (["requirements.txt"] if with_pip else []), "lock file"),
+            "RUN micromamba install --yes --name base --file %s && \\" % shlex.quote(plan["lock"]),
+            "    micromamba clean --all --yes",
+        ]
+        if with_pip:
+            lines += [
+                "ARG MAMBA_DOCKERFILE_ACTIVATE=1",
+                "# The lock holds the conda packages only; pip's come from requirements.txt.",
+                "RUN if grep -Eq '^[^#[:space:]]' requirements.txt; then \\",
+                "      python -m pip install --no-cache-dir -r requirements.txt; fi",
+            ]
+    elif plan["kind"] == "conda":
+        lines += [
+            "# No lock for a Linux container (the notebook ran on %s): the portable file."
+            % _CONTROL.sub("?", str(platform)),
+            _copy(["environment.yml"], "environment file"),
+            "RUN micromamba install --yes --name base --file environment.yml && \\",
+            "    micromamba clean --all --yes",
+        ]
+    else:
+        lines += [
+            _copy(["requirements.txt"], "requirements file"),
+            "RUN micromamba install --yes --name base --channel conda-forge "
+            "python=%s pip && \\" % plan["python"],
+            "    micromamba clean --all --yes",
+            "ARG MAMBA_DOCKERFILE_ACTIVATE=1",
+            "RUN python -m pip install --no-cache-dir -r requirements.txt",
+        ]
+    for name, value in (plan.get("env") or {}).items():
+        lines.append("ENV %s=%s" % (name, _env_value(value)))
+    lines.append(_copy([plan["notebook"], plan["script"]], "notebook or script name"))
+    lines.append("CMD %s" % json.dumps(["python", plan["script"]]))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,194 @@
+"""sbom.cdx.json: the recorded environment as a CycloneDX 1.6 bill of materials.
+
+One component per conda package (`pkg:conda/...` with build, channel, subdir
+and type qualifiers, and the MD5 the lock carries), per pip distribution
+(`pkg:pypi/...`, SHA-256 when PEP 610 recorded one), and one for the Python
+interpreter, with the CPE vulnerability scanners match CPython against. The
+notebook is the BOM's own component and depends on all of them.
+
+A plain function over a recorded environment; no network, no clock: the
+timestamp is the capture's, and the serial number is derived from the inputs,
+so the same notebook exports the same BOM.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+from packageurl import PackageURL
+
+from .. import envfiles
+from ..capture import compact, distinfo, urls
+
+SPEC_VERSION = "1.6"
+_HEX = {"MD5": re.compile(r"^[0-9a-f]{32}$"), "SHA-256": re.compile(r"^[0-9a-f]{64}$")}
+
+
+def _hashes(**values):
+    """CycloneDX hash objects for the digests that look like one."""
+    out = []
+    for alg, value in values.items():
+        alg = {"md5": "MD5", "sha256": "SHA-256"}[alg]
+        value = (value or "").lower()
+        if _HEX[alg].match(value):
+            out.append({"alg": alg, "content": value})
+    return out
+
+
+def _public_url(url):
+    """A URL fit to publish: no credentials (capture removes them; this holds
+    even for records that were edited by hand), nothing for local files."""
+    url = urls.redact_url(url or "")
+    if not url or url.startswith("file:") or "://" not in url:
+        return None
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def _purl(**fields):
+    """The package URL, or None when it would not read back as the same package:
+    packageurl-python leaves a `/` in a name unescaped, for one, and a scanner
+    would then read another package. Only a hand-edited record has such a name."""
+    fields = dict((k, v) for k, v in fields.items() if v)
+    text = PackageURL(**fields).to_string()
+    back = PackageURL.from_string(text).to_dict(encode=False)
+    wanted = PackageURL(**fields).to_dict(encode=False)
+    return text if back == wanted else None
+
+
+def _component(kind, name, version, purl):
+    component = {"type": kind, "name": name, "version": version}
+    if purl:
+        component["purl"] = purl
+    return component
+
+
+def conda_component(record):
+    """The component of one conda record (compact.conda_packages' dicts)."""
+    fn = record.get("fn") or ""
+    qualifiers = {"build": record.get("build"), "subdir": record.get("subdir")}
+    if record.get("channel") and record["channel"] != compact.UNKNOWN:
+        qualifiers["channel"] = record["channel"]
+    if fn.endswith(".conda"):
+        qualifiers["type"] = "conda"
+    elif fn.endswith(".tar.bz2"):
+        qualifiers["type"] = "tar.bz2"
+    purl = _purl(
+        type="conda",
+        name=record["name"],
+        version=record.get("version"),
+        qualifiers=dict((k, v) for k, v in qualifiers.items() if v),
+    )
+    component = _component("library", record["name"], record.get("version") or "", purl)
+    hashes = _hashes(md5=record.get("md5"), sha256=record.get("sha256"))
+    if hashes:
+        component["hashes"] = hashes
+    url = _public_url(record.get("url"))
+    if url:
+        component["externalReferences"] = [{"type": "distribution", "url": url}]
+    return component
+
+
+def pip_component(distribution):
+    """The component of one pip distribution (compact.distributions' dicts)."""
+    source = distribution.get("source") or {}
+    name, version = distribution["name"], distribution.get("version") or ""
+    purl = _purl(type="pypi", name=distinfo.normalize(name), version=version)
+    component = _component("library", name, version, purl)
+    hashes = _hashes(sha256=envfiles.archive_sha256(source))
+    if hashes:
+        component["hashes"] = hashes
+    url = _public_url(source.get("url"))
+    if url and "vcs_info" in source:
+        vcs = source["vcs_info"]
+        commit = ("@" + vcs["commit_id"]) if vcs.get("commit_id") else ""
+        reference = {"type": "vcs", "url": "%s+%s%s" % (vcs.get("vcs", "git"), url, commit)}
+        component["externalReferences"] = [reference]
+    elif url:
+        component["externalReferences"] = [{"type": "distribution", "url": url}]
+    _, _, why_not = envfiles.pip_entry(distribution)
+    if why_not and not url:
+        # Local installs are still in the environment; say where they came from.
+        component["properties"] = [{"name": "nbrepro:source", "value": why_not}]
+    return component
+
+
+def python_component(python):
+    """The interpreter that ran the notebook, with CPython's CPE."""
+    implementation = (python or {}).get("implementation") or "python"
+    version = (python or {}).get("version") or ""
+    if implementation == "cpython" and re.match(r"^[0-9][0-9A-Za-z.+]*$", version):
+        purl = _purl(type="generic", name="cpython", version=version)
+        component = _component("application", implementation, version, purl)
+        component["cpe"] = "cpe:2.3:a:python:python:%s:*:*:*:*:*:*:*" % version
+        return component
+    return _component("application", implementation, version, None)
+
+
+def _components(environment):
+    components = [python_component(environment.get("python"))]
+    conda = environment.get("conda")
+    if conda:
+        # A clobbered record's files were overwritten by pip: its pip dist is what is there.
+        components.extend(
+            conda_component(p) for p in envfiles.packages(conda) if not p.get("clobbered")
+        )
+    components.extend(pip_component(d) for d in envfiles.pip_dists(environment))
+    return components
+
+
+def _with_refs(components):
+    """bom-refs: the purl (what scanners key on), made unique where two agree."""
+    taken = set()
+    for index, component in enumerate(components):
+        base = component.get("purl") or "component-%d" % index
+        ref, number = base, 1
+        while ref in taken:
+            number += 1
+            ref = "%s#%d" % (base, number)
+        taken.add(ref)
+        component["bom-ref"] = ref
+    return components
+
+
+def serial_for(*parts):
+    """urn:uuid: derived from the inputs, so an export is reproducible."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "urn:uuid:%s" % uuid.uuid5(uuid.NAMESPACE_URL, "nbrepro:sbom:" + digest)
+
+
+def cyclonedx(environment, *, notebook, captured_at, tool_version, serial=None):
+    """The CycloneDX 1.6 JSON document (a dict) of a recorded environment.
+
+    `notebook` names the notebook (the BOM's subject), `captured_at` is the
+    snapshot's capture time (an ISO 8601 date-time), `tool_version` nbrepro's.
+    """
+    environment = environment or {}
+    components = _with_refs(_components(environment))
+    subject = {"type": "application", "bom-ref": "notebook", "name": str(notebook)}
+    bom = {
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+        "serialNumber": serial or serial_for(environment, str(notebook), captured_at, tool_version),
+        "version": 1,
+        "metadata": {
+            "timestamp": captured_at,
+            "tools": {
+                "components": [
+                    {"type": "application", "name": "nbrepro", "version": str(tool_version)}
+                ]
+            },
+            "component": subject,
+        },
+        "components": components,
+        "dependencies": [
+            {"ref": "notebook", "dependsOn": [c["bom-ref"] for c in components]},
+        ]
+        + [{"ref": c["bom-ref"]} for c in components],
+    }
+    return bom

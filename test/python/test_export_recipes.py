@@ -1,0 +1,477 @@
+"""run.sh, run for real with bash against bundles built here, and the Dockerfile,
+read with dockerfile-parse.
+
+There is no conda here: conda bundles run against a `micromamba` stand-in that
+records its arguments and lays out a prefix whose python logs `-m pip` calls
+and runs anything else with this Python. pip bundles build a real venv from a
+wheel folder (PIP_NO_INDEX, PIP_FIND_LINKS: the user's pip settings reach pip).
+"""
+
+import io
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from capture import builders
+from capture.conftest import PY_MM
+
+from nbrepro.export import recipes
+
+SCRIPT = textwrap.dedent(
+    """
+    import json, os, sys
+    try:
+        import tinypkg
+        version = tinypkg.VERSION
+    except ImportError:
+        version = None
+    keys = [k for k in os.environ if k.startswith("NBT_")] + ["PYTHONHASHSEED"]
+    print("RESULT " + json.dumps({
+        "version": version, "argv": sys.argv[1:], "prefix": sys.prefix,
+        "cwd": os.getcwd(), "env": dict((k, os.environ.get(k)) for k in keys),
+    }))
+    if "--exit" in sys.argv:
+        sys.exit(int(sys.argv[sys.argv.index("--exit") + 1]))
+    """
+)
+HOSTILE = "a b'c\"$(touch PWNED1);`touch PWNED2`;touch PWNED3 \\ $HOME *"
+HOST_LINUX_64 = sys.platform.startswith("linux") and platform.machine() == "x86_64"
+
+
+def plan(**changes):
+    base = {
+        "kind": "pip",
+        "script": "analysis.py",
+        "notebook": "analysis.ipynb",
+        "python": PY_MM,
+        "platform": None,
+        "lock": None,
+        "env": {"PYTHONHASHSEED": "0"},
+    }
+    base.update(changes)
+    return base
+
+
+def write_bundle(folder, the_plan, requirements="tinypkg==1.0\n"):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / the_plan["script"]).write_text(SCRIPT)
+    (folder / the_plan["notebook"]).write_text("{}")
+    (folder / "requirements.txt").write_text("# pip part\n" + requirements)
+    if the_plan["kind"] == "pip":
+        (folder / "runtime.txt").write_text("python-%s\n" % the_plan["python"])
+    else:
+        (folder / "environment.yml").write_text("name: x\ndependencies:\n  - python\n")
+        if the_plan["lock"]:
+            (folder / the_plan["lock"]).write_text("@EXPLICIT\n")
+    run_sh = folder / "run.sh"
+    run_sh.write_text(recipes.run_sh(the_plan))
+    run_sh.chmod(0o755)
+    return folder
+
+
+def stub(folder, name, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + text)
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tools(tmp_path_factory):
+    """A wheel index, a stub micromamba and a stub nbrepro."""
+    root = tmp_path_factory.mktemp("tools")
+    builders.wheel(root / "index", "tinypkg", "1.0")
+    log = root / "calls.log"
+    # The prefix's python: pip calls are logged (nothing to install here), the rest runs.
+    env_python = (
+        'if [ "$1" = -m ] && [ "$2" = pip ]; then echo "pip $*" >> %s; exit 0; fi\n'
+        'exec %s "$@"\n' % (shlex.quote(str(log)), shlex.quote(sys.executable))
+    )
+    conda_stub = "\n".join(
+        [
+            'printf \'%%s\\n\' "$(basename "$0") $*" >> %s' % shlex.quote(str(log)),
+            'while [ "$#" -gt 0 ]; do',
+            '  if [ "$1" = -p ]; then prefix=$2; fi',
+            "  shift",
+            "done",
+            'mkdir -p "$prefix/bin" "$prefix/conda-meta"',
+            "cat > \"$prefix/bin/python\" <<'EOF'",
+            "#!/bin/sh",
+            env_python + "EOF",
+            'chmod +x "$prefix/bin/python"',
+            "",
+        ]
+    )
+    stub(root / "bin", "micromamba", conda_stub)
+    stub(root / "other", "conda", conda_stub)
+    record = 'for a in "$@"; do echo "$a"; done > %s\n' % shlex.quote(str(root / "verify.args"))
+    stub(root / "bin", "nbrepro", record)
+    return {
+        "root": root,
+        "index": root / "index",
+        "bin": root / "bin",
+        "log": log,
+        "conda": root / "other" / "conda",
+    }
+
+
+def environ(tools, with_stubs=True, **extra):
+    path = [str(Path(sys.executable).parent), "/usr/bin", "/bin"]
+    if with_stubs:
+        path.insert(0, str(tools["bin"]))
+    env = dict(os.environ, PATH=os.pathsep.join(path), PIP_NO_INDEX="1")
+    env.update(PIP_FIND_LINKS=str(tools["index"]), PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("NBREPRO_CONDA", None)
+    env.pop("NBREPRO_PYTHON", None)
+    env.update(extra)
+    return env
+
+
+def run(bundle, *args, env, cwd):
+    result = subprocess.run(
+        [str(bundle / "run.sh"), *args],
+        cwd=str(cwd),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    result.data = None
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result.data = json.loads(line[len("RESULT ") :])
+    return result
+
+
+@pytest.fixture(scope="module")
+def pip_bundle(tools, tmp_path_factory):
+    """A pip bundle whose venv is built once, with --no-run."""
+    bundle = write_bundle(tmp_path_factory.mktemp("pip") / "my bundle", plan())
+    elsewhere = tmp_path_factory.mktemp("cwd")
+    result = run(bundle, "--no-run", env=environ(tools), cwd=elsewhere)
+    assert result.returncode == 0, result.stderr
+    assert result.data is None  # built, not run
+    return bundle
+
+
+@pytest.mark.slow
+def test_pip_bundle_builds_a_venv_runs_and_reuses_it(tools, tmp_path):
+    bundle = write_bundle(tmp_path / "bundle", plan(env={"PYTHONHASHSEED": "0", "NBT_X": "1 2"}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    first = run(bundle, "--", "--alpha", "3", env=environ(tools), cwd=elsewhere)
+    assert first.returncode == 0, first.stderr
+    assert "run.sh: building %s/.env with python3 -m venv" % bundle.resolve() in first.stderr
+    assert first.data["version"] == "1.0"  # the wheel came from PIP_FIND_LINKS
+    assert first.data["argv"] == ["--alpha", "3"]
+    assert first.data["env"] == {"NBT_X": "1 2", "PYTHONHASHSEED": "0"}
+    assert first.data["prefix"] == str((bundle / ".env").resolve())
+    assert first.data["cwd"] == str(bundle.resolve())
+    assert (bundle / ".env" / ".nbrepro-stamp").read_text().startswith("method pip\n")
+
+    second = run(bundle, env=environ(tools), cwd=elsewhere)
+    assert second.returncode == 0, second.stderr
+    assert "reusing the environment" in second.stderr and "building" not in second.stderr
+    assert second.data["argv"] == []
+
+    with open(bundle / "requirements.txt", "a") as handle:
+        handle.write("# changed\n")
+    third = run(bundle, "--no-run", env=environ(tools), cwd=elsewhere)
+    assert "removing the old environment" in third.stderr and "building" in third.stderr
+    assert third.returncode == 0 and third.data is None
+
+
+@pytest.mark.slow
+def test_failures_propagate_with_clear_messages(tools, pip_bundle, tmp_path):
+    env = environ(tools)
+    failed = run(pip_bundle, "--", "--exit", "7", env=env, cwd=tmp_path)
+    assert failed.returncode == 7 and failed.data["argv"] == ["--exit", "7"]
+    unknown = run(pip_bundle, "--alpha", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "run.sh: unknown option: --alpha (script arguments go after --" in unknown.stderr
+    helped = run(pip_bundle, "--help", env=env, cwd=tmp_path)
+    assert helped.returncode == 0 and "Usage: ./run.sh [--verify]" in helped.stdout
+    no_python = run(
+        pip_bundle,
+        "--rebuild",
+        "--env",
+        "fresh",
+        env=dict(env, NBREPRO_PYTHON="python0.0"),
+        cwd=tmp_path,
+    )
+    assert no_python.returncode == 1
+    assert (
+        "run.sh: no python0.0 on PATH; install Python %s or set NBREPRO_PYTHON" % PY_MM
+        in no_python.stderr
+    )
+
+
+@pytest.mark.slow
+def test_verify_calls_nbrepro_with_the_bundle_and_env_python(tools, pip_bundle, tmp_path):
+    result = run(pip_bundle, "--verify", env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.data["version"] == "1.0"
+    args = (tools["root"] / "verify.args").read_text().splitlines()
+    real = pip_bundle.resolve()
+    assert args == ["verify", str(real), "--python", str(real / ".env" / "bin" / "python")]
+
+
+@pytest.mark.slow
+def test_verify_without_nbrepro_says_how_to_install_it(tools, pip_bundle, tmp_path):
+    env = environ(tools, with_stubs=False)
+    env["PATH"] = "/usr/bin:/bin"  # no nbrepro, and a python3 without it, if any
+    probe = subprocess.run(
+        ["sh", "-c", "python3 -c 'import nbrepro'"], env=env, capture_output=True
+    )
+    if probe.returncode == 0:
+        pytest.skip("the system python3 has nbrepro installed")
+    result = run(pip_bundle, "--verify", "--no-run", env=env, cwd=tmp_path)
+    assert result.returncode == 3
+    assert (
+        "run.sh: --verify needs nbrepro: install it with 'python3 -m pip install nbrepro'"
+        in result.stderr
+    )
+
+
+@pytest.mark.slow
+def test_env_folder_is_relative_to_the_caller_and_never_clobbered(tools, pip_bundle, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "keep.txt").write_text("precious")
+    refused = run(pip_bundle, "--env", "mine", env=environ(tools), cwd=tmp_path)
+    assert refused.returncode == 1
+    assert (
+        "mine exists and was not built by run.sh; remove it yourself or pick another --env"
+        in refused.stderr
+    )
+    assert (mine / "keep.txt").read_text() == "precious"
+    built_there = run(pip_bundle, "--env=venv here", "--", "x", env=environ(tools), cwd=tmp_path)
+    assert built_there.returncode == 0, built_there.stderr
+    assert built_there.data["prefix"] == str((tmp_path / "venv here").resolve())
+
+
+@pytest.mark.slow
+def test_python_version_mismatch_warns_and_goes_on(tools, tmp_path):
+    bundle = write_bundle(tmp_path / "b", plan(python="3.1"), requirements="")
+    result = run(bundle, env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "run.sh: WARNING: the notebook ran on Python 3.1, python3 is Python %s;" % PY_MM
+        in result.stderr
+    )
+
+
+@pytest.mark.skipif(not HOST_LINUX_64, reason="the lock test expects a linux-64 host")
+def test_conda_bundle_uses_the_lock_on_its_platform(tools, tmp_path):
+    the_plan = plan(kind="conda", platform="linux-64", lock="conda-linux-64.lock")
+    bundle = write_bundle(tmp_path / "b", the_plan)
+    tools["log"].write_text("")
+    result = run(bundle, "--", "--beta", env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    env_dir = bundle.resolve() / ".env"
+    python = env_dir / "bin" / "python"
+    assert tools["log"].read_text().splitlines() == [
+        "micromamba create --yes -p %s --file conda-linux-64.lock" % env_dir,
+        "pip -m pip install -r requirements.txt",  # the lock holds no pip packages
+    ]
+    assert result.data["argv"] == ["--beta"] and python.exists()
+    again = run(bundle, env=environ(tools), cwd=tmp_path)
+    assert "reusing" in again.stderr and len(tools["log"].read_text().splitlines()) == 2
+
+
+def test_conda_bundle_falls_back_to_environment_yml(tools, tmp_path):
+    the_plan = plan(kind="conda", platform="osx-arm64", lock="conda-osx-arm64.lock")
+    bundle = write_bundle(tmp_path / "b", the_plan, requirements="")
+    tools["log"].write_text("")
+    env = environ(tools, NBREPRO_CONDA=str(tools["conda"]))  # conda, not micromamba
+    result = run(bundle, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "the lock is for osx-arm64, this machine is" in result.stderr
+    env_dir = bundle.resolve() / ".env"
+    assert tools["log"].read_text().splitlines() == [
+        "conda env create -p %s --file environment.yml" % env_dir
+    ]
+    missing = run(bundle, "--rebuild", env=environ(tools, with_stubs=False), cwd=tmp_path)
+    assert missing.returncode == 1
+    assert (
+        "run.sh: this environment needs conda, mamba or micromamba, and none is on PATH"
+        in missing.stderr
+    )
+
+
+def test_hostile_names_and_values_are_data_not_code(tools, tmp_path):
+    values = {
+        "NBT_A": "$(touch PWNED4)",
+        "NBT_B": "`touch PWNED5`; touch PWNED6",
+        "NBT_C": 'it\'s "x"',
+    }
+    the_plan = plan(
+        kind="conda",
+        platform="osx-arm64",
+        script=HOSTILE + ".py",
+        notebook="-n " + HOSTILE + ".ipynb",
+        lock="-x" + HOSTILE + ".lock",
+        env=values,
+    )
+    bundle = write_bundle(tmp_path / ("dir " + HOSTILE.replace("\\", "")), the_plan)
+    text = recipes.run_sh(the_plan)
+    check = subprocess.run(
+        ["shellcheck", "-s", "bash", "-"], input=text, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout
+    result = run(bundle, "--", "$(touch PWNED7)", env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.data["env"] == dict(values, PYTHONHASHSEED=None)
+    assert result.data["argv"] == ["$(touch PWNED7)"]
+    for folder in (tmp_path, bundle, Path.cwd()):
+        assert not list(folder.glob("PWNED*")), folder
+
+
+def test_run_sh_is_shellcheck_clean():
+    if not shutil.which("shellcheck"):
+        pytest.skip("shellcheck is not installed")
+    for the_plan in (
+        plan(),
+        plan(env={}),
+        plan(kind="conda", platform="linux-64", lock="conda-linux-64.lock"),
+        plan(kind="conda", platform="osx-arm64", lock=None),
+    ):
+        check = subprocess.run(
+            ["shellcheck", "-s", "bash", "-"],
+            input=recipes.run_sh(the_plan),
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stdout
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"kind": "pixi"}, "kind must be"),
+        ({"python": "3.11.7"}, "major.minor"),
+        ({"python": "3.11; rm -rf /"}, "major.minor"),
+        ({"script": "/etc/passwd"}, "inside the bundle"),
+        ({"notebook": "../up.ipynb"}, "inside the bundle"),
+        ({"env": {"A-B": "1"}}, "identifiers"),
+        ({"env": {"$(x)": "1"}}, "identifiers"),
+        ({"kind": "conda", "lock": "x.lock", "platform": None}, "platform"),
+    ],
+)
+def test_plans_that_cannot_be_written_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        recipes.run_sh(plan(**changes))
+    with pytest.raises(ValueError, match=message):
+        recipes.dockerfile(plan(**changes))
+
+
+# ---------------------------------------------------------------- Dockerfile
+
+
+def parse(text):
+    from dockerfile_parse import DockerfileParser
+
+    parser = DockerfileParser(fileobj=io.BytesIO())
+    parser.content = text
+    return parser
+
+
+def instructions(parser):
+    return [
+        (i["instruction"], i["value"]) for i in parser.structure if i["instruction"] != "COMMENT"
+    ]
+
+
+def copied(value):
+    """The files of a `COPY --chown=... ["a", "b", "./"]` instruction."""
+    chown, _, array = value.partition(" ")
+    assert chown == "--chown=$MAMBA_USER:$MAMBA_USER"
+    *sources, target = json.loads(array)
+    assert target == "./"
+    return sources
+
+
+def test_dockerfile_for_a_conda_lock_caches_the_environment_layer():
+    the_plan = plan(
+        kind="conda",
+        platform="linux-64",
+        lock="conda-linux-64.lock",
+        env={"PYTHONHASHSEED": "0", "NBT": 'a "b" c'},
+    )
+    parser = parse(recipes.dockerfile(the_plan))
+    steps = instructions(parser)
+    assert steps[0] == ("FROM", "--platform=linux/amd64 mambaorg/micromamba:2.3.3")
+    assert parser.baseimage == "mambaorg/micromamba:2.3.3"
+    kinds = [kind for kind, _ in steps]
+    assert kinds == [
+        "FROM",
+        "USER",
+        "RUN",
+        "USER",
+        "WORKDIR",
+        "COPY",
+        "RUN",
+        "ARG",
+        "RUN",
+        "ENV",
+        "ENV",
+        "COPY",
+        "CMD",
+    ]
+    assert steps[3] == ("USER", "$MAMBA_USER")  # non-root from here on
+    assert "USER" not in kinds[4:]
+    assert copied(steps[5][1]) == ["conda-linux-64.lock", "requirements.txt"]
+    assert steps[6][1].startswith("micromamba install --yes --name base --file conda-linux-64.lock")
+    assert steps[6][1].endswith("micromamba clean --all --yes")
+    assert "pip install --no-cache-dir -r requirements.txt" in steps[8][1]
+    assert parser.envs["NBT"] == 'a "b" c' and parser.envs["PYTHONHASHSEED"] == "0"
+    # The notebook and script come last: editing them reuses the environment layers.
+    assert copied(steps[11][1]) == ["analysis.ipynb", "analysis.py"]
+    assert json.loads(steps[12][1]) == ["python", "analysis.py"]
+
+
+def test_dockerfile_for_pip_and_for_a_foreign_lock():
+    pip_steps = instructions(parse(recipes.dockerfile(plan())))
+    assert pip_steps[0] == ("FROM", "mambaorg/micromamba:2.3.3")
+    assert copied(pip_steps[5][1]) == ["requirements.txt"]
+    assert pip_steps[6][1].startswith(
+        "micromamba install --yes --name base --channel conda-forge python=%s pip" % PY_MM
+    )
+    assert pip_steps[8] == ("RUN", "python -m pip install --no-cache-dir -r requirements.txt")
+    no_pip = plan(kind="conda", platform="linux-64", lock="l.lock", requirements=False)
+    no_pip_steps = instructions(parse(recipes.dockerfile(no_pip)))
+    assert copied(no_pip_steps[5][1]) == ["l.lock"]
+    assert [kind for kind, _ in no_pip_steps[6:]] == ["RUN", "ENV", "COPY", "CMD"]
+    assert "requirements.txt" not in no_pip_steps[6][1]
+    foreign = recipes.dockerfile(
+        plan(kind="conda", platform="osx-arm64", lock="conda-osx-arm64.lock")
+    )
+    steps = instructions(parse(foreign))
+    assert "conda-osx-arm64.lock" not in foreign
+    assert copied(steps[5][1]) == ["environment.yml"]
+    assert steps[6][1].startswith("micromamba install --yes --name base --file environment.yml")
+
+
+def test_dockerfile_quotes_names_and_refuses_what_it_cannot_quote():
+    name = "a b'c\";`x` & y"
+    text = recipes.dockerfile(
+        plan(script=name + ".py", notebook=name + ".ipynb", env={"V": '$HOME \\ "q"'})
+    )
+    steps = instructions(parse(text))
+    assert copied(steps[-2][1]) == [name + ".ipynb", name + ".py"]
+    assert json.loads(steps[-1][1]) == ["python", name + ".py"]
+    # Docker expands $ in ENV unless escaped; \ and " are escaped for its double quotes.
+    assert 'ENV V="\\$HOME \\\\ \\"q\\""' in text.splitlines()
+    for bad in ("$(touch x)", "a*b", "new\nline", "back\\slash"):
+        with pytest.raises(ValueError, match="rename it"):
+            recipes.dockerfile(plan(script=bad + ".py"))
+    with pytest.raises(ValueError, match="line break"):
+        recipes.dockerfile(plan(env={"V": "a\nRUN touch x"}))
