@@ -196,6 +196,15 @@ def check(nb, meta=None):
     return findings
 
 
+def findings(nb):
+    """Everything the export reports before writing: problems reading the
+    metadata, then ``check``. NotExportable when there is no environment."""
+    meta, problems = metadata_of(nb)
+    environment_of(nb, meta)
+    metadata = [_finding("metadata", [], problem) for problem in problems]
+    return metadata + check(nb, meta)
+
+
 def _short_counts(counts):
     if len(counts) <= MAX_LISTED:
         return ", ".join(str(c) for c in counts)

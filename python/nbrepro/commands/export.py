@@ -1,0 +1,102 @@
+"""`nbrepro export NOTEBOOK`: a folder or zip that rebuilds the environment and runs again."""
+
+import json
+import sys
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "export",
+        help="export a notebook as a bundle that rebuilds its environment and runs again",
+        description=(
+            "Write a bundle for NOTEBOOK: the notebook, a script converted from it (magics "
+            "translated, seeds and determinism settings applied, `parameters` cell as options), "
+            "environment.yml, the exact conda lock, requirements.txt, runtime.txt, run.sh, a "
+            "Dockerfile, a CycloneDX bill of materials, a README of provenance and a manifest "
+            "of sha256 sums. The notebook is checked first (cells out of order, edited after "
+            "running, never run, outputs from several environments, drift); what is found is "
+            "printed as warnings, or stops the export with --strict. Exit status: 0 written, "
+            "1 stopped by --strict, 2 the notebook cannot be exported or the bundle not written."
+        ),
+    )
+    parser.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file to export")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR|NAME.zip",
+        help="where to write (default: <name>-bundle beside the notebook; a path ending in "
+        ".zip writes a zip)",
+    )
+    parser.add_argument(
+        "--zip", action="store_true", help="write <name>-bundle.zip when -o is not given"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="make every check a failure (exit status 1)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing bundle at the output path"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"output", "files", "findings", "conversion"} as JSON on stdout',
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args):
+    from ..export import bundle as bundles
+
+    def progress(message):
+        if not args.json:
+            sys.stderr.write("nbrepro export: %s\n" % message)
+            sys.stderr.flush()
+
+    output = args.output or bundles.default_output(args.notebook, as_zip=args.zip)
+    try:
+        bundle, target = bundles.export(
+            args.notebook, output, strict=args.strict, force=args.force, progress=progress
+        )
+    except bundles.GateFailed as failed:
+        for finding in failed.findings:
+            sys.stderr.write("nbrepro export: %s: %s\n" % (finding["kind"], finding["message"]))
+        sys.stderr.write(
+            "nbrepro export: not written (--strict): fix the above, or export without --strict\n"
+        )
+        return 1
+    except bundles.ExportError as error:
+        sys.stderr.write("nbrepro export: %s\n" % error)
+        return 2
+    untranslated = [i for i in bundle.conversion.report if i.get("action") == "untranslated"]
+    if args.json:
+        json.dump(
+            {
+                "output": str(target),
+                "files": bundle.manifest["files"],
+                "findings": bundle.findings,
+                "conversion": bundle.conversion.report,
+            },
+            sys.stdout,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+        return 0
+    for finding in bundle.findings:
+        sys.stderr.write(
+            "nbrepro export: warning: %s: %s\n" % (finding["kind"], finding["message"])
+        )
+    for item in untranslated:
+        sys.stderr.write(
+            "nbrepro export: not translated: cell %s line %s: %s (%s)\n"
+            % (item.get("cell"), item.get("line"), item.get("source"), item.get("note"))
+        )
+    sys.stdout.write(
+        "wrote %s (%d files%s)\n"
+        % (
+            target,
+            len(bundle.files),
+            ", %d warnings" % len(bundle.findings) if bundle.findings else "",
+        )
+    )
+    return 0

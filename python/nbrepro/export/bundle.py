@@ -1,0 +1,356 @@
+"""The bundle: every file a reviewer needs, built in memory, then written at once.
+
+``build(nb, name)`` is pure (a notebook in, a ``Bundle`` of named bytes out);
+``write(bundle, output)`` puts it on disk as a folder or a zip, atomically;
+``export(path, output)`` is what the CLI and the server extension call.
+
+Layout (``<stem>`` is the notebook's name made safe by ``safe_stem``)::
+
+    <stem>.ipynb  <stem>.py  environment.yml  conda-<subdir>.lock
+    requirements.txt  runtime.txt  run.sh  Dockerfile  sbom.cdx.json
+    README.md  manifest.json
+
+A conda environment gets environment.yml and the lock (and requirements.txt
+when pip installed packages into it); a plain venv gets requirements.txt and
+runtime.txt, which is how repo2docker tells a pip-only project.
+"""
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from .. import __version__, envfiles
+from . import gate
+
+BUNDLE_VERSION = 1
+MAX_STEM = 64
+# Fixed names in a bundle; a notebook stem never collides with them because
+# its own files end in .ipynb and .py.
+FIXED_NAMES = (
+    "environment.yml",
+    "requirements.txt",
+    "runtime.txt",
+    "run.sh",
+    "Dockerfile",
+    "sbom.cdx.json",
+    "README.md",
+    "manifest.json",
+)
+# A zip's entries get one timestamp, so the same bundle zips to the same bytes.
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+class ExportError(Exception):
+    """The notebook cannot be exported, or the bundle cannot be written (exit status 2)."""
+
+
+class GateFailed(Exception):
+    """``--strict`` and the gate found something (exit status 1)."""
+
+    def __init__(self, findings):
+        super().__init__("; ".join(f["message"] for f in findings))
+        self.findings = findings
+
+
+class Bundle(object):
+    """Named file contents, and what the CLI and README report about them."""
+
+    def __init__(self, stem):
+        self.stem = stem
+        self.files = {}  # name -> bytes, in the order they are written
+        self.executable = {"run.sh"}
+        self.findings = []
+        self.conversion = None
+        self.manifest = None
+        self.snapshot_id = None
+
+
+def safe_stem(name):
+    """A file-name stem from an untrusted notebook name: the last path part,
+    without ``.ipynb``, letters, digits, ``.``, ``_`` and ``-`` only."""
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    if base.lower().endswith(".ipynb"):
+        base = base[: -len(".ipynb")]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base)
+    base = base.strip("._-")[:MAX_STEM].rstrip("._-")
+    return base or "notebook"
+
+
+def _python_minor(environment):
+    python = (environment or {}).get("python") or {}
+    info = python.get("version_info")
+    if isinstance(info, list) and len(info) >= 2 and all(isinstance(v, int) for v in info[:2]):
+        return "%d.%d" % (info[0], info[1])
+    version = python.get("version")
+    match = re.match(r"^(\d+)\.(\d+)", version) if isinstance(version, str) else None
+    return "%s.%s" % match.groups() if match else None
+
+
+def _runs_of(meta):
+    return meta.get("runs") or {}
+
+
+def build(nb, name, now=None, progress=None):
+    """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named ``name``."""
+    from . import readme, recipes, sbom, script
+
+    step = progress or (lambda message: None)
+    meta, _problems = gate.metadata_of(nb)
+    try:
+        snapshot_id, snapshot = gate.environment_of(nb, meta)
+        findings = gate.findings(nb)
+    except gate.NotExportable as error:
+        raise ExportError(str(error)) from error
+    environment = snapshot["environment"]
+    stem = safe_stem(name)
+    bundle = Bundle(stem)
+    bundle.snapshot_id = snapshot_id
+    created_at = now or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+    step("checking the notebook")
+    bundle.findings = findings
+
+    step("converting the notebook to a script")
+    conversion = script.convert(nb, _runs_of(meta), name=stem)
+    bundle.conversion = conversion
+    installs = conversion.installs or {}
+
+    step("writing the environment files")
+    conda = environment.get("conda")
+    files = {}
+    files[stem + ".ipynb"] = _notebook_bytes(nb)
+    files[stem + ".py"] = conversion.text
+    lock = None
+    if conda:
+        files["environment.yml"] = envfiles.portable_environment_yml(
+            environment,
+            stem,
+            extra_conda=installs.get("conda") or (),
+            extra_pip=installs.get("pip") or (),
+            conda_channels=installs.get("conda_channels") or (),
+        )
+        lock = "conda-%s.lock" % safe_stem(conda.get("platform") or "unknown")
+        files[lock] = envfiles.explicit(environment, "md5")
+        # Always written, even with no requirement lines: its comments say
+        # what pip installed that cannot be reinstalled elsewhere, and the
+        # Dockerfile copies it.
+        files["requirements.txt"] = envfiles.requirements_txt(
+            environment, extra=installs.get("pip") or ()
+        )
+    else:
+        files["requirements.txt"] = envfiles.requirements_txt(
+            environment, extra=installs.get("pip") or ()
+        )
+        runtime = envfiles.runtime_txt(environment)
+        if runtime:
+            files["runtime.txt"] = runtime
+
+    plan = {
+        "kind": "conda" if conda else "pip",
+        "script": stem + ".py",
+        "notebook": stem + ".ipynb",
+        "python": _python_minor(environment),
+        "platform": (conda or {}).get("platform"),
+        "lock": lock,
+        "env": dict(getattr(conversion, "env", None) or {}),
+    }
+    files["run.sh"] = recipes.run_sh(plan)
+    files["Dockerfile"] = recipes.dockerfile(plan)
+
+    step("writing the bill of materials")
+    files["sbom.cdx.json"] = _json(
+        sbom.cyclonedx(
+            environment,
+            notebook=stem + ".ipynb",
+            captured_at=snapshot.get("captured_at") or created_at,
+            tool_version=__version__,
+        )
+    )
+
+    step("writing the README and the manifest")
+    files["README.md"] = readme.render(
+        stem=stem,
+        plan=plan,
+        snapshot=snapshot,
+        snapshot_id=snapshot_id,
+        meta=meta,
+        findings=bundle.findings,
+        conversion=conversion,
+        files=sorted(list(files) + ["README.md", "manifest.json"]),
+        created_at=created_at,
+        tool_version=__version__,
+    )
+    for key, value in files.items():
+        bundle.files[key] = value.encode("utf-8") if isinstance(value, str) else value
+    bundle.manifest = manifest(bundle, plan, snapshot_id, created_at)
+    bundle.files["manifest.json"] = _json(bundle.manifest).encode("utf-8")
+    return bundle
+
+
+def manifest(bundle, plan, snapshot_id, created_at):
+    """What verify and a reviewer check first: the sha256 of every other file."""
+    return {
+        "nbrepro_bundle": BUNDLE_VERSION,
+        "created_by": "nbrepro %s" % __version__,
+        "created_at": created_at,
+        "notebook": plan["notebook"],
+        "script": plan["script"],
+        "environment": {
+            "snapshot": snapshot_id,
+            "kind": plan["kind"],
+            "python": plan["python"],
+            "platform": plan["platform"],
+            "lock": plan["lock"],
+        },
+        "findings": bundle.findings,
+        "conversion": [dict(item) for item in (bundle.conversion.report or ())],
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for name, data in bundle.files.items()
+        },
+    }
+
+
+def _json(value):
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def _notebook_bytes(nb):
+    import nbformat
+
+    return nbformat.writes(nbformat.from_dict(nb)).encode("utf-8") + b"\n"
+
+
+# ------------------------------------------------------------ writing
+
+
+def _is_bundle(path):
+    return (Path(path) / "manifest.json").is_file()
+
+
+def write(bundle, output, force=False):
+    """Write ``bundle`` to folder ``output``, or to a zip when it ends in .zip.
+
+    Nothing is half-written: files go to a temporary sibling first, then one
+    rename. An existing folder is replaced only with ``force`` and only when it
+    is a bundle (holds manifest.json); an existing zip only with ``force``.
+    """
+    output = Path(output)
+    if output.suffix.lower() == ".zip":
+        _write_zip(bundle, output, force)
+    else:
+        _write_folder(bundle, output, force)
+    return output
+
+
+def _check_target(output, force):
+    if not output.parent.is_dir():
+        raise ExportError("cannot write %s: folder %s does not exist" % (output, output.parent))
+    if output.exists() or output.is_symlink():
+        if not force:
+            raise ExportError("%s exists; pass --force to replace it" % output)
+        if output.is_dir() and not output.is_symlink() and not _is_bundle(output):
+            raise ExportError(
+                "%s exists and is not an nbrepro bundle (no manifest.json); not replacing it"
+                % output
+            )
+
+
+def _write_folder(bundle, output, force):
+    _check_target(output, force)
+    staging = Path(tempfile.mkdtemp(prefix="." + output.name + ".", dir=str(output.parent)))
+    try:
+        for name, data in bundle.files.items():
+            target = staging / name
+            target.write_bytes(data)
+            os.chmod(str(target), 0o755 if name in bundle.executable else 0o644)
+        # mkdtemp makes a private folder; a bundle is made to be handed on,
+        # so it gets the mode `mkdir` gives under the usual umask.
+        os.chmod(str(staging), 0o755)  # noqa: S103
+        if output.exists() or output.is_symlink():
+            old = Path(tempfile.mkdtemp(prefix="." + output.name + ".old.", dir=str(output.parent)))
+            os.replace(str(output), str(old / "bundle"))
+            os.replace(str(staging), str(output))
+            shutil.rmtree(str(old), ignore_errors=True)
+        else:
+            os.replace(str(staging), str(output))
+    except OSError as error:
+        shutil.rmtree(str(staging), ignore_errors=True)
+        raise ExportError("cannot write %s: %s" % (output, error)) from error
+
+
+def _write_zip(bundle, output, force):
+    _check_target(output, force)
+    handle = tempfile.NamedTemporaryFile(
+        prefix="." + output.name + ".", suffix=".tmp", dir=str(output.parent), delete=False
+    )
+    try:
+        with handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in bundle.files.items():
+                info = zipfile.ZipInfo("%s/%s" % (bundle.stem, name), date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                mode = 0o755 if name in bundle.executable else 0o644
+                info.external_attr = (0o100000 | mode) << 16
+                archive.writestr(info, data)
+        os.chmod(handle.name, 0o644)
+        os.replace(handle.name, str(output))
+    except OSError as error:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass
+        raise ExportError("cannot write %s: %s" % (output, error)) from error
+
+
+def default_output(path, as_zip=False):
+    """Beside the notebook: ``<stem>-bundle`` or ``<stem>-bundle.zip``."""
+    path = Path(path)
+    name = safe_stem(path.name) + "-bundle" + (".zip" if as_zip else "")
+    return path.resolve().parent / name
+
+
+def read(path):
+    """The notebook at ``path`` as nbformat reads it; ExportError if it cannot be read."""
+    import nbformat
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExportError("cannot read %s: %s" % (path, error)) from error
+    try:
+        return nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises several kinds for bad input
+        raise ExportError("%s is not a readable notebook: %s" % (path, error)) from error
+
+
+def export(path, output=None, strict=False, force=False, progress=None, now=None):
+    """Read, check, build and write; returns ``(bundle, output path)``."""
+    nb = read(path)
+    bundle = build(nb, Path(path).name, now=now, progress=progress)
+    if strict and bundle.findings:
+        raise GateFailed(bundle.findings)
+    target = Path(output) if output else default_output(path)
+    if progress:
+        progress("writing %s" % target)
+    return bundle, write(bundle, target, force=force)
+
+
+__all__ = [
+    "Bundle",
+    "ExportError",
+    "GateFailed",
+    "build",
+    "default_output",
+    "export",
+    "read",
+    "safe_stem",
+    "write",
+]

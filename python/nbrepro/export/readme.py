@@ -1,0 +1,232 @@
+"""The bundle's README.md: provenance, how to rebuild and run, what the export changed.
+
+Every value here comes from the notebook's metadata, which is untrusted (a
+package name can carry HTML): ``text`` escapes it for Markdown and HTML, so a
+viewer shows it as data.
+"""
+
+import re
+
+MAX_TEXT = 200
+# What Markdown could read as markup anywhere in a line (`<`, `>` and `&`
+# become entities first); `-`, `+` and `.` matter only at a line's start,
+# which a value never is.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def text(value):
+    """An untrusted value as inert Markdown: one line, bounded, HTML entities,
+    Markdown punctuation backslash-escaped."""
+    value = " ".join(str(value).split())
+    if len(value) > MAX_TEXT:
+        value = value[: MAX_TEXT - 1] + "…"
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def _get(mapping, *keys):
+    for key in keys:
+        if not isinstance(mapping, dict):
+            return None
+        mapping = mapping.get(key)
+    return mapping
+
+
+def _python_line(environment):
+    python = environment.get("python") or {}
+    version = python.get("version") or "unknown"
+    implementation = python.get("implementation")
+    kind = python.get("executable_kind")
+    parts = [text(version)]
+    if implementation:
+        parts.append("(%s)" % text(implementation))
+    if kind:
+        parts.append("in a %s" % text(kind))
+    return " ".join(parts)
+
+
+def _platform_line(environment):
+    platform = environment.get("platform") or {}
+    parts = [
+        _get(platform, "os", "pretty_name") or platform.get("system"),
+        platform.get("machine"),
+    ]
+    libc = platform.get("libc")
+    if isinstance(libc, dict) and libc.get("name"):
+        parts.append("%s %s" % (libc.get("name"), libc.get("version") or ""))
+    shown = [text(p).strip() for p in parts if p]
+    return ", ".join(shown) or "not recorded"
+
+
+def _gpu_line(environment, meta):
+    gpu = environment.get("gpu") or {}
+    devices = [d.get("name") for d in gpu.get("devices") or () if isinstance(d, dict)]
+    parts = []
+    if gpu.get("driver_version"):
+        parts.append("driver %s" % text(gpu["driver_version"]))
+    if gpu.get("cuda_driver_version"):
+        parts.append("CUDA (driver) %s" % text(gpu["cuda_driver_version"]))
+    for run in (meta.get("runs") or {}).values():
+        torch = _get(run, "frameworks", "torch")
+        if isinstance(torch, dict) and torch.get("cuda"):
+            parts.append("torch built for CUDA %s" % text(torch["cuda"]))
+            if torch.get("cudnn"):
+                parts.append("cuDNN %s" % text(torch["cudnn"]))
+            break
+    if devices:
+        parts.append("devices: " + ", ".join(text(d) for d in devices if d))
+    return "; ".join(parts) or "none recorded"
+
+
+def _seeds(meta):
+    statuses = {}
+    recovered = {}
+    flags = set()
+    for run in (meta.get("runs") or {}).values():
+        seeds = _get(run, "seeds") or {}
+        status = seeds.get("status")
+        if isinstance(status, str):
+            statuses[status] = statuses.get(status, 0) + 1
+        for key, value in (seeds.get("recovered") or {}).items():
+            if value is not None:
+                recovered[key] = value
+        for name, value in (_get(run, "determinism", "env") or {}).items():
+            if value is not None:
+                flags.add("%s=%s" % (name, value))
+    return statuses, recovered, sorted(flags)
+
+
+def _environment_line(plan, environment):
+    conda = environment.get("conda")
+    pip = (environment.get("pip") or {}).get("distributions") or []
+    if conda:
+        count = len(conda.get("packages") or ())
+        return "conda (%s), %d conda packages, %d installed by pip" % (
+            text(conda.get("platform") or "?"),
+            count,
+            len(pip),
+        )
+    return "virtual environment, %d packages installed by pip" % len(pip)
+
+
+def render(
+    stem,
+    plan,
+    snapshot,
+    snapshot_id,
+    meta,
+    findings,
+    conversion,
+    files,
+    created_at,
+    tool_version,
+):
+    environment = snapshot.get("environment") or {}
+    statuses, recovered, flags = _seeds(meta)
+    parameters = list(getattr(conversion, "parameters", None) or ())
+    out = [
+        "# %s: a reproducible bundle" % text(stem),
+        "",
+        "Exported by nbrepro %s on %s from `%s.ipynb`. It holds the notebook, a script "
+        "converted from it, the environment it ran on (as a portable file, an exact lock and "
+        "a bill of materials) and the scripts to rebuild that environment and run it again."
+        % (text(tool_version), text(created_at), stem),
+        "",
+        "## Rebuild and run",
+        "",
+        "```sh",
+        "./run.sh            # build the environment in .env/ and run %s.py" % stem,
+        "./run.sh --verify   # then re-run the notebook and compare every cell's outputs",
+    ]
+    if parameters:
+        example = parameters[0]
+        out.append(
+            "./run.sh -- --%s VALUE   # parameters go to the script after --"
+            % example["name"].replace("_", "-")
+        )
+    out += [
+        "```",
+        "",
+        "`--verify` needs nbrepro where you run it (`pip install nbrepro`); it exits 0 when "
+        "every cell came out the same and 1 when one differs, naming the likely cause. "
+        "`./run.sh --help` lists the options (`--env DIR`, `--rebuild`, `--no-run`).",
+        "",
+        "With Docker instead:",
+        "",
+        "```sh",
+        "docker build -t %s ." % stem.lower(),
+        "docker run --rm %s" % stem.lower(),
+        "```",
+        "",
+        "## Provenance",
+        "",
+        "| | recorded |",
+        "|---|---|",
+        "| environment snapshot | `%s`, captured %s |"
+        % (snapshot_id, text(snapshot.get("captured_at") or "?")),
+        "| kernel | %s |" % text(_get(meta, "kernel", "name") or "unknown"),
+        "| Python | %s |" % _python_line(environment),
+        "| platform | %s |" % _platform_line(environment),
+        "| environment | %s |" % _environment_line(plan, environment),
+        "| GPU | %s |" % _gpu_line(environment, meta),
+        "| seeding | %s |"
+        % (
+            ", ".join("%d cells %s" % (n, text(s)) for s, n in sorted(statuses.items()))
+            or "not recorded"
+        ),
+        "| seeds recovered | %s |"
+        % (
+            ", ".join("%s = %s" % (text(k), text(v)) for k, v in sorted(recovered.items()))
+            or "none"
+        ),
+        "| determinism settings | %s |" % (", ".join(text(f) for f in flags) or "none set"),
+        "",
+        "## Checks at export time",
+        "",
+    ]
+    if findings:
+        out += ["- **%s**: %s" % (text(f["kind"]), text(f["message"])) for f in findings]
+    else:
+        out.append(
+            "None: every code cell ran once, top to bottom, unedited since, in the environment "
+            "the notebook vouches for."
+        )
+    out += ["", "## What the script changed", ""]
+    out += ["- %s" % text(line) for line in getattr(conversion, "preamble", None) or ()]
+    report = list(getattr(conversion, "report", None) or ())
+    translated = sum(1 for item in report if item.get("action") == "translated")
+    others = [item for item in report if item.get("action") != "translated"]
+    out.append("- %d IPython magics or shell commands translated to plain Python." % translated)
+    if others:
+        out += [
+            "",
+            "| cell | line | source | action | why |",
+            "|---|---|---|---|---|",
+        ]
+        out += [
+            "| %s | %s | %s | %s | %s |"
+            % (
+                text(item.get("cell")),
+                text(item.get("line")),
+                text(item.get("source", "")),
+                text(item.get("action", "")),
+                text(item.get("note", "")),
+            )
+            for item in others
+        ]
+    if parameters:
+        out += ["", "## Parameters", "", "| option | default |", "|---|---|"]
+        out += [
+            "| `--%s` | %s |" % (p["name"].replace("_", "-"), text(p.get("default")))
+            for p in parameters
+        ]
+    out += [
+        "",
+        "## Files",
+        "",
+        "`manifest.json` holds the sha256 of every other file; `nbrepro verify` checks them "
+        "before it runs anything.",
+        "",
+    ]
+    out += ["- `%s`" % name for name in files]
+    return "\n".join(out) + "\n"

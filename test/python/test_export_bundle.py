@@ -1,0 +1,224 @@
+"""`nbrepro export`: the bundle's files, how it is written, and what it refuses."""
+
+import copy
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nbrepro.export import bundle as bundles
+from nbrepro.export.bundle import safe_stem
+
+BIN = Path(sys.executable).parent
+NOW = "2026-11-21T12:00:00Z"
+
+
+def nbrepro(*args, cwd=None):
+    return subprocess.run(
+        [str(BIN / "nbrepro"), *map(str, args)], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A small notebook recorded by `nbrepro run` in this venv's python3 kernel."""
+    folder = tmp_path_factory.mktemp("recorded")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["papermill"] = {"parameters": {"alpha": 0.5}}
+    nb.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Analysis"),
+        nbformat.v4.new_code_cell("alpha = 0.5", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("%pip install -q tinystats==1.0\nimport random\nrandom.seed(3)"),
+        nbformat.v4.new_code_cell("!echo hello\nprint(round(random.random() * alpha, 6))"),
+    ]
+    path = folder / "analysis.ipynb"
+    nbformat.write(nb, str(path))
+    result = nbrepro("run", path)
+    # %pip install fails offline, but the cell goes on (pip prints an error)
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded, tmp_path):
+    out = tmp_path / "out"
+    result = nbrepro("export", recorded, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "wrote %s (9 files" % out in result.stdout
+    names = sorted(p.name for p in out.iterdir())
+    # a venv: pip's files, no conda ones
+    assert names == [
+        "Dockerfile",
+        "README.md",
+        "analysis.ipynb",
+        "analysis.py",
+        "manifest.json",
+        "requirements.txt",
+        "run.sh",
+        "runtime.txt",
+        "sbom.cdx.json",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name, entry in manifest["files"].items():
+        data = (out / name).read_bytes()
+        assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    assert manifest["notebook"] == "analysis.ipynb" and manifest["script"] == "analysis.py"
+    assert manifest["environment"]["kind"] == "pip"
+    assert os.stat(out / "run.sh").st_mode & stat.S_IXUSR
+    compile((out / "analysis.py").read_text(), "analysis.py", "exec")
+    # the notebook travels as it is, other tools' metadata included
+    copied = nbformat.read(str(out / "analysis.ipynb"), 4)
+    assert copied == nbformat.read(str(recorded), 4)
+    assert copied.metadata["papermill"] == {"parameters": {"alpha": 0.5}}
+    assert copied.metadata["jupytext"] == {"formats": "ipynb,py:percent"}
+
+
+def test_pip_install_in_a_cell_moves_into_requirements(recorded, tmp_path):
+    built = bundles.build(bundles.read(recorded), recorded.name, now=NOW)
+    requirements = built.files["requirements.txt"].decode()
+    assert "tinystats==1.0" in requirements
+    script = built.files["analysis.py"].decode()
+    assert "pip install" not in "\n".join(
+        line for line in script.splitlines() if not line.lstrip().startswith("#")
+    )
+    moved = [item for item in built.conversion.report if item["action"] == "moved"]
+    assert moved and moved[0]["cell"] == 3
+
+
+def test_the_script_prints_what_the_notebook_printed(recorded, tmp_path):
+    built = bundles.build(bundles.read(recorded), recorded.name, now=NOW)
+    bundles.write(built, tmp_path / "b")
+    run = subprocess.run(
+        [sys.executable, "analysis.py"], cwd=tmp_path / "b", capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    nb = nbformat.read(str(recorded), 4)
+    printed = "".join(o.get("text", "") for o in nb.cells[3].outputs if o.output_type == "stream")
+    # IPython runs `!cmd` in a pseudo-terminal, which ends lines with \r\n
+    assert run.stdout == printed.replace("\r\n", "\n")
+    halved = subprocess.run(
+        [sys.executable, "analysis.py", "--alpha", "0.25"],
+        cwd=tmp_path / "b",
+        capture_output=True,
+        text=True,
+    )
+    value = float(printed.split()[-1])
+    assert float(halved.stdout.split()[-1]) == pytest.approx(value / 2, abs=1e-6)
+
+
+def test_a_zip_has_one_top_folder_an_executable_run_sh_and_the_same_bytes_each_time(
+    recorded, tmp_path
+):
+    built = bundles.build(bundles.read(recorded), recorded.name, now=NOW)
+    first, second = tmp_path / "one.zip", tmp_path / "two.zip"
+    bundles.write(built, first)
+    bundles.write(bundles.build(bundles.read(recorded), recorded.name, now=NOW), second)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
+        assert all(n.startswith("analysis/") for n in names)
+        mode = archive.getinfo("analysis/run.sh").external_attr >> 16
+        assert mode & 0o111
+    verify = nbrepro("verify", first)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_an_existing_output_is_kept_unless_forced_and_never_a_foreign_folder(recorded, tmp_path):
+    out = tmp_path / "out"
+    assert nbrepro("export", recorded, "-o", out).returncode == 0
+    again = nbrepro("export", recorded, "-o", out)
+    assert again.returncode == 2 and "--force" in again.stderr
+    (out / "README.md").write_text("mine")
+    assert nbrepro("export", recorded, "-o", out, "--force").returncode == 0
+    assert (out / "README.md").read_text() != "mine"
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "chapter1.tex").write_text("precious")
+    refused = nbrepro("export", recorded, "-o", foreign, "--force")
+    assert refused.returncode == 2 and "not an nbrepro bundle" in refused.stderr
+    assert (foreign / "chapter1.tex").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "thesis"]  # no leftovers
+
+
+def test_strict_stops_on_findings_and_writes_nothing(recorded, tmp_path):
+    nb = nbformat.read(str(recorded), 4)
+    nb.cells[3].source += "\nprint('edited')"
+    edited = tmp_path / "edited.ipynb"
+    nbformat.write(nb, str(edited))
+    result = nbrepro("export", edited, "--strict")
+    assert result.returncode == 1
+    assert "edited-after-run: cell 4 changed after running" in result.stderr
+    assert not (tmp_path / "edited-bundle").exists()
+    relaxed = nbrepro("export", edited, "--json")
+    assert relaxed.returncode == 0
+    report = json.loads(relaxed.stdout)
+    assert [f["kind"] for f in report["findings"]] == ["edited-after-run"]
+    assert Path(report["output"]) == tmp_path / "edited-bundle"
+
+
+def test_a_notebook_without_records_cannot_be_exported(tmp_path):
+    path = tmp_path / "plain.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]), str(path))
+    result = nbrepro("export", path)
+    assert result.returncode == 2
+    assert "no recorded environment" in result.stderr and "nbrepro run" in result.stderr
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    result = nbrepro("export", broken)
+    assert result.returncode == 2 and "not a readable notebook" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name, stem",
+    [
+        ("../../etc/passwd.ipynb", "passwd"),
+        ("/abs/path/My Analysis (final).ipynb", "My_Analysis_final"),
+        ("a'b\"c$(touch pwned);`x`|&.ipynb", "a_b_c_touch_pwned_x"),
+        ("..ipynb", "notebook"),
+        ("....", "notebook"),
+        ("Café-ü.ipynb", "Cafe-u"),
+        ("x" * 300 + ".ipynb", "x" * 64),
+        ("C:\\Users\\me\\nb.ipynb", "nb"),
+        ("-rf.ipynb", "rf"),
+    ],
+)
+def test_hostile_notebook_names_give_safe_file_names(name, stem):
+    assert safe_stem(name) == stem
+
+
+def test_a_hostile_name_round_trips_through_export_and_run_sh(recorded, tmp_path):
+    hostile = tmp_path / "a b'$(touch PWNED)`touch PWNED2`;.ipynb"
+    hostile.write_bytes(recorded.read_bytes())
+    result = nbrepro("export", hostile, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "a_b_touch_PWNED_touch_PWNED2-bundle"
+    assert (out / "a_b_touch_PWNED_touch_PWNED2.py").is_file()
+    help_text = subprocess.run(
+        ["bash", str(out / "run.sh"), "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert help_text.returncode == 0
+    assert not list(tmp_path.rglob("PWNED*"))
+
+
+def test_untrusted_metadata_is_inert_in_the_readme(recorded):
+    nb = nbformat.read(str(recorded), 4)
+    meta = nb.metadata["nbrepro"]
+    snapshot = meta["snapshots"][meta["current"]]
+    snapshot["captured_at"] = "<img src=x onerror=alert(1)>"
+    snapshot["environment"]["python"]["implementation"] = "[click](javascript:alert(1))"
+    built = bundles.build(copy.deepcopy(nb), "x.ipynb", now=NOW)
+    readme = built.files["README.md"].decode()
+    assert "<img" not in readme and "&lt;img src=x onerror=alert(1)&gt;" in readme
+    assert "[click](javascript" not in readme and "\\[click\\](javascript" in readme
