@@ -28,6 +28,7 @@ import {
   NotebookCapture
 } from './capture';
 import { DriftPanel } from './driftpanel';
+import { ExportFormat, exportBundle } from './export';
 import { fetchEngine } from './kernelbridge';
 import { EnvironmentPanel } from './panel';
 import { checkServer, ServerState } from './server';
@@ -40,6 +41,7 @@ namespace CommandIDs {
   export const showEnvironment = 'nbrepro:show-environment';
   export const showDrift = 'nbrepro:show-drift';
   export const acceptEnvironment = 'nbrepro:accept-environment';
+  export const exportBundle = 'nbrepro:export-bundle';
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -69,8 +71,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     let serverState: ServerState = { kind: 'checking' };
     let captureSettings: ICaptureSettings = { ...DEFAULT_CAPTURE_SETTINGS };
     let showItem = true;
+    let exportFormat: ExportFormat = 'folder';
     const captures = new WeakMap<NotebookPanel, NotebookCapture>();
 
+    const notebookIsCurrent = () =>
+      tracker.currentWidget !== null &&
+      tracker.currentWidget === app.shell.currentWidget;
     const captureOf = (panel: NotebookPanel | null | undefined) =>
       panel ? (captures.get(panel) ?? null) : null;
 
@@ -229,11 +235,35 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => captureOf(tracker.currentWidget)?.drift !== null,
       execute: () => captureOf(tracker.currentWidget)?.accept()
     });
+    app.commands.addCommand(CommandIDs.exportBundle, {
+      label: trans.__('Export Reproducible Bundle…'),
+      caption: trans.__(
+        'Write the notebook, a script, its environment files and a README beside it, to run it again elsewhere'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: notebookIsCurrent,
+      execute: () => {
+        const panel = tracker.currentWidget;
+        if (!panel) {
+          return;
+        }
+        return exportBundle(panel, {
+          app,
+          trans,
+          defaultFormat: () => exportFormat,
+          serverProblem: () =>
+            serverState.kind === 'ok'
+              ? null
+              : describeServerState(serverState, trans).title
+        });
+      }
+    });
     for (const command of [
       CommandIDs.showStatus,
       CommandIDs.showEnvironment,
       CommandIDs.showDrift,
-      CommandIDs.acceptEnvironment
+      CommandIDs.acceptEnvironment,
+      CommandIDs.exportBundle
     ]) {
       palette?.addItem({ command, category: trans.__('nbrepro') });
     }
@@ -249,9 +279,6 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void app.commands.execute(command);
     });
     const activeChanged = new Signal<unknown, void>(item);
-    const notebookIsCurrent = () =>
-      tracker.currentWidget !== null &&
-      tracker.currentWidget === app.shell.currentWidget;
     statusBar?.registerStatusItem(PLUGIN_ID, {
       item,
       align: 'left',
@@ -292,6 +319,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           const apply = () => {
             const get = (key: string) => settings.get(key).composite;
             showItem = get('showStatusItem') !== false;
+            exportFormat = get('exportFormat') === 'zip' ? 'zip' : 'folder';
             captureSettings = {
               enabled: get('captureEnabled') !== false,
               mode:

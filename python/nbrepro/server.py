@@ -3,8 +3,12 @@
 Handlers only translate HTTP to calls into the core; they hold no logic.
 """
 
+import asyncio
 import json
+import os
 import platform
+import re
+from pathlib import Path
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
@@ -49,11 +53,148 @@ class EngineHandler(APIHandler):
         self.finish(json.dumps(engine_payload()))
 
 
+DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class RequestRefused(Exception):
+    """A request the server answers with ``status`` and a message a user can act on."""
+
+    def __init__(self, status, message, **extra):
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+def resolve_notebook(root, relative):
+    """The notebook at contents-manager path ``relative`` under ``root``.
+
+    The path comes from the browser: absolute paths, ``..`` and symlinks that
+    lead out of the server's root are refused, as the contents API does.
+    """
+    if not isinstance(relative, str) or not relative.strip("/"):
+        raise RequestRefused(400, "no notebook path given: send the .ipynb path to export")
+    if relative.startswith(("/", "\\")) or os.path.isabs(relative) or DRIVE.match(relative):
+        raise RequestRefused(
+            400, "%r is an absolute path: send the path relative to Jupyter's root" % relative
+        )
+    # Backslashes count too: on a Windows server they separate folders.
+    if ".." in re.split(r"[/\\]", relative):
+        raise RequestRefused(400, "%r leads out of Jupyter's root folder (..)" % relative)
+    if not relative.lower().endswith(".ipynb"):
+        raise RequestRefused(400, "%r is not a notebook: only .ipynb files export" % relative)
+    real_root = Path(os.path.realpath(root))
+    path = real_root.joinpath(*[p for p in relative.split("/") if p not in ("", ".")])
+    real = Path(os.path.realpath(str(path)))
+    if real != real_root and real_root not in real.parents:
+        raise RequestRefused(
+            400, "%r is a link to a file outside Jupyter's root folder; not exporting it" % relative
+        )
+    if not real.is_file():
+        raise RequestRefused(404, "no notebook at %r" % relative)
+    return path
+
+
+def relative_to_root(root, path):
+    """``path`` as the contents manager names it (relative, with /); the last
+    part is not resolved, since it may be a link the export will replace."""
+    path = Path(path)
+    return (path.parent.resolve() / path.name).relative_to(os.path.realpath(root)).as_posix()
+
+
+def check_notebook(path):
+    """What the export dialog shows: the gate's findings, cheap, nothing written."""
+    from .export import bundle, gate
+
+    nb = bundle.read(path)
+    try:
+        return {"findings": gate.findings(nb)}
+    except gate.NotExportable as error:
+        raise bundle.ExportError(str(error)) from error
+
+
+def export_notebook(root, path, as_zip=False, strict=False, force=False):
+    """Build and write the bundle beside the notebook; the reply's body."""
+    from .export import bundle as bundles
+
+    target = bundles.default_output(path, as_zip=as_zip)
+    if (target.exists() or target.is_symlink()) and not force:
+        raise RequestRefused(
+            409,
+            "%s already exists beside the notebook; replace it, or move it away first"
+            % target.name,
+            output=relative_to_root(root, target),
+        )
+    nb = bundles.read(path)
+    bundle = bundles.build(nb, Path(path).name)
+    if strict and bundle.findings:
+        raise bundles.GateFailed(bundle.findings)
+    bundles.write(bundle, target, force=force)
+    report = (bundle.conversion.report if bundle.conversion else None) or []
+    return {
+        "output": relative_to_root(root, target),
+        "format": "zip" if as_zip else "folder",
+        "files": list(bundle.files),
+        "findings": bundle.findings,
+        "untranslated": [item for item in report if item.get("action") == "untranslated"],
+    }
+
+
+class ExportHandler(APIHandler):
+    """Checks a notebook for export, or writes its bundle beside it."""
+
+    @tornado.web.authenticated
+    async def post(self):
+        from .export import bundle as bundles
+
+        try:
+            request = self.get_json_body() or {}
+        except tornado.web.HTTPError:
+            request = None
+        if not isinstance(request, dict):
+            return self._reply(400, {"message": "send a JSON object with the notebook's path"})
+        fmt = request.get("format", "folder")
+        if fmt not in ("folder", "zip"):
+            return self._reply(400, {"message": "format must be 'folder' or 'zip', not %r" % fmt})
+        root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
+        loop = asyncio.get_running_loop()
+        try:
+            path = resolve_notebook(root, request.get("path"))
+            if request.get("check_only"):
+                body = await loop.run_in_executor(None, check_notebook, path)
+            else:
+                body = await loop.run_in_executor(
+                    None,
+                    lambda: export_notebook(
+                        root,
+                        path,
+                        as_zip=fmt == "zip",
+                        strict=bool(request.get("strict")),
+                        force=bool(request.get("force")),
+                    ),
+                )
+        except RequestRefused as refused:
+            return self._reply(refused.status, dict(message=str(refused), **refused.extra))
+        except bundles.GateFailed as failed:
+            message = "not exported (strict): %d problem%s found" % (
+                len(failed.findings),
+                "" if len(failed.findings) == 1 else "s",
+            )
+            return self._reply(422, {"message": message, "findings": failed.findings})
+        except bundles.ExportError as error:
+            return self._reply(400, {"message": str(error)})
+        self._reply(200, body)
+
+    def _reply(self, status, body):
+        self.set_status(status)
+        self.finish(json.dumps(body))
+
+
 def setup_handlers(web_app):
     base_url = web_app.settings["base_url"]
     routes = [
         ("version", VersionHandler),
         ("engine", EngineHandler),
+        ("export", ExportHandler),
     ]
     web_app.add_handlers(
         ".*$", [(url_path_join(base_url, "nbrepro", path), handler) for path, handler in routes]

@@ -164,3 +164,15 @@ export function driftedNotebook(
     nbformat_minor: 5
   });
 }
+
+/**
+ * The names in a folder under the server's root, sorted; null when there is
+ * no such folder (what an export wrote, or did not write).
+ */
+export function listFolder(tmpPath: string, name: string): string[] | null {
+  const folder = path.join(serverRoot(), tmpPath, name);
+  if (!fs.existsSync(folder)) {
+    return null;
+  }
+  return fs.readdirSync(folder).sort();
+}

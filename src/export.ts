@@ -1,0 +1,338 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Dialog,
+  DOMUtils,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+
+import { el } from './dom';
+import { RequestError, requestAPI } from './server';
+
+export type ExportFormat = 'folder' | 'zip';
+
+/**
+ * One thing the export gate found (python/nbrepro/export/gate.py); `cells`
+ * are 1-based, as JupyterLab numbers them.
+ */
+export interface IFinding {
+  kind: string;
+  cells: number[];
+  message: string;
+}
+
+/**
+ * The server's answer to an export: where the bundle is, relative to
+ * Jupyter's root, and what a reviewer should know about it.
+ */
+export interface IExportResult {
+  output: string;
+  format: ExportFormat;
+  files: string[];
+  findings: IFinding[];
+  untranslated: { cell?: number; line?: number; source?: string }[];
+}
+
+/**
+ * What the export flow needs from the plugin.
+ */
+export interface IExportOptions {
+  app: JupyterFrontEnd;
+  trans: TranslationBundle;
+  /** The format the dialog selects first (the `exportFormat` setting). */
+  defaultFormat: () => ExportFormat;
+  /** Why the server part cannot export, or null when it answered. */
+  serverProblem: () => string | null;
+}
+
+/**
+ * Save the notebook, show what the gate found, write the bundle beside the
+ * notebook and say where it went.
+ */
+export async function exportBundle(
+  panel: NotebookPanel,
+  options: IExportOptions
+): Promise<void> {
+  const { app, trans } = options;
+  const problem = options.serverProblem();
+  if (problem) {
+    await Private.showError(trans.__('Cannot export the notebook'), problem);
+    return;
+  }
+  // The server reads the file: save first, so it exports what the user sees.
+  if (panel.context.model.dirty) {
+    try {
+      await panel.context.save();
+    } catch {
+      return; // JupyterLab has shown why the save failed.
+    }
+  }
+  const path = app.serviceManager.contents.localPath(panel.context.path);
+  const request = Private.requester(app, path);
+
+  let findings: IFinding[];
+  try {
+    findings = (await request({ check_only: true })).findings ?? [];
+  } catch (error) {
+    await Private.showError(
+      trans.__('Cannot export %1', panel.title.label),
+      Private.messageOf(error)
+    );
+    return;
+  }
+  const body = new ExportDialogBody(findings, options.defaultFormat(), trans);
+  const choice = await showDialog<ExportFormat>({
+    title: trans.__('Export Reproducible Bundle'),
+    body,
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      findings.length > 0
+        ? Dialog.warnButton({ label: trans.__('Export anyway') })
+        : Dialog.okButton({ label: trans.__('Export') })
+    ]
+  });
+  if (!choice.button.accept || !choice.value) {
+    return;
+  }
+  await Private.write(options, request, choice.value, false);
+}
+
+/**
+ * The dialog's body: the gate's findings as text (their messages come from
+ * notebook metadata anyone can edit), and the choice of folder or zip.
+ */
+export class ExportDialogBody
+  extends Widget
+  implements Dialog.IBodyWidget<ExportFormat>
+{
+  constructor(
+    findings: IFinding[],
+    format: ExportFormat,
+    trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-nbrepro-ExportDialog');
+    if (findings.length === 0) {
+      this.node.appendChild(
+        el('p', undefined, trans.__('No problems found in this notebook.'))
+      );
+    } else {
+      this.node.appendChild(
+        el(
+          'p',
+          undefined,
+          trans.__('The bundle may not reproduce what this notebook shows:')
+        )
+      );
+      const list = el('ul', 'jp-nbrepro-ExportDialog-findings');
+      for (const finding of findings) {
+        const item = el('li');
+        item.dataset.kind = finding.kind;
+        item.appendChild(
+          el('strong', undefined, Private.kindTitle(finding.kind, trans))
+        );
+        item.appendChild(document.createTextNode(': ' + finding.message));
+        list.appendChild(item);
+      }
+      this.node.appendChild(list);
+    }
+    const choices = el('fieldset', 'jp-nbrepro-ExportDialog-format');
+    choices.appendChild(
+      el('legend', undefined, trans.__('Write beside the notebook as'))
+    );
+    const name = DOMUtils.createDomID();
+    const labels: [ExportFormat, string][] = [
+      ['folder', trans.__('Folder')],
+      ['zip', trans.__('Zip')]
+    ];
+    for (const [value, text] of labels) {
+      const label = el('label');
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = name;
+      input.value = value;
+      input.checked = value === format;
+      this._inputs.push(input);
+      label.append(input, document.createTextNode(' ' + text));
+      choices.appendChild(label);
+    }
+    this.node.appendChild(choices);
+  }
+
+  getValue(): ExportFormat {
+    const checked = this._inputs.find(input => input.checked);
+    return checked?.value === 'zip' ? 'zip' : 'folder';
+  }
+
+  private _inputs: HTMLInputElement[] = [];
+}
+
+namespace Private {
+  type Request = (body: Record<string, unknown>) => Promise<any>;
+
+  export function requester(app: JupyterFrontEnd, path: string): Request {
+    return body =>
+      requestAPI<any>('export', app.serviceManager.serverSettings, {
+        method: 'POST',
+        body: JSON.stringify({ path, ...body })
+      });
+  }
+
+  export function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+  }
+
+  export async function showError(title: string, message: string) {
+    // A string body is set as text by the dialog, never parsed as HTML.
+    await showDialog({
+      title,
+      body: message,
+      buttons: [Dialog.okButton()]
+    });
+  }
+
+  /**
+   * Export, with a notification that follows it; on 409 ask before
+   * replacing the bundle written last time.
+   */
+  export async function write(
+    options: IExportOptions,
+    request: Request,
+    format: ExportFormat,
+    force: boolean
+  ): Promise<void> {
+    const { trans } = options;
+    const id = Notification.emit(trans.__('Exporting bundle…'), 'in-progress', {
+      autoClose: false
+    });
+    const shown = Date.now();
+    let result: IExportResult;
+    try {
+      result = await request({ format, force });
+      await settled(shown);
+    } catch (error) {
+      await settled(shown);
+      if (error instanceof RequestError && error.status === 409 && !force) {
+        Notification.dismiss(id);
+        const replace = await showDialog({
+          title: trans.__('Replace the existing bundle?'),
+          body: error.message,
+          buttons: [
+            Dialog.cancelButton({ label: trans.__('Cancel') }),
+            Dialog.warnButton({ label: trans.__('Replace') })
+          ]
+        });
+        if (replace.button.accept) {
+          await write(options, request, format, true);
+        }
+        return;
+      }
+      const message = messageOf(error);
+      Notification.update({
+        id,
+        type: 'error',
+        message: trans.__('Export failed: %1', message),
+        autoClose: false,
+        actions: [
+          {
+            label: trans.__('Details'),
+            callback: () => void showError(trans.__('Export failed'), message)
+          }
+        ]
+      });
+      return;
+    }
+    Notification.update({
+      id,
+      type: 'success',
+      message:
+        result.untranslated.length > 0
+          ? trans.__(
+              'Bundle written to %1; %2 lines need a look by hand (see its README).',
+              result.output,
+              result.untranslated.length
+            )
+          : trans.__('Bundle written to %1', result.output),
+      autoClose: 15_000,
+      actions: resultActions(options, result)
+    });
+  }
+
+  /**
+   * JupyterLab creates a toast asynchronously, and an update or dismissal
+   * that arrives before the toast is on screen is lost (the in-progress toast
+   * then spins forever): give it time to appear first.
+   */
+  async function settled(shown: number): Promise<void> {
+    const wait = TOAST_SETTLE_MS - (Date.now() - shown);
+    if (wait > 0) {
+      await new Promise(resolve => setTimeout(resolve, wait));
+    }
+  }
+
+  const TOAST_SETTLE_MS = 500;
+
+  function resultActions(
+    options: IExportOptions,
+    result: IExportResult
+  ): Notification.IAction[] {
+    const { app, trans } = options;
+    const actions: Notification.IAction[] = [];
+    if (result.format === 'zip') {
+      actions.push({
+        label: trans.__('Download'),
+        callback: () => void download(app, result.output)
+      });
+    }
+    if (app.commands.hasCommand('filebrowser:go-to-path')) {
+      actions.push({
+        label: trans.__('Show in file browser'),
+        callback: () =>
+          void app.commands.execute('filebrowser:go-to-path', {
+            path: result.output
+          })
+      });
+    }
+    return actions;
+  }
+
+  async function download(app: JupyterFrontEnd, path: string) {
+    const url = new URL(
+      await app.serviceManager.contents.getDownloadUrl(path),
+      window.location.href
+    );
+    url.searchParams.set('download', '1');
+    const link = document.createElement('a');
+    link.href = url.toString();
+    link.download = '';
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  export function kindTitle(kind: string, trans: TranslationBundle): string {
+    switch (kind) {
+      case 'never-run':
+        return trans.__('Never run');
+      case 'out-of-order':
+        return trans.__('Run out of order');
+      case 'not-one-pass':
+        return trans.__('Not one run from the top');
+      case 'edited-after-run':
+        return trans.__('Edited after running');
+      case 'unrecorded':
+        return trans.__('Run without nbrepro');
+      case 'mixed-snapshots':
+        return trans.__('Outputs from several environments');
+      case 'drift':
+        return trans.__('Environment drift');
+      case 'metadata':
+        return trans.__('Damaged nbrepro records');
+      default:
+        return kind;
+    }
+  }
+}

@@ -1,0 +1,217 @@
+"""POST /nbrepro/export in a real Jupyter Server, on a notebook `nbrepro run` recorded."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from nbrepro.capture.session import source_id
+
+CELLS = ["import random\nrandom.seed(3)\nvalue = random.random()", "print(value * 2)"]
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A notebook run once by `nbrepro run` (a real kernel), copied into each test's root."""
+    folder = tmp_path_factory.mktemp("recorded")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Export me")] + [
+        nbformat.v4.new_code_cell(code) for code in CELLS
+    ]
+    path = folder / "analysis.ipynb"
+    nbformat.write(nb, str(path))
+    subprocess.run(
+        [sys.executable, "-m", "nbrepro", "run", str(path)],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, IPYTHONDIR=str(folder / "ipython")),
+        timeout=180,
+    )
+    return path.read_text(encoding="utf-8")
+
+
+def put(root, relative, text):
+    path = root / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def post(jp_fetch, **body):
+    response = await jp_fetch("nbrepro", "export", method="POST", body=json.dumps(body))
+    return response.code, json.loads(response.body)
+
+
+async def refused(jp_fetch, **body):
+    with pytest.raises(HTTPClientError) as failure:
+        await post(jp_fetch, **body)
+    return failure.value.code, json.loads(failure.value.response.body)
+
+
+def edited(text):
+    nb = nbformat.reads(text, as_version=4)
+    nb.cells[2].source = "print(value * 3)"
+    return nbformat.writes(nb)
+
+
+async def test_check_only_lists_what_the_gate_finds_and_writes_nothing(
+    jp_fetch, jp_root_dir, recorded
+):
+    put(jp_root_dir, "work/clean.ipynb", recorded)
+    put(jp_root_dir, "work/edited.ipynb", edited(recorded))
+
+    code, body = await post(jp_fetch, path="work/clean.ipynb", check_only=True)
+    assert code == 200
+    assert body == {"findings": []}
+
+    code, body = await post(jp_fetch, path="work/edited.ipynb", check_only=True)
+    assert code == 200
+    kinds = {finding["kind"]: finding for finding in body["findings"]}
+    assert kinds["edited-after-run"]["cells"] == [3]
+    assert "changed after running" in kinds["edited-after-run"]["message"]
+    assert sorted(os.listdir(jp_root_dir / "work")) == ["clean.ipynb", "edited.ipynb"]
+
+
+async def test_a_notebook_without_records_is_refused_with_what_to_do(jp_fetch, jp_root_dir):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    put(jp_root_dir, "bare.ipynb", nbformat.writes(nb))
+    for check_only in (True, False):
+        code, body = await refused(jp_fetch, path="bare.ipynb", check_only=check_only)
+        assert code == 400
+        assert "no recorded environment" in body["message"]
+        assert "nbrepro run" in body["message"]
+    assert os.listdir(jp_root_dir) == ["bare.ipynb"]
+
+
+async def test_paths_outside_the_root_are_refused(jp_fetch, jp_root_dir, tmp_path, recorded):
+    outside = put(tmp_path / "outside", "secret.ipynb", recorded)
+    (jp_root_dir / "sub").mkdir()
+    os.symlink(outside, jp_root_dir / "link.ipynb")
+    os.symlink(outside.parent, jp_root_dir / "sub" / "escape")
+    attempts = {
+        "../outside/secret.ipynb": "leads out",
+        "sub/../../outside/secret.ipynb": "leads out",
+        "sub\\..\\..\\outside\\secret.ipynb": "leads out",
+        str(outside): "absolute path",
+        "C:/Users/x/secret.ipynb": "absolute path",
+        "link.ipynb": "outside Jupyter's root",
+        "sub/escape/secret.ipynb": "outside Jupyter's root",
+        "sub/notes.txt": "not a notebook",
+        "": "no notebook path",
+    }
+    for path, words in attempts.items():
+        for check_only in (True, False):
+            code, body = await refused(jp_fetch, path=path, check_only=check_only)
+            assert code == 400, path
+            assert words in body["message"], (path, body)
+    assert sorted(os.listdir(outside.parent)) == ["secret.ipynb"]
+
+    code, body = await refused(jp_fetch, path="sub/missing.ipynb", check_only=True)
+    assert code == 404 and "no notebook at 'sub/missing.ipynb'" in body["message"]
+    code, body = await refused(jp_fetch, path="x.ipynb", format="tar")
+    assert code == 400 and "format must be" in body["message"]
+
+
+async def test_a_link_inside_the_root_is_followed(jp_fetch, jp_root_dir, recorded):
+    put(jp_root_dir, "real/analysis.ipynb", recorded)
+    os.symlink(jp_root_dir / "real" / "analysis.ipynb", jp_root_dir / "alias.ipynb")
+    code, body = await post(jp_fetch, path="alias.ipynb", check_only=True)
+    assert code == 200 and body["findings"] == []
+
+
+async def test_export_requires_authentication(jp_fetch):
+    with pytest.raises(HTTPClientError) as failure:
+        await jp_fetch(
+            "nbrepro",
+            "export",
+            method="POST",
+            body=json.dumps({"path": "x.ipynb", "check_only": True}),
+            headers={"Authorization": "token wrong"},
+        )
+    assert failure.value.code == 403
+
+
+async def test_export_writes_a_folder_beside_the_notebook_then_409_then_force(
+    jp_fetch, jp_root_dir, recorded
+):
+    put(jp_root_dir, "work/My Analysis.ipynb", recorded)
+    code, body = await post(jp_fetch, path="work/My Analysis.ipynb")
+    assert code == 200, body
+    assert body["output"] == "work/My_Analysis-bundle"
+    assert body["format"] == "folder"
+    assert body["findings"] == []
+    assert isinstance(body["untranslated"], list)
+    folder = jp_root_dir / "work" / "My_Analysis-bundle"
+    on_disk = sorted(os.listdir(folder))
+    assert on_disk == sorted(body["files"])
+    for name in ("manifest.json", "run.sh", "My_Analysis.py", "My_Analysis.ipynb"):
+        assert name in on_disk
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["script"] == "My_Analysis.py"
+    script = (folder / "My_Analysis.py").read_text()
+    assert "random.seed(3)" in script and "print(value * 2)" in script
+    written = nbformat.read(str(folder / "My_Analysis.ipynb"), as_version=4)
+    assert [c.source for c in written.cells if c.cell_type == "code"] == CELLS
+    assert os.access(folder / "run.sh", os.X_OK)
+
+    (folder / "marker").write_text("left by the first export")
+    code, body = await refused(jp_fetch, path="work/My Analysis.ipynb")
+    assert code == 409
+    assert body["output"] == "work/My_Analysis-bundle"
+    assert "already exists" in body["message"]
+    assert (folder / "marker").exists()
+
+    code, body = await post(jp_fetch, path="work/My Analysis.ipynb", force=True)
+    assert code == 200
+    assert not (folder / "marker").exists()
+    assert sorted(os.listdir(jp_root_dir / "work")) == ["My Analysis.ipynb", "My_Analysis-bundle"]
+
+
+async def test_force_never_replaces_a_folder_that_is_not_a_bundle(jp_fetch, jp_root_dir, recorded):
+    put(jp_root_dir, "nb.ipynb", recorded)
+    put(jp_root_dir, "nb-bundle/thesis.tex", "precious")
+    code, body = await refused(jp_fetch, path="nb.ipynb", force=True)
+    assert code == 400
+    assert "not an nbrepro bundle" in body["message"]
+    assert (jp_root_dir / "nb-bundle" / "thesis.tex").read_text() == "precious"
+
+
+async def test_zip_export(jp_fetch, jp_root_dir, recorded):
+    put(jp_root_dir, "nb.ipynb", recorded)
+    code, body = await post(jp_fetch, path="nb.ipynb", format="zip")
+    assert code == 200
+    assert body["output"] == "nb-bundle.zip" and body["format"] == "zip"
+    with zipfile.ZipFile(jp_root_dir / "nb-bundle.zip") as archive:
+        names = archive.namelist()
+    assert sorted(names) == sorted("nb/" + name for name in body["files"])
+    assert "nb/manifest.json" in names and "nb/run.sh" in names
+
+
+async def test_strict_stops_on_findings_and_writes_nothing(jp_fetch, jp_root_dir, recorded):
+    put(jp_root_dir, "nb.ipynb", edited(recorded))
+    code, body = await refused(jp_fetch, path="nb.ipynb", strict=True)
+    assert code == 422
+    assert "strict" in body["message"]
+    assert [f["kind"] for f in body["findings"]] == ["edited-after-run"]
+    assert os.listdir(jp_root_dir) == ["nb.ipynb"]
+
+    # Without strict the same findings are warnings, returned with the bundle.
+    code, body = await post(jp_fetch, path="nb.ipynb")
+    assert code == 200
+    assert [f["kind"] for f in body["findings"]] == ["edited-after-run"]
+    manifest = json.loads((jp_root_dir / "nb-bundle" / "manifest.json").read_text())
+    assert manifest["findings"] == body["findings"]
+
+
+def test_fixture_cells_carry_the_hash_the_gate_checks(recorded):
+    """The gate compares the recorded hash with the source; make sure the fixture has one."""
+    nb = nbformat.reads(recorded, as_version=4)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.metadata["nbrepro"]["src"] for c in code_cells] == [source_id(c) for c in CELLS]

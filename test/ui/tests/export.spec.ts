@@ -1,0 +1,119 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+import { listFolder, waitForCellRecords } from './nbfiles';
+
+const MENU_ITEM = 'File>Export Reproducible Bundle…';
+
+async function runTwoCells(page: IJupyterLabPageFixture, name: string) {
+  await page.notebook.createNew(name, { kernel: 'python3' });
+  await page.notebook.setCell(0, 'code', 'import random\nrandom.seed(11)');
+  await page.notebook.addCell('code', 'print(round(random.random(), 4))');
+  await page.notebook.run();
+  await waitForCellRecords(page, 2);
+}
+
+function exportDialog(page: IJupyterLabPageFixture) {
+  return page.locator('.jp-Dialog', {
+    has: page.locator('.jp-nbrepro-ExportDialog')
+  });
+}
+
+function successToast(page: IJupyterLabPageFixture) {
+  return page
+    .locator('.Toastify__toast')
+    .filter({ hasText: 'Bundle written to' });
+}
+
+test('export from the File menu writes a bundle beside the notebook, and asks before replacing it', async ({
+  page,
+  tmpPath
+}) => {
+  await runTwoCells(page, 'exported.ipynb');
+  // Unsaved on purpose: the command saves before the server reads the file.
+  await page.menu.clickMenuItem(MENU_ITEM);
+
+  const dialog = exportDialog(page);
+  await expect(dialog).toContainText('No problems found');
+  await expect(dialog.getByRole('radio', { name: 'Folder' })).toBeChecked();
+  await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+
+  const toast = successToast(page);
+  await expect(toast).toContainText(`${tmpPath}/exported-bundle`, {
+    timeout: 60_000
+  });
+  const files = listFolder(tmpPath, 'exported-bundle');
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'manifest.json',
+      'exported.py',
+      'exported.ipynb',
+      'run.sh',
+      'README.md'
+    ])
+  );
+  await toast.getByRole('button', { name: 'Show in file browser' }).click();
+  await expect(page.locator('.jp-FileBrowser-crumbs')).toContainText(
+    'exported-bundle'
+  );
+
+  // Again: the bundle exists, so the user is asked before it is replaced.
+  await page.notebook.activate('exported.ipynb');
+  await page.menu.clickMenuItem(MENU_ITEM);
+  await exportDialog(page)
+    .getByRole('button', { name: 'Export', exact: true })
+    .click();
+  const replace = page.locator('.jp-Dialog', {
+    hasText: 'Replace the existing bundle?'
+  });
+  await expect(replace).toContainText('exported-bundle already exists');
+  await replace.getByRole('button', { name: 'Replace' }).click();
+  await expect(successToast(page)).toHaveCount(1, { timeout: 60_000 });
+  expect(listFolder(tmpPath, 'exported-bundle')).toEqual(files);
+});
+
+test('a zip export can be downloaded from the notification', async ({
+  page,
+  tmpPath
+}) => {
+  await runTwoCells(page, 'zipped.ipynb');
+  await page.menu.clickMenuItem(MENU_ITEM);
+  const dialog = exportDialog(page);
+  await dialog.getByRole('radio', { name: 'Zip' }).check();
+  await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+
+  const toast = successToast(page);
+  await expect(toast).toContainText(`${tmpPath}/zipped-bundle.zip`, {
+    timeout: 60_000
+  });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    toast.getByRole('button', { name: 'Download' }).click()
+  ]);
+  expect(download.suggestedFilename()).toBe('zipped-bundle.zip');
+  expect(listFolder(tmpPath, '.')).toContain('zipped-bundle.zip');
+});
+
+test('a cell edited after it ran is listed, and Cancel writes nothing', async ({
+  page,
+  tmpPath
+}) => {
+  await runTwoCells(page, 'edited.ipynb');
+  await page.notebook.setCell(1, 'code', 'print("not what ran")');
+  await page.menu.clickMenuItem(MENU_ITEM);
+
+  const dialog = exportDialog(page);
+  const finding = dialog.locator('li[data-kind="edited-after-run"]');
+  await expect(finding).toContainText('Edited after running');
+  await expect(finding).toContainText('cell 2 changed after running');
+  await expect(
+    dialog.getByRole('button', { name: 'Export anyway' })
+  ).toBeVisible();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+
+  await page.waitForTimeout(500);
+  expect(listFolder(tmpPath, 'edited-bundle')).toBeNull();
+  expect(
+    (listFolder(tmpPath, '.') ?? []).filter(name => !name.startsWith('.'))
+  ).toEqual(['edited.ipynb']);
+});
