@@ -98,8 +98,9 @@ def _runs_of(meta):
     return meta.get("runs") or {}
 
 
-def build(nb, name, now=None, progress=None):
-    """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named ``name``."""
+def build(nb, name, now=None, progress=None, raw=None):
+    """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named
+    ``name``; ``raw``, the file's bytes, is copied as the bundle's notebook."""
     from . import readme, recipes, sbom, script
 
     step = progress or (lambda message: None)
@@ -126,7 +127,7 @@ def build(nb, name, now=None, progress=None):
     step("writing the environment files")
     conda = environment.get("conda")
     files = {}
-    files[stem + ".ipynb"] = _notebook_bytes(nb)
+    files[stem + ".ipynb"] = raw if raw is not None else _notebook_bytes(nb)
     files[stem + ".py"] = conversion.text
     lock = None
     if conda:
@@ -224,9 +225,8 @@ def _json(value):
 
 
 def _notebook_bytes(nb):
-    import nbformat
-
-    return nbformat.writes(nbformat.from_dict(nb)).encode("utf-8") + b"\n"
+    """nbformat's own layout: indent 1, sorted keys, UTF-8."""
+    return (json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # ------------------------------------------------------------ writing
@@ -317,24 +317,44 @@ def default_output(path, as_zip=False):
     return path.resolve().parent / name
 
 
-def read(path):
-    """The notebook at ``path`` as nbformat reads it; ExportError if it cannot be read."""
-    import nbformat
+def read_source(path):
+    """(notebook as a dict, the file's bytes); ExportError if it cannot be read.
 
+    A version 4 notebook is read as plain JSON: importing nbformat pulls in
+    jsonschema, whose optional format checkers can cost a second at start-up,
+    and the bundle copies the file's own bytes anyway. Older versions go
+    through nbformat's converter.
+    """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ExportError("cannot read %s: %s" % (path, error)) from error
     try:
-        return nbformat.reads(text, as_version=4)
+        value = json.loads(text)
+    except ValueError as error:
+        raise ExportError("%s is not a readable notebook: %s" % (path, error)) from error
+    if not isinstance(value, dict) or "nbformat" not in value:
+        raise ExportError("%s is not a readable notebook: no nbformat version in it" % path)
+    if value.get("nbformat") == 4 and isinstance(value.get("cells"), list):
+        return value, raw
+    import nbformat
+
+    try:
+        return nbformat.reads(text, as_version=4), None
     except Exception as error:  # nbformat raises several kinds for bad input
         raise ExportError("%s is not a readable notebook: %s" % (path, error)) from error
 
 
+def read(path):
+    """The notebook at ``path`` as a dict (nbformat 4); ExportError if it cannot be read."""
+    return read_source(path)[0]
+
+
 def export(path, output=None, strict=False, force=False, progress=None, now=None):
     """Read, check, build and write; returns ``(bundle, output path)``."""
-    nb = read(path)
-    bundle = build(nb, Path(path).name, now=now, progress=progress)
+    nb, raw = read_source(path)
+    bundle = build(nb, Path(path).name, now=now, progress=progress, raw=raw)
     if strict and bundle.findings:
         raise GateFailed(bundle.findings)
     target = Path(output) if output else default_output(path)
@@ -351,6 +371,7 @@ __all__ = [
     "default_output",
     "export",
     "read",
+    "read_source",
     "safe_stem",
     "write",
 ]
