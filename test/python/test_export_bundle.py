@@ -12,7 +12,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
+from capture import conftest as capture_env
 
+from nbrepro.capture import capture
 from nbrepro.export import bundle as bundles
 from nbrepro.export.bundle import safe_stem
 
@@ -222,3 +225,36 @@ def test_untrusted_metadata_is_inert_in_the_readme(recorded):
     readme = built.files["README.md"].decode()
     assert "<img" not in readme and "&lt;img src=x onerror=alert(1)&gt;" in readme
     assert "[click](javascript" not in readme and "\\[click\\](javascript" in readme
+
+
+# The real conda prefix the capture tests build with py-rattler (session fixtures).
+built = capture_env.built
+conda_prefix = capture_env.conda_prefix
+
+
+def test_a_conda_environment_gets_environment_yml_and_the_lock(recorded, conda_prefix):
+    from rattler.explicit_environment import ExplicitEnvironmentSpec
+
+    nb = nbformat.read(str(recorded), 4)
+    meta = nb.metadata["nbrepro"]
+    environment = capture(options={"prefix": str(conda_prefix), "gpu": False})["environment"]
+    for snapshot in meta["snapshots"].values():
+        snapshot["environment"] = environment
+    built = bundles.build(nb, "conda nb.ipynb", now=NOW)
+    names = set(built.files)
+    assert {"environment.yml", "conda-linux-64.lock", "requirements.txt"} <= names
+    assert "runtime.txt" not in names  # repo2docker would read it instead of environment.yml
+    assert built.manifest["environment"]["kind"] == "conda"
+    assert built.manifest["environment"]["lock"] == "conda-linux-64.lock"
+    env_yml = yaml.safe_load(built.files["environment.yml"])
+    assert env_yml["name"] == "conda_nb" and "prefix" not in env_yml
+    pip_section = next(d["pip"] for d in env_yml["dependencies"] if isinstance(d, dict))
+    assert "tinystats==1.0" in pip_section  # the %pip install line of cell 3
+    lock = built.files["conda-linux-64.lock"].decode()
+    spec = ExplicitEnvironmentSpec.from_str(lock)
+    lines = [line for line in lock.splitlines() if line and not line.startswith(("#", "@"))]
+    assert len(lines) == len(spec.packages) >= 5
+    for line, package in zip(lines, spec.packages):
+        assert package.url.split("#")[0] == line.split("#")[0]
+    run_sh = built.files["run.sh"].decode()
+    assert "lock=conda-linux-64.lock" in run_sh and "kind=conda" in run_sh
