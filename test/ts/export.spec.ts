@@ -1,0 +1,41 @@
+import { nullTranslator } from '@jupyterlab/translation';
+
+import { ExportDialogBody, IFinding } from '../../src/export';
+
+const trans = nullTranslator.load('nbrepro');
+
+describe('ExportDialogBody', () => {
+  it('shows findings from notebook metadata as text, never as markup', () => {
+    const findings: IFinding[] = [
+      {
+        kind: 'edited-after-run',
+        cells: [2],
+        message: 'cell 2 <img src=x onerror="window.pwned=1"> changed'
+      }
+    ];
+    const body = new ExportDialogBody(findings, 'folder', trans);
+    expect(body.node.querySelector('img')).toBeNull();
+    const item = body.node.querySelector('li');
+    expect(item?.dataset.kind).toBe('edited-after-run');
+    expect(item?.textContent).toContain(
+      'cell 2 <img src=x onerror="window.pwned=1"> changed'
+    );
+    expect((window as any).pwned).toBeUndefined();
+  });
+
+  it('says when nothing was found and lists nothing', () => {
+    const body = new ExportDialogBody([], 'folder', trans);
+    expect(body.node.querySelector('li')).toBeNull();
+    expect(body.node.textContent).toContain('No problems found');
+  });
+
+  it('starts on the format the setting names and returns the one picked', () => {
+    const body = new ExportDialogBody([], 'zip', trans);
+    expect(body.getValue()).toBe('zip');
+    const folder = body.node.querySelector<HTMLInputElement>(
+      'input[value="folder"]'
+    );
+    folder!.checked = true;
+    expect(body.getValue()).toBe('folder');
+  });
+});
