@@ -103,7 +103,9 @@ def test_a_drifted_package_is_named_with_both_versions(tmp_path, capsys, private
         d for d in environment["pip"]["distributions"] if d["name"] == "tinystats"
     ).items()
     # The kernel ran without nbrepro: the engine travels as source.
-    assert subprocess.run([str(python_a), "-c", "import nbrepro"], capture_output=True).returncode
+    assert subprocess.run(
+        [str(python_a), "-c", "import nbrepro.capture"], capture_output=True
+    ).returncode
 
     # The bundle: what run.sh builds is .env with the other version.
     (bundle / "manifest.json").write_text(
