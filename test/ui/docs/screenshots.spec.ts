@@ -58,3 +58,25 @@ test('drift notification and drift panel', async ({ page, tmpPath }) => {
   await expect(toast).toBeHidden();
   await panel.screenshot({ path: path.join(images, 'drift-panel.png') });
 });
+
+test('export dialog with a finding', async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.notebook.createNew('paper.ipynb', { kernel: 'python3' });
+  await page.notebook.setCell(
+    0,
+    'code',
+    'import numpy as np\nrng = np.random.default_rng(7)'
+  );
+  await page.notebook.addCell('code', 'x = rng.normal(size=1000)\nx.mean()');
+  await page.notebook.run();
+  await waitForCellRecords(page, 2);
+  // Edited after it ran: the export's check names it.
+  await page.notebook.setCell(1, 'code', 'x = rng.normal(size=10)\nx.mean()');
+  await page.menu.clickMenuItem('File>Export Reproducible Bundle…');
+  const dialog = page.locator('.jp-Dialog-content', {
+    has: page.locator('.jp-nbrepro-ExportDialog')
+  });
+  await expect(dialog).toContainText('changed after running');
+  await dialog.screenshot({ path: path.join(images, 'export-dialog.png') });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+});
