@@ -408,8 +408,8 @@ def test_dockerfile_for_a_conda_lock_caches_the_environment_layer():
     )
     parser = parse(recipes.dockerfile(the_plan))
     steps = instructions(parser)
-    assert steps[0] == ("FROM", "--platform=linux/amd64 mambaorg/micromamba:2.3.3")
-    assert parser.baseimage == "mambaorg/micromamba:2.3.3"
+    assert steps[0] == ("FROM", "--platform=linux/amd64 mambaorg/micromamba:2.9.0")
+    assert parser.baseimage == "mambaorg/micromamba:2.9.0"
     kinds = [kind for kind, _ in steps]
     assert kinds == [
         "FROM",
@@ -440,7 +440,7 @@ def test_dockerfile_for_a_conda_lock_caches_the_environment_layer():
 
 def test_dockerfile_for_pip_and_for_a_foreign_lock():
     pip_steps = instructions(parse(recipes.dockerfile(plan())))
-    assert pip_steps[0] == ("FROM", "mambaorg/micromamba:2.3.3")
+    assert pip_steps[0] == ("FROM", "mambaorg/micromamba:2.9.0")
     assert copied(pip_steps[5][1]) == ["requirements.txt"]
     assert pip_steps[6][1].startswith(
         "micromamba install --yes --name base --channel conda-forge python=%s pip" % PY_MM

@@ -20,7 +20,10 @@ import shlex
 
 from .. import __version__
 
-MICROMAMBA_IMAGE = "mambaorg/micromamba:2.3.3"
+# A fixed release of the micromamba image (tags seen in use: 2.3.x, 2.5.0,
+# 2.9.0). Its maintainers advise pinning by digest for reproducible builds;
+# a digest cannot be looked up offline, so a reviewer who needs that pins it.
+MICROMAMBA_IMAGE = "mambaorg/micromamba:2.9.0"
 WORKDIR = "/home/mambauser/bundle"
 # Docker platforms of the conda subdirs a Linux container can run; the lock of
 # any other subdir cannot be installed in a container.
