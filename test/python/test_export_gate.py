@@ -1,6 +1,8 @@
 """The export gate: what a reviewer would object to, found before the bundle is written."""
 
 import copy
+import re
+from pathlib import Path
 
 import pytest
 
@@ -158,3 +160,32 @@ def test_long_lists_of_cells_are_shortened_in_messages():
     (finding,) = gate.check(nb)
     assert len(finding["cells"]) == 30
     assert "and 22 more" in finding["message"]
+
+
+def test_the_front_end_titles_every_kind_the_gate_reports():
+    source = (Path(__file__).resolve().parents[2] / "src" / "export.ts").read_text()
+    titled = set(re.findall(r"case '([a-z-]+)':", source))
+    assert titled == set(gate.KINDS)
+
+
+def test_findings_come_in_the_order_of_kinds():
+    snapshots = {ENV_A: environment("2.0.0"), ENV_B: environment("1.26.4")}
+    nb = notebook(
+        [
+            code("a = 1", 3, recorded_source="a = 0"),
+            code("b = 2", 5, env=ENV_B),
+            code("c = 3", None),
+            code("d = 4", 4, env=None),
+        ],
+        snapshots=snapshots,
+    )
+    found = [f["kind"] for f in gate.findings(nb)]
+    assert found == sorted(found, key=gate.KINDS.index)
+    assert set(found) == {
+        "never-run",
+        "out-of-order",
+        "edited-after-run",
+        "unrecorded",
+        "mixed-snapshots",
+        "drift",
+    }

@@ -26,6 +26,18 @@ from ..capture.session import source_id
 from ..drift import diff, notebook_context, side_from_environment
 
 MAX_LISTED = 8
+# Every finding kind, in the order ``check`` reports them; src/export.ts
+# titles each one (a test holds the two together).
+KINDS = (
+    "metadata",
+    "never-run",
+    "out-of-order",
+    "not-one-pass",
+    "edited-after-run",
+    "unrecorded",
+    "mixed-snapshots",
+    "drift",
+)
 
 
 class NotExportable(Exception):
