@@ -10,6 +10,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { el } from './dom';
+import { IDriftReport } from './drift';
 import { RequestError, requestAPI } from './server';
 
 export type ExportFormat = 'folder' | 'zip';
@@ -46,6 +47,11 @@ export interface IExportOptions {
   defaultFormat: () => ExportFormat;
   /** Why the server part cannot export, or null when it answered. */
   serverProblem: () => string | null;
+  /**
+   * The drift from the recorded environment to the running kernel's, which
+   * the front end knows before any cell runs (the file does not show it).
+   */
+  kernelDrift: () => IDriftReport | null;
 }
 
 /**
@@ -76,6 +82,10 @@ export async function exportBundle(
   let findings: IFinding[];
   try {
     findings = (await request({ check_only: true })).findings ?? [];
+    const drift = options.kernelDrift();
+    if (drift && !findings.some(finding => finding.kind === 'drift')) {
+      findings = [...findings, ...kernelDriftFindings(drift, trans)];
+    }
   } catch (error) {
     await Private.showError(
       trans.__('Cannot export %1', panel.title.label),
@@ -98,6 +108,43 @@ export async function exportBundle(
     return;
   }
   await Private.write(options, request, choice.value, false);
+}
+
+/**
+ * The export check's finding for a kernel whose environment differs from the
+ * recorded one: none when nothing differs. The bundle rebuilds the recorded
+ * environment unless cells ran in the kernel since.
+ */
+export function kernelDriftFindings(
+  report: IDriftReport,
+  trans: TranslationBundle
+): IFinding[] {
+  if (report.differences.length === 0) {
+    return [];
+  }
+  const counts = (['high', 'medium', 'low', 'info'] as const)
+    .filter(severity => report.counts[severity] > 0)
+    .map(severity => `${report.counts[severity]} ${severity}`)
+    .join(', ');
+  const shown = report.differences.slice(0, 3).map(item => {
+    const name = item.name ?? item.kind;
+    return item.before || item.after
+      ? `${name} ${item.before ?? '-'} → ${item.after ?? '-'}`
+      : name;
+  });
+  const more = report.differences.length - shown.length;
+  return [
+    {
+      kind: 'drift',
+      cells: [],
+      message: trans.__(
+        "the running kernel's environment differs from the recorded one (%1; %2%3): the bundle rebuilds the environment the outputs came from; run the cells again first if they should come from the kernel's",
+        counts,
+        shown.join('; '),
+        more > 0 ? trans.__(' and %1 more', more) : ''
+      )
+    }
+  ];
 }
 
 /**

@@ -254,7 +254,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
           serverProblem: () =>
             serverState.kind === 'ok'
               ? null
-              : describeServerState(serverState, trans).title
+              : describeServerState(serverState, trans).title,
+          kernelDrift: () => captureOf(panel)?.drift?.report ?? null
         });
       }
     });

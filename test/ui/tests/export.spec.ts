@@ -1,6 +1,6 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { listFolder, waitForCellRecords } from './nbfiles';
+import { driftedNotebook, listFolder, waitForCellRecords } from './nbfiles';
 
 const MENU_ITEM = 'File>Export Reproducible Bundle…';
 
@@ -116,4 +116,30 @@ test('a cell edited after it ran is listed, and Cancel writes nothing', async ({
   expect(
     (listFolder(tmpPath, '.') ?? []).filter(name => !name.startsWith('.'))
   ).toEqual(['edited.ipynb']);
+});
+
+test('the kernel drifting from the recorded environment is listed before export', async ({
+  page,
+  tmpPath
+}) => {
+  const file = `${tmpPath}/drifted.ipynb`;
+  await page.contents.uploadContent(
+    driftedNotebook('feedfacefeedf00d'),
+    'text',
+    file
+  );
+  await page.notebook.openByPath(file);
+  await page.notebook.activate('drifted.ipynb');
+  // The kernel's environment is captured at start; no cell has run.
+  await expect(page.locator('.jp-nbrepro-Status')).toHaveAttribute(
+    'data-drift',
+    /high|medium|low|info/,
+    { timeout: 60_000 }
+  );
+  await page.menu.clickMenuItem(MENU_ITEM);
+  const dialog = exportDialog(page);
+  const drift = dialog.locator('li[data-kind="drift"]');
+  await expect(drift).toContainText("running kernel's environment differs");
+  await expect(drift).toContainText('numpy 1.26.4 →');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
 });
