@@ -401,16 +401,27 @@ def portable_environment_yml(environment, name, extra_conda=(), extra_pip=(), co
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
+def python_minor(environment):
+    """The recorded Python as ``major.minor`` (``"3.11"``), or None when not recorded."""
+    python = (environment or {}).get("python") or {}
+    info = python.get("version_info")
+    if isinstance(info, list) and len(info) >= 2 and all(isinstance(v, int) for v in info[:2]):
+        return "%d.%d" % (info[0], info[1])
+    version = python.get("version")
+    match = re.match(r"^(\d+)\.(\d+)", version) if isinstance(version, str) else None
+    return "%s.%s" % match.groups() if match else None
+
+
 def runtime_txt(environment):
     """repo2docker's runtime.txt (`python-3.11`) for an environment without
     conda; None for a conda environment, whose files pin python themselves."""
     if (environment or {}).get("conda"):
         return None
-    version = ((environment or {}).get("python") or {}).get("version") or ""
-    match = re.match(r"^(\d+)\.(\d+)", version)
-    if not match:
+    minor = python_minor(environment)
+    if minor is None:
         raise ValueError(
             "no Python version was recorded for this environment (got %r), so runtime.txt "
-            "cannot name one; capture the environment again" % (version,)
+            "cannot name one; capture the environment again"
+            % (((environment or {}).get("python") or {}).get("version"),)
         )
-    return "python-%s.%s\n" % match.groups()
+    return "python-%s\n" % minor

@@ -124,12 +124,8 @@ def export_notebook(root, path, as_zip=False, strict=False, force=False):
             % target.name,
             output=relative_to_root(root, target),
         )
-    nb = bundles.read(path)
-    bundle = bundles.build(nb, Path(path).name)
-    if strict and bundle.findings:
-        raise bundles.GateFailed(bundle.findings)
-    bundles.write(bundle, target, force=force)
-    report = (bundle.conversion.report if bundle.conversion else None) or []
+    bundle, _ = bundles.export(path, target, strict=strict, force=force)
+    report = bundle.conversion.report or []
     return {
         "output": relative_to_root(root, target),
         "format": "zip" if as_zip else "folder",

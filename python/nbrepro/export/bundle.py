@@ -84,16 +84,6 @@ def safe_stem(name):
     return base or "notebook"
 
 
-def _python_minor(environment):
-    python = (environment or {}).get("python") or {}
-    info = python.get("version_info")
-    if isinstance(info, list) and len(info) >= 2 and all(isinstance(v, int) for v in info[:2]):
-        return "%d.%d" % (info[0], info[1])
-    version = python.get("version")
-    match = re.match(r"^(\d+)\.(\d+)", version) if isinstance(version, str) else None
-    return "%s.%s" % match.groups() if match else None
-
-
 def _runs_of(meta):
     return meta.get("runs") or {}
 
@@ -158,7 +148,7 @@ def build(nb, name, now=None, progress=None, raw=None):
         "kind": "conda" if conda else "pip",
         "script": stem + ".py",
         "notebook": stem + ".ipynb",
-        "python": _python_minor(environment),
+        "python": envfiles.python_minor(environment),
         "platform": (conda or {}).get("platform"),
         "lock": lock,
         "env": dict(getattr(conversion, "env", None) or {}),
