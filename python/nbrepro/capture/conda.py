@@ -137,10 +137,10 @@ def package_entry(record, interop):
         entry["package_type"] = record["package_type"]
     spec = record.get("requested_spec")
     if isinstance(spec, str) and spec and spec != "None":
-        entry["requested_spec"] = spec
+        entry["requested_spec"] = urls.redact_text(spec)
     specs = record.get("requested_specs")
     if isinstance(specs, list) and specs:
-        entry["requested_specs"] = [str(s) for s in specs]
+        entry["requested_specs"] = [urls.redact_text(str(s)) for s in specs]
     if record["name"] in interop["clobbered"]:
         entry["clobbered"] = True
     if record["name"] in interop["replaced"]:
@@ -449,13 +449,15 @@ def config_channels(ctx):
     """
     override = ctx.option("config_channels")
     if isinstance(override, list):
-        return [str(c) for c in override]
+        return [urls.redact_url(str(c)) for c in override]
     cached = ctx.cache.get("config_channels")
     if cached is not None:
         return list(cached)
     merged = []
     for path in reversed(condarc_paths()):
         for channel in _read_condarc_channels(path):
+            # A private channel's URL may carry a token or a password.
+            channel = urls.redact_url(channel)
             if channel not in merged:
                 merged.append(channel)
     result = merged or ["defaults"]

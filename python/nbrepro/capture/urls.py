@@ -7,9 +7,23 @@ Kernel-side code: standard library only, Python 3.8 grammar.
 import re
 
 # conda.anaconda.org tokens live in the path: https://host/t/<token>/channel/...
-_TOKEN_RE = re.compile(r"/t/[A-Za-z0-9_-]+(?=/)")
-# user:password@ or token@ in the authority part of any URL.
-_AUTH_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@")
+_TOKEN_RE = re.compile(r"/t/[^/?#]+(?=/|$)")
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+# git's scp-like form: user@host:path (no scheme).
+_SCP_RE = re.compile(r"^[^/@:\s]+@([A-Za-z0-9.-]+:)")
+# A host is a name, an IPv4 address or a bracketed IPv6 address; the port digits.
+_HOST_RE = re.compile(r"^(?:[A-Za-z0-9._~%-]*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{0,5})?$")
+# Fragments pip reads, each with the values it accepts; every other fragment
+# (and every query string) is dropped: presigned URLs and private tokens live there.
+_SAFE_FRAGMENT = {
+    "egg": re.compile(r"^[A-Za-z0-9._+\-\[\],]+$"),
+    "subdirectory": re.compile(r"^[A-Za-z0-9._+\-/]+$"),
+}
+_HASH_FRAGMENT = re.compile(r"^(md5|sha1|sha224|sha256|sha384|sha512)$")
+_HEX_RE = re.compile(r"^[0-9A-Fa-f]{32,128}$")
+# SSH's conventional account for git hosting: a name, never a credential.
+_PUBLIC_USERS = ("git",)
+REDACTED_HOST = "redacted"
 
 CHANNEL_ALIAS = "https://conda.anaconda.org"
 # conda's default multichannel `defaults` (conda/base/constants.py DEFAULT_CHANNELS_*)
@@ -41,11 +55,73 @@ KNOWN_SUBDIRS = frozenset(
 
 
 def redact_url(url):
-    """Remove `user:pass@` and `/t/<token>/` from a URL; None stays None."""
+    """A URL fit to share, by allow-list: scheme, host, port and path stay; user
+    info (up to the last `@` of the authority), query strings and fragments go,
+    except the fragments pip reads (`#egg=`, `#subdirectory=`, `#sha256=` and
+    the other hash names) with plausible values; conda's `/t/<token>/` goes too.
+    A string without a scheme (a conda channel name) keeps its text, less an
+    scp-like `user@`; None stays None.
+    """
     if not url or not isinstance(url, str):
         return url
-    url = _AUTH_RE.sub(r"\1", url)
-    return _TOKEN_RE.sub("", url)
+    match = _SCHEME_RE.match(url)
+    if not match:
+        scp = _SCP_RE.match(url)
+        if scp:
+            user = url[: url.index("@")]
+            if user not in _PUBLIC_USERS:
+                url = url[url.index("@") + 1 :]
+        return _TOKEN_RE.sub("", url)
+    scheme = match.group(1)
+    rest = url[match.end() :]
+    if not rest.startswith("//"):
+        # file:/path, mailto:..., a Windows drive letter: no authority.
+        return scheme + ":" + _TOKEN_RE.sub("", _path_and_fragment(rest))
+    rest = rest[2:]
+    slash = rest.find("/")
+    authority = rest if slash < 0 else rest[:slash]
+    path = "" if slash < 0 else rest[slash:]
+    if "@" in authority:
+        user, _, authority = authority.rpartition("@")
+        if user in _PUBLIC_USERS:
+            authority = user + "@" + authority
+    # Without a path, the authority ends at a query or fragment.
+    for mark in "?#":
+        if mark in authority:
+            authority, _, tail = authority.partition(mark)
+            path = mark + tail + path
+            break
+    host = authority.rpartition("@")[2]
+    if not _HOST_RE.match(host):
+        # Not a host: a password with an unescaped `/`, `?` or `#` in it. The
+        # rest cannot be told apart from the secret, so nothing of it is kept.
+        return scheme + "://" + REDACTED_HOST
+    return scheme + "://" + authority + _TOKEN_RE.sub("", _path_and_fragment(path))
+
+
+def _path_and_fragment(text):
+    """The path of a URL's tail, plus the fragment parts pip reads."""
+    path, _, fragment = text.partition("#")
+    path = path.partition("?")[0]
+    kept = []
+    for part in fragment.split("&") if fragment else ():
+        key, equals, value = part.partition("=")
+        pattern = _SAFE_FRAGMENT.get(key)
+        if pattern is None and _HASH_FRAGMENT.match(key):
+            pattern = _HEX_RE
+        if equals and pattern is not None and pattern.match(value) and ".." not in value:
+            kept.append(part)
+    return path + ("#" + "&".join(kept) if kept else "")
+
+
+def redact_text(text):
+    """`redact_url` on each URL inside a free-form string (a conda spec, a command)."""
+    if not text or not isinstance(text, str) or "://" not in text:
+        return text
+    return _URL_IN_TEXT_RE.sub(lambda m: redact_url(m.group(0)), text)
+
+
+_URL_IN_TEXT_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
 
 
 def channel_base_url(url, subdir=None, fn=None):
