@@ -84,32 +84,33 @@ def _get(fn, default=None):
 
 
 def torch_flags(torch):
-    """Flags that decide whether torch kernels are deterministic; plain getters only."""
-    import warnings
+    """Flags that decide whether torch kernels are deterministic; plain getters only.
 
+    Newer releases warn when the TF32 flags are read through the old names; the
+    capture runs inside `entry.quiet_warnings()`, which keeps this thread's
+    warnings from the user's cell without silencing the kernel's other threads
+    (`warnings.catch_warnings` would, process-wide).
+    """
     out = {}
-    with warnings.catch_warnings():
-        # Newer releases warn when the TF32 flags are read through the old names.
-        warnings.simplefilter("ignore")
-        cudnn = sys.modules.get("torch.backends.cudnn")
-        if cudnn is not None:
-            out["cudnn"] = {
-                "enabled": _get(lambda: bool(cudnn.enabled)),
-                "deterministic": _get(lambda: bool(cudnn.deterministic)),
-                "benchmark": _get(lambda: bool(cudnn.benchmark)),
-                "allow_tf32": _get(lambda: bool(cudnn.allow_tf32)),
-            }
-        cuda_backend = sys.modules.get("torch.backends.cuda")
-        matmul = getattr(cuda_backend, "matmul", None) if cuda_backend is not None else None
-        if matmul is not None:
-            out["cuda_matmul_allow_tf32"] = _get(lambda: bool(matmul.allow_tf32))
-        out["float32_matmul_precision"] = _get(torch.get_float32_matmul_precision)
-        out["deterministic_algorithms"] = _get(torch.are_deterministic_algorithms_enabled)
-        out["deterministic_algorithms_warn_only"] = _get(
-            torch.is_deterministic_algorithms_warn_only_enabled
-        )
-        out["num_threads"] = _get(torch.get_num_threads)
-        out["num_interop_threads"] = _get(torch.get_num_interop_threads)
+    cudnn = sys.modules.get("torch.backends.cudnn")
+    if cudnn is not None:
+        out["cudnn"] = {
+            "enabled": _get(lambda: bool(cudnn.enabled)),
+            "deterministic": _get(lambda: bool(cudnn.deterministic)),
+            "benchmark": _get(lambda: bool(cudnn.benchmark)),
+            "allow_tf32": _get(lambda: bool(cudnn.allow_tf32)),
+        }
+    cuda_backend = sys.modules.get("torch.backends.cuda")
+    matmul = getattr(cuda_backend, "matmul", None) if cuda_backend is not None else None
+    if matmul is not None:
+        out["cuda_matmul_allow_tf32"] = _get(lambda: bool(matmul.allow_tf32))
+    out["float32_matmul_precision"] = _get(torch.get_float32_matmul_precision)
+    out["deterministic_algorithms"] = _get(torch.are_deterministic_algorithms_enabled)
+    out["deterministic_algorithms_warn_only"] = _get(
+        torch.is_deterministic_algorithms_warn_only_enabled
+    )
+    out["num_threads"] = _get(torch.get_num_threads)
+    out["num_interop_threads"] = _get(torch.get_num_interop_threads)
     return out
 
 

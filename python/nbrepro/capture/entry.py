@@ -18,22 +18,76 @@ SCHEMA_VERSION = 1
 _WORKER_KEY = "entry.worker"
 
 
-class _Sink(object):
-    """Stands in for stdout/stderr while the capture runs."""
+class _QuietWarnings(object):
+    """Drops the warnings that the capturing threads would show; no other thread's.
 
-    encoding = "utf-8"
+    The capture reads attributes of the user's frameworks, and some of those
+    warn. `warnings.catch_warnings` or a swapped `sys.stderr` would silence
+    every thread of the kernel while the capture runs (a user's thread printing
+    or warning in that window lost its output) and is not thread-safe either.
+    Instead, while at least one capturing thread is registered, the process's
+    `warnings.showwarning` is wrapped by a function that forwards each warning
+    to the function it wrapped unless the calling thread is a capturing one.
+    The streams are never touched, and the wrapper goes when the last
+    capturing thread leaves (unless someone replaced it meanwhile: then it
+    stays, forwarding everything, as transparent as an absent one).
+    """
 
-    def write(self, text):
-        return len(text)
+    def __init__(self):
+        import threading
 
-    def writelines(self, lines):
-        pass
+        self.lock = threading.Lock()
+        self.threads = set()
+        self.hook = None
 
-    def flush(self):
-        pass
+    def __enter__(self):
+        import threading
+        import warnings
 
-    def isatty(self):
+        ident = threading.get_ident()
+        with self.lock:
+            if not self.threads:
+                self._install(warnings)
+            self.threads.add(ident)
+        return self
+
+    def __exit__(self, *exc):
+        import threading
+        import warnings
+
+        with self.lock:
+            self.threads.discard(threading.get_ident())
+            if not self.threads and self.hook is not None:
+                if warnings.showwarning is self.hook:
+                    warnings.showwarning = self.hook.wrapped
+                self.hook = None
         return False
+
+    def _install(self, warnings):
+        import threading
+
+        wrapped = warnings.showwarning
+        threads = self.threads
+        get_ident = threading.get_ident
+
+        def showwarning(message, category, filename, lineno, file=None, line=None):
+            if get_ident() in threads:
+                return None
+            return wrapped(message, category, filename, lineno, file, line)
+
+        showwarning.wrapped = wrapped
+        self.hook = showwarning
+        warnings.showwarning = showwarning
+
+
+_QUIET = []
+
+
+def quiet_warnings():
+    """The context that keeps the calling thread's warnings from the user's cells."""
+    if not _QUIET:
+        _QUIET.append(_QuietWarnings())
+    return _QUIET[0]
 
 
 def run(options_json=None):
@@ -109,7 +163,6 @@ def user_namespace():
 def _run(options_json):
     import json
     import threading
-    import warnings
 
     options = json.loads(options_json) if options_json else {}
     if not isinstance(options, dict):
@@ -130,28 +183,20 @@ def _run(options_json):
 
     def work():
         try:
-            box["result"] = _capture(options, cache, user_ns, cell_source)
+            # Quiet for the worker's whole life: it may outlive the wait.
+            with quiet_warnings():
+                box["result"] = _capture(options, cache, user_ns, cell_source)
         except Exception as exc:
             box["result"] = failed_result("capture failed: %r" % (exc,))
 
     # The capture runs in a thread so that the kernel waits at most `timeout`;
     # a capture that overruns finishes in the background and fills the cache.
+    # The process-wide streams stay as they are: other threads print meanwhile.
     worker = threading.Thread(target=work, name="nbrepro-capture")
     worker.daemon = True
-    saved = sys.stdout, sys.stderr
-    sink = _Sink()
-    sys.stdout = sys.stderr = sink
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cache[_WORKER_KEY] = worker
-            worker.start()
-            worker.join(timeout)
-    finally:
-        if sys.stdout is sink:
-            sys.stdout = saved[0]
-        if sys.stderr is sink:
-            sys.stderr = saved[1]
+    cache[_WORKER_KEY] = worker
+    worker.start()
+    worker.join(timeout)
     if worker.is_alive():
         return failed_result(
             "capture took longer than %.1f s; it goes on in the background" % timeout

@@ -272,8 +272,6 @@ def _capture(current, source, absorb, include_environment):
     costs a stat per folder, while a thread hand-off costs up to the
     interpreter's switch interval (5 ms) when ipykernel's threads hold the GIL.
     """
-    import warnings
-
     previous = current.worker
     if previous is not None and previous.is_alive():
         current.problem("session", "a capture was still running; a cell went unrecorded")
@@ -285,27 +283,22 @@ def _capture(current, source, absorb, include_environment):
     user_ns = entry.user_namespace()
 
     def work():
+        # Only this thread's warnings are kept from the user's cell; the
+        # process-wide streams are never swapped (the user's threads print).
         try:
-            absorb(core.capture(options=options, cache=cache, user_ns=user_ns, cell_source=source))
+            with entry.quiet_warnings():
+                result = core.capture(
+                    options=options, cache=cache, user_ns=user_ns, cell_source=source
+                )
+            absorb(result)
             current.warm = True
         except Exception as exc:
             current.problem("session", "capture failed: %r" % (exc,))
 
-    saved = sys.stdout, sys.stderr
-    sink = entry._Sink()
-    sys.stdout = sys.stderr = sink
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if current.warm:
-                work()
-                return True
-            return _in_worker(current, work, _timeout(options))
-    finally:
-        if sys.stdout is sink:
-            sys.stdout = saved[0]
-        if sys.stderr is sink:
-            sys.stderr = saved[1]
+    if current.warm:
+        work()
+        return True
+    return _in_worker(current, work, _timeout(options))
 
 
 def _in_worker(current, work, timeout):
