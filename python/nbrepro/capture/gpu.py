@@ -227,35 +227,12 @@ def cuda_version_from_int(value):
 def run_tool(argv, deadline):
     """Run a tool without a shell until ``deadline``; return (rc, stdout) or None on timeout.
 
-    The child gets its own session so that a timeout kills it and anything it
-    started; a plain ``subprocess.run(timeout=...)`` leaves grandchildren that
-    keep the pipe open.
+    Bounded in time, output size and process tree (`tools.run`): it raises
+    OSError (a `tools.ToolError`) when the tool floods its output.
     """
-    import signal
-    import subprocess
+    from . import tools
 
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        return None
-    kwargs = {}
-    if os.name == "posix":
-        kwargs["start_new_session"] = True
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs
-    )
-    try:
-        out, _ = proc.communicate(timeout=remaining)
-    except subprocess.TimeoutExpired:
-        try:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
-        except OSError:
-            pass
-        proc.wait()
-        return None
-    return proc.returncode, _text(out)
+    return tools.run(argv, deadline)
 
 
 def read_nvidia_smi(deadline, problems):
@@ -280,13 +257,17 @@ def read_nvidia_smi(deadline, problems):
     if rc != 0:
         problems.append("nvidia-smi exited with %d: %s" % (rc, first_line(text)))
         return None
-    parsed = parse_query_csv(text, fields)
+    parsed = parse_query_csv(text, fields, problems)
     if parsed is None:
         problems.append("nvidia-smi printed no device rows: %s" % first_line(text))
         return None
     parsed["source"] = "nvidia-smi"
     # The CUDA driver version is not a query field; the banner has it.
-    banner = run_tool([exe], deadline) if time.monotonic() < deadline else None
+    try:
+        banner = run_tool([exe], deadline) if time.monotonic() < deadline else None
+    except OSError as exc:
+        problems.append("nvidia-smi banner: %s" % exc)
+        banner = None
     if banner is not None and banner[0] == 0:
         versions = parse_banner(banner[1])
         parsed["cuda_driver_version"] = versions.get("cuda_driver_version")
@@ -310,18 +291,23 @@ def _smi_query(exe, fields, deadline, problems):
 def first_line(text):
     for line in (text or "").splitlines():
         if line.strip():
-            return line.strip()[:200]
+            return printable(line.strip()[:200])
     return "(no output)"
 
 
-def parse_query_csv(text, fields):
+def parse_query_csv(text, fields, problems=None):
     """Parse ``--query-gpu`` CSV rows (with or without header and units).
 
-    Returns {"driver_version", "devices"} or None when no line has the shape
-    of a row (nvidia-smi prints its errors on stdout).
+    Returns {"driver_version", "devices"} or None when no line is a device
+    row (nvidia-smi prints its errors on stdout). Parsing is strict: a device
+    needs a plausible index (when asked for), name and UUID (when asked for);
+    a row that has the shape of one but not those is named in ``problems``
+    and never becomes a device record. Values that do not look like what the
+    field holds (a driver version, a compute capability, a bus id) are dropped.
     """
     devices = []
     driver = None
+    rejected = 0
     for line in (text or "").splitlines():
         cells = [cell.strip() for cell in line.split(",")]
         if len(cells) != len(fields) or not line.strip():
@@ -330,26 +316,60 @@ def parse_query_csv(text, fields):
             continue  # header line
         row = dict(zip(fields, cells))
         device = _device(len(devices))
+        why = None
         for field, raw in row.items():
             value = None if raw in _SMI_MISSING else raw
-            if field in ("index", "count") and value is not None:
-                device["index"] = _int(value, device["index"])
+            if field in ("index", "count"):
+                if value is None or not _SMI_INDEX.match(value):
+                    why = why or "no device index"
+                else:
+                    device["index"] = int(value)
             elif field in ("name", "gpu_name"):
+                if value is None or not _SMI_NAME.match(value):
+                    why = why or "no device name"
                 device["name"] = value
             elif field in ("uuid", "gpu_uuid"):
+                if value is None or not _SMI_UUID.match(value):
+                    why = why or "no device UUID"
                 device["uuid"] = value
             elif field in ("pci.bus_id", "gpu_bus_id"):
-                device["pci_bus_id"] = normalise_bus_id(value)
+                bus = normalise_bus_id(value)
+                device["pci_bus_id"] = bus if bus and _BUS_ID.match(bus) else None
             elif field == "memory.total" and value is not None:
-                device["memory_total_mib"] = _int(value.split()[0], None)
+                memory = _int(value.split()[0], None)
+                device["memory_total_mib"] = memory if memory and 0 < memory < 1 << 24 else None
             elif field == "compute_cap":
-                device["compute_capability"] = value
-            elif field == "driver_version" and value is not None:
+                device["compute_capability"] = value if value and _CC.match(value) else None
+            elif field == "driver_version" and value is not None and _VERSION.match(value):
                 driver = driver or value
+        if "name" not in row and "gpu_name" not in row:
+            why = why or "no device name"
+        if why:
+            rejected += 1
+            if problems is not None and rejected <= 3:
+                problems.append(
+                    "nvidia-smi printed a row that is not a device (%s): %s"
+                    % (why, printable(line)[:200])
+                )
+            continue
         devices.append(device)
     if not devices:
         return None
     return {"driver_version": driver, "cuda_driver_version": None, "devices": devices}
+
+
+# What a device row must look like; nvidia-smi's own values always do.
+_SMI_INDEX = re.compile(r"^[0-9]{1,4}$")
+_SMI_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()/+\-]{0,127}$")
+_SMI_UUID = re.compile(r"^(GPU|MIG)-[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
+_BUS_ID = re.compile(r"^[0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-9A-F]$")
+_CC = re.compile(r"^[0-9]{1,2}\.[0-9]{1,2}$")
+_VERSION = re.compile(r"^[0-9]{1,4}(\.[0-9A-Za-z]{1,8}){0,3}$")
+
+
+def printable(text):
+    """Text with control characters written as escapes (for a problem message)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 _BANNER_DRIVER = re.compile(r"Driver Version\s*:?\s*([0-9][\w.\-]*)")

@@ -304,3 +304,98 @@ def test_frameworks_not_imported_are_not_imported():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert out.stderr == ""
+
+
+# -- bounded tools: output size, process tree, strict rows ----------------------
+
+SMI_ROW = "0, NVIDIA A10, GPU-6f1d3a2e-8c4b-4b7e-9a51-2f0c6d9e8b13, 00000000:00:1E.0, 550.127.05, 23028, 8.6"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell fake")
+def test_flooding_nvidia_smi_is_cut_off_without_growing_memory(tmp_path):
+    # 64 MiB of rows, then exit: the old reader kept all of it (and the text twice).
+    fake_tool(
+        tmp_path,
+        "nvidia-smi",
+        'yes "%s" | head -c 67108864\n' % SMI_ROW,
+    )
+    script = textwrap.dedent(
+        """\
+        import json, resource, sys, time
+        from nbrepro.capture import gpu
+        gpu._NVML_NAMES = ("libnvidia-ml-absent-for-test.so.1",)
+        gpu._PROC_ROOT = "/nonexistent/nbrepro-test"
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        problems = []
+        hardware = gpu.read_hardware(5.0, problems)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps({"kib": after - before, "problems": problems, "hw": hardware}))
+        """
+    )
+    env = dict(os.environ, PATH=str(tmp_path) + os.pathsep + os.environ["PATH"])
+    env["PYTHONPATH"] = str(ROOT / "python")
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["kib"] < 8 * 1024, result["kib"]  # the kernel's RSS grows by a few MiB at most
+    assert result["hw"]["devices"] == []
+    assert any("printed more than" in p for p in result["problems"]), result["problems"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell fake")
+@pytest.mark.parametrize(
+    "row, why",
+    [
+        ("x, \x1b[31mGARBAGE\x1b]0;pwn\x07, zz, q, w, e, r", "no device index"),
+        ("0, NVIDIA A10, not-a-uuid, 00000000:00:1E.0, 550.127.05, 23028, 8.6", "UUID"),
+        ("0, [N/A], GPU-6f1d3a2e-8c4b-4b7e-9a51-2f0c6d9e8b13, a, b, c, d", "no device name"),
+        ("0, rm -rf ~;$(id), GPU-6f1d3a2e-8c4b-4b7e-9a51-2f0c6d9e8b13, a, b, c, d", "name"),
+    ],
+)
+def test_garbage_rows_are_problems_never_devices(no_nvml, monkeypatch, tmp_path, row, why):
+    (tmp_path / "out.txt").write_text(row + "\n")
+    fake_tool(tmp_path, "nvidia-smi", 'cat "%s"\n' % (tmp_path / "out.txt"))
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ["PATH"])
+    problems = []
+    hardware = gpu.read_hardware(2.0, problems)
+    assert hardware["devices"] == []
+    assert any("not a device" in p and why in p for p in problems), problems
+    assert not any("\x1b" in p or "\x07" in p for p in problems)
+
+
+def test_a_real_row_is_still_a_device(no_nvml, monkeypatch, tmp_path):
+    (tmp_path / "out.txt").write_text(SMI_ROW + "\n")
+    fake_tool(tmp_path, "nvidia-smi", 'cat "%s"\n' % (tmp_path / "out.txt"))
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ["PATH"])
+    problems = []
+    (device,) = gpu.read_hardware(2.0, problems)["devices"]
+    assert device["uuid"].startswith("GPU-6f1d3a2e") and device["compute_capability"] == "8.6"
+    assert device["pci_bus_id"] == "00000000:00:1E.0" and device["memory_total_mib"] == 23028
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="setsid(1), /proc")
+@pytest.mark.parametrize("holds_pipe", [True, False])
+def test_a_child_that_calls_setsid_is_killed_too(no_nvml, monkeypatch, tmp_path, holds_pipe):
+    (tmp_path / "out.txt").write_text(SMI_ROW + "\n")
+    child = fake_tool(tmp_path, "escapee", "while :; do sleep 1; done\n")
+    redirect = "" if holds_pipe else " >/dev/null 2>&1"
+    fake_tool(
+        tmp_path,
+        "nvidia-smi",
+        'setsid "%s"%s &\ncat "%s"\n' % (child, redirect, tmp_path / "out.txt"),
+    )
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ["PATH"])
+    started = time.monotonic()
+    problems = []
+    hardware = gpu.read_hardware(3.0, problems)
+    elapsed = time.monotonic() - started
+    leftover = subprocess.run(["pgrep", "-f", str(child)], capture_output=True, text=True)
+    try:
+        assert leftover.stdout.strip() == "", "the setsid child outlived the tool"
+    finally:
+        for pid in leftover.stdout.split():
+            os.kill(int(pid), 9)
+    assert [d["uuid"] for d in hardware["devices"]] == [SMI_ROW.split(", ")[2]]
+    assert elapsed < 2.0  # the tool's end is its answer, not the held pipe's
