@@ -15,13 +15,13 @@ import asyncio
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from . import kernel_bridge, notebook
+from .capture import tools
 from .capture.session import source_id
 
 
@@ -82,17 +82,22 @@ def check_interpreter(python):
     path = Path(python).expanduser()
     if not path.is_file() or not os.access(str(path), os.X_OK):
         raise RunError("--python %s: no such executable file" % python)
+    # Bounded like every tool nbrepro starts: time, output size, process tree.
     try:
-        done = subprocess.run(
+        done = tools.run(
             [str(path), "-c", "import ipykernel"],
-            capture_output=True,
-            text=True,
-            timeout=INTERPRETER_CHECK_TIMEOUT,
+            time.monotonic() + INTERPRETER_CHECK_TIMEOUT,
+            max_output=64 * 1024,
         )
-    except (OSError, subprocess.TimeoutExpired) as error:
+    except OSError as error:
         raise RunError("--python %s cannot be run: %s" % (python, error)) from error
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[-1]
+    if done is None:
+        raise RunError(
+            "--python %s cannot be run: no answer within %d s" % (python, INTERPRETER_CHECK_TIMEOUT)
+        )
+    returncode, output = done
+    if returncode != 0:
+        last = (output.strip().splitlines() or ["exit status %d" % returncode])[-1]
         raise RunError(
             "--python %s cannot import ipykernel (%s); install it there with "
             "'%s -m pip install ipykernel'" % (python, last, python)

@@ -308,7 +308,10 @@ def test_frameworks_not_imported_are_not_imported():
 
 # -- bounded tools: output size, process tree, strict rows ----------------------
 
-SMI_ROW = "0, NVIDIA A10, GPU-6f1d3a2e-8c4b-4b7e-9a51-2f0c6d9e8b13, 00000000:00:1E.0, 550.127.05, 23028, 8.6"
+SMI_ROW = (
+    "0, NVIDIA A10, GPU-6f1d3a2e-8c4b-4b7e-9a51-2f0c6d9e8b13, "
+    "00000000:00:1E.0, 550.127.05, 23028, 8.6"
+)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell fake")
