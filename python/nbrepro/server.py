@@ -65,14 +65,80 @@ class RequestRefused(Exception):
         self.extra = extra
 
 
-def resolve_notebook(root, relative):
+# A request body holds a path and a few flags; a path is at most what the
+# file system takes (PATH_MAX, NAME_MAX on Linux).
+MAX_BODY = 64 * 1024
+MAX_PATH = 4096
+MAX_NAME = 255
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text, limit=120):
+    """A path as a message may quote it: control characters escaped, cut short."""
+    if not isinstance(text, str):
+        return shown(json.dumps(text), limit)
+    return repr(text[:limit] + ("..." if len(text) > limit else ""))
+
+
+def parse_body(raw):
+    """The request body as a JSON object; anything else is a 400 with a message."""
+    if len(raw) > MAX_BODY:
+        raise RequestRefused(
+            400, "request body too large (%d bytes; at most %d)" % (len(raw), MAX_BODY)
+        )
+    if not raw.strip():
+        return {}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RequestRefused(
+            400, "request body is not UTF-8 (byte %d): send JSON" % error.start
+        ) from None
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise RequestRefused(
+            400, "request body is not JSON this server reads (nested too deep)"
+        ) from None
+    except ValueError as error:
+        raise RequestRefused(400, "request body is not JSON: %s" % error) from None
+    if not isinstance(value, dict):
+        raise RequestRefused(400, "send a JSON object with the notebook's path")
+    return value
+
+
+def check_path_text(relative):
+    """Refuse what no file system path holds, before the path reaches one."""
+    if "\x00" in relative:
+        raise RequestRefused(400, "the path %s contains a NUL byte" % shown(relative))
+    try:
+        relative.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RequestRefused(
+            400, "the path %s is not valid Unicode (a lone surrogate)" % shown(relative)
+        ) from None
+    if CONTROL.search(relative):
+        raise RequestRefused(400, "the path %s contains a control character" % shown(relative))
+    if len(relative.encode("utf-8")) > MAX_PATH or any(
+        len(part.encode("utf-8")) > MAX_NAME for part in re.split(r"[/\\]", relative)
+    ):
+        raise RequestRefused(
+            400,
+            "the path %s is too long (at most %d bytes, %d per name)"
+            % (shown(relative), MAX_PATH, MAX_NAME),
+        )
+
+
+def resolve_notebook(root, relative, allow_hidden=True):
     """The notebook at contents-manager path ``relative`` under ``root``.
 
     The path comes from the browser: absolute paths, ``..`` and symlinks that
-    lead out of the server's root are refused, as the contents API does.
+    lead out of the server's root are refused, as the contents API does; so
+    are hidden files and folders unless the contents manager allows them.
     """
     if not isinstance(relative, str) or not relative.strip("/"):
         raise RequestRefused(400, "no notebook path given: send the .ipynb path to export")
+    check_path_text(relative)
     if relative.startswith(("/", "\\")) or os.path.isabs(relative) or DRIVE.match(relative):
         raise RequestRefused(
             400, "%r is an absolute path: send the path relative to Jupyter's root" % relative
@@ -89,8 +155,24 @@ def resolve_notebook(root, relative):
         raise RequestRefused(
             400, "%r is a link to a file outside Jupyter's root folder; not exporting it" % relative
         )
-    if not real.is_file():
+    try:
+        found = real.is_file()
+    except OSError as error:
+        raise RequestRefused(
+            400, "cannot read %s: %s" % (shown(relative), error.strerror or error)
+        ) from None
+    if not found:
         raise RequestRefused(404, "no notebook at %r" % relative)
+    if not allow_hidden:
+        from jupyter_core.paths import is_hidden
+
+        # The contents API's own test, on the path as named (not the link's target).
+        if is_hidden(str(path), str(real_root)):
+            raise RequestRefused(
+                404,
+                "%r is hidden (a name starting with '.', or in such a folder); Jupyter's "
+                "contents API does not serve it either (ContentsManager.allow_hidden)" % relative,
+            )
     return path
 
 
@@ -143,18 +225,19 @@ class ExportHandler(APIHandler):
         from .export import bundle as bundles
 
         try:
-            request = self.get_json_body() or {}
-        except tornado.web.HTTPError:
-            request = None
-        if not isinstance(request, dict):
-            return self._reply(400, {"message": "send a JSON object with the notebook's path"})
+            request = parse_body(self.request.body or b"")
+        except RequestRefused as refused:
+            return self._reply(refused.status, {"message": str(refused)})
         fmt = request.get("format", "folder")
         if fmt not in ("folder", "zip"):
-            return self._reply(400, {"message": "format must be 'folder' or 'zip', not %r" % fmt})
+            return self._reply(
+                400, {"message": "format must be 'folder' or 'zip', not %s" % shown(fmt)}
+            )
         root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
         loop = asyncio.get_running_loop()
         try:
-            path = resolve_notebook(root, request.get("path"))
+            allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
+            path = resolve_notebook(root, request.get("path"), allow_hidden=allow_hidden)
             if request.get("check_only"):
                 body = await loop.run_in_executor(None, check_notebook, path)
             else:
