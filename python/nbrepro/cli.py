@@ -38,12 +38,16 @@ def build_parser():
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
-    return args.func(args)
+    from .terminal import safe_streams
+
+    # Untrusted names and values reach the terminal escaped (terminal.py).
+    with safe_streams():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
+        return args.func(args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import terminal
+
 BAR_WIDTH = 24
 
 DESCRIPTION = """\
@@ -174,8 +176,10 @@ def _verify(args, scratch, say, stderr):
 def _bar(stream):
     def progress(number, total, index, ok):
         filled = BAR_WIDTH * number // max(total, 1)
+        # The bar's own carriage return (terminal.py escapes any other).
+        terminal.raw(stream).write("\r")
         stream.write(
-            "\r[%s%s] %d/%d cell %d"
+            "[%s%s] %d/%d cell %d"
             % ("#" * filled, "-" * (BAR_WIDTH - filled), number, total, index + 1)
         )
         stream.flush()

@@ -1,5 +1,7 @@
 """A drift report as a readable table for the terminal."""
 
+from ..terminal import escape
+
 ARROW = " -> "
 
 
@@ -11,7 +13,13 @@ def format_report(report, limit=None):
         if "after" in item:
             change = (change + ARROW if change else "") + item["after"]
         used = {True: "yes", False: "no"}.get(item.get("used"), "")
-        rows.append((item["severity"], item["kind"], item.get("name", ""), change, used))
+        # Escaped before the widths are measured: names come from untrusted files.
+        rows.append(
+            tuple(
+                escape(str(text))
+                for text in (item["severity"], item["kind"], item.get("name", ""), change, used)
+            )
+        )
     lines = []
     if rows:
         header = ("SEVERITY", "KIND", "NAME", "BEFORE -> AFTER", "USED")
@@ -31,7 +39,7 @@ def format_report(report, limit=None):
     else:
         lines.append("no drift")
     for problem in report["problems"]:
-        lines.append("problem: " + problem)
+        lines.append("problem: " + escape(str(problem)))
     return "\n".join(lines) + "\n"
 
 
