@@ -66,12 +66,15 @@ def usage_error(command, error):
 def print_report(report, args):
     import json
 
+    from ..capture.urls import redact_text
     from ..drift.table import format_report
 
+    # A notebook recorded before redaction by allow-list, or edited by hand, may
+    # hold a URL token; a report is pasted into CI logs and issues.
     if args.json:
-        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(redact_text(json.dumps(report, indent=2, ensure_ascii=False)) + "\n")
     else:
-        sys.stdout.write(format_report(report))
+        sys.stdout.write(redact_text(format_report(report)))
     return exit_status(report, args.fail_on)
 
 

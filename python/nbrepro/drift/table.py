@@ -1,5 +1,6 @@
 """A drift report as a readable table for the terminal."""
 
+from ..capture.urls import redact_text
 from ..terminal import escape
 
 ARROW = " -> "
@@ -13,10 +14,11 @@ def format_report(report, limit=None):
         if "after" in item:
             change = (change + ARROW if change else "") + item["after"]
         used = {True: "yes", False: "no"}.get(item.get("used"), "")
-        # Escaped before the widths are measured: names come from untrusted files.
+        # Escaped and redacted before the widths are measured and the cells
+        # clipped: names come from untrusted files, a clipped URL hides its end.
         rows.append(
             tuple(
-                escape(str(text))
+                escape(redact_text(str(text)))
                 for text in (item["severity"], item["kind"], item.get("name", ""), change, used)
             )
         )
