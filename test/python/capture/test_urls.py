@@ -91,6 +91,14 @@ def test_conda_records_condarc_channels_and_specs_keep_no_secret(tmp_path):
         requested_spec="https://u:SECRET@conda.example.com/private::secret",
         requested_specs=["https://conda.example.com/private?token=SECRET::secret"],
     )
+    (meta / "history").write_text(
+        "==> 2026-01-02 03:04:05 <==\n"
+        "# cmd: conda install https://u:SECRET@conda.example.com/private::secret\n"
+        "# conda version: 25.7.0\n"
+        "+https://conda.example.com/private/linux-64::secret-1.0-0\n"
+        "# update specs: ['https://u:SECRET@conda.example.com/private::secret',"
+        " 'https://u:SECRET@conda.example.com/private/linux-64/secret-1.0-0.conda?t=SECRET']\n"
+    )
     result = capture(
         options={
             "prefix": str(tmp_path / "env"),
