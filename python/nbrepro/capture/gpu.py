@@ -505,7 +505,8 @@ def read_rocm(deadline, problems):
                 "%s exited with %d and printed no JSON: %s" % (tool, rc, first_line(text))
             )
             continue
-        parsed = parse_rocm_smi(data) if tool == "rocm-smi" else parse_amd_smi(data)
+        parse = parse_rocm_smi if tool == "rocm-smi" else parse_amd_smi
+        parsed = parse(data, problems)
         if parsed is not None:
             parsed["source"] = tool
             return parsed
@@ -521,8 +522,12 @@ def _get_ci(mapping, *keys):
     return None
 
 
-def parse_rocm_smi(data):
-    """Devices from ``rocm-smi ... --json`` (an object keyed ``card0``, ``card1``, ``system``)."""
+def parse_rocm_smi(data, problems=None):
+    """Devices from ``rocm-smi ... --json`` (an object keyed ``card0``, ``card1``, ``system``).
+
+    Strict as ``parse_query_csv``: text values must be plain short text, and a
+    card without a plausible name is a problem, not a device.
+    """
     if not isinstance(data, dict):
         return None
     devices = []
@@ -535,21 +540,22 @@ def parse_rocm_smi(data):
         if not isinstance(card, dict):
             continue
         device = _device(_card_number(key))
-        device["name"] = _get_ci(card, "Card Series", "Device Name", "Card series")
-        device["model"] = _get_ci(card, "Card Model", "Device ID")
-        device["gfx_version"] = _get_ci(card, "GFX Version")
-        device["uuid"] = _get_ci(card, "Unique ID")
-        device["pci_bus_id"] = normalise_bus_id(_get_ci(card, "PCI Bus"))
-        total = _int(_get_ci(card, "VRAM Total Memory (B)"), None)
-        device["memory_total_mib"] = total >> 20 if total else None
-        driver = driver or _get_ci(card, "Driver version")
-        devices.append(dict((k, v) for k, v in device.items() if v is not None))
+        device["name"] = _plain(_get_ci(card, "Card Series", "Device Name", "Card series"))
+        device["model"] = _plain(_get_ci(card, "Card Model", "Device ID"))
+        device["gfx_version"] = _plain(_get_ci(card, "GFX Version"))
+        device["uuid"] = _plain(_get_ci(card, "Unique ID"))
+        device["pci_bus_id"] = _bus(_get_ci(card, "PCI Bus"))
+        total = _int(_plain(_get_ci(card, "VRAM Total Memory (B)")), None)
+        device["memory_total_mib"] = total >> 20 if total and total > 0 else None
+        driver = driver or _plain(_get_ci(card, "Driver version"))
+        if _kept(device, "rocm-smi", key, problems):
+            devices.append(dict((k, v) for k, v in device.items() if v is not None))
     if not devices and driver is None:
         return None
     return {"driver_version": driver, "devices": devices}
 
 
-def parse_amd_smi(data):
+def parse_amd_smi(data, problems=None):
     """Devices from ``amd-smi static --json`` (a list of per-GPU objects; ROCm 6+)."""
     if isinstance(data, dict):
         data = data.get("gpu_data", [data])
@@ -560,15 +566,15 @@ def parse_amd_smi(data):
     for entry in data:
         if not isinstance(entry, dict):
             continue
-        asic = entry.get("asic") or {}
-        bus = entry.get("bus") or {}
-        vram = entry.get("vram") or {}
-        drv = entry.get("driver") or {}
+        asic, bus, vram, drv = (
+            entry.get(key) if isinstance(entry.get(key), dict) else {}
+            for key in ("asic", "bus", "vram", "driver")
+        )
         device = _device(_int(entry.get("gpu"), len(devices)))
-        device["name"] = asic.get("market_name") or None
-        device["model"] = asic.get("device_id") or None
-        device["gfx_version"] = asic.get("target_graphics_version") or None
-        device["pci_bus_id"] = normalise_bus_id(bus.get("bdf"))
+        device["name"] = _plain(asic.get("market_name"))
+        device["model"] = _plain(asic.get("device_id"))
+        device["gfx_version"] = _plain(asic.get("target_graphics_version"))
+        device["pci_bus_id"] = _bus(bus.get("bdf"))
         size = vram.get("size")
         if isinstance(size, dict):
             mib = _int(size.get("value"), None)
@@ -576,12 +582,41 @@ def parse_amd_smi(data):
                 device["memory_total_mib"] = mib
         elif _int(size, None) is not None:
             device["memory_total_mib"] = _int(size, None)
-        if isinstance(drv, dict):
-            driver = driver or drv.get("version")
-        devices.append(dict((k, v) for k, v in device.items() if v is not None))
+        driver = driver or _plain(drv.get("version"))
+        if _kept(device, "amd-smi", "gpu %s" % device["index"], problems):
+            devices.append(dict((k, v) for k, v in device.items() if v is not None))
     if not devices:
         return None
     return {"driver_version": driver, "devices": devices}
+
+
+def _plain(value):
+    """A tool's text value when it is plain short text; None for anything else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or value in _SMI_MISSING or len(value) > 128 or not value.isprintable():
+        return None
+    return value
+
+
+def _bus(value):
+    bus = normalise_bus_id(_plain(value))
+    return bus if bus and _BUS_ID.match(bus) else None
+
+
+def _kept(device, tool, where, problems):
+    """Whether a parsed device is one (a plausible name); else say why in ``problems``."""
+    if device.get("name") and _SMI_NAME.match(device["name"]):
+        return True
+    if problems is not None:
+        problems.append(
+            "%s printed a record that is not a device (no device name): %s"
+            % (tool, printable(str(where))[:80])
+        )
+    return False
 
 
 def _card_number(key):

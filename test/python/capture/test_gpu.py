@@ -402,3 +402,20 @@ def test_a_child_that_calls_setsid_is_killed_too(no_nvml, monkeypatch, tmp_path,
             os.kill(int(pid), 9)
     assert [d["uuid"] for d in hardware["devices"]] == [SMI_ROW.split(", ")[2]]
     assert elapsed < 2.0  # the tool's end is its answer, not the held pipe's
+
+
+def test_rocm_and_amd_smi_garbage_is_a_problem_never_a_device():
+    problems = []
+    rocm = {
+        "card0": {"Card Series": "\x1b]0;pwn\x07", "Unique ID": {"x": 1}, "PCI Bus": [1]},
+        "card1": "not a card",
+        "card2": {"Card Series": "AMD Radeon 780M", "VRAM Total Memory (B)": -5},
+    }
+    parsed = gpu.parse_rocm_smi(rocm, problems)
+    assert [d["name"] for d in parsed["devices"]] == ["AMD Radeon 780M"]
+    assert "memory_total_mib" not in parsed["devices"][0]
+    assert problems == ["rocm-smi printed a record that is not a device (no device name): card0"]
+    problems = []
+    amd = [{"gpu": 0, "asic": "x", "bus": 3}, {"gpu": 1, "asic": {"market_name": ["x"]}}]
+    assert gpu.parse_amd_smi(amd, problems) is None
+    assert len(problems) == 2
