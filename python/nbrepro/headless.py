@@ -133,34 +133,48 @@ def _interpreter_environment(python):
 
 
 def run_notebook(
-    nb, workdir, kernel_name, timeout=None, options=None, log=None, python=None, progress=None
+    nb,
+    workdir,
+    kernel_name,
+    timeout=None,
+    options=None,
+    log=None,
+    python=None,
+    progress=None,
+    starting=None,
+    env=None,
 ):
     """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell.
 
     ``python``: an interpreter checked by ``check_interpreter`` to run the
     kernel with instead of the kernelspec ``kernel_name`` (which then only
-    names the kernel in the records). ``progress(number, total, cell_index,
-    ok)`` is called after each cell.
+    names the kernel in the records). ``starting(cell_index)`` is called
+    before each cell, ``progress(number, total, cell_index, ok)`` after it.
+    ``env``: variables added to the kernel's environment.
     """
     log = log or (lambda text: None)
     progress = progress or (lambda number, total, index, ok: None)
+    starting = starting or (lambda index: None)
     options = dict(options or {})
+    hooks = (progress, starting)
     if python is None:
-        return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, None, progress))
+        kernel = (None, {"env": dict(os.environ, **env)}) if env else None
+        return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks))
     with tempfile.TemporaryDirectory(prefix="nbrepro-kernel-") as spec_root:
         kernel = (
             _interpreter_kernel(python, spec_root),
-            {"cleanup_kc": True, "env": _interpreter_environment(python)},
+            {"cleanup_kc": True, "env": dict(_interpreter_environment(python), **(env or {}))},
         )
-        return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, kernel, progress))
+        return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks))
 
 
-async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, progress):
+async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
     from jupyter_client import BlockingKernelClient
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     outcome = Outcome(nb)
+    progress, starting = hooks
     manager, setup = kernel or (None, {})
     # A cell that runs past the timeout is interrupted (it stops with
     # KeyboardInterrupt) so that the collect behind it can still run.
@@ -214,6 +228,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, progress
             for number, (index, cell) in enumerate(code_cells, 1):
                 started = time.perf_counter()
                 prefix = "[%d/%d] cell %d" % (number, len(code_cells), index + 1)
+                starting(index)
                 try:
                     await client.async_execute_cell(
                         cell, index, execution_count=client.code_cells_executed + 1
@@ -349,8 +364,37 @@ def write_atomically(nb, path):
         raise
 
 
-def main(path, output=None, kernel=None, timeout=None, options=None, stderr=None, python=None):
-    """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input."""
+def inject_parameters(nb, parameters):
+    """papermill's injected-parameters cell (see ``nbrepro.parameters``); RunError
+    for a notebook in a language papermill's Python translator does not write."""
+    from . import parameters as params
+
+    spec = nb.metadata.get("kernelspec") or {}
+    language = spec.get("language") or (nb.metadata.get("language_info") or {}).get("name")
+    if language and language != "python":
+        raise RunError(
+            "parameters can be injected into Python notebooks only; this one is %s" % language
+        )
+    try:
+        return params.inject(nb, parameters)
+    except params.ParameterError as error:
+        raise RunError(str(error)) from error
+
+
+def main(
+    path,
+    output=None,
+    kernel=None,
+    timeout=None,
+    options=None,
+    stderr=None,
+    python=None,
+    parameters=None,
+):
+    """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input.
+
+    ``parameters``: a dict (from ``nbrepro.parameters.collect``) injected as
+    papermill does before the run."""
     stderr = stderr or sys.stderr
 
     def log(text):
@@ -359,6 +403,10 @@ def main(path, output=None, kernel=None, timeout=None, options=None, stderr=None
 
     try:
         nb = read_notebook(path)
+        if parameters:
+            nb, notes = inject_parameters(nb, parameters)
+            for note in notes:
+                log("nbrepro run: warning: %s" % note)
         if python is not None:
             python = check_interpreter(python)
             name = kernel or INTERPRETER_KERNEL

@@ -27,14 +27,59 @@ def add_parser(subparsers):
     parser.add_argument(
         "--timeout", metavar="S", type=float, help="seconds a cell may run (default: no limit)"
     )
+    group = parser.add_argument_group(
+        "parameters (as papermill's: a cell tagged injected-parameters after the one tagged "
+        "parameters; later options win, -p/-r over -y over -f)"
+    )
+    group.add_argument(
+        "-p",
+        "--parameters",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter; VALUE typed as papermill does (True/False/None, int, float, string)",
+    )
+    group.add_argument(
+        "-r",
+        "--parameters-raw",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a parameter whose VALUE stays a string",
+    )
+    group.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        metavar="FILE",
+        help="a YAML file of parameters (a mapping of names to values)",
+    )
+    group.add_argument(
+        "-y", "--parameters-yaml", action="append", metavar="YAML", help="parameters as YAML text"
+    )
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args):
-    from .. import headless
+    import sys
 
+    from .. import headless
+    from .. import parameters as params
+
+    try:
+        values = params.collect(
+            args.parameters, args.parameters_raw, args.parameters_file, args.parameters_yaml
+        )
+    except params.ParameterError as error:
+        sys.stderr.write("nbrepro run: %s\n" % error)
+        return 2
     timeout = args.timeout if args.timeout and args.timeout > 0 else None
     return headless.main(
-        args.notebook, output=args.output, kernel=args.kernel, timeout=timeout, python=args.python
+        args.notebook,
+        output=args.output,
+        kernel=args.kernel,
+        timeout=timeout,
+        python=args.python,
+        parameters=values or None,
     )

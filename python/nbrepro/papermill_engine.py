@@ -1,0 +1,68 @@
+"""papermill's ``nbrepro`` engine: ``papermill --engine nbrepro in.ipynb out.ipynb``.
+
+Registered through the ``papermill.engine`` entry point (pyproject.toml), so
+papermill, and every orchestrator that calls papermill with an engine name,
+runs the notebook through ``headless.run_notebook``: the same kernel-side
+recording as ``nbrepro run``, written into the notebook papermill saves. papermill
+has injected the parameters cell by then; it is recorded like any other cell.
+
+Only papermill imports this module (it is an optional extra).
+"""
+
+import logging
+import os
+
+from papermill.engines import Engine
+
+from . import headless
+
+logger = logging.getLogger("papermill.nbrepro")
+
+
+class NbreproEngine(Engine):
+    """Executes with nbclient through nbrepro's headless path and records the environment."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man,
+        kernel_name,
+        log_output=False,
+        stdout_file=None,
+        stderr_file=None,
+        start_timeout=60,
+        execution_timeout=None,
+        **kwargs,
+    ):
+        nb = nb_man.nb
+        try:
+            name = headless.kernel_name_for(nb, kernel_name)
+        except headless.RunError as error:
+            raise RuntimeError("nbrepro engine: %s" % error) from error
+
+        def starting(index):
+            nb_man.cell_start(nb.cells[index], index)
+
+        def progress(number, total, index, ok):
+            if not ok:
+                nb_man.cell_exception(nb.cells[index], index)
+            nb_man.cell_complete(nb.cells[index], index)
+
+        def log(text):
+            if log_output:
+                logger.info(text)
+
+        outcome = headless.run_notebook(
+            nb,
+            os.getcwd(),  # papermill has changed into its --cwd already
+            name,
+            timeout=execution_timeout,
+            log=log,
+            progress=progress,
+            starting=starting,
+        )
+        for warning in outcome.warnings:
+            logger.warning("nbrepro: %s", warning)
+        # papermill finds the failing cell's error output itself and raises
+        # PapermillExecutionError after saving.
+        return outcome.nb

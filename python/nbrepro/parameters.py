@@ -1,0 +1,237 @@
+"""Notebook parameters the papermill way, without papermill.
+
+``nbrepro run -p NAME VALUE -f params.yaml`` and the papermill engine give a
+notebook the same cell papermill would: the values typed as papermill's CLI
+types them (``_resolve_type``: True/False/None, int, float, else a string; YAML
+files read without date conversion), written by papermill's Python translator,
+in a new code cell tagged ``injected-parameters`` placed after the first cell
+tagged ``parameters`` (replacing an earlier injected cell; at the top when there
+is no parameters cell), and the values kept in ``metadata.papermill.parameters``.
+
+papermill is an optional extra, so this module reproduces its output instead
+of importing it; ``test_parameters.py`` compares the two byte for byte.
+"""
+
+import ast
+import keyword
+import math
+import re
+
+import yaml
+
+INJECTED_TAG = "injected-parameters"
+PARAMETERS_TAG = "parameters"
+COMMENT = "Parameters"
+
+
+class ParameterError(ValueError):
+    """A parameter name or value that cannot be injected (exit status 2)."""
+
+
+class _NoDatesSafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without the timestamp resolver: papermill reads
+    ``2026-01-01`` as a string, not a date."""
+
+    yaml_implicit_resolvers = {
+        key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def resolve_type(text):
+    """A ``-p`` value as papermill's CLI types it."""
+    if text == "True":
+        return True
+    if text == "False":
+        return False
+    if text == "None":
+        return None
+    for kind in (int, float):
+        try:
+            kind(text)
+        except ValueError:
+            continue
+        return kind(text)
+    return text
+
+
+def check_name(name):
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ParameterError(
+            "parameter name %r is not a Python name (letters, digits and _, "
+            "not starting with a digit, not a keyword)" % (name,)
+        )
+    return name
+
+
+def _check_value(value, where):
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return
+    if isinstance(value, list):
+        for item in value:
+            _check_value(item, where)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ParameterError(
+                    "%s: mapping key %r is not a string; papermill would turn it into one"
+                    % (where, key)
+                )
+            _check_value(item, where)
+        return
+    raise ParameterError(
+        "%s: a %s is no parameter value (strings, numbers, true/false, null, "
+        "lists and mappings are)" % (where, type(value).__name__)
+    )
+
+
+def load_yaml(text, where):
+    """A mapping of parameters from YAML text, read as papermill reads it."""
+    try:
+        value = yaml.load(text, Loader=_NoDatesSafeLoader)  # noqa: S506 (a safe loader)
+    except yaml.YAMLError as error:
+        raise ParameterError("%s is not valid YAML: %s" % (where, error)) from error
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ParameterError(
+            "%s must hold a mapping of parameter names to values, not a %s"
+            % (where, type(value).__name__)
+        )
+    return value
+
+
+def collect(pairs=(), raw_pairs=(), files=(), yamls=()):
+    """The parameters in papermill's order of precedence: files, then YAML
+    strings, then ``-p`` (typed), then ``-r`` (raw strings); later wins."""
+    out = {}
+    for path in files or ():
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ParameterError("cannot read parameters file %s: %s" % (path, error)) from error
+        out.update(load_yaml(text, "parameters file %s" % path))
+    for text in yamls or ():
+        out.update(load_yaml(text, "--parameters-yaml %r" % text))
+    for name, text in pairs or ():
+        out[name] = resolve_type(text)
+    for name, text in raw_pairs or ():
+        out[name] = text
+    for name, value in out.items():
+        check_name(name)
+        _check_value(value, "parameter %s" % name)
+    return out
+
+
+# -- papermill's PythonTranslator ----------------------------------------------------
+
+
+def _escaped_str(value):
+    text = value.encode("unicode_escape").decode("utf-8").replace('"', r"\"")
+    return '"%s"' % text
+
+
+def translate(value):
+    """A value as Python source, as papermill's Python translator writes it."""
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return _escaped_str(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return str(value)
+        if math.isnan(value):
+            return "float('nan')"
+        return "float('-inf')" if value < 0 else "float('inf')"
+    if isinstance(value, dict):
+        return "{%s}" % ", ".join(
+            "%s: %s" % (_escaped_str(k), translate(v)) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return "[%s]" % ", ".join(translate(v) for v in value)
+    raise ParameterError("cannot write a %s as a parameter" % type(value).__name__)
+
+
+def codify(parameters, comment=COMMENT):
+    """The injected cell's source. papermill formats it with black when black
+    is importable; so does this, to stay equal."""
+    content = ("# %s" % comment).strip() + "\n"
+    for name, value in parameters.items():
+        content += "%s = %s\n" % (name, translate(value))
+    try:
+        import black
+    except ImportError:
+        return content
+    try:
+        return black.format_str(content, mode=black.FileMode(string_normalization=False))
+    except AttributeError:
+        return content
+
+
+# -- the notebook ---------------------------------------------------------------------
+
+
+def _first_tagged(nb, tag):
+    for index, cell in enumerate(nb.cells):
+        if tag in (cell.get("metadata", {}).get("tags") or ()):
+            return index
+    return -1
+
+
+_ASSIGNED = re.compile(r"^(\w+)\s*(?::[^=]*)?=")
+
+
+def declared(nb):
+    """Names the first ``parameters`` cell assigns (as papermill's inspection
+    finds them), or None when there is no such cell."""
+    index = _first_tagged(nb, PARAMETERS_TAG)
+    if index < 0:
+        return None
+    source = nb.cells[index].get("source") or ""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {m.group(1) for m in map(_ASSIGNED.match, source.splitlines()) if m}
+    names = set()
+    for stmt in tree.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [getattr(stmt, "target", None)]
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def inject(nb, parameters, comment=COMMENT):
+    """Insert (or replace) the injected-parameters cell in ``nb`` (nbformat 4
+    NotebookNode) as papermill's ``parameterize_notebook`` does; returns
+    ``(nb, warnings)``."""
+    import nbformat
+
+    warnings = []
+    names = declared(nb)
+    if names is None:
+        warnings.append("the notebook has no cell tagged 'parameters'; injected at the top")
+    else:
+        unknown = [name for name in parameters if name not in names]
+        if unknown:
+            warnings.append("not in the parameters cell (still injected): %s" % ", ".join(unknown))
+    source = codify(parameters, comment)
+    nb = nbformat.v4.upgrade(nb)
+    cell = nbformat.v4.new_code_cell(source=source)
+    cell.metadata["tags"] = [INJECTED_TAG]
+    injected = _first_tagged(nb, INJECTED_TAG)
+    declared_at = _first_tagged(nb, PARAMETERS_TAG)
+    if injected >= 0:
+        before, after = nb.cells[:injected], nb.cells[injected + 1 :]
+    elif declared_at >= 0:
+        before, after = nb.cells[: declared_at + 1], nb.cells[declared_at + 1 :]
+    else:
+        before, after = [], nb.cells
+    nb.cells = before + [cell] + after
+    papermill = nb.metadata.setdefault("papermill", {})
+    papermill["parameters"] = parameters
+    return nb, warnings
