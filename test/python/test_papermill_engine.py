@@ -1,7 +1,6 @@
 """``papermill --engine nbrepro``: real papermill, through the entry point, records
 what ``nbrepro run`` records, and ``nbrepro verify`` passes on its output."""
 
-import json
 import os
 import subprocess
 import sys
@@ -99,9 +98,7 @@ def test_nothing_but_the_engine_imports_papermill():
         "nbrepro.cli.build_parser()\n"
         "print('papermill' in sys.modules)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
     package = Path(notebook.__file__).parent
     importers = sorted(
