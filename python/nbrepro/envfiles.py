@@ -401,6 +401,36 @@ def portable_environment_yml(environment, name, extra_conda=(), extra_pip=(), co
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
+# A plain venv's environment.yml takes Python and pip from conda-forge, as
+# repo2docker does, and never from Anaconda's defaults, which the recording
+# did not use either.
+VENV_CHANNELS = ("conda-forge", "nodefaults")
+
+
+def venv_environment_dict(environment, name, extra_pip=()):
+    """environment.yml for an environment without conda: the recorded Python
+    (``python=X.Y``), pip, and requirements.txt's lines as the pip section."""
+    minor = python_minor(environment)
+    if minor is None:
+        raise ValueError(
+            "no Python version was recorded for this environment, so environment.yml "
+            "cannot name one; capture the environment again"
+        )
+    pip = [line for line, _ in _requirement_plan(environment, extra_pip)[0]]
+    dependencies = ["python=%s" % minor, "pip"]
+    if pip:
+        dependencies.append({"pip": pip})
+    return {"name": name, "channels": list(VENV_CHANNELS), "dependencies": dependencies}
+
+
+def bundle_environment_yml(environment, name, extra_conda=(), extra_pip=(), conda_channels=()):
+    """The bundle's environment.yml, for a conda environment or a plain venv alike."""
+    if (environment or {}).get("conda"):
+        return portable_environment_yml(environment, name, extra_conda, extra_pip, conda_channels)
+    data = venv_environment_dict(environment, name, extra_pip)
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
 def python_minor(environment):
     """The recorded Python as ``major.minor`` (``"3.11"``), or None when not recorded."""
     python = (environment or {}).get("python") or {}

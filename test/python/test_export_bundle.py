@@ -59,14 +59,15 @@ def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded,
     out = tmp_path / "out"
     result = nbrepro("export", recorded, "-o", out)
     assert result.returncode == 0, result.stderr
-    assert "wrote %s (9 files" % out in result.stdout
+    assert "wrote %s (10 files" % out in result.stdout
     names = sorted(p.name for p in out.iterdir())
-    # a venv: pip's files, no conda ones
+    # a venv: pip's files, an environment.yml of the same, no conda lock
     assert names == [
         "Dockerfile",
         "README.md",
         "analysis.ipynb",
         "analysis.py",
+        "environment.yml",
         "manifest.json",
         "requirements.txt",
         "run.sh",

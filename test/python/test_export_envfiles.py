@@ -240,3 +240,47 @@ def test_runtime_txt_for_repo2docker(venv, conda_prefix, tmp_path, monkeypatch):
     assert not CondaBuildPack("buildpack-deps:jammy").detect()
     with pytest.raises(ValueError, match="no Python version"):
         envfiles.runtime_txt({"conda": None, "python": {"version": None}})
+
+
+def test_a_venv_bundle_has_an_environment_yml_repo2docker_reads_as_before(
+    venv, tmp_path, monkeypatch
+):
+    environment = venv["environment"]
+    text = envfiles.bundle_environment_yml(environment, "step", extra_pip=["six"])
+    data = yaml.safe_load(text)
+    assert data["name"] == "step" and data["channels"] == ["conda-forge", "nodefaults"]
+    python, pip, section = data["dependencies"]
+    assert (python, pip) == ("python=%s" % PY_MM, "pip")
+    # the pip section is requirements.txt's requirements, nothing more or less
+    requirements = envfiles.requirements_txt(environment, extra=["six"])
+    assert (
+        section
+        == {"pip": requirement_lines(requirements)}
+        == {"pip": ["archpkg==2.0", "plainpkg==1.0", "six"]}
+    )
+    assert rattler.MatchSpec(python).name.normalized == "python"
+    assert str(rattler.MatchSpec(python).version) == "%s.*" % PY_MM
+
+    # repo2docker's own choice of buildpack over the files a venv bundle holds:
+    # its Dockerfile first, as before; without it, conda reads the same Python.
+    from repo2docker.app import Repo2Docker
+
+    def picked():
+        for pack in Repo2Docker().buildpacks:
+            built_pack = pack(base_image="buildpack-deps:jammy")
+            if built_pack.detect():
+                return built_pack
+        return None
+
+    (tmp_path / "requirements.txt").write_text(requirements)
+    (tmp_path / "runtime.txt").write_text(envfiles.runtime_txt(environment))
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    monkeypatch.chdir(tmp_path)
+    before = type(picked()).__name__
+    (tmp_path / "environment.yml").write_text(text)
+    assert type(picked()).__name__ == before == "DockerBuildPack"
+    (tmp_path / "Dockerfile").unlink()
+    pack = picked()
+    assert type(pack).__name__ == "CondaBuildPack" and pack.python_version == PY_MM
+    with pytest.raises(ValueError, match="no Python version was recorded"):
+        envfiles.bundle_environment_yml({"conda": None, "python": {}}, "x")

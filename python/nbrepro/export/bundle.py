@@ -12,7 +12,9 @@ Layout (``<stem>`` is the notebook's name made safe by ``safe_stem``)::
 
 A conda environment gets environment.yml and the lock (and requirements.txt
 when pip installed packages into it); a plain venv gets requirements.txt and
-runtime.txt, which is how repo2docker tells a pip-only project.
+runtime.txt, which is how repo2docker tells a pip-only project, and an
+environment.yml of the same Python and pip requirements for conda users and
+Snakemake's ``conda:`` (repo2docker builds a bundle from its Dockerfile either way).
 """
 
 import hashlib
@@ -137,6 +139,10 @@ def build(nb, name, now=None, progress=None, raw=None):
             environment, extra=installs.get("pip") or ()
         )
     else:
+        # conda users and Snakemake's `conda:` rebuild a venv's bundle from this one
+        files["environment.yml"] = envfiles.bundle_environment_yml(
+            environment, stem, extra_pip=installs.get("pip") or ()
+        )
         files["requirements.txt"] = envfiles.requirements_txt(
             environment, extra=installs.get("pip") or ()
         )
