@@ -19,7 +19,12 @@ def add_parser(subparsers):
             "1 stopped by --strict, 2 the notebook cannot be exported or the bundle not written."
         ),
     )
-    parser.add_argument("notebook", metavar="NOTEBOOK", help="the .ipynb file to export")
+    parser.add_argument(
+        "notebook",
+        metavar="NOTEBOOK",
+        nargs="+",
+        help="the .ipynb file to export (several with --workflow)",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -41,12 +46,32 @@ def add_parser(subparsers):
         action="store_true",
         help='print {"output", "files", "findings", "conversion"} as JSON on stdout',
     )
+    parser.add_argument(
+        "--workflow",
+        choices=["snakemake"],
+        help="write a workflow of the notebooks to -o DIR instead: a Snakefile with one rule "
+        "per notebook, each notebook's bundle under steps/, its environment under envs/",
+    )
+    parser.add_argument(
+        "--steps",
+        choices=["script", "papermill"],
+        default="script",
+        help="with --workflow: each rule runs the exported script (default) or the notebook "
+        "through papermill's nbrepro engine (needs nbrepro[papermill] where it runs)",
+    )
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args):
     from ..export import bundle as bundles
+
+    if args.workflow:
+        return run_workflow(args)
+    if len(args.notebook) > 1:
+        sys.stderr.write("nbrepro export: several notebooks make a workflow: add --workflow\n")
+        return 2
+    args.notebook = args.notebook[0]
 
     def progress(message):
         if not args.json:
@@ -99,4 +124,44 @@ def run(args):
             ", %d warnings" % len(bundle.findings) if bundle.findings else "",
         )
     )
+    return 0
+
+
+def run_workflow(args):
+    from ..export import workflow
+
+    if not args.output or args.output.lower().endswith(".zip"):
+        sys.stderr.write("nbrepro export: --workflow writes a folder: give it with -o DIR\n")
+        return 2
+    try:
+        steps = workflow.export(args.notebook, args.output, mode=args.steps, force=args.force)
+    except workflow.bundles.ExportError as error:
+        sys.stderr.write("nbrepro export: %s\n" % error)
+        return 2
+    for step in steps:
+        for finding in step.bundle.findings:
+            sys.stderr.write(
+                "nbrepro export: warning: %s: %s: %s\n"
+                % (step.path.name, finding["kind"], finding["message"])
+            )
+    if args.json:
+        json.dump(
+            {
+                "output": args.output,
+                "steps": [
+                    {
+                        "notebook": str(step.path),
+                        "rule": step.stem,
+                        "inputs": dict(step.inputs),
+                        "outputs": dict(step.outputs),
+                    }
+                    for step in steps
+                ],
+            },
+            sys.stdout,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+        return 0
+    sys.stdout.write("wrote %s (Snakefile, %d steps)\n" % (args.output, len(steps)))
     return 0
