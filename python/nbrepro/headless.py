@@ -390,11 +390,13 @@ def main(
     stderr=None,
     python=None,
     parameters=None,
+    mlflow=None,
 ):
     """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input.
 
     ``parameters``: a dict (from ``nbrepro.parameters.collect``) injected as
-    papermill does before the run."""
+    papermill does before the run. ``mlflow``: a tracking URI ("" for MLflow's
+    default) to log the execution as one MLflow run (``nbrepro.mlflow_runs``)."""
     stderr = stderr or sys.stderr
 
     def log(text):
@@ -417,12 +419,31 @@ def main(
         return 2
     target = Path(output) if output else Path(path)
     workdir = Path(path).resolve().parent
+    tracked = None
+    if mlflow is not None:
+        from . import mlflow_runs
+
+        try:
+            tracked = mlflow_runs.start(mlflow, Path(path).stem)
+        except mlflow_runs.MlflowError as error:
+            log("nbrepro run: %s" % error)
+            return 2
+        log("nbrepro run: MLflow run %s" % tracked.run_id)
     try:
         outcome = run_notebook(
-            nb, workdir, name, timeout=timeout, options=options, log=log, python=python
+            nb,
+            workdir,
+            name,
+            timeout=timeout,
+            options=options,
+            log=log,
+            python=python,
+            env=tracked.kernel_env() if tracked else None,
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         log("nbrepro run: cannot run %s in kernel %r: %s" % (path, name, error))
+        if tracked:
+            tracked.finish(None)
         return 2
     for warning in outcome.warnings:
         log("nbrepro run: warning: %s" % warning)
@@ -430,8 +451,16 @@ def main(
         write_atomically(outcome.nb, target)
     except (OSError, ValueError) as error:
         log("nbrepro run: cannot write %s: %s" % (target, error))
+        if tracked:
+            tracked.finish(None)
         return 1
     log("nbrepro run: wrote %s (%d cells recorded)" % (target, outcome.recorded))
+    if tracked:
+        try:
+            tracked.finish(outcome.nb, target, failed=bool(outcome.failure), kernel=name)
+        except Exception as error:  # the server went away: the notebook is written
+            log("nbrepro run: the MLflow run %s is incomplete: %s" % (tracked.run_id, error))
+            return 1
     if outcome.failure:
         log("nbrepro run: %s" % outcome.failure)
         return 1

@@ -7,10 +7,16 @@ recording as ``nbrepro run``, written into the notebook papermill saves. papermi
 has injected the parameters cell by then; it is recorded like any other cell.
 
 Only papermill imports this module (it is an optional extra).
+
+MLflow: the engine option ``nbrepro_mlflow`` (papermill's ``execute_notebook(...,
+nbrepro_mlflow=URI)``) or, from papermill's command line, which passes no engine
+options, the environment variable ``NBREPRO_MLFLOW=URI`` logs the execution as
+one MLflow run, as ``nbrepro run --mlflow URI`` does.
 """
 
 import logging
 import os
+from pathlib import Path
 
 from papermill.engines import Engine
 
@@ -32,6 +38,7 @@ class NbreproEngine(Engine):
         stderr_file=None,
         start_timeout=60,
         execution_timeout=None,
+        nbrepro_mlflow=None,
         **kwargs,
     ):
         nb = nb_man.nb
@@ -52,17 +59,42 @@ class NbreproEngine(Engine):
             if log_output:
                 logger.info(text)
 
-        outcome = headless.run_notebook(
-            nb,
-            os.getcwd(),  # papermill has changed into its --cwd already
-            name,
-            timeout=execution_timeout,
-            log=log,
-            progress=progress,
-            starting=starting,
+        tracking = (
+            nbrepro_mlflow if nbrepro_mlflow is not None else os.environ.get("NBREPRO_MLFLOW")
         )
+        tracked = None
+        if tracking is not None:
+            from . import mlflow_runs
+
+            source = kwargs.get("input_path")
+            tracked = mlflow_runs.start(tracking, Path(source).stem if source else "papermill")
+        try:
+            outcome = headless.run_notebook(
+                nb,
+                os.getcwd(),  # papermill has changed into its --cwd already
+                name,
+                timeout=execution_timeout,
+                log=log,
+                progress=progress,
+                starting=starting,
+                env=tracked.kernel_env() if tracked else None,
+            )
+        except BaseException:
+            if tracked:
+                tracked.finish(None)
+            raise
         for warning in outcome.warnings:
             logger.warning("nbrepro: %s", warning)
+        if tracked:
+            # papermill writes the output notebook after the engine returns: the
+            # run gets the executed notebook as nbrepro recorded it, in memory.
+            tracked.finish(
+                outcome.nb,
+                None,
+                failed=bool(outcome.failure),
+                kernel=name,
+                source=kwargs.get("input_path"),
+            )
         # papermill finds the failing cell's error output itself and raises
         # PapermillExecutionError after saving.
         return outcome.nb

@@ -27,6 +27,15 @@ def add_parser(subparsers):
     parser.add_argument(
         "--timeout", metavar="S", type=float, help="seconds a cell may run (default: no limit)"
     )
+    parser.add_argument(
+        "--mlflow",
+        nargs="?",
+        const="",
+        metavar="TRACKING_URI",
+        help="log this execution as one MLflow run (params, tags, the notebook and its "
+        "environment files as artifacts); the notebook's own mlflow.log_* calls go to the "
+        "same run. Default URI: MLflow's (MLFLOW_TRACKING_URI). Needs nbrepro[mlflow]",
+    )
     group = parser.add_argument_group(
         "parameters (as papermill's: a cell tagged injected-parameters after the one tagged "
         "parameters; later options win, -p/-r over -y over -f)"
@@ -82,4 +91,5 @@ def run(args):
         timeout=timeout,
         python=args.python,
         parameters=values or None,
+        mlflow=args.mlflow,
     )

@@ -1,0 +1,166 @@
+"""One MLflow run per execution: ``nbrepro run NB --mlflow [TRACKING_URI]``.
+
+The run is created before the kernel starts and its id handed to the kernel as
+``MLFLOW_RUN_ID`` (with ``MLFLOW_TRACKING_URI``), so that ``mlflow.log_metric``
+and friends in the notebook's cells log into this same run. When the notebook
+is done the run gets:
+
+- params: the notebook's parameters (the ``parameters`` cell, overridden by
+  the injected ones), as MLflow stores them (strings);
+- tags: ``nbrepro.snapshot``, ``nbrepro.version``, ``nbrepro.kernel``, and for a
+  notebook inside a git repository MLflow's own ``mlflow.source.git.commit``
+  with ``nbrepro.git.dirty`` (``true``/``false``);
+- artifacts under ``nbrepro/``: the executed notebook, and the files ``nbrepro
+  export`` writes for its environment (environment.yml, the conda lock,
+  requirements.txt), byte for byte, and the recorded snapshot as JSON.
+
+MLflow is an optional extra (``pip install "nbrepro[mlflow]"``); only this
+module imports it.
+"""
+
+import ast
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+GIT_TIMEOUT = 10
+ARTIFACT_DIR = "nbrepro"
+
+
+class MlflowError(Exception):
+    """MLflow is missing or the tracking server cannot be used (exit status 2)."""
+
+
+def _client(tracking_uri):
+    try:
+        from mlflow.tracking import MlflowClient
+    except ImportError as error:
+        raise MlflowError('MLflow is not installed here: pip install "nbrepro[mlflow]"') from error
+    return MlflowClient(tracking_uri=tracking_uri or None)
+
+
+def git_state(folder):
+    """(commit, dirty) of the git repository holding ``folder``, or (None, None)."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+        )
+        if head.returncode != 0:
+            return None, None
+        status = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None, None
+    dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
+    return head.stdout.strip() or None, dirty
+
+
+def _param_text(parameter):
+    """A string parameter as its value (no quotes), anything else as written."""
+    try:
+        value = ast.literal_eval(parameter["default"])
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return parameter["default"]
+    return value if isinstance(value, str) else parameter["default"]
+
+
+class Run(object):
+    """A started MLflow run that ``finish`` completes."""
+
+    def __init__(self, client, run_id, tracking_uri):
+        self.client = client
+        self.run_id = run_id
+        self.tracking_uri = tracking_uri
+
+    def kernel_env(self):
+        env = {"MLFLOW_RUN_ID": self.run_id}
+        uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+        if uri:
+            env["MLFLOW_TRACKING_URI"] = uri
+        return env
+
+    def finish(self, nb, path=None, failed=False, kernel=None, source=None):
+        """Log params, tags and artifacts of the executed notebook ``nb`` (written
+        at ``path``, or only in memory, read from ``source``); end the run."""
+        status = "FAILED" if failed or nb is None else "FINISHED"
+        try:
+            if nb is not None:
+                self._log(nb, path, kernel, source)
+        finally:
+            self.client.set_terminated(self.run_id, status=status)
+
+    def _log(self, nb, path, kernel, source):
+        from .export import bundle as bundles
+        from .export import script
+
+        meta = nb.metadata.get("nbrepro") or {}
+        conversion = script.convert(nb, meta.get("runs") or {}, name="notebook")
+        for parameter in conversion.parameters:
+            self.client.log_param(self.run_id, parameter["name"], _param_text(parameter))
+        tags = {"nbrepro.version": __version__}
+        if kernel:
+            tags["nbrepro.kernel"] = kernel
+        where = path or source
+        if where is not None and "://" not in str(where):
+            commit, dirty = git_state(Path(where).resolve().parent)
+            if commit:
+                tags["mlflow.source.git.commit"] = commit
+                tags["nbrepro.git.dirty"] = "true" if dirty else "false"
+        name = Path(where).name if where is not None else "notebook.ipynb"
+        try:
+            built = bundles.build(nb, name)
+        except bundles.ExportError as error:  # nothing recorded: tags and notebook only
+            built = None
+            tags["nbrepro.snapshot"] = "none (%s)" % error
+        if built is not None:
+            tags["nbrepro.snapshot"] = built.snapshot_id
+        for key, value in tags.items():
+            self.client.set_tag(self.run_id, key, value)
+        with tempfile.TemporaryDirectory(prefix="nbrepro-mlflow-") as folder:
+            out = Path(folder) / ARTIFACT_DIR
+            out.mkdir()
+            if path is not None and Path(path).is_file():
+                (out / name).write_bytes(Path(path).read_bytes())
+            else:
+                import nbformat
+
+                (out / name).write_text(nbformat.writes(nb), encoding="utf-8")
+            if built is not None:
+                lock = built.manifest["environment"].get("lock")
+                for file in ("environment.yml", lock, "requirements.txt"):
+                    if file and file in built.files:
+                        (out / file).write_bytes(built.files[file])
+                snapshot = meta["snapshots"][built.snapshot_id]
+                text = json.dumps(snapshot, indent=2, sort_keys=True, ensure_ascii=False)
+                (out / "snapshot.json").write_text(text + "\n", encoding="utf-8")
+            self.client.log_artifacts(self.run_id, str(out), ARTIFACT_DIR)
+
+
+def start(tracking_uri, run_name, experiment=None):
+    """Create the run (before the kernel starts); MlflowError when that fails."""
+    client = _client(tracking_uri)
+    try:
+        experiment_id = "0"
+        name = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME")
+        if name:
+            found = client.get_experiment_by_name(name)
+            experiment_id = found.experiment_id if found else client.create_experiment(name)
+        created = client.create_run(
+            experiment_id, run_name=run_name, tags={"mlflow.source.name": run_name}
+        )
+    except Exception as error:  # MLflow raises many kinds for an unreachable server
+        raise MlflowError(
+            "cannot start an MLflow run at %s: %s" % (tracking_uri or "the default store", error)
+        ) from error
+    return Run(client, created.info.run_id, tracking_uri)
