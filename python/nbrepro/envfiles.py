@@ -351,6 +351,23 @@ def requirements_txt(environment, extra=()):
     return "\n".join(header + comments + body) + "\n"
 
 
+# Anaconda's defaults channels, by the names conda canonicalises them to.
+_DEFAULTS = ("defaults", "pkgs/main", "pkgs/r", "pkgs/msys2", "pkgs/free", "pkgs/pro")
+
+
+def _is_defaults(channel):
+    channel = str(channel or "")
+    return channel in _DEFAULTS or "repo.anaconda.com/" in channel
+
+
+def _qualifier(channel, first):
+    if not channel or channel == compact.UNKNOWN or first is None or channel == first:
+        return ""
+    if _is_defaults(channel) and _is_defaults(first):
+        return ""
+    return "%s::" % channel
+
+
 def _conda_name(spec):
     match = _CONDA_NAME.match(str(spec))
     return match.group(1).lower() if match else None
@@ -368,7 +385,15 @@ def portable_environment_dict(environment, name, extra_conda=(), extra_pip=(), c
     channels = [c for c in channels if c != compact.UNKNOWN]
     # Records conda reads as replaced by pip stay: pip_dists leaves their dist-info out.
     kept = sorted((p for p in packages(conda) if not p.get("clobbered")), key=lambda p: p["name"])
-    dependencies = ["%s=%s" % (p["name"], p["version"]) for p in kept]
+    # As a secure image pins them: a package from a channel other than the first
+    # is channel-qualified, so the solver cannot take it from an earlier one.
+    first = channels[0] if channels else None
+    dependencies = [
+        "%s%s=%s" % (_qualifier(p.get("channel"), first), p["name"], p["version"]) for p in kept
+    ]
+    used = [p.get("channel") for p in kept]
+    if channels and not any(_is_defaults(c) for c in channels + used):
+        channels.append("nodefaults")  # the recording used no defaults channel
     pinned = set(p["name"].lower() for p in kept)
     for spec in extra_conda:
         key = _conda_name(spec)

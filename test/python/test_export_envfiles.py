@@ -284,3 +284,22 @@ def test_a_venv_bundle_has_an_environment_yml_repo2docker_reads_as_before(
     assert type(pack).__name__ == "CondaBuildPack" and pack.python_version == PY_MM
     with pytest.raises(ValueError, match="no Python version was recorded"):
         envfiles.bundle_environment_yml({"conda": None, "python": {}}, "x")
+
+
+def test_environment_yml_pins_channels_as_a_secure_image_does(conda_prefix):
+    environment = snapshot(conda_prefix)
+    local = environment["conda"]["channels"][0]
+    # as recorded: every package from the first channel, defaults configured
+    data = yaml.safe_load(envfiles.portable_environment_yml(environment, "x"))
+    assert not any("::" in str(d) for d in data["dependencies"])
+    assert "nodefaults" not in data["channels"]
+    # another channel first: the local channel's packages are qualified, and with
+    # no defaults channel recorded anywhere, nodefaults closes the door on it
+    environment["conda"]["channels"] = ["conda-forge", local]
+    data = yaml.safe_load(envfiles.portable_environment_yml(environment, "x"))
+    assert data["channels"] == ["conda-forge", local, "nodefaults"]
+    qualified = [d for d in data["dependencies"] if isinstance(d, str) and "::" in d]
+    assert qualified and all(d.startswith(local + "::") for d in qualified)
+    for spec in qualified:
+        match = rattler.MatchSpec(spec)
+        assert match.channel is not None and match.name.normalized in spec
