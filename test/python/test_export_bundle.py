@@ -259,3 +259,33 @@ def test_a_conda_environment_gets_environment_yml_and_the_lock(recorded, conda_p
         assert package.url.split("#")[0] == line.split("#")[0]
     run_sh = built.files["run.sh"].decode()
     assert "lock=conda-linux-64.lock" in run_sh and "kind=conda" in run_sh
+
+
+def test_a_gpu_recording_makes_run_sh_check_the_gpu_and_docker_pass_it(recorded):
+    nb = nbformat.read(str(recorded), 4)
+    meta = nb.metadata["nbrepro"]
+    plain = bundles.build(copy.deepcopy(nb), "cpu.ipynb", now=NOW)
+    assert b"gpu_needed=0" in plain.files["run.sh"]
+    assert b"--gpus" not in plain.files["Dockerfile"] + plain.files["README.md"]
+
+    snapshot = meta["snapshots"][meta["current"]]
+    snapshot["environment"]["gpu"].update(
+        {"source": "nvml", "driver_version": "550.54.15", "cuda_driver_version": "12.4"}
+    )
+    snapshot["environment"]["gpu"]["devices"] = [{"index": 0, "name": "NVIDIA H100"}]
+    for run_record in meta["runs"].values():
+        run_record["frameworks"] = {"torch": {"version": "2.5.1+cu121", "cuda": "12.1"}}
+    built = bundles.build(nb, "gpu.ipynb", now=NOW)
+    assert bundles.gpu_of(snapshot["environment"], meta["runs"]) == (True, "12.1")
+    run_sh = built.files["run.sh"].decode()
+    assert "gpu_needed=1\ncuda_version=12.1\n" in run_sh and "--no-gpu-check" in run_sh
+    assert "docker run --rm --gpus all bundle" in built.files["Dockerfile"].decode()
+    readme = built.files["README.md"].decode()
+    assert "docker run --rm --gpus all gpu" in readme
+    assert "its driver supports CUDA 12.1 and stops with status 4" in readme
+    # a CUDA build seen without a GPU still needs one; a CPU build does not
+    snapshot["environment"]["gpu"]["devices"] = []
+    assert bundles.gpu_of(snapshot["environment"], meta["runs"]) == (True, "12.1")
+    for run_record in meta["runs"].values():
+        run_record["frameworks"] = {"torch": {"version": "2.13.0+cpu", "cuda": None}}
+    assert bundles.gpu_of(snapshot["environment"], meta["runs"]) == (False, None)

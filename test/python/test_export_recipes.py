@@ -475,3 +475,57 @@ def test_dockerfile_quotes_names_and_refuses_what_it_cannot_quote():
             recipes.dockerfile(plan(script=bad + ".py"))
     with pytest.raises(ValueError, match="line break"):
         recipes.dockerfile(plan(env={"V": "a\nRUN touch x"}))
+
+
+NVIDIA_SMI = """if [ "$1" = -L ]; then
+  %s
+  exit 0
+fi
+echo '+-----------------------------------------------------------------------------------------+'
+echo '| NVIDIA-SMI 550.54.15              Driver Version: 550.54.15      CUDA Version: %s     |'
+echo '+-----------------------------------------------------------------------------------------+'
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "smi, args, status, message",
+    [
+        (None, (), 4, "the notebook ran on an NVIDIA GPU with CUDA 12.1, and this machine has "
+         "no nvidia-smi (no NVIDIA driver installed); pass --no-gpu-check"),
+        (("echo 'GPU 0: NVIDIA H100 (UUID: GPU-1)'", "11.8"), (), 4,
+         "this driver supports CUDA 11.8 only: update the NVIDIA driver to one for CUDA 12.1"),
+        (("true", "12.4"), (), 4, "nvidia-smi lists no GPU here"),
+        (("echo 'GPU 0: NVIDIA H100 (UUID: GPU-1)'", "12.4"), (), 0,
+         "GPU check: 1 GPU(s), driver for CUDA 12.4 (the notebook used 12.1)"),
+        (None, ("--no-gpu-check",), 0, "skipping the GPU check (--no-gpu-check)"),
+    ],
+)  # fmt: skip
+def test_gpu_bundle_checks_the_gpu_and_driver_before_running(
+    tools, pip_bundle, tmp_path, smi, args, status, message
+):
+    bundle = write_bundle(tmp_path / "gpu", plan(gpu=True, cuda="12.1"))
+    env = environ(tools)
+    if smi is not None:
+        stub(tmp_path / "smi", "nvidia-smi", NVIDIA_SMI % smi)
+        env["PATH"] = str(tmp_path / "smi") + os.pathsep + env["PATH"]
+    # the environment pip_bundle built fits (same requirements): no rebuild
+    result = run(bundle, *args, "--env", pip_bundle / ".env", env=env, cwd=tmp_path)
+    assert result.returncode == status, result.stderr
+    assert message in result.stderr
+    assert (result.data is not None) == (status == 0)  # the script ran only after the check
+
+
+def test_gpu_run_sh_is_shellcheck_clean_and_cpu_bundles_check_nothing():
+    if not shutil.which("shellcheck"):
+        pytest.skip("shellcheck is not installed")
+    for the_plan in (plan(gpu=True, cuda="12.1"), plan(gpu=True), plan(cuda="11.8")):
+        text = recipes.run_sh(the_plan)
+        assert "gpu_needed=1" in text
+        check = subprocess.run(
+            ["shellcheck", "-s", "bash", "-"], input=text, capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stdout
+    assert "gpu_needed=0" in recipes.run_sh(plan())
+    with pytest.raises(ValueError, match="cuda must be a version"):
+        recipes.run_sh(plan(cuda="12.1; rm -rf /"))

@@ -90,6 +90,31 @@ def _runs_of(meta):
     return meta.get("runs") or {}
 
 
+_CUDA = re.compile(r"^([0-9]+)\.([0-9]+)")
+
+
+def gpu_of(environment, runs):
+    """``(gpu, cuda)``: whether the recording saw an NVIDIA GPU, and the newest CUDA
+    version a CUDA build of a framework (torch, TensorFlow) was built for, as
+    ``"12.1"``, or None. ``runs`` are the run records of the notebook's cells."""
+    hardware = (environment or {}).get("gpu") or {}
+    devices = hardware.get("devices") if isinstance(hardware, dict) else None
+    gpu = bool(devices) and hardware.get("source") not in (None, "rocm")
+    versions = []
+    for run in (runs or {}).values():
+        frameworks = run.get("frameworks") if isinstance(run, dict) else None
+        if not isinstance(frameworks, dict):
+            continue
+        torch = frameworks.get("torch") if isinstance(frameworks.get("torch"), dict) else {}
+        tf = frameworks.get("tensorflow") if isinstance(frameworks.get("tensorflow"), dict) else {}
+        for value in (torch.get("cuda"), tf.get("cuda_version")):
+            match = _CUDA.match(value) if isinstance(value, str) else None
+            if match:
+                versions.append((int(match.group(1)), int(match.group(2))))
+    cuda = "%d.%d" % max(versions) if versions else None
+    return gpu or cuda is not None, cuda
+
+
 def build(nb, name, now=None, progress=None, raw=None):
     """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named
     ``name``; ``raw``, the file's bytes, is copied as the bundle's notebook."""
@@ -159,6 +184,7 @@ def build(nb, name, now=None, progress=None, raw=None):
         "lock": lock,
         "env": dict(getattr(conversion, "env", None) or {}),
     }
+    plan["gpu"], plan["cuda"] = gpu_of(environment, _runs_of(meta))
     files["run.sh"] = recipes.run_sh(plan)
     files["Dockerfile"] = recipes.dockerfile(plan)
 

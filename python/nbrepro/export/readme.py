@@ -155,9 +155,24 @@ def render(
         "",
         "```sh",
         "docker build -t %s ." % stem.lower(),
-        "docker run --rm %s" % stem.lower(),
+        "docker run --rm%s %s" % (" --gpus all" if plan.get("gpu") else "", stem.lower()),
         "```",
         "",
+    ]
+    if plan.get("gpu"):
+        cuda = plan.get("cuda")
+        out += [
+            "The notebook ran on an NVIDIA GPU%s. `./run.sh` first checks that a GPU is "
+            "visible (`nvidia-smi`)%s and stops with status 4 saying what is missing; "
+            "`--no-gpu-check` runs anyway. Docker needs the NVIDIA Container Toolkit for "
+            "`--gpus all`."
+            % (
+                " with CUDA %s" % text(cuda) if cuda else "",
+                " and that its driver supports CUDA %s" % text(cuda) if cuda else "",
+            ),
+            "",
+        ]
+    out += [
         "## Provenance",
         "",
         "| | recorded |",

@@ -6,7 +6,8 @@ Plain functions over a plan dict::
     {"kind": "conda" | "pip", "script": "<stem>.py", "notebook": "<stem>.ipynb",
      "python": "3.11", "platform": "linux-64" | None, "lock": "conda-linux-64.lock" | None,
      "env": {"PYTHONHASHSEED": "0", ...},
-     "requirements": True}   # optional: False when a conda bundle has no requirements.txt
+     "requirements": True,   # optional: False when a conda bundle has no requirements.txt
+     "gpu": False, "cuda": None}  # optional: the recording saw a GPU / a CUDA build ("12.1")
 
 Every value lands in the text quoted (shlex for bash, JSON and escapes for the
 Dockerfile), even though the bundle writer already made the file names safe:
@@ -54,6 +55,8 @@ def check_plan(plan):
             raise ValueError("plan %s must be a file name inside the bundle, not %r" % (key, value))
     if plan["kind"] == "conda" and plan.get("lock") and not plan.get("platform"):
         raise ValueError("a conda plan with a lock needs the lock's platform (a conda subdir)")
+    if plan.get("cuda") is not None and not re.match(r"^[0-9]+(\.[0-9]+){0,2}$", str(plan["cuda"])):
+        raise ValueError("plan cuda must be a version like 12.1, not %r" % (plan["cuda"],))
     for name in plan.get("env") or {}:
         if not _IDENTIFIER.match(str(name)):
             raise ValueError("environment variable names must be identifiers, not %r" % (name,))
@@ -80,6 +83,8 @@ def run_sh(plan):
         ("python_version", q(plan["python"])),
         ("platform", q(plan.get("platform") or "")),
         ("lock", q(plan.get("lock") or "")),
+        ("gpu_needed", "1" if plan.get("gpu") or plan.get("cuda") else "0"),
+        ("cuda_version", q(plan.get("cuda") or "")),
         (
             "script_env",
             "(%s)" % " ".join(q("%s=%s" % kv) for kv in (plan.get("env") or {}).items()),
@@ -99,7 +104,7 @@ def run_sh(plan):
 RUN_SH_BODY = r"""
 usage() {
   cat <<'EOF'
-Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [-- SCRIPT-ARGS...]
+Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [--no-gpu-check] [-- SCRIPT-ARGS...]
 
 Rebuilds the environment the notebook ran in, then runs its script.
 
@@ -107,6 +112,8 @@ Rebuilds the environment the notebook ran in, then runs its script.
   --env DIR   build the environment in DIR (default: .env in this folder)
   --rebuild   remove the environment and build it again
   --no-run    build the environment only
+  --no-gpu-check  run even where the GPU the notebook ran on is missing
+                  (without it, a missing GPU or too old a driver stops with status 4)
   --          pass what follows to the script (its parameters)
 
 Environment variables:
@@ -130,9 +137,11 @@ env_dir=
 verify=0
 rebuild=0
 run=1
+gpu_check=1
 while [ "$#" -gt 0 ]; do
   case $1 in
     --verify) verify=1 ;;
+    --no-gpu-check) gpu_check=0 ;;
     --rebuild) rebuild=1 ;;
     --no-run) run=0 ;;
     --env)
@@ -292,6 +301,57 @@ build_pip() {
   "$python" -m pip install -r requirements.txt
 }
 
+# version_at_least 12.4 12.1: the first major.minor is the second or newer.
+version_at_least() {
+  local have_major have_minor want_major want_minor
+  IFS=. read -r have_major have_minor _ <<<"$1."
+  IFS=. read -r want_major want_minor _ <<<"$2."
+  have_minor=${have_minor:-0}
+  want_minor=${want_minor:-0}
+  [ "$have_major" -gt "$want_major" ] ||
+    { [ "$have_major" -eq "$want_major" ] && [ "$have_minor" -ge "$want_minor" ]; }
+}
+
+# The notebook ran on an NVIDIA GPU, or with a CUDA build of a framework: a GPU
+# must be visible here, and its driver must support that CUDA version.
+check_gpu() {
+  local what="the notebook ran on an NVIDIA GPU"
+  [ -z "$cuda_version" ] || what="$what with CUDA $cuda_version"
+  local skip="pass --no-gpu-check to run without it (results may differ)"
+  command -v nvidia-smi >/dev/null 2>&1 ||
+    fail 4 "$what, and this machine has no nvidia-smi (no NVIDIA driver installed); $skip"
+  local report
+  if command -v timeout >/dev/null 2>&1; then
+    report=$(timeout 30 nvidia-smi 2>&1) || fail 4 "$what, and nvidia-smi fails here:" \
+      "$(printf '%s' "$report" | head -n 3); $skip"
+  else
+    report=$(nvidia-smi 2>&1) || fail 4 "$what, and nvidia-smi fails here; $skip"
+  fi
+  local gpus
+  gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
+  [ "${gpus:-0}" -gt 0 ] || fail 4 "$what, and nvidia-smi lists no GPU here; $skip"
+  if [ -n "$cuda_version" ]; then
+    local driver_cuda pattern='s/.*CUDA Version: *\([0-9][0-9.]*\).*/\1/p'
+    driver_cuda=$(printf '%s\n' "$report" | sed -n "$pattern" | head -n 1)
+    [ -n "$driver_cuda" ] || fail 4 "$what, and nvidia-smi does not say which CUDA version" \
+      "the driver supports; $skip"
+    version_at_least "$driver_cuda" "$cuda_version" ||
+      fail 4 "$what, and this driver supports CUDA $driver_cuda only: update the NVIDIA" \
+        "driver to one for CUDA $cuda_version or newer; $skip"
+    say "GPU check: $gpus GPU(s), driver for CUDA $driver_cuda (the notebook used $cuda_version)"
+  else
+    say "GPU check: $gpus GPU(s) visible"
+  fi
+}
+
+if [ "$gpu_needed" = 1 ] && [ "$run" = 1 ]; then
+  if [ "$gpu_check" = 1 ]; then
+    check_gpu
+  else
+    say "skipping the GPU check (--no-gpu-check): the notebook ran on a GPU"
+  fi
+fi
+
 method=$(build_method)
 wanted=$(stamp)
 if [ -e "$env_dir" ]; then
@@ -367,6 +427,16 @@ def dockerfile(plan):
         "# syntax=docker/dockerfile:1",
         "# The environment the notebook ran in; written by nbrepro %s." % __version__,
         "# Build: docker build -t bundle .    Run: docker run --rm bundle",
+    ]
+    if plan.get("gpu") or plan.get("cuda"):
+        lines += [
+            "# The notebook ran on an NVIDIA GPU%s: run with the GPUs passed in,"
+            % (" with CUDA %s" % plan["cuda"] if plan.get("cuda") else ""),
+            "#   docker run --rm --gpus all bundle",
+            "# (the host needs the NVIDIA driver%s and the NVIDIA Container Toolkit)."
+            % (" for CUDA %s or newer" % plan["cuda"] if plan.get("cuda") else ""),
+        ]
+    lines += [
         ("FROM --platform=%s %s" % (docker_platform, MICROMAMBA_IMAGE))
         if use_lock
         else "FROM %s" % MICROMAMBA_IMAGE,
