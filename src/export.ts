@@ -45,6 +45,8 @@ export interface IExportOptions {
   trans: TranslationBundle;
   /** The format the dialog selects first (the `exportFormat` setting). */
   defaultFormat: () => ExportFormat;
+  /** Input data the bundle carries, in bytes (the `exportDataLimitMB` setting). */
+  dataLimit?: () => number;
   /** Why the server part cannot export, or null when it answered. */
   serverProblem: () => string | null;
   /**
@@ -258,7 +260,12 @@ namespace Private {
     const shown = Date.now();
     let result: IExportResult;
     try {
-      result = await request({ format, force });
+      const limit = options.dataLimit?.();
+      result = await request(
+        limit === undefined
+          ? { format, force }
+          : { format, force, data_limit: limit }
+      );
       await settled(shown);
     } catch (error) {
       await settled(shown);
@@ -378,6 +385,12 @@ namespace Private {
         return trans.__('Environment drift');
       case 'metadata':
         return trans.__('Damaged nbrepro records');
+      case 'unseeded':
+        return trans.__('Unseeded randomness');
+      case 'missing-inputs':
+        return trans.__('Files the bundle lacks');
+      case 'large-inputs':
+        return trans.__('Input data not carried');
       default:
         return kind;
     }
