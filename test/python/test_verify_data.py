@@ -57,7 +57,7 @@ def test_randomness_drawn_two_cells_above_is_named(report):
     assert [n for n, c in sorted(cells.items()) if c["status"] == "different"] == [3, 5, 7]
     assert cells[3]["causes"][0] == (
         "unseeded randomness: cell 1 drew from the NumPy global random generator with no "
-        "seed set, whose x this cell uses"
+        "seed set; this cell depends on its x"
     )
 
 
@@ -68,7 +68,7 @@ def test_changed_input_data_is_checked_first_and_named(report):
         "input data changed: data/x.csv (read by cell 4; its sha256 differs from the recording's)"
     )
     assert cells[5]["causes"] == [
-        "input data changed: data/x.csv (read by cell 4, whose rows this cell uses)"
+        "input data changed: data/x.csv (read by cell 4; this cell depends on its rows)"
     ]
 
 
@@ -76,7 +76,7 @@ def test_the_clock_is_named(report):
     _status, data = report
     cells = {c["cell"]: c for c in data["cells"]}
     assert cells[7]["causes"] == [
-        "time dependence: cell 6 reads the clock (time.time), whose t this cell uses"
+        "time dependence: cell 6 reads the clock (time.time); this cell depends on its t"
     ]
     assert cells[8]["status"] == "same" and cells[6]["status"] == "same"
 
@@ -99,6 +99,22 @@ def test_dependencies_follow_the_latest_binding_through_cells():
     assert dependencies(runs) == [{}, {0: ["a"]}, {}, {1: ["b"], 0: ["a"]}, {2: ["a"]}, {}]
 
 
+def test_a_file_written_above_is_a_dependency():
+    written = {"inputs": {"files": [{"path": "m.csv", "mode": "w"}], "reads": ["M"]}}
+    runs = [run(defines=["M"], drew=["numpy"]), written, run(), run(files=["m.csv"])]
+    sources = ["M = rand(3)", "savetxt('m.csv', M)", "!cat m.csv", "x = load()"]
+    assert dependencies(runs, sources) == [
+        {},
+        {0: ["M"]},
+        {1: ["file m.csv"], 0: ["M"]},
+        {1: ["file m.csv"], 0: ["M"]},
+    ]
+    assert follow_data(2, runs, [1, 2, 3, 4], {}, dependencies(runs, sources)[2]) == [
+        "unseeded randomness: cell 1 drew from the NumPy global random generator with no "
+        "seed set; this cell depends on its M"
+    ]
+
+
 def test_follow_data_orders_and_words_the_causes():
     runs = [
         run(defines=["x"], drew=["numpy"]),
@@ -109,9 +125,9 @@ def test_follow_data_orders_and_words_the_causes():
     ]
     numbers = [2, 3, 5, 6, 7]
     assert follow_data(2, runs, numbers, {"d.csv": "missing"}) == [
-        "input data is gone: d.csv (read by cell 3, whose rows this cell uses)",
+        "input data is gone: d.csv (read by cell 3; this cell depends on its rows)",
         "unseeded randomness: cell 2 drew from the NumPy global random generator with no "
-        "seed set, whose x this cell uses",
+        "seed set; this cell depends on its x",
     ]
     assert follow_data(4, runs, numbers, {}) == []  # seeded: not the cause
     assert follow_data(0, runs, numbers, {}) == [

@@ -43,7 +43,8 @@ RECORDER_KEY = "inputs.recorder"
 MODULES_CACHE_KEY = "inputs.modules"
 _SKIP_SUFFIXES = (".py", ".pyc", ".pyo", ".so", ".pyd", ".pth", ".dist-info", ".egg-info")
 _SKIP_PREFIXES = ("/proc/", "/sys/", "/dev/")
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+# Opened to write: "r+" reads an existing file (an input), "w", "a" and "x" make one.
+_WRITE_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _EVENTS = frozenset(["open", "socket.connect", "socket.getaddrinfo"])
 _CLOCK_CALLS = frozenset(
     [
@@ -110,7 +111,7 @@ def _hook(event, args):
                 return
             mode = args[1]
             if isinstance(mode, str):
-                write = "w" in mode or "a" in mode or "x" in mode or "+" in mode
+                write = "w" in mode or "a" in mode or "x" in mode
             else:
                 flags = args[2] if len(args) > 2 else 0
                 write = bool(isinstance(flags, int) and flags & _WRITE_FLAGS)

@@ -226,21 +226,31 @@ def _strings(value):
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def dependencies(runs):
+def dependencies(runs, sources=None):
     """For each position, {earlier position: [names]} of the cells it depends on,
     directly or through other cells: a cell depends on the latest earlier cell that
-    bound a name it reads. ``runs``: the recorded run records in notebook order."""
+    bound a name it reads, and on the latest earlier cell that wrote a file it opened
+    or names in its source (``!cat out.csv``; shown as ``file out.csv``).
+    ``runs``: the recorded run records in notebook order; ``sources``: the cells'
+    sources, in the same order."""
     direct = []
-    definer = {}
+    definer, writer = {}, {}
     for position, run in enumerate(runs):
         inputs = _inputs(run)
         mine = {}
         for name in _strings(inputs.get("reads")):
             if name in definer:
                 mine.setdefault(definer[name], []).append(name)
+        source = sources[position] if sources and isinstance(sources[position], str) else ""
+        opened = set(_paths(inputs, "r"))
+        for path, q in writer.items():
+            if path in opened or (path in source):
+                mine.setdefault(q, []).append("file " + path)
         direct.append(mine)
         for name in _strings(inputs.get("defines")):
             definer[name] = position
+        for path in _paths(inputs, "w"):
+            writer[path] = position
     closed = []
     for mine in direct:
         everything = {q: list(names) for q, names in mine.items()}
@@ -249,6 +259,14 @@ def dependencies(runs):
                 everything.setdefault(r, list(names))
         closed.append(everything)
     return closed
+
+
+def _paths(inputs, mode):
+    return [
+        item["path"]
+        for item in inputs.get("files") or ()
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and item.get("mode") == mode
+    ]
 
 
 def follow_data(position, runs, numbers, changed_inputs, depends=None):
@@ -261,7 +279,9 @@ def follow_data(position, runs, numbers, changed_inputs, depends=None):
     for q, names in sources:
         inputs = _inputs(runs[q])
         who = "this cell" if names is None else "cell %d" % numbers[q]
-        via = "" if names is None else ", whose %s this cell uses" % ", ".join(names[:MAX_NAMED])
+        via = (
+            "" if names is None else "; this cell depends on its %s" % ", ".join(names[:MAX_NAMED])
+        )
         for item in inputs.get("files") or ():
             path = item.get("path") if isinstance(item, dict) else None
             if item and item.get("mode") == "r" and path in (changed_inputs or {}):

@@ -115,7 +115,7 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
         for i in positions
     ]
     numbers = [i + 1 for i in positions]
-    depends = dependencies(then_runs)
+    depends = dependencies(then_runs, [recorded.cells[i].source for i in positions])
     cells = []
     previous = {"then": None, "now": None}
     for position, index in enumerate(positions):
