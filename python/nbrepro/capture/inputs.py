@@ -103,11 +103,7 @@ def _hook(event, args):
                     path = path.decode("utf-8", "surrogateescape")
                 else:
                     return  # a file descriptor: opened elsewhere
-            if (
-                path.endswith(_SKIP_SUFFIXES)
-                or path.startswith(_SKIP_PREFIXES)
-                or "__pycache__" in path
-            ):
+            if path.startswith(_SKIP_PREFIXES) or "__pycache__" in path:
                 return
             mode = args[1]
             if isinstance(mode, str):
@@ -115,6 +111,8 @@ def _hook(event, args):
             else:
                 flags = args[2] if len(args) > 2 else 0
                 write = bool(isinstance(flags, int) and flags & _WRITE_FLAGS)
+            if not write and path.endswith(_SKIP_SUFFIXES):
+                return  # the interpreter reading code (a cell writing a .py file is kept)
             files = recorder.files
             if path in files:
                 if write:
@@ -251,7 +249,7 @@ def _files(ctx, recorder, root):
         full = os.path.realpath(os.path.join(cwd, path))
         relative = _relative(full, root)
         if relative is None:
-            if _interpreter_file(full):
+            if _interpreter_file(full) or _tool_file(full):
                 continue
             outside_count += 1
             if hashed_outside and len(outside) < MAX_FILES:
@@ -287,6 +285,17 @@ def _tool_dirs():
     if isinstance(location, str):
         out.append(os.path.realpath(location).rstrip(os.sep) + os.sep)
     return out
+
+
+_SYSTEM_DIRS = ("/usr/", "/etc/", "/var/", "/opt/", "/lib/", "/lib64/", "/bin/", "/snap/")
+
+
+def _tool_file(full):
+    """Outside the notebook's folder, what tools read for themselves: system folders,
+    and hidden folders such as ~/.cache/matplotlib or ~/.config (fonts, settings)."""
+    if full.startswith(_SYSTEM_DIRS):
+        return True
+    return any(part.startswith(".") for part in full.split(os.sep)[1:-1])
 
 
 def _interpreter_file(full):

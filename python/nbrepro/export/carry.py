@@ -20,6 +20,7 @@ read or written.
 
 import hashlib
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from . import gate
@@ -27,6 +28,11 @@ from . import gate
 DEFAULT_DATA_LIMIT = 50 * 1024 * 1024  # bytes of input data carried, in all
 MAX_MODULE_FILES = 500
 MAX_LISTED = 8
+MAX_NAMED = 200
+# Path-like words in a cell's source: `!python scripts/run.py`, `%run helpers.py`,
+# `!head data.dat` open files in another process or as Python source, which the
+# audit hook does not see; a word that names a file beside the notebook is carried.
+_PATH_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\.[A-Za-z0-9]+")
 
 
 class Needs(object):
@@ -36,6 +42,7 @@ class Needs(object):
         self.inputs = {}  # path -> {"sha256", "size", "cells": [...]} as first read
         self.outputs = set()
         self.outside = {}  # cell number -> files opened outside the notebook's folder
+        self.named = {}  # path-like word in a cell's source -> first cell number
 
 
 def _runs(meta):
@@ -60,8 +67,13 @@ def cells_in_run_order(nb, meta):
 
 def needs(nb, meta):
     found = Needs()
-    for number, _source, inputs, _seeds in cells_in_run_order(nb, meta):
+    for number, source, inputs, _seeds in cells_in_run_order(nb, meta):
+        for word in _PATH_WORD.findall(source or ""):
+            if len(found.named) < MAX_NAMED and word not in found.outputs:
+                found.named.setdefault(word, number)
         for name, path in sorted((inputs.get("local_modules") or {}).items()):
+            if path in found.outputs:
+                continue  # the notebook writes it (%%writefile) before importing it
             if isinstance(path, str) and name not in found.modules:
                 found.modules[name] = path
                 found.module_cells[name] = number
@@ -185,6 +197,29 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT):
         entry["carried"] = True
         entry["sha256"] = entry["sha256"] or digest
         entry["size"] = size
+    for path, cell in sorted(found.named.items()):
+        safe = safe_path(path, reserved)
+        if safe is None or folder is None or safe in files or path in found.outputs:
+            continue
+        source = folder / safe
+        if not source.is_file() or not _inside(folder, source):
+            continue
+        size = source.stat().st_size
+        if size > limit - total:
+            continue  # named, not known to be read: not worth a finding
+        data = source.read_bytes()
+        files[safe] = data
+        total += size
+        listing["data"].append(
+            {
+                "path": path,
+                "read_from": "the notebook's folder (named in the cell's source)",
+                "cells": [cell],
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": size,
+                "carried": True,
+            }
+        )
     for cell, count in sorted(found.outside.items()):
         missing.append(
             (

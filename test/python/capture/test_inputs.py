@@ -118,3 +118,13 @@ def test_generators_a_cell_drew_from(kernel):
     records = runs_by_cell(collect(kernel))
     assert [r.get("drew") for r in records] == [["numpy"], None, ["python"], ["numpy"], None]
     assert records[1]["reads"] == ["x"] and records[1]["defines"] == ["y"]
+
+
+def test_a_cell_that_writes_a_python_file_is_recorded(kernel, tmp_path):
+    collect(kernel)
+    kernel.execute("%%writefile made.py\nVALUE = 1\n", "c1")
+    kernel.execute("import made\nv = open('made.py').read()", "c2")
+    wrote, imported = runs_by_cell(collect(kernel))
+    assert [(f["path"], f["mode"]) for f in wrote["files"]] == [("made.py", "w")]
+    # Reading Python source is the interpreter's business: not an input file.
+    assert "files" not in imported and imported["local_modules"] == {"made": "made.py"}
