@@ -83,7 +83,15 @@ export async function exportBundle(
 
   let findings: IFinding[];
   try {
-    findings = (await request({ check_only: true })).findings ?? [];
+    const limit = options.dataLimit?.();
+    findings =
+      (
+        await request(
+          limit === undefined
+            ? { check_only: true }
+            : { check_only: true, data_limit: limit }
+        )
+      ).findings ?? [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];

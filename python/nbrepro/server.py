@@ -184,13 +184,15 @@ def relative_to_root(root, path):
     return (path.parent.resolve() / path.name).relative_to(os.path.realpath(root)).as_posix()
 
 
-def check_notebook(path):
+def check_notebook(path, data_limit=None):
     """What the export dialog shows: the gate's findings, cheap, nothing written."""
     from .export import bundle, gate
 
     nb = bundle.read(path)
     try:
-        return {"findings": gate.findings(nb)}
+        findings = gate.findings(nb)
+        folder = Path(path).resolve().parent
+        return {"findings": findings + bundle.input_findings(nb, folder, data_limit)}
     except gate.NotExportable as error:
         raise bundle.ExportError(str(error)) from error
 
@@ -249,7 +251,7 @@ class ExportHandler(APIHandler):
             allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
             path = resolve_notebook(root, request.get("path"), allow_hidden=allow_hidden)
             if request.get("check_only"):
-                body = await loop.run_in_executor(None, check_notebook, path)
+                body = await loop.run_in_executor(None, check_notebook, path, data_limit)
             else:
                 body = await loop.run_in_executor(
                     None,

@@ -1,7 +1,9 @@
 """The reviewer's round trip on real public notebooks, offline.
 
-For each notebook under test/fixtures/roundtrip/ (J.R. Johansson's lectures on
-scientific computing with Python, CC BY 3.0; see each folder's SOURCE.md):
+For each notebook under test/fixtures/roundtrip/ (two of J.R. Johansson's
+lectures on scientific computing with Python, CC BY 3.0, and the linear algebra
+notebook of A. Géron's Hands-On Machine Learning, Apache 2.0; see each folder's
+SOURCE.md):
 
 1. record it with ``nbrepro run --python`` in venv A (NumPy, matplotlib,
    ipykernel from .cache/wheelhouse, no index);
@@ -32,11 +34,14 @@ pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roundtrip"
 NOTEBOOKS = {
+    "handson-linear-algebra": "math_linear_algebra.ipynb",
     "lecture1-python": "Lecture-1-Introduction-to-Python-Programming.ipynb",
     "lecture2-numpy": "Lecture-2-Numpy.ipynb",
 }
 # What each round trip must find (checked, so that a regression shows).
 EXPECTED = {
+    # NumPy and 40-odd matplotlib figures, compared byte for byte.
+    "handson-linear-algebra": {"different": 0, "carried": set()},
     # Pure Python; scripts/ is carried because cells run `!python scripts/…`.
     "lecture1-python": {"different": 0, "carried": {"scripts/hello-world.py"}},
     # Unseeded np.random in four cells and everything computed from them,

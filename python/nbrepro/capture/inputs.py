@@ -152,7 +152,7 @@ def install(ctx_options=None):
 def begin():
     """A cell starts: record its opens from now on."""
     slot = _slot()
-    if slot is not None and not slot.recorder:
+    if slot is not None:  # a recorder a missed post_run_cell left behind is replaced
         recorder = _Recorder()
         try:
             from .seeds import fingerprints

@@ -211,6 +211,14 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
     return bundle
 
 
+def input_findings(nb, folder, data_limit=None):
+    """The ``missing-inputs`` and ``large-inputs`` findings alone (the export dialog's check)."""
+    meta, _problems = gate.metadata_of(nb)
+    limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
+    stem_free = set(FIXED_NAMES) | {".env"}
+    return carry.carry(carry.needs(nb, meta), folder, stem_free, limit)[2]
+
+
 def manifest(bundle, plan, snapshot_id, created_at):
     """What verify and a reviewer check first: the sha256 of every other file."""
     return {
