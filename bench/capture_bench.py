@@ -257,7 +257,7 @@ def measure_audit(repeat):
             inputs.begin()
             inputs.end()
 
-        import numpy  # noqa: F401 - the generators a cell's start reads: Python's and NumPy's
+        import numpy.random  # noqa: F401 - a cell start reads the Python and NumPy generators
 
         around_cell = median_ms(begin_end, max(repeat * 10, 50))
         warm_cache = {}
