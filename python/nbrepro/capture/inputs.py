@@ -1,6 +1,7 @@
 """Probe: inputs. What a cell needs besides packages: the files it opened,
-the local modules it imported, the names it bound and read, and signs that it
-read the clock or the network.
+the local modules it imported, the generators it drew from, and network use;
+and ``cell_names``: the names a cell binds and reads and its clock calls, from
+its source.
 
 Kernel-side: standard library only, Python 3.8 grammar.
 
@@ -20,8 +21,9 @@ it is never recorded by name: only counted, or, with the ``record_paths``
 privacy option, as the sha256 of its absolute path.
 
 The clock is not an audited event: ``time.time`` and ``datetime.now`` leave no
-trace an audit hook sees, so ``clock`` is a guess from the cell's source (it
-calls ``time.time``, ``datetime.now``, ``date.today`` …), said as such.
+trace an audit hook sees, so ``cell_names``'s ``clock`` is a guess from the
+cell's source (it calls ``time.time``, ``datetime.now``, ``date.today`` …),
+said as such.
 """
 
 import ast
@@ -202,9 +204,9 @@ def probe(ctx):
         local = _local_modules(ctx, root)
         if local:
             out["local_modules"] = local
-    names = cell_names(ctx.cell_source)
-    if names:
-        out.update(names)
+    # The names a cell binds and reads, and its clock calls, come from its source
+    # (``cell_names``), which the notebook keeps: verify reads them there, so that
+    # cells that opened nothing share one run record and the notebook stays small.
     return out or None
 
 

@@ -110,12 +110,16 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
         if cell.cell_type == "code" and cell.source.strip()
     ]
     order = order_problems([recorded.cells[i].get("execution_count") for i in positions])
+    sources = [recorded.cells[i].source for i in positions]
     then_runs = [
-        then_meta["runs"].get((recorded.cells[i].metadata.get(notebook.KEY) or {}).get("run"))
-        for i in positions
+        with_names(
+            then_meta["runs"].get((recorded.cells[i].metadata.get(notebook.KEY) or {}).get("run")),
+            source,
+        )
+        for i, source in zip(positions, sources)
     ]
     numbers = [i + 1 for i in positions]
-    depends = dependencies(then_runs, [recorded.cells[i].source for i in positions])
+    depends = dependencies(then_runs, sources)
     cells = []
     previous = {"then": None, "now": None}
     for position, index in enumerate(positions):
@@ -154,6 +158,17 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
         "failure": None,
         "exit_status": 1 if failed else 0,
     }
+
+
+def with_names(run, source):
+    """The cell's run record with the names it binds and reads and its clock calls,
+    read from its source (as the recording ran it, unless it was edited since)."""
+    from ..capture.inputs import cell_names
+
+    run = dict(run) if isinstance(run, dict) else {}
+    inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
+    run["inputs"] = dict(inputs, **cell_names(source))
+    return run
 
 
 def _compare_cell(then_cell, now_cell, rtol, atol):
