@@ -9,7 +9,13 @@ indent=1, and per package; the verbose `environment_full` for comparison),
 and the same listing by `pip freeze --path` (subprocess) and by
 `importlib.metadata` (in process), with ratios.
 
-    .venv/bin/python bench/capture_bench.py [--sizes 300 2000] [--json]
+It also measures the audit hook that records the files a cell opens
+(``capture/inputs.py``), in a child process since an audit hook cannot be
+removed: the median cost of one ``open`` with no hook, with the hook while no
+cell runs, and while a cell records; and the per-cell record (``inputs.probe``
+for a cell that opened 10 small files, warm hash cache, and cold).
+
+    .venv/bin/python bench/capture_bench.py [--sizes 300 2000] [--json] [--audit-only]
 """
 
 import argparse
@@ -197,19 +203,120 @@ def measure(root, size, repeat):
     }
 
 
+def measure_audit(repeat):
+    """Per-open and per-cell cost of the audit hook (call in a fresh process)."""
+    from nbrepro.capture import inputs
+    from nbrepro.capture.context import Context
+
+    root = Path(tempfile.mkdtemp(prefix="nbrepro-audit-"))
+    try:
+        files = []
+        for i in range(10):
+            path = root / ("data-%d.csv" % i)
+            path.write_bytes(b"x,y\n" * 2000)  # 8 KB each
+            files.append(str(path))
+        opens = 2000
+
+        def open_many():
+            for _ in range(opens // len(files)):
+                for path in files:
+                    open(path, "rb").close()
+
+        def per_open(runs):
+            return median_ms(open_many, runs) * 1000.0 / opens  # microseconds
+
+        per_open(repeat)  # warm the page cache and the interpreter
+        no_hook = per_open(repeat)
+        calls = 20000
+        event = (files[0], "r", 0)
+
+        def call_hook():
+            for _ in range(calls):
+                inputs._hook("open", event)
+
+        def call_nothing():
+            for _ in range(calls):
+                pass
+
+        loop = median_ms(call_nothing, repeat)
+        inputs.install({"notebook_dir": str(root)})
+        idle = per_open(repeat)
+        hook_idle = (median_ms(call_hook, repeat) - loop) * 1000.0 / calls
+        inputs.begin()
+        recording = per_open(repeat)
+        hook_recording = (median_ms(call_hook, repeat) - loop) * 1000.0 / calls
+        recorder = inputs.end()
+        cell = "import pandas as pd\nframes = [pd.read_csv(p) for p in paths]\ntotal = sum(frames)"
+
+        def record(cache):
+            ctx = Context({}, cache, None, cell)
+            cache[inputs.RECORDER_KEY] = recorder
+            return inputs.probe(ctx)
+
+        def begin_end():
+            inputs.begin()
+            inputs.end()
+
+        import numpy.random  # noqa: F401 - a cell start reads the Python and NumPy generators
+
+        around_cell = median_ms(begin_end, max(repeat * 10, 50))
+        warm_cache = {}
+        record(warm_cache)
+        warm = median_ms(lambda: record(warm_cache), max(repeat * 10, 50))
+        cold = median_ms(lambda: record({}), max(repeat * 10, 50))
+        assert len(record({})["files"]) == len(files)
+    finally:
+        shutil.rmtree(str(root), ignore_errors=True)
+    return {
+        "open_no_hook_us": round(no_hook, 2),
+        "open_hook_idle_us": round(idle, 2),
+        "open_hook_recording_us": round(recording, 2),
+        "hook_call_idle_us": round(hook_idle, 3),
+        "hook_call_recording_us": round(hook_recording, 3),
+        "hook_idle_overhead_us": round(idle - no_hook, 2),
+        "hook_recording_overhead_us": round(recording - no_hook, 2),
+        "cell_begin_end_ms": round(around_cell, 3),
+        "cell_record_warm_ms": round(warm, 3),
+        "cell_record_cold_ms": round(cold, 3),
+        "files_per_cell": len(files),
+    }
+
+
+def audit_in_child(repeat):
+    out = subprocess.run(
+        [sys.executable, __file__, "--audit-only", "--repeat", str(repeat)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return json.loads(out.stdout)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[300, 2000])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--audit-only", action="store_true", help="only the audit hook, as JSON, in this process"
+    )
     args = parser.parse_args(argv)
+    if args.audit_only:
+        print(json.dumps(measure_audit(args.repeat)))
+        return 0
+    audit = audit_in_child(args.repeat)
     root = tempfile.mkdtemp(prefix="nbrepro-bench-")
     try:
         rows = [measure(root, size, args.repeat) for size in args.sizes]
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if args.json:
-        print(json.dumps({"python": sys.version.split()[0], "results": rows}, indent=2))
+        print(
+            json.dumps(
+                {"python": sys.version.split()[0], "results": rows, "audit_hook": audit}, indent=2
+            )
+        )
         return 0
     columns = [
         ("packages", "pkgs"),
@@ -228,6 +335,20 @@ def main(argv=None):
     print("  ".join("%14s" % title for _, title in columns))
     for row in rows:
         print("  ".join("%14s" % row[key] for key, _ in columns))
+    print()
+    print(
+        "audit hook (medians): one open %.2f us without the hook, %.2f us idle, %.2f us "
+        "recording (+%.2f us); per cell with %d files opened: %.3f ms warm, %.3f ms cold"
+        % (
+            audit["open_no_hook_us"],
+            audit["open_hook_idle_us"],
+            audit["open_hook_recording_us"],
+            audit["hook_recording_overhead_us"],
+            audit["files_per_cell"],
+            audit["cell_record_warm_ms"],
+            audit["cell_record_cold_ms"],
+        )
+    )
     return 0
 
 

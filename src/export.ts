@@ -45,6 +45,8 @@ export interface IExportOptions {
   trans: TranslationBundle;
   /** The format the dialog selects first (the `exportFormat` setting). */
   defaultFormat: () => ExportFormat;
+  /** Input data the bundle carries, in bytes (the `exportDataLimitMB` setting). */
+  dataLimit?: () => number;
   /** Why the server part cannot export, or null when it answered. */
   serverProblem: () => string | null;
   /**
@@ -81,7 +83,15 @@ export async function exportBundle(
 
   let findings: IFinding[];
   try {
-    findings = (await request({ check_only: true })).findings ?? [];
+    const limit = options.dataLimit?.();
+    findings =
+      (
+        await request(
+          limit === undefined
+            ? { check_only: true }
+            : { check_only: true, data_limit: limit }
+        )
+      ).findings ?? [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];
@@ -258,7 +268,12 @@ namespace Private {
     const shown = Date.now();
     let result: IExportResult;
     try {
-      result = await request({ format, force });
+      const limit = options.dataLimit?.();
+      result = await request(
+        limit === undefined
+          ? { format, force }
+          : { format, force, data_limit: limit }
+      );
       await settled(shown);
     } catch (error) {
       await settled(shown);
@@ -378,6 +393,12 @@ namespace Private {
         return trans.__('Environment drift');
       case 'metadata':
         return trans.__('Damaged nbrepro records');
+      case 'unseeded':
+        return trans.__('Unseeded randomness');
+      case 'missing-inputs':
+        return trans.__('Files the bundle lacks');
+      case 'large-inputs':
+        return trans.__('Input data not carried');
       default:
         return kind;
     }

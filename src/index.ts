@@ -72,6 +72,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     let captureSettings: ICaptureSettings = { ...DEFAULT_CAPTURE_SETTINGS };
     let showItem = true;
     let exportFormat: ExportFormat = 'folder';
+    let exportDataLimitMB = 50;
     const captures = new WeakMap<NotebookPanel, NotebookCapture>();
 
     const notebookIsCurrent = () =>
@@ -251,6 +252,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           app,
           trans,
           defaultFormat: () => exportFormat,
+          dataLimit: () => Math.round(exportDataLimitMB * 1024 * 1024),
           serverProblem: () =>
             serverState.kind === 'ok'
               ? null
@@ -321,6 +323,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
             const get = (key: string) => settings.get(key).composite;
             showItem = get('showStatusItem') !== false;
             exportFormat = get('exportFormat') === 'zip' ? 'zip' : 'folder';
+            const limit = get('exportDataLimitMB');
+            exportDataLimitMB =
+              typeof limit === 'number' && limit >= 0 ? limit : 50;
             captureSettings = {
               enabled: get('captureEnabled') !== false,
               mode:

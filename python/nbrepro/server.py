@@ -19,6 +19,7 @@ from . import __version__
 # The front end checks this number and says so when the two parts disagree
 # (a JupyterLab reload after `pip install -U nbrepro` fixes it).
 API_VERSION = 1
+MAX_DATA_LIMIT = 2**40  # bytes of input data an export may carry
 
 
 class VersionHandler(APIHandler):
@@ -183,18 +184,20 @@ def relative_to_root(root, path):
     return (path.parent.resolve() / path.name).relative_to(os.path.realpath(root)).as_posix()
 
 
-def check_notebook(path):
+def check_notebook(path, data_limit=None):
     """What the export dialog shows: the gate's findings, cheap, nothing written."""
     from .export import bundle, gate
 
     nb = bundle.read(path)
     try:
-        return {"findings": gate.findings(nb)}
+        findings = gate.findings(nb)
+        folder = Path(path).resolve().parent
+        return {"findings": findings + bundle.input_findings(nb, folder, data_limit)}
     except gate.NotExportable as error:
         raise bundle.ExportError(str(error)) from error
 
 
-def export_notebook(root, path, as_zip=False, strict=False, force=False):
+def export_notebook(root, path, as_zip=False, strict=False, force=False, data_limit=None):
     """Build and write the bundle beside the notebook; the reply's body."""
     from .export import bundle as bundles
 
@@ -206,7 +209,7 @@ def export_notebook(root, path, as_zip=False, strict=False, force=False):
             % target.name,
             output=relative_to_root(root, target),
         )
-    bundle, _ = bundles.export(path, target, strict=strict, force=force)
+    bundle, _ = bundles.export(path, target, strict=strict, force=force, data_limit=data_limit)
     report = bundle.conversion.report or []
     return {
         "output": relative_to_root(root, target),
@@ -233,13 +236,22 @@ class ExportHandler(APIHandler):
             return self._reply(
                 400, {"message": "format must be 'folder' or 'zip', not %s" % shown(fmt)}
             )
+        data_limit = request.get("data_limit")
+        if data_limit is not None and (
+            not isinstance(data_limit, int)
+            or isinstance(data_limit, bool)
+            or not 0 <= data_limit <= MAX_DATA_LIMIT
+        ):
+            return self._reply(
+                400, {"message": "data_limit must be a number of bytes from 0 to 2^40"}
+            )
         root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
         loop = asyncio.get_running_loop()
         try:
             allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
             path = resolve_notebook(root, request.get("path"), allow_hidden=allow_hidden)
             if request.get("check_only"):
-                body = await loop.run_in_executor(None, check_notebook, path)
+                body = await loop.run_in_executor(None, check_notebook, path, data_limit)
             else:
                 body = await loop.run_in_executor(
                     None,
@@ -249,6 +261,7 @@ class ExportHandler(APIHandler):
                         as_zip=fmt == "zip",
                         strict=bool(request.get("strict")),
                         force=bool(request.get("force")),
+                        data_limit=data_limit,
                     ),
                 )
         except RequestRefused as refused:

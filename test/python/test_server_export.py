@@ -215,3 +215,35 @@ def test_fixture_cells_carry_the_hash_the_gate_checks(recorded):
     nb = nbformat.reads(recorded, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.metadata["nbrepro"]["src"] for c in code_cells] == [source_id(c) for c in CELLS]
+
+
+def with_input(text, path="data/x.csv"):
+    """The recording, as if cell 2 had read ``path`` (the run record the audit hook writes)."""
+    nb = nbformat.reads(text, as_version=4)
+    runs = nb.metadata["nbrepro"]["runs"]
+    run_id = nb.cells[1].metadata["nbrepro"]["run"]
+    runs[run_id]["inputs"] = {"files": [{"path": path, "mode": "r", "size": 4}]}
+    return nbformat.writes(nb)
+
+
+async def test_check_only_names_inputs_the_bundle_would_lack(jp_fetch, jp_root_dir, recorded):
+    put(jp_root_dir, "work/needs.ipynb", with_input(recorded))
+    code, body = await post(jp_fetch, path="work/needs.ipynb", check_only=True)
+    assert code == 200
+    (finding,) = [f for f in body["findings"] if f["kind"] == "missing-inputs"]
+    assert finding["cells"] == [2] and "data/x.csv (read by cell 2) is gone" in finding["message"]
+
+    put(jp_root_dir, "work/data/x.csv", "a,b\n")
+    code, body = await post(jp_fetch, path="work/needs.ipynb", check_only=True, data_limit=2)
+    assert [f["kind"] for f in body["findings"] if "inputs" in f["kind"]] == ["large-inputs"]
+    code, body = await post(jp_fetch, path="work/needs.ipynb", data_limit=2)
+    assert code == 200 and "data/x.csv" not in body["files"]
+    code, body = await post(jp_fetch, path="work/needs.ipynb", data_limit=1000, force=True)
+    assert "data/x.csv" in body["files"]
+
+
+@pytest.mark.parametrize("limit", [-1, "50M", True, 2**41, 1.5])
+async def test_a_bad_data_limit_is_refused(jp_fetch, jp_root_dir, recorded, limit):
+    put(jp_root_dir, "a.ipynb", recorded)
+    code, body = await refused(jp_fetch, path="a.ipynb", data_limit=limit)
+    assert code == 400 and "data_limit" in body["message"]

@@ -28,6 +28,23 @@ describe('ExportDialogBody', () => {
     expect((window as any).pwned).toBeUndefined();
   });
 
+  it('titles the input and randomness findings in words', () => {
+    const findings: IFinding[] = [
+      { kind: 'unseeded', cells: [1], message: 'cell 1 drew' },
+      { kind: 'missing-inputs', cells: [2], message: 'helpers.py is gone' },
+      { kind: 'large-inputs', cells: [3], message: 'data/big.csv' }
+    ];
+    const body = new ExportDialogBody(findings, 'folder', trans);
+    const titles = Array.from(body.node.querySelectorAll('li strong')).map(
+      node => node.textContent
+    );
+    expect(titles).toEqual([
+      'Unseeded randomness',
+      'Files the bundle lacks',
+      'Input data not carried'
+    ]);
+  });
+
   it('says when nothing was found and lists nothing', () => {
     const body = new ExportDialogBody([], 'folder', trans);
     expect(body.node.querySelector('li')).toBeNull();

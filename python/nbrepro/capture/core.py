@@ -20,6 +20,7 @@ from . import (
     fingerprint,
     frameworks,
     gpu,
+    inputs,
     modules,
     pip,
     platform_info,
@@ -50,6 +51,7 @@ RUNTIME_PROBES = (
     ("determinism", determinism.probe),
     ("modules", modules.probe),
     ("frameworks", frameworks.probe),
+    ("inputs", inputs.probe),
 )
 # An environment without any of these sections was not captured at all.
 ENVIRONMENT_CORE = ("python", "platform", "conda", "pip")

@@ -16,7 +16,7 @@ bounded wait.
 
 import sys
 
-from . import core, entry
+from . import core, entry, inputs
 
 SCHEMA_VERSION = 1
 # Attributes on the package module, which lives as long as the kernel (or
@@ -50,6 +50,7 @@ class _State(object):
         self.worker = None
         self.warm = False  # a capture has finished in this kernel: GPU facts are cached
         self.last_info = None
+        self.audit = False  # the audit hook that records opened files is in place
 
     def problem(self, probe, message):
         item = {"probe": str(probe), "message": str(message)[:500]}
@@ -147,6 +148,11 @@ def install_hooks(options_json=None):
     except Exception as exc:
         current.hooks = False
         current.problem("session", "cannot register IPython callbacks: %r" % (exc,))
+    try:
+        current.audit = inputs.install(current.options)
+    except Exception as exc:
+        current.audit = False
+        current.problem("inputs", "cannot add the audit hook: %r" % (exc,))
     package = _package()
     if package is not None:
         setattr(package, READY_ATTRIBUTE, True)
@@ -195,6 +201,7 @@ def pre_run_cell(info=None):
     """Keep the execution info for IPython versions whose result lacks it."""
     try:
         state().last_info = info
+        inputs.begin()
     except BaseException:  # noqa: B036 - a callback must never reach the user
         pass
 
@@ -208,6 +215,7 @@ def post_run_cell(result=None):
 
 
 def _record(result):
+    opened = inputs.end()  # first: the capture's own reads are not the cell's
     current = state()
     info = getattr(result, "info", None) or current.last_info
     current.last_info = None
@@ -240,6 +248,8 @@ def _record(result):
     def absorb(result_):
         _absorb(current, record, result_)
 
+    if opened is not None:
+        entry.kernel_cache()[inputs.RECORDER_KEY] = opened
     _capture(current, source, absorb, include_environment=False)
 
 

@@ -42,9 +42,18 @@ def add_parser(subparsers):
         "--force", action="store_true", help="replace an existing bundle at the output path"
     )
     parser.add_argument(
+        "--data-limit",
+        metavar="SIZE",
+        type=data_size,
+        default=None,
+        help="carry the input files the notebook read up to SIZE in all (bytes, or with K, M, "
+        "G; default 50M, the `dataLimit` setting in JupyterLab); the rest are listed with "
+        "their sha256. Local modules are always carried",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
-        help='print {"output", "files", "findings", "conversion"} as JSON on stdout',
+        help='print {"output", "files", "findings", "conversion", "inputs"} as JSON on stdout',
     )
     parser.add_argument(
         "--workflow",
@@ -61,6 +70,24 @@ def add_parser(subparsers):
     )
     parser.set_defaults(func=run)
     return parser
+
+
+def data_size(value):
+    """``50M`` -> 52428800; argparse turns the ValueError into a usage error (exit 2)."""
+    import argparse
+
+    text = str(value).strip().upper().rstrip("B")
+    factor = 1
+    if text[-1:] in ("K", "M", "G"):
+        factor = 1024 ** ("KMG".index(text[-1]) + 1)
+        text = text[:-1]
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a size: %r (say 500K, 50M or 2G)" % value) from None
+    if number < 0 or number != number or number * factor > 2**53:
+        raise argparse.ArgumentTypeError("not a size: %r" % value)
+    return int(number * factor)
 
 
 def run(args):
@@ -81,7 +108,12 @@ def run(args):
     output = args.output or bundles.default_output(args.notebook, as_zip=args.zip)
     try:
         bundle, target = bundles.export(
-            args.notebook, output, strict=args.strict, force=args.force, progress=progress
+            args.notebook,
+            output,
+            strict=args.strict,
+            force=args.force,
+            progress=progress,
+            data_limit=args.data_limit,
         )
     except bundles.GateFailed as failed:
         for finding in failed.findings:
@@ -101,6 +133,7 @@ def run(args):
                 "files": bundle.manifest["files"],
                 "findings": bundle.findings,
                 "conversion": bundle.conversion.report,
+                "inputs": bundle.inputs,
             },
             sys.stdout,
             indent=2,

@@ -29,7 +29,7 @@ import zipfile
 from pathlib import Path
 
 from .. import __version__, envfiles
-from . import gate
+from . import carry, gate
 
 BUNDLE_VERSION = 1
 MAX_STEM = 64
@@ -72,6 +72,7 @@ class Bundle(object):
         self.conversion = None
         self.manifest = None
         self.snapshot_id = None
+        self.inputs = {"modules": [], "data": []}
 
 
 def safe_stem(name):
@@ -115,9 +116,12 @@ def gpu_of(environment, runs):
     return gpu or cuda is not None, cuda
 
 
-def build(nb, name, now=None, progress=None, raw=None):
+def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=None):
     """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named
-    ``name``; ``raw``, the file's bytes, is copied as the bundle's notebook."""
+    ``name``; ``raw``, the file's bytes, is copied as the bundle's notebook.
+    ``folder``, the notebook's folder, is where its local modules and input
+    files are read from (none are carried without it); ``data_limit`` bounds
+    the input data carried, in bytes."""
     from . import readme, recipes, sbom, script
 
     step = progress or (lambda message: None)
@@ -135,6 +139,20 @@ def build(nb, name, now=None, progress=None, raw=None):
 
     step("checking the notebook")
     bundle.findings = findings
+    limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
+    needs = carry.needs(nb, meta)
+    reserved = set(FIXED_NAMES) | {stem + ".ipynb", stem + ".py", ".env"}
+    carried, bundle.inputs, carry_findings = carry.carry(needs, folder, reserved, limit)
+    if folder is None and (needs.modules or needs.inputs):
+        carry_findings = [
+            gate._finding(
+                "missing-inputs",
+                [],
+                "the notebook's folder was not given, so its local modules and input files "
+                "are not carried",
+            )
+        ]
+    bundle.findings = findings + carry_findings
 
     step("converting the notebook to a script")
     conversion = script.convert(nb, _runs_of(meta), name=stem)
@@ -145,6 +163,7 @@ def build(nb, name, now=None, progress=None, raw=None):
     conda = environment.get("conda")
     files = {}
     files[stem + ".ipynb"] = raw if raw is not None else _notebook_bytes(nb)
+    lock_names = set()
     files[stem + ".py"] = conversion.text
     lock = None
     if conda:
@@ -157,6 +176,7 @@ def build(nb, name, now=None, progress=None, raw=None):
         )
         lock = "conda-%s.lock" % safe_stem(conda.get("platform") or "unknown")
         files[lock] = envfiles.explicit(environment, "md5")
+        lock_names.add(lock)
         # Always written, even with no requirement lines: its comments say
         # what pip installed that cannot be reinstalled elsewhere, and the
         # Dockerfile copies it.
@@ -208,14 +228,27 @@ def build(nb, name, now=None, progress=None, raw=None):
         findings=bundle.findings,
         conversion=conversion,
         files=sorted(list(files) + ["README.md", "manifest.json"]),
+        inputs=bundle.inputs,
+        data_limit=limit,
         created_at=created_at,
         tool_version=__version__,
     )
     for key, value in files.items():
         bundle.files[key] = value.encode("utf-8") if isinstance(value, str) else value
+    for key, value in carried.items():
+        if key not in bundle.files and key not in lock_names:
+            bundle.files[key] = value
     bundle.manifest = manifest(bundle, plan, snapshot_id, created_at)
     bundle.files["manifest.json"] = _json(bundle.manifest).encode("utf-8")
     return bundle
+
+
+def input_findings(nb, folder, data_limit=None):
+    """The ``missing-inputs`` and ``large-inputs`` findings alone (the export dialog's check)."""
+    meta, _problems = gate.metadata_of(nb)
+    limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
+    stem_free = set(FIXED_NAMES) | {".env"}
+    return carry.carry(carry.needs(nb, meta), folder, stem_free, limit)[2]
 
 
 def manifest(bundle, plan, snapshot_id, created_at):
@@ -234,6 +267,7 @@ def manifest(bundle, plan, snapshot_id, created_at):
             "lock": plan["lock"],
         },
         "findings": bundle.findings,
+        "inputs": bundle.inputs,
         "conversion": [dict(item) for item in (bundle.conversion.report or ())],
         "files": {
             name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -292,6 +326,7 @@ def _write_folder(bundle, output, force):
     try:
         for name, data in bundle.files.items():
             target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
             os.chmod(str(target), 0o755 if name in bundle.executable else 0o644)
         # mkdtemp makes a private folder; a bundle is made to be handed on,
@@ -373,10 +408,18 @@ def read(path):
     return read_source(path)[0]
 
 
-def export(path, output=None, strict=False, force=False, progress=None, now=None):
+def export(path, output=None, strict=False, force=False, progress=None, now=None, data_limit=None):
     """Read, check, build and write; returns ``(bundle, output path)``."""
     nb, raw = read_source(path)
-    bundle = build(nb, Path(path).name, now=now, progress=progress, raw=raw)
+    bundle = build(
+        nb,
+        Path(path).name,
+        now=now,
+        progress=progress,
+        raw=raw,
+        folder=Path(path).resolve().parent,
+        data_limit=data_limit,
+    )
     if strict and bundle.findings:
         raise GateFailed(bundle.findings)
     target = Path(output) if output else default_output(path)

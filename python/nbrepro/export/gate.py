@@ -15,6 +15,12 @@
 - ``mixed-snapshots``: outputs from more than one environment.
 - ``drift``: the environment the outputs came from differs from the one the
   notebook vouches for (``metadata.nbrepro.current``).
+- ``unseeded``: cells that drew from a global random generator no seed had
+  fixed (``runs[id].inputs.drew`` and ``seeds.status``), each with the call
+  that would fix it.
+- ``missing-inputs`` and ``large-inputs`` (export only, from the notebook's
+  folder: ``carry.py``): local modules or input files the recording needed
+  that the bundle cannot carry, and input data over the size limit.
 
 ``environment_of(nb)`` picks the environment the bundle rebuilds: the one the
 most recently executed recorded cell ran on, since that produced the outputs
@@ -37,7 +43,17 @@ KINDS = (
     "unrecorded",
     "mixed-snapshots",
     "drift",
+    "unseeded",
+    "missing-inputs",
+    "large-inputs",
 )
+# The call that fixes each global generator's stream, and its name in sentences.
+SEED_CALLS = {
+    "numpy": ("NumPy global", "numpy.random.seed(0)"),
+    "python": ("Python random", "random.seed(0)"),
+    "torch_cpu": ("PyTorch CPU", "torch.manual_seed(0)"),
+    "torch_cuda": ("PyTorch CUDA", "torch.manual_seed(0)"),
+}
 
 
 class NotExportable(Exception):
@@ -205,7 +221,48 @@ def check(nb, meta=None):
     drift = drift_report(nb, meta)
     if drift is not None and drift["differences"]:
         findings.append(_finding("drift", [], drift_message(drift)))
+
+    unseeded = unseeded_draws(nb, meta)
+    if unseeded:
+        findings.append(unseeded_finding(unseeded))
     return findings
+
+
+def unseeded_draws(nb, meta):
+    """[(cell number, [generator key, ...])] for recorded cells that drew from a global
+    generator while no seed had been set (the cell's ``seeds.status`` is not seeded)."""
+    runs = meta.get("runs") or {}
+    out = []
+    for number, _cell, _source, count, record in code_cells(nb):
+        run = runs.get(record.get("run")) if record and count is not None else None
+        if not isinstance(run, dict):
+            continue
+        inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
+        seeds = run.get("seeds") if isinstance(run.get("seeds"), dict) else {}
+        drew = [k for k in inputs.get("drew") or () if isinstance(k, str)]
+        if drew and seeds.get("status") != "seeded":
+            out.append((number, drew))
+    return out
+
+
+def unseeded_finding(unseeded):
+    parts, calls = [], []
+    for number, drew in unseeded[:MAX_LISTED]:
+        names = [SEED_CALLS.get(k, (k, None))[0] for k in drew]
+        fixes = [SEED_CALLS[k][1] for k in drew if k in SEED_CALLS]
+        parts.append(
+            "cell %d (%s%s)"
+            % (number, " and ".join(names), ": " + "; ".join(fixes) if fixes else "")
+        )
+        calls.extend(f for f in fixes if f not in calls)
+    more = " and %d more" % (len(unseeded) - MAX_LISTED) if len(unseeded) > MAX_LISTED else ""
+    return _finding(
+        "unseeded",
+        [number for number, _drew in unseeded],
+        "%s drew from a random generator no seed had fixed, so a re-run gives other numbers: "
+        "%s%s; seed once at the top (%s), or pass a seeded numpy.random.default_rng(0) along"
+        % (_numbers([n for n, _ in unseeded]), ", ".join(parts), more, "; ".join(calls)),
+    )
 
 
 def findings(nb):

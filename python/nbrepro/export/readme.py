@@ -120,6 +120,8 @@ def render(
     files,
     created_at,
     tool_version,
+    inputs=None,
+    data_limit=None,
 ):
     environment = snapshot.get("environment") or {}
     statuses, recovered, flags = _seeds(meta)
@@ -235,6 +237,7 @@ def render(
             "| `--%s` | %s |" % (p["name"].replace("_", "-"), text(p.get("default")))
             for p in parameters
         ]
+    out += _inputs_section(inputs or {}, data_limit)
     out += [
         "",
         "## Files",
@@ -245,3 +248,47 @@ def render(
     ]
     out += ["- `%s`" % name for name in files]
     return "\n".join(out) + "\n"
+
+
+def _inputs_section(inputs, data_limit):
+    """What the notebook read besides packages: carried or not, with sha256."""
+    modules, data = inputs.get("modules") or [], inputs.get("data") or []
+    if not modules and not data:
+        return []
+    out = [
+        "",
+        "## What the notebook reads",
+        "",
+        "Recorded while it ran: the local modules it imported and the files it opened for "
+        "reading, by their path in the notebook's folder. Modules are always carried; data "
+        "up to %s in all. A file that is not carried must be put at its path before running."
+        % ("%d bytes" % data_limit if data_limit is not None else "the limit"),
+        "",
+        "| path | kind | read by cells | size | sha256 | in the bundle |",
+        "|---|---|---|---|---|---|",
+    ]
+    for item in modules:
+        out.append(
+            "| `%s` | module %s | %s | | | %s |"
+            % (
+                text(item.get("path")).replace("`", ""),
+                text(item.get("module")),
+                text(", ".join(str(c) for c in item.get("cells") or ())),
+                "yes" if item.get("carried") else "**no**",
+            )
+        )
+    for item in data:
+        carried = "yes" if item.get("carried") else "**no**"
+        if item.get("changed_since_recording"):
+            carried += " (changed since it was read)"
+        out.append(
+            "| `%s` | data | %s | %s | `%s` | %s |"
+            % (
+                text(item.get("path")).replace("`", ""),
+                text(", ".join(str(c) for c in item.get("cells") or ())),
+                text(item.get("size") if item.get("size") is not None else "?"),
+                text(item.get("sha256") or "not recorded (over the hash limit)"),
+                carried,
+            )
+        )
+    return out

@@ -80,7 +80,9 @@ def plan(paths, now=None):
     steps, stems = [], {}
     for path in paths:
         nb, raw = bundles.read_source(path)
-        built = bundles.build(nb, Path(path).name, now=now, raw=raw)
+        built = bundles.build(
+            nb, Path(path).name, now=now, raw=raw, folder=Path(path).resolve().parent
+        )
         rule = _rule_name(built.stem)
         if rule in stems or rule == "all":
             raise WorkflowError(

@@ -14,6 +14,10 @@ The order, from the strongest evidence to the weakest:
 3. unseeded randomness: the cell drew from a global generator (its fingerprint
    changed during the cell) whose state after the cell differs from the
    recording's;
+   then what follows the data (``runs[id].inputs``): an input file the cell,
+   or a cell it depends on, read has changed since the recording; the cell,
+   or a cell whose names it reads, drew from a generator no seed had fixed;
+   it, or such a cell, read the clock or opened network connections;
 4. hidden state: the recording did not run the cells above it top to bottom
    once each (execution counts), so it saw state the re-run does not;
 5. weaker signs: for the first cell (no run before it to tell whether it
@@ -53,6 +57,7 @@ def likely_causes(
     now_previous_run=None,
     edited=False,
     order_problem=None,
+    data_causes=(),
 ):
     """Sentences, likeliest first; ``[UNKNOWN]`` when nothing explains the difference.
 
@@ -81,6 +86,9 @@ def likely_causes(
             "unseeded randomness: this cell drew from the %s generator%s, whose state differs "
             "from the recording's" % (" and ".join(drawn), "s" if len(drawn) > 1 else "")
         )
+    for sentence in data_causes:
+        if not (drawn and sentence.startswith("unseeded randomness: this cell")):
+            strong.append(sentence)
     if order_problem:
         strong.append(order_problem)
     if recorded_previous_run is None and now_previous_run is None:
@@ -204,3 +212,100 @@ def order_problems(counts):
 
 def _counts(values):
     return ", ".join("-" if value is None else "[%d]" % value for value in values)
+
+
+# -- causes that follow the data ------------------------------------------------------
+
+
+def _inputs(run):
+    inputs = run.get("inputs") if isinstance(run, dict) else None
+    return inputs if isinstance(inputs, dict) else {}
+
+
+def _strings(value):
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def dependencies(runs, sources=None):
+    """For each position, {earlier position: [names]} of the cells it depends on,
+    directly or through other cells: a cell depends on the latest earlier cell that
+    bound a name it reads, and on the latest earlier cell that wrote a file it opened
+    or names in its source (``!cat out.csv``; shown as ``file out.csv``).
+    ``runs``: the recorded run records in notebook order; ``sources``: the cells'
+    sources, in the same order."""
+    direct = []
+    definer, writer = {}, {}
+    for position, run in enumerate(runs):
+        inputs = _inputs(run)
+        mine = {}
+        for name in _strings(inputs.get("reads")):
+            if name in definer:
+                mine.setdefault(definer[name], []).append(name)
+        source = sources[position] if sources and isinstance(sources[position], str) else ""
+        opened = set(_paths(inputs, "r"))
+        for path, q in writer.items():
+            if path in opened or (path in source):
+                mine.setdefault(q, []).append("file " + path)
+        direct.append(mine)
+        for name in _strings(inputs.get("defines")):
+            definer[name] = position
+        for path in _paths(inputs, "w"):
+            writer[path] = position
+    closed = []
+    for mine in direct:
+        everything = {q: list(names) for q, names in mine.items()}
+        for q in sorted(mine, reverse=True):
+            for r, names in closed[q].items():
+                everything.setdefault(r, list(names))
+        closed.append(everything)
+    return closed
+
+
+def _paths(inputs, mode):
+    return [
+        item["path"]
+        for item in inputs.get("files") or ()
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and item.get("mode") == mode
+    ]
+
+
+def follow_data(position, runs, numbers, changed_inputs, depends=None):
+    """Sentences for the cell at ``position``: changed inputs it or a cell it depends
+    on read, unseeded draws, clock and network use, in that order. ``numbers``: the
+    cells' 1-based numbers; ``changed_inputs``: {path: "changed" | "missing"}."""
+    depends = depends if depends is not None else dependencies(runs)[position]
+    sources = [(position, None)] + [(q, depends[q]) for q in sorted(depends, reverse=True)]
+    changed, drew, clock, network = [], [], [], []
+    for q, names in sources:
+        inputs = _inputs(runs[q])
+        who = "this cell" if names is None else "cell %d" % numbers[q]
+        via = (
+            "" if names is None else "; this cell depends on its %s" % ", ".join(names[:MAX_NAMED])
+        )
+        for item in inputs.get("files") or ():
+            path = item.get("path") if isinstance(item, dict) else None
+            if item and item.get("mode") == "r" and path in (changed_inputs or {}):
+                how = "is gone" if changed_inputs[path] == "missing" else "changed"
+                text = "input data %s: %s (read by %s%s)" % (how, path, who, via)
+                if text not in changed:
+                    changed.append(text)
+        seeds = runs[q].get("seeds") if isinstance(runs[q], dict) else None
+        status = seeds.get("status") if isinstance(seeds, dict) else None
+        generators = [GENERATORS.get(k, k) for k in _strings(inputs.get("drew"))]
+        if generators and status != "seeded":
+            drew.append(
+                "unseeded randomness: %s drew from the %s generator%s with no seed set%s"
+                % (who, " and ".join(generators), "s" if len(generators) > 1 else "", via)
+            )
+        calls = _strings(inputs.get("clock"))
+        if calls:
+            clock.append(
+                "time dependence: %s reads the clock (%s)%s"
+                % (who, ", ".join(calls[:MAX_NAMED]), via)
+            )
+        if isinstance(inputs.get("network"), int) and inputs["network"] > 0:
+            network.append(
+                "network dependence: %s connected to the network (%d connection%s)%s"
+                % (who, inputs["network"], "" if inputs["network"] == 1 else "s", via)
+            )
+    return changed + drew[:MAX_NAMED] + clock[:MAX_NAMED] + network[:MAX_NAMED]

@@ -23,10 +23,11 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 """
 
 import copy
+from pathlib import Path
 
 from .. import headless, notebook
 from ..capture.session import source_id
-from .causes import likely_causes, order_problems
+from .causes import dependencies, follow_data, likely_causes, order_problems
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 
 STATUSES = ("same", "different", "error", "not recorded", "not run")
@@ -56,21 +57,51 @@ def verify_notebook(
     progress=None,
 ):
     """Run a fresh copy of ``nb`` and return the report (module docstring)."""
+    changed, input_warnings = changed_inputs(nb, workdir)
     rerun = fresh_copy(nb)
     outcome = headless.run_notebook(
         rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
-    report.update(compare_notebooks(nb, outcome.nb, rtol, atol))
+    report.update(compare_notebooks(nb, outcome.nb, rtol, atol, changed))
     report["failure"] = outcome.failure
-    report["warnings"] = list(outcome.warnings) + report["warnings"]
+    report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if outcome.failure:
         report["exit_status"] = 1
     return report
 
 
-def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """The report for two executed copies of the same notebook (pure)."""
+def changed_inputs(nb, workdir):
+    """({path: "changed" | "missing"}, warnings): the input files the recording read
+    (with their sha256) checked in ``workdir`` before anything runs."""
+    from ..export import carry, gate
+
+    meta, _ = gate.metadata_of(nb)
+    changed, warnings = {}, []
+    for path, item in sorted(carry.needs(nb, meta).inputs.items()):
+        expected = item.get("sha256")
+        if not expected:
+            continue
+        safe = carry.safe_path(path)
+        target = Path(workdir) / safe if safe else None
+        if target is None or not target.is_file():
+            changed[path] = "missing"
+            warnings.append(
+                "input data missing: %s (read by cell %s)"
+                % (path, ", ".join(str(c) for c in item["cells"]))
+            )
+        elif carry._sha256(target) != expected:
+            changed[path] = "changed"
+            warnings.append(
+                "input data changed: %s (read by cell %s; its sha256 differs from the recording's)"
+                % (path, ", ".join(str(c) for c in item["cells"]))
+            )
+    return changed, warnings
+
+
+def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None):
+    """The report for two executed copies of the same notebook (pure); ``changed``:
+    the input files that differ from the recording's (``changed_inputs``)."""
     then_meta, warnings = notebook.read_metadata(recorded.metadata.get(notebook.KEY))
     now_meta, _ = notebook.read_metadata(rerun.metadata.get(notebook.KEY))
     positions = [
@@ -79,6 +110,16 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
         if cell.cell_type == "code" and cell.source.strip()
     ]
     order = order_problems([recorded.cells[i].get("execution_count") for i in positions])
+    sources = [recorded.cells[i].source for i in positions]
+    then_runs = [
+        with_names(
+            then_meta["runs"].get((recorded.cells[i].metadata.get(notebook.KEY) or {}).get("run")),
+            source,
+        )
+        for i, source in zip(positions, sources)
+    ]
+    numbers = [i + 1 for i in positions]
+    depends = dependencies(then_runs, sources)
     cells = []
     previous = {"then": None, "now": None}
     for position, index in enumerate(positions):
@@ -99,6 +140,9 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
                 edited=bool(then_record.get("src"))
                 and then_record["src"] != source_id(then_cell.source),
                 order_problem=order.get(position),
+                data_causes=follow_data(
+                    position, then_runs, numbers, changed or {}, depends[position]
+                ),
             )
         previous = {"then": then_run, "now": now_run}
         cells.append(dict({"cell": index + 1}, **entry))
@@ -114,6 +158,17 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
         "failure": None,
         "exit_status": 1 if failed else 0,
     }
+
+
+def with_names(run, source):
+    """The cell's run record with the names it binds and reads and its clock calls,
+    read from its source (as the recording ran it, unless it was edited since)."""
+    from ..capture.inputs import cell_names
+
+    run = dict(run) if isinstance(run, dict) else {}
+    inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
+    run["inputs"] = dict(inputs, **cell_names(source))
+    return run
 
 
 def _compare_cell(then_cell, now_cell, rtol, atol):

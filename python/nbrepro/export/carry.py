@@ -1,0 +1,282 @@
+"""What the notebook needs besides packages, carried into the bundle.
+
+The recording says, per cell (``runs[id].inputs``, written by
+``capture/inputs.py``): the files the cell opened under the notebook's folder,
+the local modules imported from that folder, the generators it drew from.
+From that, ``needs(nb, meta)`` lists
+
+- the local modules (always carried: the notebook cannot start without them);
+- the input files: opened for reading before the notebook wrote them (a file
+  the notebook writes first is its own output, rebuilt by the run). They are
+  carried up to a size limit; the rest are listed with their sha256 and the
+  place they were read from.
+
+``carry(needs, folder, limit)`` reads them from the notebook's folder and
+returns the bundle's extra files, the manifest's ``inputs`` and the gate's
+findings. Paths come from the notebook, so they are untrusted: a path that is
+absolute, climbs with ``..`` or names one of the bundle's own files is never
+read or written.
+"""
+
+import hashlib
+import os
+import re
+from pathlib import Path, PurePosixPath
+
+from . import gate
+
+DEFAULT_DATA_LIMIT = 50 * 1024 * 1024  # bytes of input data carried, in all
+MAX_MODULE_FILES = 500
+MAX_LISTED = 8
+MAX_NAMED = 200
+# Path-like words in a cell's source: `!python scripts/run.py`, `%run helpers.py`,
+# `!head data.dat` open files in another process or as Python source, which the
+# audit hook does not see; a word that names a file beside the notebook is carried.
+_PATH_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\.[A-Za-z0-9]+")
+
+
+class Needs(object):
+    def __init__(self):
+        self.modules = {}  # module -> path relative to the notebook's folder
+        self.module_cells = {}  # module -> first cell number that had it imported
+        self.inputs = {}  # path -> {"sha256", "size", "cells": [...]} as first read
+        self.outputs = set()
+        self.outside = {}  # cell number -> files opened outside the notebook's folder
+        self.named = {}  # path-like word in a cell's source -> first cell number
+
+
+def _runs(meta):
+    return meta.get("runs") or {}
+
+
+def cells_in_run_order(nb, meta):
+    """(number, source, run record's inputs, seeds) for recorded cells, by execution count."""
+    runs = _runs(meta)
+    rows = []
+    for number, _cell, source, count, record in gate.code_cells(nb):
+        if not record or count is None:
+            continue
+        run = runs.get(record.get("run")) if record.get("run") else None
+        run = run if isinstance(run, dict) else {}
+        inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
+        seeds = run.get("seeds") if isinstance(run.get("seeds"), dict) else {}
+        rows.append((count, number, source, inputs, seeds))
+    rows.sort(key=lambda row: (row[0], row[1]))
+    return [(number, source, inputs, seeds) for _count, number, source, inputs, seeds in rows]
+
+
+def needs(nb, meta):
+    found = Needs()
+    for number, source, inputs, _seeds in cells_in_run_order(nb, meta):
+        for word in _PATH_WORD.findall(source or ""):
+            if len(found.named) < MAX_NAMED and word not in found.outputs:
+                found.named.setdefault(word, number)
+        for name, path in sorted((inputs.get("local_modules") or {}).items()):
+            if path in found.outputs:
+                continue  # the notebook writes it (%%writefile) before importing it
+            if isinstance(path, str) and name not in found.modules:
+                found.modules[name] = path
+                found.module_cells[name] = number
+        for item in inputs.get("files") or ():
+            if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+                continue
+            path = item["path"]
+            if item.get("mode") == "w":
+                found.outputs.add(path)
+                continue
+            if path in found.outputs:
+                continue  # written by an earlier cell: the run makes it again
+            entry = found.inputs.get(path)
+            if entry is None:
+                entry = found.inputs[path] = {
+                    "sha256": item.get("sha256"),
+                    "size": item.get("size"),
+                    "cells": [],
+                }
+            if number not in entry["cells"]:
+                entry["cells"].append(number)
+        outside = inputs.get("outside")
+        if isinstance(outside, dict) and outside.get("count"):
+            found.outside[number] = outside["count"]
+    return found
+
+
+def safe_path(name, reserved=()):
+    """``name`` as a relative POSIX path that stays in its folder, or None."""
+    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
+        return None
+    pure = PurePosixPath(name)
+    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+        return None
+    if any(part.startswith(".") for part in pure.parts):
+        return None  # hidden files and folders (.env, .git) are not carried
+    if str(pure) in reserved or pure.parts[0] in reserved:
+        return None
+    return str(pure)
+
+
+def _sha256(path):
+    h = hashlib.sha256()
+    with open(str(path), "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _inside(folder, path):
+    try:
+        return Path(os.path.realpath(str(path))).is_relative_to(Path(os.path.realpath(folder)))
+    except AttributeError:  # Python 3.8
+        real, root = os.path.realpath(str(path)), os.path.realpath(str(folder))
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _numbers(cells):
+    return gate._numbers(sorted(cells))
+
+
+def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT):
+    """(files, listing, findings): bundle path -> bytes, the manifest's ``inputs``,
+    and ``missing-inputs`` / ``large-inputs`` findings."""
+    files, missing, large = {}, [], []
+    listing = {"modules": [], "data": []}
+    folder = Path(folder) if folder else None
+    for name, path in sorted(found.modules.items()):
+        cell = found.module_cells[name]
+        safe = safe_path(path, reserved)
+        entry = {"module": name, "path": path, "cells": [cell], "carried": False}
+        listing["modules"].append(entry)
+        if safe is None or folder is None:
+            missing.append((cell, "module %s (%s): not a path inside the bundle" % (name, path)))
+            continue
+        source = folder / safe
+        if not _inside(folder, source) or not source.exists():
+            missing.append((cell, "module %s: %s is not beside the notebook" % (name, safe)))
+            continue
+        taken = _module_files(source, safe)
+        if taken is None:
+            missing.append((cell, "module %s: %s has too many files to carry" % (name, safe)))
+            continue
+        for relative, data in taken:
+            if safe_path(relative, reserved) is not None:
+                files[relative] = data
+        entry["carried"] = True
+    total = 0
+    for path, item in sorted(found.inputs.items()):
+        cells = item["cells"]
+        entry = {
+            "path": path,
+            "read_from": "the notebook's folder",
+            "cells": cells,
+            "sha256": item.get("sha256"),
+            "size": item.get("size"),
+            "carried": False,
+        }
+        listing["data"].append(entry)
+        safe = safe_path(path, reserved)
+        source = folder / safe if (safe and folder is not None) else None
+        if source is None or not _inside(folder, source) or not source.is_file():
+            missing.append((cells[0], "%s (read by %s) is gone" % (path, _numbers(cells))))
+            continue
+        size = source.stat().st_size
+        digest = _sha256(source) if size <= limit else None
+        if item.get("sha256") and digest and digest != item["sha256"]:
+            entry["changed_since_recording"] = True
+            missing.append(
+                (
+                    cells[0],
+                    "%s changed since %s read it (the bundle carries today's copy)"
+                    % (path, _numbers(cells)),
+                )
+            )
+        if size > limit - total:
+            large.append((cells[0], "%s (%s)" % (path, _human(size))))
+            continue
+        files[safe] = source.read_bytes()
+        total += size
+        entry["carried"] = True
+        entry["sha256"] = entry["sha256"] or digest
+        entry["size"] = size
+    for path, cell in sorted(found.named.items()):
+        safe = safe_path(path, reserved)
+        if safe is None or folder is None or safe in files or path in found.outputs:
+            continue
+        source = folder / safe
+        if not source.is_file() or not _inside(folder, source):
+            continue
+        size = source.stat().st_size
+        if size > limit - total:
+            continue  # named, not known to be read: not worth a finding
+        data = source.read_bytes()
+        files[safe] = data
+        total += size
+        listing["data"].append(
+            {
+                "path": path,
+                "read_from": "the notebook's folder (named in the cell's source)",
+                "cells": [cell],
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "size": size,
+                "carried": True,
+            }
+        )
+    for cell, count in sorted(found.outside.items()):
+        missing.append(
+            (
+                cell,
+                "%d file%s outside the notebook's folder (read or written by cell %d)"
+                % (count, "" if count == 1 else "s", cell),
+            )
+        )
+    findings = []
+    if missing:
+        findings.append(
+            gate._finding(
+                "missing-inputs",
+                sorted(set(cell for cell, _ in missing)),
+                "the bundle lacks what the recording needed: %s"
+                % "; ".join(text for _, text in missing[:MAX_LISTED])
+                + (
+                    " and %d more" % (len(missing) - MAX_LISTED)
+                    if len(missing) > MAX_LISTED
+                    else ""
+                ),
+            )
+        )
+    if large:
+        findings.append(
+            gate._finding(
+                "large-inputs",
+                sorted(set(cell for cell, _ in large)),
+                "input data over the %s limit is listed with its sha256 in the README and the "
+                "manifest, not carried: %s; put it beside the bundle before running, or export "
+                "with a larger --data-limit"
+                % (_human(limit), ", ".join(text for _, text in large[:MAX_LISTED])),
+            )
+        )
+    return files, listing, findings
+
+
+def _module_files(source, relative):
+    """[(bundle path, bytes)] of a module file or a package folder's Python files."""
+    if source.is_file():
+        return [(relative, source.read_bytes())]
+    out = []
+    for root, dirs, names in os.walk(str(source)):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            path = Path(root) / name
+            out.append((str(PurePosixPath(relative) / path.relative_to(source).as_posix()), path))
+            if len(out) > MAX_MODULE_FILES:
+                return None
+    return [(name, path.read_bytes()) for name, path in out]
+
+
+def _human(size):
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return ("%d %s" if unit == "B" else "%.1f %s") % (size, unit)
+        size /= 1024.0
+    return "%d B" % size

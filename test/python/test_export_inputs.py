@@ -1,0 +1,112 @@
+"""What the notebook needs besides packages travels with it: a real recording
+(``nbrepro run``, the audit hook in a real kernel), then ``nbrepro export``."""
+
+import hashlib
+import json
+
+import nbformat
+import pytest
+
+from nbrepro import cli
+from nbrepro.commands.export import data_size
+
+CELLS = [
+    "import helpers, pkg\nimport numpy as np\nrows = open('data/x.csv').read().splitlines()",
+    "x = np.random.rand(3)",
+    "with open('out.txt', 'w') as f:\n    f.write('hi')\nback = open('out.txt').read()",
+    "big = len(open('data/big.bin', 'rb').read())",
+]
+
+
+@pytest.fixture(autouse=True)
+def private_ipython(tmp_path, monkeypatch):
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("project")
+    (folder / "data").mkdir()
+    (folder / "data" / "x.csv").write_text("a,b\n1,2\n")
+    (folder / "data" / "big.bin").write_bytes(b"\1" * 4096)
+    (folder / "helpers.py").write_text("def twice(v):\n    return 2 * v\n")
+    (folder / "pkg").mkdir()
+    (folder / "pkg" / "__init__.py").write_text("from .inner import VALUE\n")
+    (folder / "pkg" / "inner.py").write_text("VALUE = 3\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Data")] + [
+        nbformat.v4.new_code_cell(code) for code in CELLS
+    ]
+    path = folder / "analysis.ipynb"
+    nbformat.write(nb, str(path))
+    assert cli.main(["run", str(path)]) == 0
+    return path
+
+
+def export(capsys, path, *argv):
+    status = cli.main(["export", str(path), "--json", "--force", *map(str, argv)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return json.loads(out)
+
+
+def test_export_carries_modules_and_small_data_and_lists_the_rest(recorded, capsys):
+    folder = recorded.parent
+    result = export(capsys, recorded, "--data-limit", "1K")
+    bundle = folder / "analysis-bundle"
+    assert (bundle / "helpers.py").read_bytes() == (folder / "helpers.py").read_bytes()
+    assert (bundle / "pkg" / "__init__.py").is_file() and (bundle / "pkg" / "inner.py").is_file()
+    assert (bundle / "data" / "x.csv").read_text() == "a,b\n1,2\n"
+    assert not (bundle / "data" / "big.bin").exists()
+    assert not (bundle / "out.txt").exists()  # written by the notebook before it read it
+
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["files"]["data/x.csv"]["sha256"] == hashlib.sha256(b"a,b\n1,2\n").hexdigest()
+    data = {item["path"]: item for item in manifest["inputs"]["data"]}
+    assert set(data) == {"data/x.csv", "data/big.bin"}
+    assert data["data/big.bin"]["carried"] is False and data["data/big.bin"]["cells"] == [5]
+    assert data["data/big.bin"]["sha256"] == hashlib.sha256(b"\1" * 4096).hexdigest()
+    modules = {item["module"]: item for item in manifest["inputs"]["modules"]}
+    assert modules["helpers"]["path"] == "helpers.py" and modules["pkg"]["carried"] is True
+
+    kinds = {f["kind"]: f for f in result["findings"]}
+    assert kinds["large-inputs"]["cells"] == [5]
+    assert "data/big.bin (4.0 KB)" in kinds["large-inputs"]["message"]
+    assert kinds["unseeded"]["cells"] == [3]
+    assert "numpy.random.seed(0)" in kinds["unseeded"]["message"]
+    assert "missing-inputs" not in kinds
+    readme = (bundle / "README.md").read_text()
+    assert "## What the notebook reads" in readme
+    assert (
+        "| `data/big.bin` | data | 5 | 4096 | `%s` | **no** |" % (data["data/big.bin"]["sha256"])
+        in readme
+    )
+
+
+def test_export_warns_when_a_needed_file_is_gone(recorded, capsys):
+    folder = recorded.parent
+    moved = folder / "helpers.moved"
+    (folder / "helpers.py").rename(moved)
+    try:
+        result = export(capsys, recorded, "-o", folder / "second")
+    finally:
+        moved.rename(folder / "helpers.py")
+    (finding,) = [f for f in result["findings"] if f["kind"] == "missing-inputs"]
+    assert finding["cells"] == [2]
+    assert "module helpers: helpers.py is not beside the notebook" in finding["message"]
+    assert (folder / "second" / "data" / "big.bin").is_file()  # default limit: 50 MB
+
+
+@pytest.mark.parametrize(
+    "text, size", [("0", 0), ("500", 500), ("1K", 1024), ("50M", 50 * 1024**2), ("2g", 2 << 30)]
+)
+def test_data_limit_sizes(text, size):
+    assert data_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["", "lots", "-1", "nan", "1T", "1e30"])
+def test_bad_data_limit_is_a_usage_error(text, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", "x.ipynb", "--data-limit", text])
+    assert stopped.value.code == 2
+    assert "--data-limit" in capsys.readouterr().err

@@ -1,0 +1,153 @@
+"""The reviewer's round trip on real public notebooks, offline.
+
+For each notebook under test/fixtures/roundtrip/ (two of J.R. Johansson's
+lectures on scientific computing with Python, CC BY 3.0, and the linear algebra
+notebook of A. Géron's Hands-On Machine Learning, Apache 2.0; see each folder's
+SOURCE.md):
+
+1. record it with ``nbrepro run --python`` in venv A (NumPy, matplotlib,
+   ipykernel from .cache/wheelhouse, no index);
+2. ``nbrepro export`` it;
+3. ``run.sh --no-run --verify`` builds venv B from the bundle alone and
+   re-runs the notebook in it (``--no-run`` skips the converted script: this
+   checks the notebook, which ``--verify`` re-runs, not the script);
+4. every notebook verifies to the end, and every cell that differs has a cause
+   other than "unknown";
+5. a second plain run of the recorded notebook in venv A (``nbrepro verify``)
+   differs in exactly the same cells: the differences are the notebook's own,
+   not the bundle's.
+
+venv B is shared between the bundles (``run.sh --env``): their environment
+files are the same, so run.sh builds it once and reuses it.
+"""
+
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from test_export_e2e import BIN, WHEELHOUSE, offline_pip, run
+
+pytestmark = pytest.mark.slow
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roundtrip"
+NOTEBOOKS = {
+    "handson-linear-algebra": "math_linear_algebra.ipynb",
+    "lecture1-python": "Lecture-1-Introduction-to-Python-Programming.ipynb",
+    "lecture2-numpy": "Lecture-2-Numpy.ipynb",
+}
+# What each round trip must find (checked, so that a regression shows).
+EXPECTED = {
+    # NumPy and 40-odd matplotlib figures, compared byte for byte.
+    "handson-linear-algebra": {"different": 0, "carried": set()},
+    # Pure Python; scripts/ is carried because cells run `!python scripts/…`.
+    "lecture1-python": {"different": 0, "carried": {"scripts/hello-world.py"}},
+    # Unseeded np.random in four cells and everything computed from them,
+    # including `!cat random-matrix.csv` of a matrix a cell above wrote.
+    "lecture2-numpy": {"different": 17, "carried": {"stockholm_td_adj.dat"}},
+}
+LINE = re.compile(r"^cell (\d+)\s+(same|different|error|not run|not recorded)\b(.*)$")
+
+
+@pytest.fixture(scope="module")
+def venvs(tmp_path_factory):
+    if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
+        message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE
+        if "CI" in __import__("os").environ:
+            pytest.fail(message)
+        pytest.skip(message)
+    root = tmp_path_factory.mktemp("roundtrip")
+    env = offline_pip(root)
+    env["IPYTHONDIR"] = str(root / "ipython")
+    venv_a = root / "venv-a"
+    result = run([sys.executable, "-m", "venv", venv_a])
+    assert result.returncode == 0, result.stderr
+    result = run(
+        [
+            venv_a / "bin" / "python",
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "numpy",
+            "matplotlib",
+            "ipykernel",
+        ],
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    return {"root": root, "env": env, "a": venv_a, "b": root / "venv-b"}
+
+
+def verify_lines(text):
+    cells = {}
+    for line in text.splitlines():
+        match = LINE.match(line)
+        if match:
+            cells[int(match.group(1))] = (match.group(2), match.group(3))
+    return cells
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_round_trip(venvs, name):
+    folder = venvs["root"] / name
+    shutil.copytree(str(FIXTURES / name), str(folder))
+    notebook = folder / NOTEBOOKS[name]
+    env = venvs["env"]
+
+    result = run(
+        [BIN / "nbrepro", "run", notebook, "--python", venvs["a"] / "bin" / "python"], env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    bundle = venvs["root"] / (name + "-bundle")
+    result = run([BIN / "nbrepro", "export", notebook, "-o", bundle, "--json"], env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = json.loads(result.stdout)
+    kinds = {f["kind"] for f in exported["findings"]}
+    assert not kinds & {"missing-inputs", "large-inputs"}, exported["findings"]
+    for path in EXPECTED[name]["carried"]:
+        assert (bundle / path).read_bytes() == (folder / path).read_bytes()
+
+    # The bundle alone, in a folder of its own: nothing of the original folder is reachable.
+    result = run(
+        ["bash", bundle / "run.sh", "--no-run", "--verify", "--env", venvs["b"]],
+        env=env,
+        cwd=str(bundle),
+    )
+    output = result.stdout + result.stderr
+    cells = verify_lines(result.stdout)
+    assert cells, output[-3000:]
+    statuses = [status for status, _rest in cells.values()]
+    assert set(statuses) <= {"same", "different"}, output[-3000:]  # verified to the end
+    different = sorted(n for n, (status, _rest) in cells.items() if status == "different")
+    assert len(different) == EXPECTED[name]["different"], output[-3000:]
+    for number in different:
+        rest = cells[number][1]
+        assert "likely: " in rest and "likely: unknown" not in rest, (number, rest)
+    assert result.returncode == (1 if different else 0), output[-3000:]
+    if "numpy" in name:
+        causes = " ".join(cells[n][1] for n in different)
+        assert "unseeded randomness: this cell drew from the NumPy global random" in causes
+        assert "this cell depends on its M" in causes
+
+    if different:
+        # A second plain run in venv A differs in exactly the same cells.
+        result = run(
+            [
+                BIN / "nbrepro",
+                "verify",
+                notebook,
+                "--python",
+                venvs["a"] / "bin" / "python",
+                "--json",
+            ],
+            env=env,
+        )
+        report = json.loads(result.stdout)
+        plain = sorted(c["cell"] for c in report["cells"] if c["status"] == "different")
+        assert plain == different
+        assert all(
+            c["causes"] != ["unknown"] for c in report["cells"] if c["status"] == "different"
+        )
