@@ -22,7 +22,12 @@ import {
   readCellMeta,
   readNotebookMeta
 } from './metadata';
-import { diff, IDriftReport, notebookContext } from './drift';
+import {
+  diff,
+  IDriftReport,
+  notebookContext,
+  usedDistributions
+} from './drift';
 import { sideFromEnvironment } from './driftview';
 import { countPackages } from './environment';
 
@@ -125,11 +130,14 @@ export class NotebookCapture implements IDisposable {
     if (!model || !kernelEnv) {
       return;
     }
-    const notebook = readNotebookMeta(model.getMetadata(METADATA_KEY)).value;
+    const notebook = this._known(model);
     if (!(kernelEnv in notebook.snapshots)) {
       return;
     }
     notebook.current = kernelEnv;
+    // The user chose: from now on what the kernel reports is written.
+    this._held = null;
+    this._cellRan = true;
     model.setMetadata(METADATA_KEY, notebook as any);
     this._updateDrift(notebook);
   }
@@ -141,9 +149,7 @@ export class NotebookCapture implements IDisposable {
     const model = this._panel.content.model;
     if (model) {
       this._driftKey = '';
-      this._updateDrift(
-        readNotebookMeta(model.getMetadata(METADATA_KEY)).value
-      );
+      this._updateDrift(this._known(model));
     }
   }
 
@@ -159,6 +165,9 @@ export class NotebookCapture implements IDisposable {
    * A cell of this notebook finished running.
    */
   cellExecuted(cell: ICellModel, success: boolean): void {
+    if (cell.type === 'code') {
+      this._cellRan = true;
+    }
     if (!this._hooksReady && cell.type === 'code') {
       // It ran before the engine's hooks were in the kernel (the user ran
       // it while the kernel was starting): the kernel has no record of it,
@@ -319,8 +328,7 @@ export class NotebookCapture implements IDisposable {
     if (!model) {
       return [];
     }
-    const have = readNotebookMeta(model.getMetadata(METADATA_KEY)).value
-      .snapshots;
+    const have = this._known(model).snapshots;
     const wanted = new Set<string>();
     for (const cell of collected.cells ?? []) {
       if (
@@ -346,8 +354,33 @@ export class NotebookCapture implements IDisposable {
     if (!model) {
       return;
     }
+    // Only this notebook's cells: a console (or another notebook) sharing
+    // the kernel gets records too, without this notebook's cell ids, and
+    // what they imported is not this notebook's.
+    const ids = new Set<string>();
+    for (let i = 0; i < model.cells.length; i++) {
+      ids.add(model.cells.get(i).id);
+    }
+    const own = (Array.isArray(collected.cells) ? collected.cells : []).filter(
+      record =>
+        record !== null &&
+        typeof record === 'object' &&
+        typeof record.cell_id === 'string' &&
+        ids.has(record.cell_id)
+    );
+    const ownRuns = new Set(own.map(record => record.run));
+    const runs: ICollected['runs'] = {};
+    for (const [id, run] of Object.entries(collected.runs ?? {})) {
+      if (ownRuns.has(id)) {
+        runs[id] = run;
+      }
+    }
+    collected = { ...collected, cells: own, runs };
+    if (own.length > 0) {
+      this._cellRan = true;
+    }
     const { notebook, cells } = applyCollect(
-      model.getMetadata(METADATA_KEY),
+      this._held ?? model.getMetadata(METADATA_KEY),
       collected,
       new Date().toISOString(),
       { name: kernel.name, language: 'python' },
@@ -357,6 +390,42 @@ export class NotebookCapture implements IDisposable {
     if (isId(collected.environment_id)) {
       this._kernelEnv = collected.environment_id;
     }
+    if (!this._cellRan) {
+      // Opening a notebook, starting or switching its kernel: nothing of it
+      // ran, so nothing is written (the file stays byte-identical and the
+      // tab clean). What the kernel reported is kept here, for the panel and
+      // the drift, and written with the first cell that runs or on Accept.
+      this._held = notebook;
+    } else {
+      this._held = null;
+      this._write(model, notebook, cells);
+    }
+    if (!notebook.current && !this._kernelEnv) {
+      const problem = (collected.problems ?? [])[0] as any;
+      this._setState({
+        kind: 'failed',
+        reason: String(problem?.message ?? 'the kernel returned no environment')
+      });
+      return;
+    }
+    this._updateDrift(notebook);
+  }
+
+  /**
+   * What nbrepro knows of this notebook: its metadata, or what a collect
+   * gathered that is not written yet (nothing of it ran).
+   */
+  private _known(model: NonNullable<NotebookPanel['content']['model']>) {
+    return this._held
+      ? readNotebookMeta(this._held).value
+      : readNotebookMeta(model.getMetadata(METADATA_KEY)).value;
+  }
+
+  private _write(
+    model: NonNullable<NotebookPanel['content']['model']>,
+    notebook: INotebookMeta,
+    cells: { [cellId: string]: ICellMeta }
+  ): void {
     model.sharedModel.transact(() => {
       model.setMetadata(METADATA_KEY, notebook as any);
       for (let i = 0; i < model.cells.length; i++) {
@@ -367,15 +436,26 @@ export class NotebookCapture implements IDisposable {
         }
       }
     });
-    if (!notebook.current && !this._kernelEnv) {
-      const problem = (collected.problems ?? [])[0] as any;
-      this._setState({
-        kind: 'failed',
-        reason: String(problem?.message ?? 'the kernel returned no environment')
-      });
-      return;
-    }
-    this._updateDrift(notebook);
+  }
+
+  /**
+   * Whether the notebook itself records an environment (in its metadata,
+   * not only in what nbrepro holds since its kernel started).
+   */
+  get isRecorded(): boolean {
+    const model = this._panel.content.model;
+    return (
+      !!model &&
+      readNotebookMeta(model.getMetadata(METADATA_KEY)).value.current !== null
+    );
+  }
+
+  /**
+   * The metadata as nbrepro sees it now (written or held).
+   */
+  get notebookMeta(): INotebookMeta | null {
+    const model = this._panel.content.model;
+    return model ? this._known(model) : null;
   }
 
   /**
@@ -395,7 +475,14 @@ export class NotebookCapture implements IDisposable {
       return;
     }
     const ignore = this._settings().ignorePackages;
-    const key = JSON.stringify([recorded, kernelEnv, ignore]);
+    // What the notebook imports decides severities: a cell that imports a
+    // package for the first time changes the report.
+    const key = JSON.stringify([
+      recorded,
+      kernelEnv,
+      ignore,
+      usedDistributions(notebook)
+    ]);
     if (key !== this._driftKey) {
       this._driftKey = key;
       let drift: IDrift | null = null;
@@ -488,4 +575,6 @@ export class NotebookCapture implements IDisposable {
   private _hooksReady = false;
   private _quietTimer: number | null = null;
   private _late = new Map<string, ILateCell>();
+  private _held: INotebookMeta | null = null;
+  private _cellRan = false;
 }

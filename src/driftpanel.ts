@@ -3,24 +3,81 @@ import { Widget } from '@lumino/widgets';
 
 import { el } from './dom';
 import { IDrift, NotebookCapture } from './capture';
-import { IDifference, SEVERITIES } from './drift';
+import { IDifference, quote, SEVERITIES } from './drift';
+import { headerCell, whole } from './panel';
+import { describeChange } from './words';
 
 /**
  * The commands that bring back the recorded versions, one line per manager,
  * ready to paste in a terminal. Pure, so that it is tested without a browser.
  */
 export function restoreScript(differences: IDifference[]): string[] {
-  const pip: string[] = [];
-  const conda: string[] = [];
+  return restoreGroups(differences).map(group => group.shell);
+}
+
+export interface IRestoreGroup {
+  manager: 'conda' | 'pip';
+  /** What to paste into a notebook cell: IPython's %pip / %conda act on the kernel's own interpreter. */
+  magic: string;
+  /** The same for a terminal, naming the kernel's interpreter or prefix. */
+  shell: string;
+}
+
+/**
+ * The restore commands grouped per manager and action: one `install` (and
+ * one `remove`) per manager, in a cell's `%pip` / `%conda` form and in a
+ * shell form for the kernel's own Python (or conda prefix).
+ */
+export function restoreGroups(
+  differences: IDifference[],
+  kernel: { python?: string; prefix?: string } = {}
+): IRestoreGroup[] {
+  const args = {
+    'conda install': [] as string[],
+    'conda remove': [] as string[],
+    'pip install': [] as string[],
+    'pip uninstall -y': [] as string[]
+  };
   for (const difference of differences) {
-    if (difference.restore?.pip) {
-      pip.push(difference.restore.pip);
-    }
-    if (difference.restore?.conda) {
-      conda.push(difference.restore.conda);
+    for (const line of [difference.restore?.conda, difference.restore?.pip]) {
+      if (!line) {
+        continue;
+      }
+      for (const verb of Object.keys(args) as (keyof typeof args)[]) {
+        if (line.startsWith(verb + ' ')) {
+          const rest = line.slice(verb.length + 1);
+          if (!args[verb].includes(rest)) {
+            args[verb].push(rest);
+          }
+          break;
+        }
+      }
     }
   }
-  return [...conda, ...pip];
+  const python = kernel.python || 'python';
+  const prefix = kernel.prefix ? ' -p ' + quote(kernel.prefix) : '';
+  const groups: IRestoreGroup[] = [];
+  for (const [verb, list] of Object.entries(args)) {
+    if (list.length === 0) {
+      continue;
+    }
+    const joined = list.join(' ');
+    if (verb.startsWith('conda')) {
+      const [, action] = verb.split(' ');
+      groups.push({
+        manager: 'conda',
+        magic: `%conda ${action} -y ${joined}`,
+        shell: `conda ${action}${prefix} -y ${joined}`
+      });
+    } else {
+      groups.push({
+        manager: 'pip',
+        magic: `%${verb} ${joined}`,
+        shell: `${quote(python)} -m ${verb} ${joined}`
+      });
+    }
+  }
+  return groups;
 }
 
 /**
@@ -36,6 +93,7 @@ export class DriftPanel extends Widget {
     super();
     this.addClass('jp-nbrepro-Panel');
     this.addClass('jp-nbrepro-DriftPanel');
+    _capture.stateChanged.connect(this.render, this);
     this.title.label = _trans.__('Drift: %1', title);
     this.title.closable = true;
     _capture.driftChanged.connect(this.render, this);
@@ -46,7 +104,7 @@ export class DriftPanel extends Widget {
     const trans = this._trans;
     const drift: IDrift | null = this._capture.drift;
     this.node.textContent = '';
-    this.node.appendChild(el('h2', undefined, trans.__('Environment drift')));
+    this.node.appendChild(el('h3', undefined, trans.__('Drift')));
     if (!drift || drift.report.differences.length === 0) {
       this.node.appendChild(
         el(
@@ -75,7 +133,7 @@ export class DriftPanel extends Widget {
     const accept = el(
       'button',
       'jp-mod-styled jp-mod-accept',
-      trans.__('Accept current environment')
+      trans.__('Accept environment')
     );
     accept.title = trans.__(
       'Record the kernel’s environment as the one this notebook vouches for'
@@ -98,44 +156,96 @@ export class DriftPanel extends Widget {
       const section = el('section', 'jp-nbrepro-Panel-section');
       section.dataset.severity = severity;
       section.appendChild(
-        el('h3', undefined, trans.__('%1 (%2)', labels[severity], group.length))
+        el('h4', undefined, trans.__('%1 (%2)', labels[severity], group.length))
       );
-      const table = el('table', 'jp-nbrepro-Panel-table');
+      const table = el('table', 'jp-nbrepro-Panel-table jp-nbrepro-DriftTable');
+      const scroller = el('div', 'jp-nbrepro-Panel-scroll');
+      scroller.appendChild(table);
+      const head = el('tr');
+      for (const label of [
+        trans.__('Package'),
+        trans.__('Recorded'),
+        trans.__('Now'),
+        trans.__('Change'),
+        trans.__('Imported')
+      ]) {
+        head.appendChild(headerCell(label));
+      }
+      table.appendChild(head);
       for (const difference of group) {
         const row = el('tr', 'jp-nbrepro-DriftPanel-row');
         row.dataset.kind = difference.kind;
-        row.appendChild(el('td', undefined, difference.kind));
-        row.appendChild(el('td', undefined, difference.name ?? ''));
-        const change = [difference.before, difference.after]
-          .map(value => value ?? '—')
-          .join(' → ');
-        row.appendChild(el('td', undefined, change));
-        const used = el(
-          'td',
-          'jp-nbrepro-DriftPanel-used',
-          difference.used ? trans.__('used by this notebook') : ''
-        );
+        row.dataset.name = difference.name ?? '';
+        const change = describeChange(difference, trans);
+        const name = whole(difference.name ?? change);
+        name.classList.add('jp-nbrepro-DriftPanel-name');
+        if (difference.detail) {
+          name.title = `${difference.name ?? change}: ${difference.detail}`;
+        }
+        row.appendChild(name);
+        row.appendChild(whole(difference.before ?? '—'));
+        row.appendChild(whole(difference.after ?? '—'));
+        row.appendChild(el('td', 'jp-nbrepro-DriftPanel-change', change));
+        const used = whole(difference.used ? trans.__('yes') : '');
+        used.classList.add('jp-nbrepro-DriftPanel-used');
+        if (difference.used) {
+          used.title = trans.__(
+            'A cell of this notebook imports it: the change can alter its results'
+          );
+        }
         row.appendChild(used);
-        row.appendChild(el('td', undefined, difference.detail ?? ''));
         table.appendChild(row);
       }
-      section.appendChild(table);
+      section.appendChild(scroller);
       this.node.appendChild(section);
     }
 
-    const script = restoreScript(report.differences);
-    if (script.length > 0) {
+    const groups = restoreGroups(report.differences, this._kernel());
+    if (groups.length > 0) {
       const section = el('section', 'jp-nbrepro-Panel-section');
       section.appendChild(
-        el('h3', undefined, trans.__('Restore the recorded versions'))
+        el('h4', undefined, trans.__('Restore the recorded versions'))
       );
-      const pre = el('pre', 'jp-nbrepro-DriftPanel-restore', script.join('\n'));
-      section.appendChild(pre);
-      const copy = el('button', 'jp-mod-styled', trans.__('Copy commands'));
-      copy.addEventListener('click', () => {
-        void navigator.clipboard?.writeText(script.join('\n'));
-      });
-      section.appendChild(copy);
+      const forms: [string, string, string][] = [
+        [
+          trans.__('In a cell of this notebook (the kernel’s own Python):'),
+          groups.map(g => g.magic).join('\n'),
+          'magic'
+        ],
+        [
+          trans.__('In a terminal:'),
+          groups.map(g => g.shell).join('\n'),
+          'shell'
+        ]
+      ];
+      for (const [label, text, form] of forms) {
+        section.appendChild(el('p', undefined, label));
+        const pre = el('pre', 'jp-nbrepro-DriftPanel-restore', text);
+        pre.dataset.form = form;
+        section.appendChild(pre);
+        const copy = el(
+          'button',
+          'jp-mod-styled jp-nbrepro-Copy',
+          trans.__('Copy')
+        );
+        copy.addEventListener('click', () => {
+          const done = (word: string) => {
+            copy.textContent = word;
+            window.setTimeout(() => {
+              copy.textContent = trans.__('Copy');
+            }, 2000);
+          };
+          if (!navigator.clipboard) {
+            done(trans.__('Copy failed: select the text'));
+            return;
+          }
+          navigator.clipboard.writeText(text).then(
+            () => done(trans.__('Copied')),
+            () => done(trans.__('Copy failed: select the text'))
+          );
+        });
+        section.appendChild(copy);
+      }
       this.node.appendChild(section);
     }
     for (const problem of report.problems) {
@@ -143,9 +253,33 @@ export class DriftPanel extends Widget {
     }
   }
 
+  /**
+   * The kernel's interpreter, as far as its recorded environment says.
+   */
+  private _kernel(): { python?: string; prefix?: string } {
+    const meta = this._capture.notebookMeta;
+    const id = this._capture.drift?.kernel;
+    const python = (meta && id ? meta.snapshots[id]?.environment : null)
+      ?.python as { executable?: unknown; prefix?: unknown } | undefined;
+    const out: { python?: string; prefix?: string } = {};
+    if (typeof python?.executable === 'string') {
+      out.python = python.executable;
+    } else if (
+      typeof python?.prefix === 'string' &&
+      python.prefix.startsWith('/')
+    ) {
+      out.python = python.prefix + '/bin/python';
+    }
+    if (typeof python?.prefix === 'string' && python.prefix.startsWith('/')) {
+      out.prefix = python.prefix;
+    }
+    return out;
+  }
+
   dispose(): void {
     if (!this.isDisposed) {
       this._capture.driftChanged.disconnect(this.render, this);
+      this._capture.stateChanged.disconnect(this.render, this);
     }
     super.dispose();
   }

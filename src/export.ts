@@ -47,6 +47,8 @@ export interface IExportOptions {
   defaultFormat: () => ExportFormat;
   /** Input data the bundle carries, in bytes (the `exportDataLimitMB` setting). */
   dataLimit?: () => number;
+  /** Keep the format the user chose, for the next export. */
+  rememberFormat?: (format: ExportFormat) => void;
   /** Why the server part cannot export, or null when it answered. */
   serverProblem: () => string | null;
   /**
@@ -117,6 +119,7 @@ export async function exportBundle(
   if (!choice.button.accept || !choice.value) {
     return;
   }
+  options.rememberFormat?.(choice.value);
   await Private.write(options, request, choice.value, false);
 }
 

@@ -6,10 +6,10 @@ import {
 import {
   Dialog,
   ICommandPalette,
-  MainAreaWidget,
   Notification,
   showDialog
 } from '@jupyterlab/apputils';
+import { IStateDB } from '@jupyterlab/statedb';
 import {
   INotebookTracker,
   NotebookActions,
@@ -27,10 +27,10 @@ import {
   IDrift,
   NotebookCapture
 } from './capture';
-import { DriftPanel } from './driftpanel';
 import { ExportFormat, exportBundle } from './export';
 import { fetchEngine } from './kernelbridge';
-import { EnvironmentPanel } from './panel';
+import { ReproSidebar } from './sidebar';
+import { driftMessage, ToolbarIndicator } from './notify';
 import { checkServer, ServerState } from './server';
 import { describeServerState, describeStatus, StatusItem } from './status';
 
@@ -42,6 +42,7 @@ namespace CommandIDs {
   export const showDrift = 'nbrepro:show-drift';
   export const acceptEnvironment = 'nbrepro:accept-environment';
   export const exportBundle = 'nbrepro:export-bundle';
+  export const showPanel = 'nbrepro:show-panel';
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -55,7 +56,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     IStatusBar,
     ISettingRegistry,
-    ILabShell
+    ILabShell,
+    IStateDB
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -64,13 +66,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     statusBar: IStatusBar | null,
     settingRegistry: ISettingRegistry | null,
-    labShell: ILabShell | null
+    labShell: ILabShell | null,
+    state: IStateDB | null
   ) => {
     const trans = (translator ?? nullTranslator).load('nbrepro');
     const serverSettings = app.serviceManager.serverSettings;
     let serverState: ServerState = { kind: 'checking' };
     let captureSettings: ICaptureSettings = { ...DEFAULT_CAPTURE_SETTINGS };
     let showItem = true;
+    let showToolbarItem = true;
+    const indicators = new Set<ToolbarIndicator>();
     let exportFormat: ExportFormat = 'folder';
     let exportDataLimitMB = 50;
     const captures = new WeakMap<NotebookPanel, NotebookCapture>();
@@ -103,54 +108,90 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     };
 
-    const showEnvironment = (panel: NotebookPanel) => {
-      const content = new EnvironmentPanel(panel, trans);
-      const existing = Array.from(app.shell.widgets('main')).find(
-        widget => widget.id === content.id
-      );
-      if (existing) {
-        content.dispose();
-        app.shell.activateById(existing.id);
-        return;
-      }
-      const widget = new MainAreaWidget({ content });
-      widget.id = content.id;
-      widget.title.label = content.title.label;
-      widget.title.closable = true;
-      app.shell.add(widget, 'main', { mode: 'split-right' });
+    // One panel, in the right sidebar (JupyterLab and Notebook 7): it shows
+    // the active notebook.
+    const sidebar = new ReproSidebar(trans, () => {
+      void app.commands.execute(CommandIDs.exportBundle);
+    });
+    app.shell.add(sidebar, 'right', { rank: 650 });
+    const follow = () => {
+      const panel = tracker.currentWidget;
+      sidebar.showNotebook(panel, captureOf(panel));
     };
 
-    const showDrift = (panel: NotebookPanel) => {
-      const capture = captureOf(panel);
-      if (!capture) {
-        return;
+    const openPanel = async (
+      panel: NotebookPanel | null,
+      section: 'environment' | 'drift' | null
+    ) => {
+      if (panel && tracker.currentWidget !== panel) {
+        app.shell.activateById(panel.id);
       }
-      const id = `nbrepro-drift-${panel.id}`;
-      const existing = Array.from(app.shell.widgets('main')).find(
-        widget => widget.id === id
-      );
-      if (existing) {
-        app.shell.activateById(id);
-        return;
+      follow();
+      app.shell.activateById(sidebar.id);
+      if (section) {
+        sidebar.reveal(section);
       }
-      const content = new DriftPanel(capture, trans, panel.title.label);
-      const widget = new MainAreaWidget({ content });
-      widget.id = id;
-      widget.title.label = content.title.label;
-      widget.title.closable = true;
-      panel.disposed.connect(() => widget.dispose(), widget);
-      app.shell.add(widget, 'main', { mode: 'split-right' });
     };
+
+    // Says why, instead of doing nothing, when a command cannot act.
+    const cannot = (why: string) => {
+      Notification.info(why, { autoClose: 5000 });
+    };
+    const noNotebook = () =>
+      cannot(trans.__('nbrepro: open or select a notebook first.'));
 
     // One notification per change: a (notebook, recorded, kernel) triple is
-    // announced once per session, never again on every cell.
+    // announced once per session; one the user dismissed is not announced
+    // again, even after a reload (kept in the state database) until it
+    // changes.
+    const STATE_KEY = 'nbrepro:dismissed-drift';
+    let dismissed: string[] = [];
+    const dismissedLoaded = state
+      ? state.fetch(STATE_KEY).then(
+          value => {
+            dismissed = Array.isArray(value)
+              ? (value as unknown[]).filter(
+                  (v): v is string => typeof v === 'string'
+                )
+              : [];
+          },
+          () => undefined
+        )
+      : Promise.resolve();
+    const remember = (key: string) => {
+      if (!dismissed.includes(key)) {
+        dismissed = [...dismissed, key].slice(-200);
+        void state?.save(STATE_KEY, dismissed);
+      }
+    };
     const announced = new Set<string>();
-    const announce = (panel: NotebookPanel, drift: IDrift | null) => {
-      if (!drift || serverState.kind !== 'ok') {
+    const toasts = new Map<NotebookPanel, string>();
+    const toastKeys = new Map<NotebookPanel, string>();
+    const closeToast = (panel: NotebookPanel, closing = false) => {
+      const id = toasts.get(panel);
+      if (id !== undefined) {
+        Notification.dismiss(id);
+        toasts.delete(panel);
+      }
+      if (closing) {
+        // Opened again later, the same drift is announced again (unless
+        // the user dismissed it).
+        const key = toastKeys.get(panel);
+        if (key !== undefined) {
+          announced.delete(key);
+        }
+        toastKeys.delete(panel);
+      }
+    };
+    const announce = async (panel: NotebookPanel, drift: IDrift | null) => {
+      await dismissedLoaded;
+      if (!drift || serverState.kind !== 'ok' || panel.isDisposed) {
+        closeToast(panel);
         return;
       }
       const severity = drift.report.severity;
       if (severity === 'none' || severity === 'info') {
+        closeToast(panel);
         return;
       }
       const key = JSON.stringify([
@@ -158,41 +199,50 @@ const plugin: JupyterFrontEndPlugin<void> = {
         drift.recorded,
         drift.kernel
       ]);
-      if (announced.has(key)) {
+      if (announced.has(key) || dismissed.includes(key)) {
         return;
       }
       announced.add(key);
-      const { high, medium, low } = drift.report.counts;
-      const message = trans.__(
-        'nbrepro: the kernel differs from the environment recorded in %1 (%2 serious, %3 other differences).',
-        panel.title.label,
-        high,
-        medium + low
-      );
+      closeToast(panel);
+      toastKeys.set(panel, key);
       const id = Notification.emit(
-        message,
+        driftMessage(panel.title.label, drift.report, trans),
         severity === 'high' ? 'error' : 'warning',
         {
           autoClose: false,
           actions: [
             {
-              label: trans.__('Show details'),
-              callback: () => showDrift(panel)
+              label: trans.__('Details'),
+              caption: trans.__('Show the drift in the nbrepro panel'),
+              callback: event => {
+                event.preventDefault();
+                void openPanel(panel, 'drift');
+              }
             },
             {
-              label: trans.__('Accept current environment'),
+              label: trans.__('Accept'),
               caption: trans.__(
                 'Record the kernel’s environment as the one this notebook vouches for'
               ),
-              callback: () => captureOf(panel)?.accept()
+              callback: () => {
+                captureOf(panel)?.accept();
+                toasts.delete(panel);
+              }
             },
             {
               label: trans.__('Dismiss'),
-              callback: () => Notification.dismiss(id)
+              caption: trans.__(
+                'Do not announce this drift again until it changes'
+              ),
+              callback: () => {
+                remember(key);
+                toasts.delete(panel);
+              }
             }
           ]
         }
       );
+      toasts.set(panel, id);
     };
 
     app.commands.addCommand(CommandIDs.showStatus, {
@@ -201,58 +251,85 @@ const plugin: JupyterFrontEndPlugin<void> = {
       describedBy: { args: { type: 'object', properties: {} } },
       execute: showStatus
     });
+    app.commands.addCommand(CommandIDs.showPanel, {
+      label: trans.__('nbrepro: Show Reproducibility Panel'),
+      caption: trans.__(
+        'Open the nbrepro panel in the right sidebar: the active notebook’s environment, drift and export'
+      ),
+      icon: args => (args.toolbar ? undefined : sidebar.title.icon),
+      describedBy: { args: { type: 'object', properties: {} } },
+      execute: () => openPanel(tracker.currentWidget, null)
+    });
     app.commands.addCommand(CommandIDs.showEnvironment, {
-      label: trans.__('Show Recorded Environment'),
+      label: trans.__('nbrepro: Show Recorded Environment'),
       caption: trans.__(
         'Show the environment recorded in the current notebook: Python, platform, GPU, seeds and packages'
       ),
       describedBy: { args: { type: 'object', properties: {} } },
-      isEnabled: () => tracker.currentWidget !== null,
-      execute: () => {
-        if (tracker.currentWidget) {
-          showEnvironment(tracker.currentWidget);
-        }
-      }
+      execute: () =>
+        tracker.currentWidget
+          ? openPanel(tracker.currentWidget, 'environment')
+          : noNotebook()
     });
     app.commands.addCommand(CommandIDs.showDrift, {
-      label: trans.__('Show Environment Drift'),
+      label: trans.__('nbrepro: Show Environment Drift'),
       caption: trans.__(
         'Show what differs between the environment recorded in the notebook and its kernel, and how to restore it'
       ),
       describedBy: { args: { type: 'object', properties: {} } },
-      isEnabled: () => tracker.currentWidget !== null,
-      execute: () => {
-        if (tracker.currentWidget) {
-          showDrift(tracker.currentWidget);
-        }
-      }
+      execute: () =>
+        tracker.currentWidget
+          ? openPanel(tracker.currentWidget, 'drift')
+          : noNotebook()
     });
     app.commands.addCommand(CommandIDs.acceptEnvironment, {
-      label: trans.__('Accept Current Environment'),
+      label: trans.__('nbrepro: Accept Current Environment'),
       caption: trans.__(
         'Record the kernel’s environment as the one this notebook vouches for'
       ),
       describedBy: { args: { type: 'object', properties: {} } },
-      isEnabled: () => captureOf(tracker.currentWidget)?.drift !== null,
-      execute: () => captureOf(tracker.currentWidget)?.accept()
+      execute: () => {
+        const capture = captureOf(tracker.currentWidget);
+        if (!capture) {
+          return noNotebook();
+        }
+        if (!capture.drift) {
+          return cannot(
+            trans.__(
+              'nbrepro: nothing to accept, the kernel matches the recorded environment (or has not reported yet).'
+            )
+          );
+        }
+        capture.accept();
+      }
     });
     app.commands.addCommand(CommandIDs.exportBundle, {
-      label: trans.__('Export Reproducible Bundle…'),
+      label: trans.__('nbrepro: Export Reproducible Bundle…'),
       caption: trans.__(
         'Write the notebook, a script, its environment files and a README beside it, to run it again elsewhere'
       ),
       describedBy: { args: { type: 'object', properties: {} } },
-      isEnabled: notebookIsCurrent,
       execute: () => {
         const panel = tracker.currentWidget;
         if (!panel) {
-          return;
+          return noNotebook();
+        }
+        if (captureOf(panel)?.state.kind === 'unsupported') {
+          return cannot(
+            trans.__(
+              'nbrepro: export needs a Python kernel; this notebook runs another language.'
+            )
+          );
         }
         return exportBundle(panel, {
           app,
           trans,
           defaultFormat: () => exportFormat,
           dataLimit: () => Math.round(exportDataLimitMB * 1024 * 1024),
+          rememberFormat: format => {
+            exportFormat = format;
+            void settings?.set('exportFormat', format);
+          },
           serverProblem: () =>
             serverState.kind === 'ok'
               ? null
@@ -262,6 +339,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     for (const command of [
+      CommandIDs.showPanel,
       CommandIDs.showStatus,
       CommandIDs.showEnvironment,
       CommandIDs.showDrift,
@@ -271,16 +349,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette?.addItem({ command, category: trans.__('nbrepro') });
     }
 
-    const item = new StatusItem(trans, () => {
+    const onIndicator = () => {
       const state = captureOf(tracker.currentWidget)?.state;
-      let command = CommandIDs.showStatus;
-      if (serverState.kind === 'ok' && state?.kind === 'recorded') {
-        command = ['high', 'medium', 'low'].includes(state.drift)
-          ? CommandIDs.showDrift
-          : CommandIDs.showEnvironment;
+      if (serverState.kind !== 'ok' || !state) {
+        void app.commands.execute(CommandIDs.showStatus);
+        return;
       }
-      void app.commands.execute(command);
-    });
+      const drift =
+        state.kind === 'recorded' &&
+        ['high', 'medium', 'low'].includes(state.drift);
+      void openPanel(tracker.currentWidget, drift ? 'drift' : null);
+    };
+    const item = new StatusItem(trans, onIndicator);
     const activeChanged = new Signal<unknown, void>(item);
     statusBar?.registerStatusItem(PLUGIN_ID, {
       item,
@@ -294,6 +374,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       activeChanged.emit();
     };
     tracker.currentChanged.connect(refreshItem, item);
+    tracker.currentChanged.connect(follow, sidebar);
     labShell?.currentChanged.connect(refreshItem, item);
 
     const engine = () => fetchEngine(serverSettings);
@@ -305,23 +386,50 @@ const plugin: JupyterFrontEndPlugin<void> = {
           refreshItem();
         }
       }, item);
-      capture.driftChanged.connect((_, drift) => announce(panel, drift), item);
+      capture.driftChanged.connect(
+        (_, drift) => void announce(panel, drift),
+        item
+      );
       panel.disposed.connect(() => {
+        closeToast(panel, true);
         captures.delete(panel);
         capture.dispose();
       }, item);
+      if (tracker.currentWidget === panel) {
+        follow();
+      }
+      // An indicator in the notebook's own toolbar: Notebook 7 has no status
+      // bar, and it says which notebook it is about.
+      const indicator = new ToolbarIndicator(trans, capture, () => {
+        if (tracker.currentWidget !== panel) {
+          app.shell.activateById(panel.id);
+        }
+        onIndicator();
+      });
+      indicator.setVisible(showToolbarItem);
+      indicators.add(indicator);
+      indicator.disposed.connect(() => indicators.delete(indicator));
+      if (!panel.toolbar.insertAfter('spacer', 'nbrepro', indicator)) {
+        panel.toolbar.addItem('nbrepro', indicator);
+      }
     }, item);
     NotebookActions.executed.connect((_, { notebook, cell, success }) => {
       const panel = tracker.find(candidate => candidate.content === notebook);
       captureOf(panel)?.cellExecuted(cell.model, success);
     }, item);
 
+    let settings: ISettingRegistry.ISettings | null = null;
     if (settingRegistry) {
       void settingRegistry.load(PLUGIN_ID).then(
-        settings => {
+        loaded => {
+          settings = loaded;
           const apply = () => {
-            const get = (key: string) => settings.get(key).composite;
+            const get = (key: string) => loaded.get(key).composite;
             showItem = get('showStatusItem') !== false;
+            showToolbarItem = get('showToolbarItem') !== false;
+            for (const indicator of indicators) {
+              indicator.setVisible(showToolbarItem);
+            }
             exportFormat = get('exportFormat') === 'zip' ? 'zip' : 'folder';
             const limit = get('exportDataLimitMB');
             exportDataLimitMB =
@@ -342,7 +450,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             tracker.forEach(panel => captureOf(panel)?.refreshDrift());
             activeChanged.emit();
           };
-          settings.changed.connect(apply, item);
+          loaded.changed.connect(apply, item);
           apply();
         },
         reason => {

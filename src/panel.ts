@@ -2,11 +2,17 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { NotebookCapture } from './capture';
 import { el } from './dom';
+import {
+  describeGpu,
+  describePlatform,
+  describePython,
+  describeTime
+} from './words';
 import {
   describeDeterminism,
   describeSeeding,
-  flattenFacts,
   packageRows
 } from './environment';
 import {
@@ -17,11 +23,55 @@ import {
   readNotebookMeta
 } from './metadata';
 
-function show(value: unknown): string {
-  if (value === undefined || value === null) {
-    return '—';
+/**
+ * A column header cell, for screen readers too.
+ */
+export function headerCell(label: string): HTMLElement {
+  const th = el('th', undefined, label);
+  th.setAttribute('scope', 'col');
+  return th;
+}
+
+/**
+ * A cell whose value never breaks inside a word: it is cut with an ellipsis
+ * when the column is narrow, and the whole value shows on hover.
+ */
+export function clipped(value: string): HTMLElement {
+  const td = el('td', 'jp-nbrepro-clip', value);
+  td.title = value;
+  return td;
+}
+
+/**
+ * A cell whose value is shown whole, on one line (names, versions): the
+ * column grows to fit it, and the table scrolls sideways if it must.
+ */
+export function whole(value: string): HTMLElement {
+  return el('td', 'jp-nbrepro-whole', value);
+}
+
+function seedingWords(seeds: IJSONObject, trans: TranslationBundle): string {
+  const status = seeds.status;
+  const earlier = Array.isArray(seeds.seeded_earlier_by)
+    ? seeds.seeded_earlier_by.filter(name => typeof name === 'string')
+    : [];
+  switch (status) {
+    case 'seeded':
+      return earlier.length
+        ? trans.__(
+            'RNG seeded earlier (%1), not in this cell',
+            earlier.join(', ')
+          )
+        : trans.__('RNG seeded earlier, not in this cell');
+    case 'unseeded':
+      return trans.__('not seeded');
+    case 'no-rng':
+    case undefined:
+    case null:
+      return '—';
+    default:
+      return String(status);
   }
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function asObject(value: unknown): IJSONObject {
@@ -53,14 +103,20 @@ export function cellsBySnapshot(
 export class EnvironmentPanel extends Widget {
   constructor(
     private readonly _notebook: NotebookPanel,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    private readonly _capture: NotebookCapture | null = null,
+    private readonly _part: 'all' | 'summary' | 'details' = 'all'
   ) {
     super();
     this.addClass('jp-nbrepro-Panel');
-    this.id = `nbrepro-environment-${_notebook.id}`;
+    this.addClass('jp-nbrepro-EnvironmentPanel');
+    this.id = `nbrepro-environment-${_part}-${_notebook.id}`;
     this.title.label = _trans.__('Environment: %1', _notebook.title.label);
     this.title.closable = true;
     this._notebook.model?.metadataChanged.connect(this._scheduleRender, this);
+    // What a kernel reported before any cell ran is held, not written: the
+    // capture's state changes say when there is something new to show.
+    this._capture?.stateChanged.connect(() => this._scheduleRender(null), this);
     this._notebook.disposed.connect(() => this.dispose(), this);
     this.render();
   }
@@ -102,7 +158,7 @@ export class EnvironmentPanel extends Widget {
       return;
     }
     const { value: meta, problems } = readNotebookMeta(
-      model.getMetadata(METADATA_KEY)
+      this._capture?.notebookMeta ?? model.getMetadata(METADATA_KEY)
     );
     const cellMetas = [];
     for (let i = 0; i < model.cells.length; i++) {
@@ -116,10 +172,16 @@ export class EnvironmentPanel extends Widget {
     const currentId = meta.current;
     const snapshot = currentId ? meta.snapshots[currentId] : undefined;
     const header = el('div', 'jp-nbrepro-Panel-header');
-    header.appendChild(el('h2', undefined, trans.__('Recorded environment')));
-    this.node.appendChild(header);
-    for (const problem of problems) {
+    const summary = this._part !== 'details';
+    if (summary) {
+      header.appendChild(el('h3', undefined, trans.__('Environment')));
+      this.node.appendChild(header);
+    }
+    for (const problem of summary ? problems : []) {
       this.node.appendChild(el('p', 'jp-nbrepro-Panel-problem', problem));
+    }
+    if ((!snapshot || !currentId) && !summary) {
+      return;
     }
     if (!snapshot || !currentId) {
       this.node.appendChild(
@@ -133,31 +195,61 @@ export class EnvironmentPanel extends Widget {
       );
       return;
     }
-    header.appendChild(
-      el(
-        'p',
-        'jp-nbrepro-Panel-id',
-        trans.__(
-          'Snapshot %1, first recorded %2',
-          currentId,
-          snapshot.captured_at
-        )
+    const recorded = el(
+      'p',
+      'jp-nbrepro-Panel-id',
+      trans.__(
+        'Snapshot %1, first recorded %2',
+        currentId,
+        describeTime(snapshot.captured_at)
       )
     );
+    recorded.title = snapshot.captured_at;
+    header.appendChild(recorded);
     const env = snapshot.environment;
-    this._facts(trans.__('Python and platform'), [
-      ...flattenFacts(env.python, 'python'),
-      ...flattenFacts(env.platform, 'platform')
-    ]);
-    this._facts(trans.__('GPU'), flattenFacts(env.gpu, 'gpu'));
-    this._seeds(meta, cellMetas);
-    this._history(meta, cellMetas);
-    this._packages(env);
+    if (summary) {
+      this._facts('', [
+        [trans.__('Python'), describePython(env.python, trans)],
+        [trans.__('Platform'), describePlatform(env.platform, trans)],
+        ...describeGpu(env.gpu, trans)
+      ]);
+      this._seeds(meta, cellMetas);
+    } else {
+      this.node.textContent = '';
+    }
+    if (this._part !== 'summary') {
+      this._history(meta, cellMetas);
+      this._packages(env);
+      this._raw(snapshot);
+    }
+  }
+
+  /**
+   * The record itself, for whoever needs the exact facts: as text.
+   */
+  private _raw(snapshot: unknown): void {
+    const details = el('details', 'jp-nbrepro-Panel-raw');
+    details.appendChild(
+      el('summary', undefined, this._trans.__('Show raw JSON'))
+    );
+    details.addEventListener('toggle', () => {
+      if (
+        (details as HTMLDetailsElement).open &&
+        details.childElementCount < 2
+      ) {
+        details.appendChild(
+          el('pre', undefined, JSON.stringify(snapshot, null, 2))
+        );
+      }
+    });
+    this.node.appendChild(details);
   }
 
   private _section(title: string): HTMLElement {
     const section = el('section', 'jp-nbrepro-Panel-section');
-    section.appendChild(el('h3', undefined, title));
+    if (title) {
+      section.appendChild(el('h4', undefined, title));
+    }
     this.node.appendChild(section);
     return section;
   }
@@ -173,7 +265,9 @@ export class EnvironmentPanel extends Widget {
     const table = el('table', 'jp-nbrepro-Panel-facts');
     for (const [key, value] of entries) {
       const row = el('tr');
-      row.appendChild(el('th', undefined, key));
+      const th = el('th', undefined, key);
+      th.setAttribute('scope', 'row');
+      row.appendChild(th);
       row.appendChild(el('td', undefined, value));
       table.appendChild(row);
     }
@@ -186,14 +280,10 @@ export class EnvironmentPanel extends Widget {
   ): void {
     const trans = this._trans;
     const section = this._section(trans.__('Seeds and determinism'));
-    const table = el('table', 'jp-nbrepro-Panel-table');
+    const table = el('table', 'jp-nbrepro-Panel-table jp-nbrepro-Panel-seeds');
     const head = el('tr');
-    for (const label of [
-      trans.__('Cell'),
-      trans.__('Seeding'),
-      trans.__('Determinism')
-    ]) {
-      head.appendChild(el('th', undefined, label));
+    for (const label of [trans.__('Cell'), trans.__('Seeding')]) {
+      head.appendChild(headerCell(label));
     }
     table.appendChild(head);
     let any = false;
@@ -203,12 +293,19 @@ export class EnvironmentPanel extends Widget {
         return;
       }
       any = true;
-      const seeding = describeSeeding(run) || show(asObject(run.seeds).status);
+      const seeding =
+        describeSeeding(run) || seedingWords(asObject(run.seeds), trans);
       const flags = describeDeterminism(run);
       const row = el('tr');
       row.appendChild(el('td', undefined, String(index + 1)));
-      row.appendChild(el('td', undefined, seeding));
-      row.appendChild(el('td', undefined, flags || '—'));
+      const td = el('td', 'jp-nbrepro-Panel-seeding', seeding);
+      for (const flag of flags ? flags.split(', ') : []) {
+        // One setting a line, cut with an ellipsis (full text on hover).
+        const line = el('div', 'jp-nbrepro-Panel-determinism', flag);
+        line.title = flag;
+        td.appendChild(line);
+      }
+      row.appendChild(td);
       table.appendChild(row);
     });
     section.appendChild(
@@ -223,7 +320,7 @@ export class EnvironmentPanel extends Widget {
     cellMetas: (ReturnType<typeof readCellMeta> | null)[]
   ): void {
     const trans = this._trans;
-    const section = this._section(trans.__('Cells by snapshot'));
+    const section = this._section(trans.__('Cells by environment'));
     const groups = cellsBySnapshot(cellMetas);
     if (groups.size > 1) {
       section.appendChild(
@@ -265,6 +362,7 @@ export class EnvironmentPanel extends Widget {
     const section = this._section(
       trans._n('%1 package', '%1 packages', rows.length)
     );
+    const heading = section.firstElementChild as HTMLElement;
     const filter = document.createElement('input');
     filter.type = 'search';
     filter.className = 'jp-nbrepro-Panel-filter';
@@ -278,36 +376,52 @@ export class EnvironmentPanel extends Widget {
       'jp-nbrepro-Panel-table jp-nbrepro-Panel-packages'
     );
     const head = el('tr');
-    for (const label of [
-      trans.__('Name'),
-      trans.__('Version'),
-      trans.__('Build'),
-      trans.__('Channel or source')
-    ]) {
-      head.appendChild(el('th', undefined, label));
+    const builds = rows.some(row => row.build !== '');
+    const labels = [trans.__('Name'), trans.__('Version')];
+    if (builds) {
+      labels.push(trans.__('Build'));
+    }
+    labels.push(trans.__('Source'));
+    for (const label of labels) {
+      head.appendChild(headerCell(label));
     }
     table.appendChild(head);
     const body: HTMLElement[] = [];
     for (const row of rows) {
       const tr = el('tr');
       tr.dataset.name = row.name.toLowerCase();
-      tr.appendChild(el('td', undefined, row.name));
-      tr.appendChild(el('td', undefined, row.version));
-      tr.appendChild(el('td', undefined, row.build));
-      tr.appendChild(el('td', undefined, row.origin));
+      tr.appendChild(whole(row.name));
+      tr.appendChild(whole(row.version));
+      if (builds) {
+        tr.appendChild(clipped(row.build));
+      }
+      tr.appendChild(clipped(row.origin));
       table.appendChild(tr);
       body.push(tr);
     }
     const apply = () => {
       this._filter = filter.value;
       const needle = filter.value.trim().toLowerCase();
+      let shown = 0;
       for (const tr of body) {
         tr.hidden = needle !== '' && !(tr.dataset.name ?? '').includes(needle);
+        shown += tr.hidden ? 0 : 1;
       }
+      heading.textContent =
+        needle === ''
+          ? trans._n('%1 package', '%1 packages', rows.length)
+          : trans._n(
+              '%2 of %1 package',
+              '%2 of %1 packages',
+              rows.length,
+              shown
+            );
     };
     filter.addEventListener('input', apply);
     apply();
-    section.appendChild(table);
+    const scroller = el('div', 'jp-nbrepro-Panel-scroll');
+    scroller.appendChild(table);
+    section.appendChild(scroller);
   }
 
   private _renderTimer: number | null = null;

@@ -50,6 +50,7 @@ RUNTIME_PROBES = (
     ("seeds", seeds.probe),
     ("determinism", determinism.probe),
     ("modules", modules.probe),
+    ("needed", modules.needed_probe),
     ("frameworks", frameworks.probe),
     ("inputs", inputs.probe),
 )

@@ -1,19 +1,37 @@
-"""Probe: which distribution provides each imported top-level module.
+"""Probe: the modules a cell uses, and the distribution that provides each.
 
 Kernel-side: standard library only, Python 3.8 grammar.
 
-The answer is ``{"numpy": "numpy", "yaml": "PyYAML", "mylib": null}``: null
-marks a module no installed distribution provides (a local file or a folder
-on sys.path), a list a namespace package several distributions share.
+Two sections, both ``{"numpy": "numpy", "yaml": "PyYAML", "mylib": null}``
+(null marks a module no installed distribution provides, a local file or a
+folder on sys.path; a list, a namespace package several distributions share):
+
+- ``modules``: the top-level modules the cell names in its own import
+  statements (and that are loaded). This is what "imported by this notebook"
+  means, and only it raises the severity of a drift.
+- ``needed``: the other top-level modules first loaded while the cell ran
+  (what its imports pulled in: numpy's or pandas' own dependencies, a lazy
+  import inside a library call). Shown, never counted as the notebook's own.
+
+What the kernel loaded before (ipykernel, tornado, zmq, debugpy...) is in
+neither: a capture without a cell (the one at kernel start) only sets the
+baseline. A console sharing the kernel gets its own records, which carry no
+cell id; the front end keeps only the runs of its notebook's cells.
+
 The index of distributions is rebuilt only when the environment changes, and
-the answer only when the set of imported modules changes, so a repeat costs
+the set of loaded modules only when sys.modules changes, so a repeat costs
 microseconds.
 """
+
+import ast
 
 import os
 import sys
 
 INDEX_KEY = "modules.index"
+LOADED_KEY = "modules.loaded"
+SEEN_KEY = "modules.seen"
+NEEDED_KEY = "modules.needed"
 # Entries in sys.modules that are not importable modules of any distribution.
 _PSEUDO_MODULES = frozenset(["cython_runtime"])
 RESULT_KEY = "modules.result"
@@ -51,25 +69,70 @@ def stdlib_names():
 
 
 def probe(ctx):
-    """Return the ``modules`` section: imported top-level module -> distribution."""
+    """Return the ``modules`` section: what the cell's import statements name.
+
+    Also computes the ``needed`` section, which :func:`needed_probe` returns.
+    """
+    ctx.cache.pop(NEEDED_KEY, None)
     try:
         env_key = environment_key(ctx.cache)
-        # sys.modules only grows in practice: its size and newest entry say whether it changed.
-        modules_key = (len(sys.modules), _newest_module(), env_key)
-        cached = ctx.cache.get(RESULT_KEY)
-        if cached is not None and cached[0] == modules_key:
-            return cached[1]
-        names = imported_top_level()
-        if cached is not None and cached[2] == (names, env_key):
-            ctx.cache[RESULT_KEY] = (modules_key, cached[1], cached[2])
-            return cached[1]
-        index = distribution_index(ctx, env_key)
-        result = map_modules(names, index)
-        ctx.cache[RESULT_KEY] = (modules_key, result, (names, env_key))
-        return result
+        loaded = _loaded(ctx.cache)
+        seen = ctx.cache.get(SEEN_KEY)
+        ctx.cache[SEEN_KEY] = loaded
+        stated = _stated(ctx.cache, ctx.cell_source) & loaded
+        new = (loaded - seen - stated) if seen is not None else frozenset()
+        index = distribution_index(ctx, env_key) if (stated or new) else None
+        ctx.cache[NEEDED_KEY] = map_modules(new, index) if new else {}
+        return map_modules(stated, index) if stated else {}
     except Exception as exc:
         ctx.problem("modules", "mapping imported modules to distributions failed: %r" % (exc,))
         return {}
+
+
+def needed_probe(ctx):
+    """The ``needed`` section :func:`probe` computed (run it first)."""
+    return ctx.cache.pop(NEEDED_KEY, None) or {}
+
+
+def _loaded(cache):
+    """Top-level names in sys.modules (less stdlib and ours), recomputed when it changed."""
+    # sys.modules only grows in practice: its size and newest entry say whether it changed.
+    key = (len(sys.modules), _newest_module())
+    cached = cache.get(LOADED_KEY)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    names = imported_top_level()
+    cache[LOADED_KEY] = (key, names)
+    return names
+
+
+def _stated(cache, source):
+    cached = cache.get("modules.stated")
+    if cached is not None and cached[0] == source:
+        return cached[1]
+    names = stated_modules(source)
+    cache["modules.stated"] = (source, names)
+    return names
+
+
+def stated_modules(source):
+    """Top-level modules named by the import statements of a cell's source."""
+    if not isinstance(source, str) or "import" not in source:
+        return frozenset()
+    from .seeds import python_source
+
+    try:
+        tree = ast.parse(python_source(source))
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return frozenset()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names.add(alias.name.partition(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.partition(".")[0])
+    return frozenset(names)
 
 
 def _newest_module():
@@ -126,8 +189,10 @@ def distribution_index(ctx, env_key):
     if cached is not None and cached[0] == env_key:
         return cached[1]
     index = {}
+    metas = {}
     editable = []
-    for name, meta in _metadata_dirs(ctx.cache):
+    pairs = _metadata_dirs(ctx.cache)
+    for name, meta in pairs:
         try:
             tops = top_level_names(meta)
         except Exception as exc:
@@ -137,10 +202,17 @@ def distribution_index(ctx, env_key):
             holders = index.setdefault(top, [])
             if name not in holders:
                 holders.append(name)
+            metas.setdefault(top, []).append((name, meta))
         source_dir = _editable_dir(meta)
         if source_dir:
             editable.append((source_dir, name))
-    index = {"modules": index, "editable": editable}
+    sites = sorted(
+        set(os.path.normpath(p) for p in _site_dirs(ctx.cache) if "-packages" in p)
+        | set(os.path.dirname(os.path.normpath(meta)) for _, meta in pairs),
+        key=len,
+        reverse=True,
+    )
+    index = {"modules": index, "metas": metas, "editable": editable, "sites": sites}
     ctx.cache[INDEX_KEY] = (env_key, index)
     return index
 
@@ -258,7 +330,9 @@ def map_modules(names, index):
     for name in sorted(names):
         holders = modules.get(name)
         if not holders:
-            holder = _editable_holder(name, index["editable"])
+            holder = _shipping_holder(name, index)
+            if holder is None:
+                holder = _editable_holder(name, index["editable"], index.get("sites", ()))
             if holder is None and name.startswith("_"):
                 continue  # private helpers of compiled packages, not user modules
             result[name] = holder
@@ -269,17 +343,64 @@ def map_modules(names, index):
     return result
 
 
-def _editable_holder(name, editable):
-    if not editable:
-        return None
+def _location(name):
     module = sys.modules.get(name)
     location = getattr(module, "__file__", None)
     if not location:
         paths = getattr(module, "__path__", None)
-        location = next(iter(paths), None) if paths is not None else None
-    if not isinstance(location, str):
+        try:
+            location = next(iter(paths), None) if paths is not None else None
+        except TypeError:
+            location = None
+    return os.path.normpath(location) if isinstance(location, str) else None
+
+
+def _shipping_holder(name, index):
+    """The distribution whose RECORD lists the module's file, for a module that
+    lives inside another distribution's folder (debugpy puts its vendored
+    ``pydevd*`` modules on sys.path): the folder's own top-level name is looked
+    up, and the distribution is named only if its RECORD lists the file."""
+    location = _location(name)
+    if location is None:
         return None
-    location = os.path.normpath(location)
+    for site in index.get("sites", ()):
+        if not location.startswith(site + os.sep):
+            continue
+        relative = location[len(site) + 1 :].replace(os.sep, "/")
+        top = relative.partition("/")[0]
+        for holder, meta in index.get("metas", {}).get(top, ()):
+            if relative in _record_paths(meta):
+                return holder
+    return None
+
+
+_RECORD_PATHS = {}
+
+
+def _record_paths(meta):
+    paths = _RECORD_PATHS.get(meta)
+    if paths is None:
+        paths = set()
+        try:
+            with open(os.path.join(meta, "RECORD"), encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    paths.add(line.rsplit(",", 2)[0].strip().strip('"'))
+        except OSError:
+            pass
+        _RECORD_PATHS[meta] = paths
+    return paths
+
+
+def _editable_holder(name, editable, sites=()):
+    if not editable:
+        return None
+    location = _location(name)
+    if location is None:
+        return None
+    if any(location.startswith(site + os.sep) for site in sites):
+        # Installed into an environment that happens to sit inside the
+        # editable project's folder (a .venv in the checkout): not its source.
+        return None
     for source_dir, dist_name in editable:
         if location == source_dir or location.startswith(source_dir + os.sep):
             return dist_name

@@ -315,7 +315,9 @@ def test_fresh_venv_with_only_ipykernel(request, tmp_path, label, base):
     try:
         kernel.execute("import random\nrandom.seed(11)")
         before = state(kernel)
-        result, _ = capture(kernel, {"cell_source": "import random\nrandom.seed(11)"})
+        # The cell as the capture sees it names ipykernel: mapped in that venv too.
+        source = "import random, ipykernel\nrandom.seed(11)"
+        result, _ = capture(kernel, {"cell_source": source})
         after = state(kernel)
         assert after["names"] == before["names"] and after["random"] == before["random"]
         validate(result)

@@ -27,7 +27,7 @@ def test_known_distributions_and_a_local_module(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     import my_local_helpers  # noqa: F401
 
-    ctx = Context()
+    ctx = Context(cell_source="import jsonschema, yaml, attr\nimport my_local_helpers, os, json")
     section = modules.probe(ctx)
     assert section["yaml"] == "PyYAML"
     assert section["jsonschema"] == "jsonschema"
@@ -45,7 +45,7 @@ def test_records_from_the_pip_probe_are_used(tmp_path):
 
     meta = next(Path(yaml.__file__).parent.parent.glob("[Pp]y[Yy][Aa][Mm][Ll]-*.dist-info"))
     cache = {"distributions": [{"name": "PyYAML", "version": "x", "path": str(meta)}]}
-    section = modules.probe(Context(cache=cache))
+    section = modules.probe(Context(cache=cache, cell_source="import yaml, jsonschema"))
     assert section["yaml"] == "PyYAML"
     assert section["jsonschema"] is None  # only the recorded distributions count
 
@@ -66,7 +66,7 @@ def test_record_only_distributions(tmp_path):
 
 
 def test_repeat_costs_microseconds(capsys):
-    ctx = Context()
+    ctx = Context(cell_source="import jsonschema\nx = 1")
     started = time.perf_counter()
     first = modules.probe(ctx)
     cold = time.perf_counter() - started
@@ -74,7 +74,7 @@ def test_repeat_costs_microseconds(capsys):
     for _ in range(1000):
         again = modules.probe(ctx)
     warm = (time.perf_counter() - started) / 1000
-    assert again is first
+    assert again == first == {"jsonschema": "jsonschema"}
     with capsys.disabled():
         print("\nmodules: cold %.1f ms, repeat %.1f us" % (cold * 1e3, warm * 1e6))
     assert warm < 200e-6
@@ -82,13 +82,20 @@ def test_repeat_costs_microseconds(capsys):
 
 def test_new_import_updates_the_answer(tmp_path, monkeypatch):
     ctx = Context()
-    before = modules.probe(ctx)
+    before = modules.probe(ctx)  # no cell: only the baseline
+    assert before == {} and modules.needed_probe(ctx) == {}
     (tmp_path / "late_local_mod.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
     import late_local_mod  # noqa: F401
 
-    after = modules.probe(ctx)
-    assert "late_local_mod" not in before and after["late_local_mod"] is None
+    # A cell that loaded it without naming it: needed, not imported.
+    ctx.cell_source = "x = 1"
+    assert modules.probe(ctx) == {}
+    assert modules.needed_probe(ctx) == {"late_local_mod": None}
+    # Named by the next cell's import: imported.
+    ctx.cell_source = "import late_local_mod"
+    assert modules.probe(ctx) == {"late_local_mod": None}
+    assert modules.needed_probe(ctx) == {}
     sys.modules.pop("late_local_mod", None)
 
 
