@@ -113,7 +113,10 @@ def test_vendored_modules_map_to_the_distribution_that_ships_them(tmp_path, monk
 
 
 def test_stated_modules_read_the_cells_imports():
-    source = "%matplotlib inline\nimport numpy.linalg as la, os\nfrom pandas.api import types\nfrom . import x\n"
+    source = (
+        "%matplotlib inline\nimport numpy.linalg as la, os\n"
+        "from pandas.api import types\nfrom . import x\n"
+    )
     assert modules.stated_modules(source) == {"numpy", "os", "pandas"}
     assert modules.stated_modules("x = 'import numpy'") == frozenset()
     assert modules.stated_modules("def f(:\n import numpy") == frozenset()

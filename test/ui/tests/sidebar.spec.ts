@@ -331,7 +331,9 @@ test('the drift toast names the change, fits its buttons, goes with its notebook
   await toast.getByRole('button', { name: 'Dismiss' }).dispatchEvent('click');
   await expect(toast).toHaveCount(0);
   // ...and not announced after a reload.
-  await page.reload({ waitUntil: 'networkidle' });
+  // (galata's readiness check waits for a Launcher tab; the restored
+  // workspace shows the notebook instead)
+  await page.reload({ waitForIsReady: false });
   await expect(page.locator('#nbrepro-sidebar')).toBeAttached({
     timeout: 30_000
   });
