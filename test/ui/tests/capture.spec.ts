@@ -146,7 +146,7 @@ test.describe('capture on every run', () => {
     await page.evaluate(() =>
       (window as any).jupyterapp.commands.execute('nbrepro:show-environment')
     );
-    const panel = page.locator('.jp-nbrepro-Panel');
+    const panel = page.locator('#nbrepro-sidebar');
     await expect(panel).toBeVisible();
     await expect(panel.locator('.jp-nbrepro-Panel-mixed')).toContainText(
       '2 different environments'

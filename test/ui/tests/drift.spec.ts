@@ -29,7 +29,7 @@ test('drift is announced once, explained, accepted, and gone after a reload', as
   await expect(item).toHaveAttribute('data-drift', 'high', { timeout: 30_000 });
   await expect(item).toHaveText('nbrepro: serious drift');
   const toast = page.locator('.Toastify__toast').filter({
-    hasText: 'differs from the environment recorded'
+    hasText: 'runs on a different environment'
   });
   await expect(toast).toHaveCount(1);
   await page.screenshot({ path: 'test-results/drift-notification.png' });
@@ -39,18 +39,31 @@ test('drift is announced once, explained, accepted, and gone after a reload', as
   await page.waitForTimeout(1000);
   await expect(toast).toHaveCount(1);
 
-  await toast.getByRole('button', { name: 'Show details' }).click();
-  const panel = page.locator('.jp-nbrepro-DriftPanel');
+  await toast.getByRole('button', { name: 'Details' }).click();
+  const panel = page.locator('#nbrepro-sidebar .jp-nbrepro-DriftPanel');
   await expect(panel).toBeVisible();
   const numpyRow = panel.locator('tr[data-kind="package-upgraded"]', {
     hasText: 'numpy'
   });
-  await expect(numpyRow).toContainText('1.26.4 →');
+  await expect(numpyRow).toContainText('1.26.4');
+  await expect(numpyRow).toContainText('upgraded, major');
   await expect(panel.locator('section[data-severity="high"]')).toContainText(
     'numpy'
   );
-  await expect(panel.locator('.jp-nbrepro-DriftPanel-restore')).toContainText(
-    'pip install numpy==1.26.4'
+  // One command per manager, for the kernel's own Python.
+  await expect(
+    panel.locator('.jp-nbrepro-DriftPanel-restore[data-form="magic"]')
+  ).toHaveText(/^%pip install numpy==1\.26\.4 /);
+  await expect(
+    panel.locator('.jp-nbrepro-DriftPanel-restore[data-form="shell"]')
+  ).toContainText('-m pip install numpy==1.26.4');
+  // Copy says that it copied.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  const copy = panel.locator('.jp-nbrepro-Copy').first();
+  await copy.click();
+  await expect(copy).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toMatch(
+    /^%pip install numpy==1\.26\.4 /
   );
   // The package named with HTML shows as text; nothing ran.
   await expect(panel).toContainText(PAYLOAD);
@@ -60,17 +73,9 @@ test('drift is announced once, explained, accepted, and gone after a reload', as
   ).toBeUndefined();
   expect(dialogs).toEqual([]);
 
-  await panel
-    .getByRole('button', { name: 'Accept current environment' })
-    .click();
+  await panel.getByRole('button', { name: 'Accept environment' }).click();
   await expect(item).toHaveAttribute('data-drift', 'none');
   await expect(panel).toContainText('matches the environment recorded');
-  // Close the panel (its tab title names the notebook too), then save.
-  await page
-    .locator('.lm-TabBar-tab', { hasText: 'Drift:' })
-    .locator('.lm-TabBar-tabCloseIcon')
-    .click();
-  await page.notebook.activate(name);
   await page.notebook.save();
   const saved = readNotebook(tmpPath, name).metadata.nbrepro;
   expect(saved.current).not.toBe(RECORDED);

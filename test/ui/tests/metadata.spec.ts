@@ -124,7 +124,7 @@ test.describe('untrusted metadata', () => {
     await page.evaluate(() =>
       (window as any).jupyterapp.commands.execute('nbrepro:show-environment')
     );
-    const panel = page.locator('.jp-nbrepro-Panel');
+    const panel = page.locator('#nbrepro-sidebar');
     await expect(panel.locator('.jp-nbrepro-Panel-packages')).toContainText(
       payload
     );
