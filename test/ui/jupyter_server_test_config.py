@@ -68,8 +68,8 @@ def bash_kernel(kernels):
 
 
 data_dir = HERE / ".jupyter-root" / "data"
-if os.environ.get("NBREPRO_UI_SERVER_PART") != "off":
-    # Only the main server builds them: both servers start at once.
+if os.environ.get("NBREPRO_UI_SERVER_PART", "on") == "on":
+    # Only the main server builds them: the servers start at once.
     fresh_venv_kernel(data_dir / "kernels")
     bash_kernel(data_dir / "kernels")
 # Read by the kernel spec manager when it starts, after this file.

@@ -12,15 +12,17 @@ const repo = path.resolve(__dirname, '..', '..');
 // files JupyterLab saved from disk.
 const roots = {
   main: path.join(__dirname, '.jupyter-root', 'main'),
-  noServerPart: path.join(__dirname, '.jupyter-root', 'no-server-part')
+  noServerPart: path.join(__dirname, '.jupyter-root', 'no-server-part'),
+  notebook7: path.join(__dirname, '.jupyter-root', 'notebook7')
 };
 for (const root of Object.values(roots)) {
   fs.mkdirSync(root, { recursive: true });
 }
 process.env.NBREPRO_UI_ROOT = roots.main;
+process.env.NBREPRO_UI_NOTEBOOK7_ROOT = roots.notebook7;
 const jupyter = path.join(repo, '.venv', 'bin', 'jupyter');
-const serverCommand = (port, env, root) =>
-  `${env} NBREPRO_UI_PORT=${port} JUPYTERLAB_GALATA_ROOT_DIR="${root}" "${jupyter}" lab --config "${path.join(
+const serverCommand = (port, env, root, app = 'lab') =>
+  `${env} NBREPRO_UI_PORT=${port} JUPYTERLAB_GALATA_ROOT_DIR="${root}" "${jupyter}" ${app} --config "${path.join(
     __dirname,
     'jupyter_server_test_config.py'
   )}"`;
@@ -82,6 +84,12 @@ module.exports = {
       name: 'no-server-part',
       testMatch: /no-server-part/,
       use: { baseURL: 'http://localhost:8889' }
+    },
+    // The core tests again in a real Notebook 7 (`jupyter notebook`).
+    {
+      name: 'notebook7',
+      testDir: path.join(__dirname, 'notebook7'),
+      use: { baseURL: 'http://localhost:8890' }
     }
   ],
   webServer: [
@@ -98,6 +106,17 @@ module.exports = {
         roots.noServerPart
       ),
       url: 'http://localhost:8889/lab',
+      timeout: 120 * 1000,
+      reuseExistingServer: false
+    },
+    {
+      command: serverCommand(
+        8890,
+        'NBREPRO_UI_SERVER_PART=notebook7',
+        roots.notebook7,
+        'notebook'
+      ),
+      url: 'http://localhost:8890/tree',
       timeout: 120 * 1000,
       reuseExistingServer: false
     }
