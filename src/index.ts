@@ -252,7 +252,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: showStatus
     });
     app.commands.addCommand(CommandIDs.showPanel, {
-      label: trans.__('nbrepro: Show Reproducibility Panel'),
+      // The palette lists it among everyone's commands: it says whose.
+      label: args =>
+        args.isPalette
+          ? trans.__('nbrepro: Show Reproducibility Panel')
+          : trans.__('Show Reproducibility Panel'),
       caption: trans.__(
         'Open the nbrepro panel in the right sidebar: the active notebook’s environment, drift and export'
       ),
@@ -261,7 +265,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => openPanel(tracker.currentWidget, null)
     });
     app.commands.addCommand(CommandIDs.showEnvironment, {
-      label: trans.__('nbrepro: Show Recorded Environment'),
+      // The palette lists it among everyone's commands: it says whose.
+      label: args =>
+        args.isPalette
+          ? trans.__('nbrepro: Show Recorded Environment')
+          : trans.__('Show Recorded Environment'),
       caption: trans.__(
         'Show the environment recorded in the current notebook: Python, platform, GPU, seeds and packages'
       ),
@@ -272,7 +280,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
           : noNotebook()
     });
     app.commands.addCommand(CommandIDs.showDrift, {
-      label: trans.__('nbrepro: Show Environment Drift'),
+      // The palette lists it among everyone's commands: it says whose.
+      label: args =>
+        args.isPalette
+          ? trans.__('nbrepro: Show Environment Drift')
+          : trans.__('Show Environment Drift'),
       caption: trans.__(
         'Show what differs between the environment recorded in the notebook and its kernel, and how to restore it'
       ),
@@ -283,7 +295,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
           : noNotebook()
     });
     app.commands.addCommand(CommandIDs.acceptEnvironment, {
-      label: trans.__('nbrepro: Accept Current Environment'),
+      // The palette lists it among everyone's commands: it says whose.
+      label: args =>
+        args.isPalette
+          ? trans.__('nbrepro: Accept Current Environment')
+          : trans.__('Accept Current Environment'),
       caption: trans.__(
         'Record the kernel’s environment as the one this notebook vouches for'
       ),
@@ -304,7 +320,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     app.commands.addCommand(CommandIDs.exportBundle, {
-      label: trans.__('nbrepro: Export Reproducible Bundle…'),
+      // The palette lists it among everyone's commands: it says whose.
+      label: args =>
+        args.isPalette
+          ? trans.__('nbrepro: Export Reproducible Bundle…')
+          : trans.__('Export Reproducible Bundle…'),
       caption: trans.__(
         'Write the notebook, a script, its environment files and a README beside it, to run it again elsewhere'
       ),
@@ -346,7 +366,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.acceptEnvironment,
       CommandIDs.exportBundle
     ]) {
-      palette?.addItem({ command, category: trans.__('nbrepro') });
+      palette?.addItem({
+        command,
+        category: trans.__('nbrepro'),
+        args: { isPalette: true }
+      });
     }
 
     const onIndicator = () => {

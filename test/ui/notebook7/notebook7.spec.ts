@@ -88,9 +88,9 @@ test('Notebook 7: every nbrepro command acts or says why, and Export writes a bu
   // The Kernel menu's entries open the panel (no main-area split here).
   await expect(page.locator('#nbrepro-sidebar')).toBeHidden();
   for (const label of [
-    'nbrepro: Show Recorded Environment',
-    'nbrepro: Show Environment Drift',
-    'nbrepro: Show Reproducibility Panel'
+    'Show Recorded Environment',
+    'Show Environment Drift',
+    'Show Reproducibility Panel'
   ]) {
     await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Kernel' }).click();
     await page
