@@ -31,10 +31,14 @@ export function describeDifference(
   trans: TranslationBundle
 ): string {
   const name = difference.name ?? difference.kind;
-  const change =
-    difference.before !== undefined || difference.after !== undefined
-      ? `${difference.before ?? trans.__('absent')} → ${difference.after ?? trans.__('absent')}`
-      : '';
+  let change = '';
+  if (difference.before !== undefined && difference.after !== undefined) {
+    change = `${difference.before} → ${difference.after}`;
+  } else if (difference.after !== undefined) {
+    change = trans.__('%1, new', difference.after);
+  } else if (difference.before !== undefined) {
+    change = trans.__('%1, removed', difference.before);
+  }
   const parts = [
     change ? `${name} ${change}` : name,
     severityWord(difference, trans)
