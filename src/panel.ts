@@ -381,7 +381,23 @@ export class EnvironmentPanel extends Widget {
     if (builds) {
       labels.push(trans.__('Build'));
     }
-    labels.push(trans.__('Source'));
+    // One source for every package (all from PyPI): said once, not per row.
+    const origins = new Set(rows.map(row => row.origin));
+    const sources = origins.size > 1;
+    if (sources) {
+      labels.push(trans.__('Source'));
+    } else if (rows.length > 0) {
+      section.appendChild(
+        el(
+          'p',
+          'jp-nbrepro-Panel-id',
+          trans.__(
+            'All from %1.',
+            rows[0].origin || trans.__('an unknown source')
+          )
+        )
+      );
+    }
     for (const label of labels) {
       head.appendChild(headerCell(label));
     }
@@ -395,7 +411,9 @@ export class EnvironmentPanel extends Widget {
       if (builds) {
         tr.appendChild(clipped(row.build));
       }
-      tr.appendChild(clipped(row.origin));
+      if (sources) {
+        tr.appendChild(clipped(row.origin));
+      }
       table.appendChild(tr);
       body.push(tr);
     }

@@ -9,8 +9,8 @@ import { driftedNotebook, repo, waitForCellRecords } from '../tests/nbfiles';
 
 const images = path.join(repo, 'docs', 'images');
 
-test('status item and environment panel', async ({ page }) => {
-  await page.setViewportSize({ width: 1400, height: 1100 });
+test('status item and the nbrepro panel', async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 1000 });
   await page.notebook.createNew('analysis.ipynb', { kernel: 'python3' });
   await page.notebook.setCell(
     0,
@@ -25,38 +25,46 @@ test('status item and environment panel', async ({ page }) => {
   await page.locator('#jp-main-statusbar').screenshot({
     path: path.join(images, 'status-item.png')
   });
-  await item.click();
-  const panel = page.locator('.jp-nbrepro-Panel');
-  await expect(panel).toBeVisible();
-  await panel.locator('.jp-nbrepro-Panel-filter').fill('py');
-  await panel.evaluate(node => (node.scrollTop = 0));
-  await page.locator('.jp-nbrepro-Panel').screenshot({
-    path: path.join(images, 'environment-panel.png')
-  });
 });
 
-test('drift notification and drift panel', async ({ page, tmpPath }) => {
-  await page.setViewportSize({ width: 1400, height: 900 });
+test('drift notification and the panel', async ({ page, tmpPath }) => {
+  await page.setViewportSize({ width: 1400, height: 1000 });
   const file = `${tmpPath}/paper-figures.ipynb`;
-  await page.contents.uploadContent(
-    driftedNotebook('feedfacefeedface'),
-    'text',
-    file
+  const notebook = JSON.parse(driftedNotebook('feedfacefeedface'));
+  const env = notebook.metadata.nbrepro.snapshots.feedfacefeedface.environment;
+  const six = env.pip.distributions.find(
+    (d: any) => d.name.toLowerCase() === 'six'
   );
+  if (six) {
+    six.version = '1.16.0';
+  }
+  notebook.cells[0].source =
+    'import numpy as np\nnp.random.seed(0)\nprint(np.__version__)';
+  await page.contents.uploadContent(JSON.stringify(notebook), 'text', file);
   await page.notebook.openByPath(file);
   await page.notebook.activate('paper-figures.ipynb');
   const toast = page.locator('.Toastify__toast').filter({
-    hasText: 'differs from the environment recorded'
+    hasText: 'runs on a different environment'
   });
   await expect(toast).toBeVisible({ timeout: 30_000 });
   await toast.screenshot({ path: path.join(images, 'drift-notification.png') });
-  await toast.getByRole('button', { name: 'Show details' }).click();
-  const panel = page.locator('.jp-nbrepro-DriftPanel');
-  await expect(panel).toBeVisible();
+  await page.notebook.runCell(0);
+  await toast.getByRole('button', { name: 'Details' }).click();
+  const sidebar = page.locator('#nbrepro-sidebar');
+  await expect(sidebar).toBeVisible();
+  await expect(
+    sidebar.locator(
+      '.jp-nbrepro-DriftPanel-row[data-name="numpy"] .jp-nbrepro-DriftPanel-used'
+    )
+  ).toHaveText('yes');
   // The toast slides; a DOM click is enough to dismiss it.
   await toast.getByRole('button', { name: 'Dismiss' }).dispatchEvent('click');
   await expect(toast).toBeHidden();
-  await panel.screenshot({ path: path.join(images, 'drift-panel.png') });
+  await sidebar.evaluate(node => (node.scrollTop = 0));
+  await sidebar.screenshot({ path: path.join(images, 'sidebar-panel.png') });
+  await sidebar
+    .locator('.jp-nbrepro-DriftPanel')
+    .screenshot({ path: path.join(images, 'drift-panel.png') });
 });
 
 test('export dialog with a finding', async ({ page }) => {

@@ -170,6 +170,17 @@ async function geometry(page: IJupyterLabPageFixture) {
         }
       }
     }
+    // The drift tables fit the panel: no column hidden to the right.
+    for (const table of Array.from(
+      root.querySelectorAll('.jp-nbrepro-DriftTable')
+    )) {
+      const box = table.parentElement as HTMLElement;
+      if (box.scrollWidth > box.clientWidth + 1) {
+        problems.push(
+          `drift table wider than the panel (${box.scrollWidth} > ${box.clientWidth})`
+        );
+      }
+    }
     const headers = Array.from(root.querySelectorAll('th'));
     const withoutScope = headers.filter(th => !th.getAttribute('scope'));
     return {
