@@ -24,7 +24,6 @@ microseconds.
 """
 
 import ast
-
 import os
 import sys
 
