@@ -92,7 +92,10 @@ test('Notebook 7: every nbrepro command acts or says why, and Export writes a bu
     'Show Environment Drift',
     'Show Reproducibility Panel'
   ]) {
+    // Plain Playwright: galata's page.menu helper needs JupyterLab's page.
+    // eslint-disable-next-line jupyter/galata-prefer-menu-helper
     await page.locator('.lm-MenuBar-itemLabel', { hasText: 'Kernel' }).click();
+    // eslint-disable-next-line jupyter/galata-prefer-menu-helper
     await page
       .locator('.lm-Menu-itemLabel', { hasText: label })
       .first()
