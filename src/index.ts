@@ -101,11 +101,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
         paragraph.textContent = line;
         body.node.appendChild(paragraph);
       }
-      await showDialog({
+      // The text may say "Click to see…": the dialog offers that action.
+      const notebook = tracker.currentWidget;
+      const result = await showDialog({
         title: text.label,
         body,
-        buttons: [Dialog.okButton({ label: trans.__('Close') })]
+        buttons:
+          notebook && serverState.kind === 'ok'
+            ? [
+                Dialog.cancelButton({ label: trans.__('Close') }),
+                Dialog.okButton({ label: trans.__('Open panel') })
+              ]
+            : [Dialog.okButton({ label: trans.__('Close') })]
       });
+      if (notebook && serverState.kind === 'ok' && result.button.accept) {
+        await app.commands.execute(CommandIDs.showPanel);
+      }
     };
 
     // One panel, in the right sidebar (JupyterLab and Notebook 7): it shows
