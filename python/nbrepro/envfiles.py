@@ -44,18 +44,10 @@ def exported_packages(conda):
     return sorted(listed, key=lambda p: p["name"])
 
 
-def legacy_channels(conda):
-    """The channel order of conda <= 25.5: .condarc channels, each new package
-    channel (in package-name order) inserted at the front."""
-    channels = list(conda.get("config_channels") or ["defaults"])
-    for package in exported_packages(conda):
-        if package["channel"] not in channels:
-            channels.insert(0, package["channel"])
-    return channels
-
-
-def environment_dict(environment, no_builds=False, from_history=False, legacy=False):
-    """What `conda env export` serialises, as an insertion-ordered dict."""
+def environment_dict(environment, no_builds=False, from_history=False):
+    """What `conda env export` serialises, as an insertion-ordered dict, following
+    the release line recorded in `behaviour` (the capture already ordered the
+    channels and wrote the history specs that line's way)."""
     conda = _conda(environment)
     line = (conda.get("behaviour") or {}).get("conda") or "26.7"
     out = {"name": conda.get("name")}
@@ -69,7 +61,7 @@ def environment_dict(environment, no_builds=False, from_history=False, legacy=Fa
                 # conda >= 25.7 lists every record, in the order conda-meta lists them.
                 dependencies = list(conda.get("records_listed") or [])
     else:
-        channels = legacy_channels(conda) if legacy else list(conda.get("channels") or [])
+        channels = list(conda.get("channels") or [])
         dependencies = []
         for package in exported_packages(conda):
             parts = [package["name"], package["version"]]
@@ -102,9 +94,9 @@ def _scalar(value):
     return text
 
 
-def environment_yml(environment, no_builds=False, from_history=False, legacy=False):
+def environment_yml(environment, no_builds=False, from_history=False):
     """environment.yml text in conda's layout (ruamel indent mapping=2, sequence=4, offset=2)."""
-    data = environment_dict(environment, no_builds, from_history, legacy)
+    data = environment_dict(environment, no_builds, from_history)
     lines = ["name: %s" % _scalar(data["name"])]
     if "channels" in data:
         lines.append("channels:")
