@@ -212,3 +212,38 @@ def test_behaviour_follows_the_conda_that_wrote_the_history(isolated):
 def test_bad_conda_version_is_a_usage_error(isolated, capsys):
     assert main(["snapshot", "--conda-version", "banana", "--format", "environment.yml"]) == 2
     assert "--conda-version" in capsys.readouterr().err
+
+
+def _head(prefix, lines=2):
+    code, out, err = snapshot(prefix, "26.7", ["--format", "environment.yml"])
+    assert code == 0, err
+    return out.splitlines()[:lines]
+
+
+def test_condarc_naming_and_env_name(isolated, monkeypatch):
+    """As real conda 26.7.1 printed them (run by hand with the oracle of
+    scripts/make_conda_goldens.py): $CONDARC is read only when named condarc,
+    .condarc or *.yml/*.yaml (or a folder); the bare env name only under an envs
+    directory conda knows (~/.conda/envs, $CONDA_ENVS_DIRS), not any folder
+    named envs."""
+    channel = "file:///tmp/nbrepro-golden-channel"
+    prefix = isolated / "some" / "envs" / "myenv"
+    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    for name, read in (("myrc", False), ("rc.yaml", True), ("condarc", True)):
+        rc = isolated / name
+        rc.write_text("channels:\n  - bioconda\n")
+        monkeypatch.setenv("CONDARC", str(rc))
+        code, out, err = snapshot(prefix, "26.7", ["--format", "environment.yml"])
+        assert out.splitlines()[:4] == [
+            "name: %s" % prefix,
+            "channels:",
+            "  - " + channel,
+            "  - bioconda" if read else "dependencies:",
+        ], name
+    assert _head(prefix, 1) == ["name: %s" % prefix]
+    monkeypatch.setenv("CONDA_ENVS_DIRS", str(prefix.parent))
+    assert _head(prefix, 1) == ["name: myenv"]
+    monkeypatch.delenv("CONDA_ENVS_DIRS")
+    home_env = Path(os.environ["HOME"]) / ".conda" / "envs" / "myenv"
+    shutil.copytree(prefix, home_env)
+    assert _head(home_env, 1) == ["name: myenv"]
