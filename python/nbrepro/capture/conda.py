@@ -176,7 +176,8 @@ def probe(ctx):
     if at_least(behaviour, "25.7"):
         from_history = [history.env_form(spec) for spec in specs.values()]
     else:
-        from_history = [history.matchspec_form(spec) for spec in specs.values()]
+        # The history's own strings may name a channel by a URL carrying a token.
+        from_history = [urls.redact_text(history.matchspec_form(s)) for s in specs.values()]
     listed = None
     if not from_history:
         listed = records_listed(meta_dir, by_name, interop, behaviour)

@@ -247,3 +247,19 @@ def test_condarc_naming_and_env_name(isolated, monkeypatch):
     home_env = Path(os.environ["HOME"]) / ".conda" / "envs" / "myenv"
     shutil.copytree(prefix, home_env)
     assert _head(home_env, 1) == ["name: myenv"]
+
+
+def test_old_form_history_specs_leave_no_token(isolated):
+    """conda <= 25.5 writes --from-history specs as the history holds them,
+    channel URL included: a token in it is redacted."""
+    prefix = isolated / "tokens"
+    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    (prefix / "conda-meta" / "history").write_text(
+        "==> 2026-01-02 03:04:05 <==\n"
+        "# cmd: conda install https://u:SECRET@conda.example.com/private::nbtool\n"
+        "# conda version: 24.11.3\n"
+        "# update specs: ['https://u:SECRET@conda.example.com/private::nbtool=0.3']\n"
+    )
+    out = snapshot(prefix, "24.11", ["--format", "environment.yml", "--from-history"])[1]
+    assert "  - https://conda.example.com/private::nbtool=0.3\n" in out
+    assert "SECRET" not in snapshot(prefix, "24.11", ["--format", "json"])[1]
