@@ -56,6 +56,7 @@ GOLDEN = ROOT / "test" / "fixtures" / "conda-golden"
 VERSIONS = {"24.11": "24.11.3", "25.7": "25.7.0", "26.7": "26.7.1"}
 # The local channel's fixed place: its file:// URL is in the records conda writes.
 CHANNEL = Path("/tmp/nbrepro-golden-channel")  # noqa: S108 (a fixed path, by design)
+CHANNEL_A = Path("/tmp/a-second-golden-channel")  # noqa: S108 (sorts before CHANNEL)
 SUBDIR = "linux-64"
 PY = "3.11.7"
 SP = "lib/python3.11/site-packages/"
@@ -204,17 +205,23 @@ def build_channel():
     for name, other in (("ouroboros", "zeta"), ("zeta", "ouroboros")):
         pkg(CHANNEL, SUBDIR, name, "1.0", "h0", depends=[other, "libdata"])
     pkg(CHANNEL, SUBDIR, "alpha", "1.0", "h0", depends=["ouroboros"])
+    shutil.rmtree(CHANNEL_A, ignore_errors=True)
+    pkg(CHANNEL_A, SUBDIR, "zeta", "1.0", "h0", depends=["ouroboros", "libdata"])
+    builders.conda_package(CHANNEL_A, "noarch", "placeholder", "0", "0")
     from rattler.index import index_fs
 
-    asyncio.run(index_fs(CHANNEL, write_zst=False, write_shards=False))
+    for channel in (CHANNEL, CHANNEL_A):
+        asyncio.run(index_fs(channel, write_zst=False, write_shards=False))
 
 
-def rattler_install(prefix, cache, specs):
+def rattler_install(prefix, cache, specs, channels=None):
     import rattler
 
     async def main():
         records = await rattler.solve(
-            sources=[CHANNEL.as_uri()], specs=specs, platforms=[SUBDIR, "noarch"]
+            sources=[c.as_uri() for c in channels or (CHANNEL,)],
+            specs=specs,
+            platforms=[SUBDIR, "noarch"],
         )
         await rattler.install(
             records, target_prefix=str(prefix), cache_dir=str(cache), show_progress=False
@@ -328,6 +335,12 @@ def build_prefixes(oracle, out):
     rattler_install(p, cache, ["python ==%s" % PY, "menuinst", "appdirs", "nbtool", "alpha"])
     made["rattler-menuinst-cycle"] = p
 
+    # The same cycle with zeta from a second channel: conda breaks the tie by
+    # `<channel>/<subdir>::<dist>`, which puts zeta first, not by name.
+    p = scratch / "rattler-cycle-two-channels"
+    rattler_install(p, cache, ["python ==%s" % PY, "alpha"], channels=(CHANNEL_A, CHANNEL))
+    made["rattler-cycle-two-channels"] = p
+
     p = scratch / "pixi-stub"
     rattler_install(p, cache, ["python ==%s" % PY, "nbtool", "orphanpy"])
     (p / "conda-meta" / "history").write_text("// not relevant for pixi but for `conda run -p`")
@@ -369,12 +382,15 @@ def build_prefixes(oracle, out):
 # ---------------------------------------------------------------- running conda on them
 
 
-def goldens(oracle, out, names):
+def goldens(oracle, out, names, clean=True):
     scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-run-"))
     for version in VERSIONS:
         conda = Conda(oracle, version, scratch / "state")
         target_dir = out / version
-        shutil.rmtree(target_dir, ignore_errors=True)
+        for name in names if not clean else ():
+            shutil.rmtree(target_dir / name, ignore_errors=True)
+        if clean:
+            shutil.rmtree(target_dir, ignore_errors=True)
         for name in names:
             for variant, (args, condarc_text) in VARIANTS.items():
                 prefix = scratch / "run" / name
@@ -401,8 +417,21 @@ def main(argv=None):
     parser.add_argument("--oracle", required=True, help="folder with venv/ and src-<tag>/")
     parser.add_argument("--out", default=str(GOLDEN))
     parser.add_argument("--keep-prefixes", action="store_true", help="only rerun conda")
+    parser.add_argument(
+        "--only", action="append", help="build and run only this prefix (others stay as they are)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
+    if args.only:
+        if not args.keep_prefixes:
+            built = Path(tempfile.mkdtemp(prefix="nbrepro-golden-only-"))
+            build_prefixes(args.oracle, built)
+            for name in args.only:
+                shutil.rmtree(out / "prefixes" / name, ignore_errors=True)
+                shutil.copytree(built / "prefixes" / name, out / "prefixes" / name)
+            shutil.rmtree(built, ignore_errors=True)
+        goldens(args.oracle, out, sorted(args.only), clean=False)
+        return
     if args.keep_prefixes:
         names = sorted(p.name for p in (out / "prefixes").iterdir())
     else:

@@ -263,3 +263,23 @@ def test_old_form_history_specs_leave_no_token(isolated):
     out = snapshot(prefix, "24.11", ["--format", "environment.yml", "--from-history"])[1]
     assert "  - https://conda.example.com/private::nbtool=0.3\n" in out
     assert "SECRET" not in snapshot(prefix, "24.11", ["--format", "json"])[1]
+
+
+def test_behaviour_from_the_prefixs_conda_record(isolated):
+    """No conda version in the history (rattler wrote it), but the prefix holds
+    conda itself: its version decides."""
+    import json
+
+    prefix = isolated / "base"
+    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    record = {"name": "conda", "version": "25.7.0", "build": "py311_0", "depends": ["python"]}
+    (prefix / "conda-meta" / "conda-25.7.0-py311_0.json").write_text(json.dumps(record, indent=2))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
+    behaviour = json.loads(out.getvalue())["environment"]["conda"]["behaviour"]
+    assert (behaviour["conda"], behaviour["source"], behaviour["version"]) == (
+        "25.7",
+        "conda-record",
+        "25.7.0",
+    )
