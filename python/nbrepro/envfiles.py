@@ -44,25 +44,24 @@ def exported_packages(conda):
     return sorted(listed, key=lambda p: p["name"])
 
 
-def legacy_channels(conda):
-    """The channel order of conda <= 25.5: .condarc channels, each new package
-    channel (in package-name order) inserted at the front."""
-    channels = list(conda.get("config_channels") or ["defaults"])
-    for package in exported_packages(conda):
-        if package["channel"] not in channels:
-            channels.insert(0, package["channel"])
-    return channels
-
-
-def environment_dict(environment, no_builds=False, from_history=False, legacy=False):
-    """What `conda env export` serialises, as an insertion-ordered dict."""
+def environment_dict(environment, no_builds=False, from_history=False):
+    """What `conda env export` serialises, as an insertion-ordered dict, following
+    the release line recorded in `behaviour` (the capture already ordered the
+    channels and wrote the history specs that line's way)."""
     conda = _conda(environment)
+    line = (conda.get("behaviour") or {}).get("conda") or "26.7"
     out = {"name": conda.get("name")}
     if from_history:
-        channels = list(conda.get("config_channels") or ["defaults"])
+        channels = list(conda.get("config_channels") or [])
         dependencies = list(conda.get("from_history") or [])
+        if not dependencies:
+            if line == "24.11":
+                dependencies = None  # conda <= 25.5 writes no dependencies key then
+            else:
+                # conda >= 25.7 lists every record, in the order conda-meta lists them.
+                dependencies = list(conda.get("records_listed") or [])
     else:
-        channels = legacy_channels(conda) if legacy else list(conda.get("channels") or [])
+        channels = list(conda.get("channels") or [])
         dependencies = []
         for package in exported_packages(conda):
             parts = [package["name"], package["version"]]
@@ -74,7 +73,8 @@ def environment_dict(environment, no_builds=False, from_history=False, legacy=Fa
             dependencies.append({"pip": pip})
     if channels:
         out["channels"] = channels
-    out["dependencies"] = dependencies
+    if dependencies is not None:
+        out["dependencies"] = dependencies
     if conda.get("variables"):
         out["variables"] = dict(conda["variables"])
     out["prefix"] = conda.get("prefix")
@@ -94,15 +94,16 @@ def _scalar(value):
     return text
 
 
-def environment_yml(environment, no_builds=False, from_history=False, legacy=False):
+def environment_yml(environment, no_builds=False, from_history=False):
     """environment.yml text in conda's layout (ruamel indent mapping=2, sequence=4, offset=2)."""
-    data = environment_dict(environment, no_builds, from_history, legacy)
+    data = environment_dict(environment, no_builds, from_history)
     lines = ["name: %s" % _scalar(data["name"])]
     if "channels" in data:
         lines.append("channels:")
         lines.extend("  - %s" % _scalar(c) for c in data["channels"])
-    lines.append("dependencies:" if data["dependencies"] else "dependencies: []")
-    for item in data["dependencies"]:
+    if "dependencies" in data:
+        lines.append("dependencies:" if data["dependencies"] else "dependencies: []")
+    for item in data.get("dependencies") or ():
         if isinstance(item, dict):
             for key, values in item.items():
                 lines.append("  - %s:" % key)
@@ -143,7 +144,8 @@ def explicit(environment, hash_name="md5"):
     header = [
         "# This file may be used to create an environment using:",
         "# $ conda create --name <env> --file <this file>",
-        "# platform: %s" % conda.get("platform"),
+        # conda writes the platform it runs on (recorded with the behaviour).
+        "# platform: %s" % ((conda.get("behaviour") or {}).get("subdir") or conda.get("platform")),
         "# created-by: nbrepro %s" % __version__,
         "@EXPLICIT",
     ]
@@ -408,7 +410,8 @@ def portable_environment_dict(environment, name, extra_conda=(), extra_pip=(), c
     out = {"name": name}
     if channels:
         out["channels"] = channels
-    out["dependencies"] = dependencies
+    if dependencies is not None:
+        out["dependencies"] = dependencies
     if conda.get("variables"):
         out["variables"] = dict(conda["variables"])
     return out

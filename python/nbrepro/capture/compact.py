@@ -151,6 +151,9 @@ def conda_section(full, pip=None):
         "from_history": list(full.get("from_history") or []),
         "history": full.get("history"),
     }
+    for name in ("behaviour", "records_listed"):
+        if name in full:
+            out[name] = full[name]
     if overrides:
         out["overrides"] = overrides
     clobbered = [e["name"] for e in entries if e.get("clobbered")]

@@ -30,6 +30,53 @@ from . import conda_meta, distinfo, history, privacy, urls
 
 PROBE = "conda"
 
+# The conda release lines whose export rules are followed (oldest first), and
+# the first release of each line's rules: conda <= 25.5 writes like 24.11,
+# 25.7 adds the new channel order and env-form history specs, 25.9 stops adding
+# `defaults` implicitly (26.x: also python_site_packages_path, pip-clobbered
+# records dropped from --from-history).
+BEHAVIOURS = (("24.11", (0,)), ("25.7", (25, 7)), ("26.7", (25, 9)))
+NEWEST = BEHAVIOURS[-1][0]
+_VERSION_RE = re.compile(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def behaviour_of(version):
+    """The behaviour line ("24.11", "25.7", "26.7") of a conda version string, or None."""
+    match = _VERSION_RE.match(str(version or ""))
+    if not match:
+        return None
+    numbers = tuple(int(n) for n in match.groups() if n is not None)
+    chosen = None
+    for name, first in BEHAVIOURS:
+        if numbers >= first:
+            chosen = name
+    return chosen
+
+
+def behaviour_for(ctx, summary, by_name):
+    """Which conda's rules to write with: the option, else the conda version of
+    the prefix's latest history transaction, else its conda record, else the newest."""
+    candidates = (
+        ("option", ctx.option("conda_version")),
+        ("history", summary.get("conda_version")),
+        ("conda-record", (by_name.get("conda") or {}).get("version")),
+    )
+    for source, version in candidates:
+        line = behaviour_of(version) if version else None
+        if line:
+            return {
+                "conda": line,
+                "source": source,
+                "version": str(version),
+                "subdir": running_subdir(),
+            }
+    return {"conda": NEWEST, "source": "newest", "version": None, "subdir": running_subdir()}
+
+
+def at_least(behaviour, line):
+    order = [name for name, _ in BEHAVIOURS]
+    return order.index(behaviour["conda"]) >= order.index(line)
+
 
 def prefix_of(ctx):
     prefix = ctx.option("prefix") or sys.prefix
@@ -55,10 +102,12 @@ def probe(ctx):
     summary, problems = history.read(os.path.join(meta_dir, "history"))
     for message in problems:
         ctx.problem(PROBE, message, "conda-meta/history")
+    behaviour = behaviour_for(ctx, summary, by_name)
 
     subdir = env_subdir(records)
-    order = toposort(records, windows=subdir.startswith("win-"))
-    interop = pip_interop(ctx, prefix, by_name, redactor)
+    # conda's Windows-only ordering rule depends on where conda runs, not on the prefix.
+    order = toposort(records, windows=sys.platform.startswith("win"))
+    interop = pip_interop(ctx, prefix, by_name, redactor, behaviour)
 
     packages = []
     for name in order:
@@ -74,13 +123,64 @@ def probe(ctx):
     for entry in exported:
         if entry["channel"] != "<unknown>" and entry["channel"] not in package_channels:
             package_channels.append(entry["channel"])
-    config = config_channels(ctx)
-    channels = list(package_channels)
-    for channel in config:
-        if channel not in channels:
-            channels.append(channel)
+    config = config_channels(ctx, implicit_defaults=not at_least(behaviour, "26.7"))
+    if at_least(behaviour, "25.7"):
+        channels = list(package_channels)
+        for channel in config:
+            if channel not in channels:
+                channels.append(channel)
+    else:
+        # conda <= 25.5: the .condarc channels, each new package channel put in front.
+        channels = list(config)
+        for channel in package_channels:
+            if channel not in channels:
+                channels.insert(0, channel)
 
-    specs = history.requested_specs_map(summary["requests"], set(by_name))
+    # Which records conda's history filter sees, and which requested specs make
+    # conda refuse --from-history (a spec whose package is not among the records
+    # it exports), differ by release: 24.11 reads the records after the pip
+    # loader (clobbered ones gone, pip's added), 25.7 reads conda-meta as it is
+    # and refuses specs of clobbered packages pip did not replace, 26.x reads
+    # conda-meta after its export deleted the clobbered records and refuses
+    # specs of packages pip replaced.
+    clobbered = set(interop["clobbered"])
+    pip_names = set(line.split("==", 1)[0] for line in interop["pip"])
+    pip_names.update(r["name"] for r in interop["egg_links"])
+    if behaviour["conda"] == "24.11":
+        installed = (set(by_name) - clobbered) | pip_names
+    elif behaviour["conda"] == "25.7":
+        installed = set(by_name)
+    else:
+        installed = set(by_name) - clobbered
+    specs = history.requested_specs_map(summary["requests"], installed)
+    if behaviour["conda"] == "25.7":
+        exported = (set(by_name) - clobbered) | pip_names
+        refused = sorted(n for n in specs if n not in exported)
+    elif behaviour["conda"] == "24.11":
+        refused = []
+    else:
+        refused = sorted(n for n in specs if n in pip_names)
+    if refused:
+        ctx.problem(
+            PROBE,
+            "conda %s would refuse env export --from-history on this prefix: the "
+            "requested %s not among the conda packages it exports (pip replaced or "
+            "overwrote %s)"
+            % (
+                behaviour["conda"],
+                ", ".join(refused) + (" is" if len(refused) == 1 else " are"),
+                "it" if len(refused) == 1 else "them",
+            ),
+            "conda-meta/history",
+        )
+    if at_least(behaviour, "25.7"):
+        from_history = [history.env_form(spec) for spec in specs.values()]
+    else:
+        # The history's own strings may name a channel by a URL carrying a token.
+        from_history = [urls.redact_text(history.matchspec_form(s)) for s in specs.values()]
+    listed = None
+    if not from_history:
+        listed = records_listed(meta_dir, by_name, interop, behaviour)
     section = {
         "prefix": redactor.path(prefix),
         "name": env_name(ctx, prefix),
@@ -90,13 +190,16 @@ def probe(ctx):
         "config_channels": config,
         "packages": packages,
         "pip": interop["pip"],
-        "from_history": [history.env_form(spec) for spec in specs.values()],
+        "from_history": from_history,
+        "behaviour": behaviour,
         "history": {
             "format": summary["format"],
             "requests": len(summary["requests"]),
             "conda_version": summary["conda_version"],
         },
     }
+    if listed is not None:
+        section["records_listed"] = listed
     if interop["site_packages"] is not None:
         section["site_packages"] = interop["site_packages"]
     if interop["egg_links"]:
@@ -113,6 +216,40 @@ def probe(ctx):
     # Handed to the pip probe of the same run (which runs after this one).
     ctx.conda_owned = interop["owned"]
     return section
+
+
+def records_listed(meta_dir, by_name, interop, behaviour):
+    """What conda >= 25.7 writes for --from-history when the history requests
+    nothing: every record's `name=version=build`, in the order the folder lists
+    them (conda reads conda-meta with os.scandir), pip's records in place of
+    those they replace (`pypi_0` builds; conda >= 26 leaves pip's out)."""
+    try:
+        names = [e.name for e in os.scandir(meta_dir)]
+    except OSError:
+        return []
+    by_file = dict((r.get("_file"), r) for r in by_name.values())
+    pip_versions = dict(
+        (line.split("==", 1)[0], line.split("==", 1)[1]) for line in interop["pip"] if "==" in line
+    )
+    out = []
+    for file_name in names:
+        record = by_file.get(file_name)
+        if record is None or record["name"] in interop["clobbered"]:
+            continue
+        name = record["name"]
+        if name in interop["replaced"]:
+            if at_least(behaviour, "26.7"):
+                continue
+            out.append("%s=%s=pypi_0" % (name, pip_versions.get(name, "")))
+            continue
+        out.append("%s=%s=%s" % (name, record["version"], record["build"]))
+    if not at_least(behaviour, "26.7"):
+        # 25.7 also lists pip's other records after them, in the order of a
+        # Python set (which changes from run to run); by name here.
+        for name in sorted(pip_versions):
+            if name not in by_name or name in interop["clobbered"]:
+                out.append("%s=%s=pypi_0" % (name, pip_versions[name]))
+    return out
 
 
 def package_entry(record, interop):
@@ -224,18 +361,23 @@ def toposort(records, windows=False):
     """Record names in `PrefixGraph` order: what `conda list --explicit` prints.
 
     Disconnected records first (by name), then dependency levels, each by name;
-    a cycle is broken by taking the record with the fewest parents.
+    a cycle is broken by taking the record with the fewest parents, ties by
+    conda's `dist_str` (`<channel>/<subdir>::<name>-<version>-<build>`).
+    menuinst goes before every package that depends on python (on every
+    platform); `windows` (where conda runs, not the prefix's platform) adds
+    conda before the noarch: python packages.
     """
     graph = parents_graph(records)
     work = dict((name, set(parents)) for name, parents in graph.items())
+    dist_str = dict((r["name"], _dist_str(r)) for r in records)
     if "python" in work:
         work["python"].discard("pip")
+    if "menuinst" in work and "python" in work:
+        menuinst_parents = work["menuinst"]
+        for name, parents in work.items():
+            if "python" in parents and name not in menuinst_parents and name != "menuinst":
+                parents.add("menuinst")
     if windows:
-        if "menuinst" in work and "python" in work:
-            menuinst_parents = work["menuinst"]
-            for name, parents in work.items():
-                if "python" in parents and name not in menuinst_parents and name != "menuinst":
-                    parents.add("menuinst")
         if "conda" in work:
             noarch_python = set(r["name"] for r in records if r.get("noarch") == "python")
             conda_parents = work["conda"]
@@ -251,7 +393,7 @@ def toposort(records, windows=False):
     while work:
         level = sorted(name for name, parents in work.items() if not parents)
         if not level:
-            victim = sorted((len(parents), name) for name, parents in work.items())[0][1]
+            victim = sorted((len(p), dist_str[n], n) for n, p in work.items())[0][2]
             level = [victim]
         for name in level:
             work.pop(name, None)
@@ -262,6 +404,18 @@ def toposort(records, windows=False):
         for parents in work.values():
             parents -= done
     return order
+
+
+def _dist_str(record):
+    channel = urls.canonical_channel(record_channel(record)) or "<unknown>"
+    subdir = record.get("subdir")
+    return "%s%s::%s-%s-%s" % (
+        channel,
+        ("/" + subdir) if isinstance(subdir, str) and subdir else "",
+        record["name"],
+        record["version"],
+        record["build"],
+    )
 
 
 def descendants(graph, root):
@@ -283,21 +437,19 @@ def descendants(graph, root):
 # ---------------------------------------------------------------- pip interop
 
 
-def site_packages_short_path(python_record, prefix):
+def site_packages_short_path(python_record, prefix, honour_record=True):
     path = python_record.get("python_site_packages_path")
-    if isinstance(path, str) and path:
+    if honour_record and isinstance(path, str) and path:
         return path.replace("\\", "/").strip("/")
     version = python_record.get("version", "")
-    subdir = python_record.get("subdir") or ""
-    if subdir.startswith("win-") or (
-        not subdir and os.path.isdir(os.path.join(prefix, "Lib", "site-packages"))
-    ):
+    # As conda: by the platform conda runs on, whatever the prefix's platform.
+    if sys.platform.startswith("win"):
         return "Lib/site-packages"
     major_minor = ".".join(version.split(".")[:2])
     return "lib/python%s/site-packages" % major_minor
 
 
-def pip_interop(ctx, prefix, by_name, redactor):
+def pip_interop(ctx, prefix, by_name, redactor, behaviour=None):
     """conda's pypi prefix-data loader, without deleting anything."""
     result = {
         "pip": [],
@@ -310,7 +462,10 @@ def pip_interop(ctx, prefix, by_name, redactor):
     python = by_name.get("python")
     if python is None or not python.get("version"):
         return result
-    sp_short = site_packages_short_path(python, prefix)
+    # conda < 26 ignores the python record's python_site_packages_path.
+    sp_short = site_packages_short_path(
+        python, prefix, behaviour is None or at_least(behaviour, "26.7")
+    )
     sp_path = os.path.join(prefix, *sp_short.split("/"))
     try:
         resolved_path = os.path.realpath(sp_path)
@@ -387,6 +542,8 @@ def site_packages_anchors(ctx, path, short):
         return anchors
     for entry in entries:
         name = entry.name
+        # Named, not checked: a conda package's anchor counts as present even when
+        # the file is missing (read_python_record then skips the distribution).
         if name.endswith(".dist-info"):
             anchors["%s/%s/RECORD" % (short, name)] = entry
         elif name.endswith(".egg-info"):
@@ -405,6 +562,13 @@ def site_packages_anchors(ctx, path, short):
 def read_python_record(ctx, prefix, anchor, redactor):
     """conda's `read_python_record`: name (conda-normalised) and version of one anchor."""
     full = os.path.join(prefix, *anchor.split("/"))
+    if not anchor.endswith(".egg-link") and not os.path.exists(full):
+        ctx.problem(
+            PROBE,
+            "python distribution without its %s; conda skips it" % anchor.rsplit("/", 1)[1],
+            anchor,
+        )
+        return None
     if anchor.endswith(".egg-link"):
         target = distinfo.egg_link_target(full)
         metadata = distinfo.find_egg_info(target) if target else None
@@ -441,8 +605,9 @@ def read_python_record(ctx, prefix, anchor, redactor):
 # ---------------------------------------------------------------- configuration
 
 
-def config_channels(ctx):
-    """`.condarc` channels (conda's `context.channels`); default ["defaults"].
+def config_channels(ctx, implicit_defaults=True):
+    """`.condarc` channels (conda's `context.channels`); without any, ["defaults"]
+    up to conda 25.7 (`implicit_defaults`) and none from conda 25.9 on.
 
     Only the common `channels:` block-list form is understood; later files in
     conda's search path take priority, as in conda's merge of sequences.
@@ -452,7 +617,7 @@ def config_channels(ctx):
         return [urls.redact_url(str(c)) for c in override]
     cached = ctx.cache.get("config_channels")
     if cached is not None:
-        return list(cached)
+        return list(cached or (["defaults"] if implicit_defaults else []))
     merged = []
     for path in reversed(condarc_paths()):
         for channel in _read_condarc_channels(path):
@@ -460,9 +625,8 @@ def config_channels(ctx):
             channel = urls.redact_url(channel)
             if channel not in merged:
                 merged.append(channel)
-    result = merged or ["defaults"]
-    ctx.cache["config_channels"] = list(result)
-    return result
+    ctx.cache["config_channels"] = list(merged)
+    return list(merged or (["defaults"] if implicit_defaults else []))
 
 
 def condarc_paths():
@@ -488,8 +652,20 @@ def condarc_paths():
         paths.extend([os.path.join(root, ".condarc"), os.path.join(root, "condarc")])
         paths.extend(_condarc_d(os.path.join(root, "condarc.d")))
     if env.get("CONDARC"):
-        paths.append(env["CONDARC"])
+        paths.extend(_condarc_env_paths(env["CONDARC"]))
     return paths
+
+
+def _condarc_env_paths(value):
+    """conda reads $CONDARC only when it is a folder (its .yml/.yaml files) or a
+    file named .condarc or condarc or ending in .yml/.yaml."""
+    path = os.path.expanduser(value)
+    if os.path.isdir(path):
+        return _condarc_d(path)
+    name = os.path.basename(path)
+    if name in (".condarc", "condarc") or name.endswith((".yml", ".yaml")):
+        return [path]
+    return []
 
 
 def _condarc_d(directory):
@@ -542,13 +718,15 @@ def env_name(ctx, prefix):
     for root in roots:
         if os.path.normcase(os.path.realpath(root)) == norm:
             return "base"
-    envs_dirs = [os.path.join(r, "envs") for r in roots]
+    # conda's envs_dirs: configured ones ($CONDA_ENVS_DIRS, $CONDA_ENVS_PATH),
+    # <root>/envs and ~/.conda/envs; any other folder named envs is not one.
+    envs_dirs = []
+    for var in ("CONDA_ENVS_DIRS", "CONDA_ENVS_PATH"):
+        envs_dirs.extend(p for p in os.environ.get(var, "").split(os.pathsep) if p)
+    envs_dirs.extend(os.path.join(r, "envs") for r in roots)
     envs_dirs.append(os.path.join(os.path.expanduser("~"), ".conda", "envs"))
     parent = os.path.normcase(os.path.realpath(os.path.dirname(prefix)))
-    if (
-        any(os.path.normcase(os.path.realpath(d)) == parent for d in envs_dirs)
-        or os.path.basename(parent) == "envs"
-    ):
+    if any(os.path.normcase(os.path.realpath(os.path.expanduser(d))) == parent for d in envs_dirs):
         return os.path.basename(prefix)
     if os.path.isfile(os.path.join(prefix, "condabin", "conda")) or os.path.isfile(
         os.path.join(prefix, "condabin", "conda.bat")

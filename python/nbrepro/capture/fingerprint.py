@@ -22,6 +22,7 @@ ENVIRONMENT_OPTIONS = (
     "record_paths",
     "record_env_values",
     "config_channels",
+    "conda_version",
     "full",
 )
 

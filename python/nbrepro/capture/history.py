@@ -135,6 +135,12 @@ def env_form(spec):
     return (name + rest).replace("==", "=", 1)
 
 
+def matchspec_form(spec):
+    """How conda <= 25.5 writes a --from-history spec: the MatchSpec string the
+    history holds (`conda-forge::openssl=3.4`)."""
+    return spec.strip()
+
+
 def _version_clause(version):
     version = version.replace(" ", "")
     if any(c in version for c in "><$^|,"):

@@ -48,6 +48,18 @@ def add_parser(subparsers):
         "sha256, conda-owned Python distributions); it is not stored in notebooks",
     )
     parser.add_argument(
+        "--conda-version",
+        metavar="X.Y",
+        help="write the conda files as this conda release would (24.11, 25.7, 26.7, ...); "
+        "default: the conda that last changed the prefix (conda-meta/history), else the newest",
+    )
+    parser.add_argument(
+        "--show-variables",
+        action="store_true",
+        help="environment.yml: print the values of the prefix's conda-meta/state variables "
+        "as conda env export does (they are <redacted> otherwise)",
+    )
+    parser.add_argument(
         "--record-paths", action="store_true", help="keep the home directory in recorded paths"
     )
     parser.set_defaults(func=run)
@@ -62,6 +74,18 @@ def run(args):
     options = {"gpu": args.format == "json", "record_paths": args.record_paths, "full": full}
     if args.prefix:
         options["prefix"] = args.prefix
+    if args.conda_version:
+        from ..capture import conda as conda_probe
+
+        if conda_probe.behaviour_of(args.conda_version) is None:
+            sys.stderr.write(
+                "nbrepro snapshot: --conda-version wants a conda release such as 24.11 or "
+                "26.7, not %r\n" % args.conda_version
+            )
+            return 2
+        options["conda_version"] = args.conda_version
+    if args.show_variables:
+        options["record_env_values"] = True
     result = capture(options=options)
     environment = result.get("environment") or {}
     try:

@@ -153,6 +153,7 @@ def test_symlinked_site_packages(tmp_path):
     real = tmp_path / "elsewhere" / "site-packages"
     (real / "linked-1.0.dist-info").mkdir(parents=True)
     (real / "linked-1.0.dist-info" / "METADATA").write_text("Name: Linked\nVersion: 1.0\n\n")
+    (real / "linked-1.0.dist-info" / "RECORD").write_text("")  # conda's anchor file
     (env / "lib" / ("python" + PY_MM)).mkdir(parents=True)
     os.symlink(real, env / "lib" / ("python" + PY_MM) / "site-packages")
     result = run(env)

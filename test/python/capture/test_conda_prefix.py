@@ -190,6 +190,8 @@ def test_unchanged_run_is_a_fingerprint_hit(conda_prefix):
     extra.mkdir()
     try:
         (extra / "METADATA").write_text("Name: late\nVersion: 1.0\n\n")
+        # conda skips a dist-info without RECORD (its anchor); pip always writes one.
+        (extra / "RECORD").write_text("late-1.0.dist-info/METADATA,,\n")
         fourth = capture(options=options, cache=cache)
         assert fourth["unchanged"] is False
         assert fourth["environment_id"] != first["environment_id"]

@@ -1,0 +1,443 @@
+"""Regenerate test/fixtures/conda-golden/: fixture prefixes and what real conda prints for them.
+
+Run by hand; CI never runs it (it needs conda's source, which the repository
+does not carry). The tests in test/python/capture/test_conda_golden.py compare
+`nbrepro snapshot` with the files this script writes.
+
+Setup (no conda channel is reached: conda runs offline, from source):
+
+    git clone https://github.com/conda/conda conda-src          # or any snapshot
+    for t in 24.11.3 25.7.0 26.7.1; do
+        mkdir -p oracle/src-$t
+        git -C conda-src archive $t conda tests/data/env_metadata | tar -x -C oracle/src-$t
+        echo "__version__ = '$t'" > oracle/src-$t/conda/_version.py
+    done
+    python3 -m venv oracle/venv
+    oracle/venv/bin/pip install archspec boltons charset-normalizer \
+        conda-package-handling distro frozendict jsonpatch msgpack packaging \
+        platformdirs pluggy pycosat requests "ruamel.yaml<0.19" setuptools tqdm \
+        truststore zstandard backports.zstd        # menuinst is not on PyPI: not needed
+    .venv/bin/python scripts/make_conda_goldens.py --oracle oracle
+
+What it does:
+1. Fixture prefixes under test/fixtures/conda-golden/prefixes/, metadata only
+   (conda-meta records with `files` cut to the Python metadata paths, history,
+   state; site-packages distribution metadata):
+   - conda's own tests/data/env_metadata prefixes (BSD-3-Clause, conda/conda);
+   - the real-world conda-meta folder of test/fixtures/real-world;
+   - prefixes that py-rattler and real conda (`conda create`/`install`/`remove`
+     with the classic solver, from a local file:// channel built here) create,
+     with real pip installs on top (a wheel, one overwriting a conda package, an
+     editable project, a git checkout).
+2. For each conda version and prefix, on a fresh copy of the prefix (conda's env
+   export deletes the records of packages pip overwrote): `conda env export`
+   (default, --no-builds, --from-history; with no channel configured and with
+   channels in $CONDARC) and `conda list --explicit --md5` / `--sha256`. The
+   prefix's path is written as @PREFIX@; a run conda refuses is kept as
+   `<variant>.error` (exit status and conda's last stderr line).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "test" / "python" / "capture"))
+import builders  # noqa: E402  (the test suite's package builders)
+
+GOLDEN = ROOT / "test" / "fixtures" / "conda-golden"
+VERSIONS = {"24.11": "24.11.3", "25.7": "25.7.0", "26.7": "26.7.1"}
+# The local channel's fixed place: its file:// URL is in the records conda writes.
+CHANNEL = Path("/tmp/nbrepro-golden-channel")  # noqa: S108 (a fixed path, by design)
+CHANNEL_A = Path("/tmp/a-second-golden-channel")  # noqa: S108 (sorts before CHANNEL)
+SUBDIR = "linux-64"
+PY = "3.11.7"
+SP = "lib/python3.11/site-packages/"
+CHANNELS_RC = "channels:\n  - conda-forge\n  - defaults\n"
+VARIANTS = {
+    "env-export.yml": (["env", "export"], ""),
+    "env-export-no-builds.yml": (["env", "export", "--no-builds"], ""),
+    "env-export-from-history.yml": (["env", "export", "--from-history"], ""),
+    "env-export-channels.yml": (["env", "export"], CHANNELS_RC),
+    "env-export-from-history-channels.yml": (["env", "export", "--from-history"], CHANNELS_RC),
+    "explicit-md5.txt": (["list", "--explicit", "--md5"], ""),
+    "explicit-sha256.txt": (["list", "--explicit", "--sha256"], ""),
+}
+CONDA_TEST_PREFIXES = (
+    "envpy27osx",
+    "envpy27win_whl",
+    "envpy313tosx_whl",
+    "envpy37osx_whl",
+    "envpy37win",
+    "py27-osx-no-binary",
+    "py36-osx-whl",
+)
+_META_FILE = re.compile(
+    r"(?:^|/)site-packages/[^/]+\.(?:dist-info|egg-info)(?:/|$)|/EGG-INFO/|\.egg-link$"
+)
+
+
+def run(*argv, **kwargs):
+    return subprocess.run(
+        [str(a) for a in argv], check=True, capture_output=True, text=True, **kwargs
+    )
+
+
+# ---------------------------------------------------------------- copying metadata only
+
+
+def copy_metadata(src, dst):
+    """What conda env export / conda list read: conda-meta and site-packages metadata."""
+    src, dst = Path(src), Path(dst)
+    (dst / "conda-meta").mkdir(parents=True)
+    for item in sorted((src / "conda-meta").iterdir()):
+        if item.suffix == ".json" and item.is_file():
+            record = json.loads(item.read_text(encoding="utf-8"))
+            record.pop("paths_data", None)
+            if isinstance(record.get("files"), list):
+                record["files"] = [f for f in record["files"] if _META_FILE.search(f)]
+            (dst / "conda-meta" / item.name).write_text(
+                json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+        elif item.is_file():
+            shutil.copy2(item, dst / "conda-meta" / item.name)
+    for sp in list(src.glob("lib/python*/site-packages")) + list(src.glob("Lib/site-packages")):
+        out = dst / sp.relative_to(src)
+        out.mkdir(parents=True)
+        for entry in sorted(sp.iterdir()):
+            name = entry.name
+            if name.endswith((".dist-info", ".egg-info")) and entry.is_dir():
+                _copy_dist(entry, out / name)
+            elif name.endswith(".egg") and entry.is_dir():
+                (out / name).mkdir()
+                if (entry / "EGG-INFO").is_dir():
+                    _copy_dist(entry / "EGG-INFO", out / name / "EGG-INFO")
+            elif name.endswith(".egg") and entry.is_file():
+                (out / name).write_bytes(b"")  # a zipped egg: conda looks for no anchor in it
+            elif name.endswith((".egg-info", ".egg-link", ".pth")) and entry.is_file():
+                _copy_small(entry, out / name)
+
+
+_DIST_FILES = ("METADATA", "PKG-INFO", "RECORD", "INSTALLER", "direct_url.json")
+
+
+def _copy_dist(src, dst):
+    """A distribution's metadata folder: the files conda reads, headers only."""
+    dst.mkdir(parents=True)
+    for name in _DIST_FILES:
+        if (src / name).is_file():
+            _copy_small(src / name, dst / name)
+
+
+def _copy_small(src, dst):
+    data = src.read_bytes()
+    if src.name in ("METADATA", "PKG-INFO") or src.suffix == ".egg-info":
+        # The header block: Name, Version.
+        data = re.split(rb"\r?\n\r?\n", data, maxsplit=1)[0] + b"\n"
+    elif src.name == "RECORD":
+        data = b"".join(line + b"\n" for line in data.splitlines() if b".dist-info/" in line)
+    dst.write_bytes(data)
+
+
+# ---------------------------------------------------------------- building prefixes
+
+
+def build_channel():
+    shutil.rmtree(CHANNEL, ignore_errors=True)
+    pkg = builders.conda_package
+    pkg(CHANNEL, SUBDIR, "python", PY, "h0_cpython", files={"share/py/README": b"python\n"})
+    pkg(CHANNEL, SUBDIR, "libdata", "2.0", "h1", files={"share/libdata/d.txt": b"d\n"})
+    pkg(
+        CHANNEL,
+        "noarch",
+        "nbtool",
+        "0.3",
+        "pyh0",
+        depends=["python >=3.8", "libdata >=2"],
+        noarch="python",
+        files=builders.dist_info_files("site-packages/", "nbtool", "0.3"),
+    )
+    pkg(
+        CHANNEL,
+        SUBDIR,
+        "clobberme",
+        "1.0",
+        "py0",
+        depends=["python 3.11.*"],
+        files=builders.dist_info_files(SP, "clobberme", "1.0"),
+    )
+    pkg(
+        CHANNEL,
+        SUBDIR,
+        "orphanpy",
+        "0.5",
+        "h2",
+        depends=["libdata"],
+        files=builders.dist_info_files(SP, "orphanpy", "0.5"),
+    )
+    # menuinst, and packages that depend on python: conda's menuinst ordering rule.
+    pkg(
+        CHANNEL,
+        SUBDIR,
+        "menuinst",
+        "2.2.0",
+        "py0",
+        depends=["python 3.11.*"],
+        files=builders.dist_info_files(SP, "menuinst", "2.2.0"),
+    )
+    pkg(
+        CHANNEL,
+        SUBDIR,
+        "appdirs",
+        "1.4.4",
+        "py0",
+        depends=["python 3.11.*"],
+        files=builders.dist_info_files(SP, "appdirs", "1.4.4"),
+    )
+    # A dependency cycle: conda breaks it by fewest parents, then by channel/subdir::dist.
+    for name, other in (("ouroboros", "zeta"), ("zeta", "ouroboros")):
+        pkg(CHANNEL, SUBDIR, name, "1.0", "h0", depends=[other, "libdata"])
+    pkg(CHANNEL, SUBDIR, "alpha", "1.0", "h0", depends=["ouroboros"])
+    shutil.rmtree(CHANNEL_A, ignore_errors=True)
+    pkg(CHANNEL_A, SUBDIR, "zeta", "1.0", "h0", depends=["ouroboros", "libdata"])
+    builders.conda_package(CHANNEL_A, "noarch", "placeholder", "0", "0")
+    from rattler.index import index_fs
+
+    for channel in (CHANNEL, CHANNEL_A):
+        asyncio.run(index_fs(channel, write_zst=False, write_shards=False))
+
+
+def rattler_install(prefix, cache, specs, channels=None):
+    import rattler
+
+    async def main():
+        records = await rattler.solve(
+            sources=[c.as_uri() for c in channels or (CHANNEL,)],
+            specs=specs,
+            platforms=[SUBDIR, "noarch"],
+        )
+        await rattler.install(
+            records, target_prefix=str(prefix), cache_dir=str(cache), show_progress=False
+        )
+
+    asyncio.run(main())
+
+
+def pip_install(prefix, *args):
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        Path(prefix) / "bin" / "python",
+        "--disable-pip-version-check",
+        "install",
+        "--no-index",
+        *args,
+        env=dict(os.environ, PIP_NO_INPUT="1"),
+    )
+
+
+def pip_sources(scratch):
+    wheels = scratch / "wheels"
+    builders.wheel(wheels, "clobberme", "2.0")
+    builders.wheel(wheels, "plainpkg", "1.0")
+    builders.wheel(wheels, "Some_Pkg.Name", "3.1")
+    editable = builders.project(scratch / "src" / "editpkg", "editpkg", "0.1")
+    vcs = builders.project(scratch / "src" / "vcspkg", "vcspkg", "0.2")
+    git = ["git", "-C", vcs, "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    run("git", "init", "-q", "-b", "main", vcs)
+    run(*git, "add", ".")
+    run(*git, "commit", "-q", "-m", "initial")
+    return {"wheels": wheels, "editable": editable, "vcs": vcs}
+
+
+def pip_on_top(prefix, sources):
+    run(sys.executable, "-m", "venv", "--without-pip", prefix)
+    pip_install(
+        prefix, "--find-links", sources["wheels"], "clobberme==2.0", "plainpkg", "some-pkg-name"
+    )
+    pip_install(prefix, "-e", sources["editable"])
+    pip_install(prefix, "git+" + sources["vcs"].as_uri() + "@main")
+
+
+class Conda:
+    """Real conda from source, offline, with a scratch home, package cache and condarc."""
+
+    def __init__(self, oracle, version, scratch):
+        self.python = Path(oracle) / "venv" / "bin" / "python"
+        self.src = Path(oracle) / ("src-" + VERSIONS[version])
+        self.scratch = Path(scratch)
+
+    def env(self, condarc_text=""):
+        home = self.scratch / "home"
+        rc = self.scratch / "rc" / "condarc"
+        home.mkdir(parents=True, exist_ok=True)
+        rc.parent.mkdir(parents=True, exist_ok=True)
+        rc.write_text(condarc_text)
+        return {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "CONDARC": str(rc),
+            "CONDA_PKGS_DIRS": str(self.scratch / "pkgs"),
+            "CONDA_OFFLINE": "1",
+            "CONDA_SOLVER": "classic",
+            "CONDA_ADD_PIP_AS_PYTHON_DEPENDENCY": "0",
+            "CONDA_NUMBER_CHANNEL_NOTICES": "0",
+            "PYTHONPATH": str(self.src),
+        }
+
+    def __call__(self, *args, condarc_text="", check=True):
+        return subprocess.run(
+            [str(self.python), "-m", "conda", *[str(a) for a in args]],
+            capture_output=True,
+            text=True,
+            env=self.env(condarc_text),
+            check=check,
+        )
+
+
+def build_prefixes(oracle, out):
+    scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-build-"))
+    build_channel()
+    sources = pip_sources(scratch)
+    cache = scratch / "rattler-cache"
+    made = {}
+
+    for name in CONDA_TEST_PREFIXES:
+        made["conda-test-" + name] = (
+            Path(oracle) / "src-26.7.1" / "tests" / "data" / "env_metadata" / name
+        )
+    made["real-ahc-santino-windows"] = None
+
+    p = scratch / "rattler-plain"
+    rattler_install(p, cache, ["python ==%s" % PY, "nbtool"])
+    made["rattler-plain"] = p
+
+    p = scratch / "rattler-pip"
+    pip_on_top_first = p
+    run(sys.executable, "-m", "venv", "--without-pip", p)
+    rattler_install(p, cache, ["python ==%s" % PY, "nbtool", "clobberme", "orphanpy"])
+    pip_install(p, "--find-links", sources["wheels"], "clobberme==2.0", "plainpkg", "some-pkg-name")
+    pip_install(p, "-e", sources["editable"])
+    pip_install(p, "git+" + sources["vcs"].as_uri() + "@main")
+    made["rattler-pip"] = pip_on_top_first
+
+    p = scratch / "rattler-menuinst-cycle"
+    rattler_install(p, cache, ["python ==%s" % PY, "menuinst", "appdirs", "nbtool", "alpha"])
+    made["rattler-menuinst-cycle"] = p
+
+    # The same cycle with zeta from a second channel: conda breaks the tie by
+    # `<channel>/<subdir>::<dist>`, which puts zeta first, not by name.
+    p = scratch / "rattler-cycle-two-channels"
+    rattler_install(p, cache, ["python ==%s" % PY, "alpha"], channels=(CHANNEL_A, CHANNEL))
+    made["rattler-cycle-two-channels"] = p
+
+    p = scratch / "pixi-stub"
+    rattler_install(p, cache, ["python ==%s" % PY, "nbtool", "orphanpy"])
+    (p / "conda-meta" / "history").write_text("// not relevant for pixi but for `conda run -p`")
+    made["pixi-stub"] = p
+
+    channel = ["--override-channels", "-c", CHANNEL.as_uri()]
+    for version in ("24.11", "25.7", "26.7"):
+        conda = Conda(oracle, version, scratch / ("conda-" + version))
+        tag = version.replace(".", "")
+        p = scratch / ("conda%s-create" % tag)
+        conda("create", "-y", "-p", p, *channel, "python=3.11", "nbtool")
+        conda("install", "-y", "-p", p, *channel, "orphanpy")
+        made[p.name] = p
+
+        p = scratch / ("conda%s-pip" % tag)
+        conda("create", "-y", "-p", p, *channel, "python=3.11", "clobberme", "menuinst", "appdirs")
+        conda("install", "-y", "-p", p, *channel, "nbtool", "alpha")
+        conda("remove", "-y", "-p", p, "appdirs")
+        pip_on_top(p, sources)
+        if version == "26.7":
+            conda("env", "config", "vars", "set", "-p", p, "MY_TOKEN=s3cret", "OTHER=1")
+        made[p.name] = p
+
+    prefixes = out / "prefixes"
+    shutil.rmtree(prefixes, ignore_errors=True)
+    prefixes.mkdir(parents=True)
+    for name, path in sorted(made.items()):
+        if path is None:
+            path = scratch / "ahc"
+            shutil.copytree(
+                ROOT / "test" / "fixtures" / "real-world" / "conda-meta" / "ahc-santino-windows",
+                path / "conda-meta",
+            )
+        copy_metadata(path, prefixes / name)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return sorted(made)
+
+
+# ---------------------------------------------------------------- running conda on them
+
+
+def goldens(oracle, out, names, clean=True):
+    scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-run-"))
+    for version in VERSIONS:
+        conda = Conda(oracle, version, scratch / "state")
+        target_dir = out / version
+        for name in names if not clean else ():
+            shutil.rmtree(target_dir / name, ignore_errors=True)
+        if clean:
+            shutil.rmtree(target_dir, ignore_errors=True)
+        for name in names:
+            for variant, (args, condarc_text) in VARIANTS.items():
+                prefix = scratch / "run" / name
+                shutil.rmtree(prefix.parent, ignore_errors=True)
+                shutil.copytree(out / "prefixes" / name, prefix)
+                result = conda(*args, "-p", prefix, condarc_text=condarc_text, check=False)
+                folder = target_dir / name
+                folder.mkdir(parents=True, exist_ok=True)
+                if result.returncode == 0:
+                    text = result.stdout.replace(str(prefix), "@PREFIX@")
+                    (folder / variant).write_text(text)
+                else:
+                    last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
+                    message = (last[0] if last else "").replace(str(prefix), "@PREFIX@")
+                    (folder / (variant + ".error")).write_text(
+                        "%d\n%s\n" % (result.returncode, message)
+                    )
+        print("conda %s: %d prefixes" % (VERSIONS[version], len(names)))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--oracle", required=True, help="folder with venv/ and src-<tag>/")
+    parser.add_argument("--out", default=str(GOLDEN))
+    parser.add_argument("--keep-prefixes", action="store_true", help="only rerun conda")
+    parser.add_argument(
+        "--only", action="append", help="build and run only this prefix (others stay as they are)"
+    )
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.only:
+        if not args.keep_prefixes:
+            built = Path(tempfile.mkdtemp(prefix="nbrepro-golden-only-"))
+            build_prefixes(args.oracle, built)
+            for name in args.only:
+                shutil.rmtree(out / "prefixes" / name, ignore_errors=True)
+                shutil.copytree(built / "prefixes" / name, out / "prefixes" / name)
+            shutil.rmtree(built, ignore_errors=True)
+        goldens(args.oracle, out, sorted(args.only), clean=False)
+        return
+    if args.keep_prefixes:
+        names = sorted(p.name for p in (out / "prefixes").iterdir())
+    else:
+        names = build_prefixes(args.oracle, out)
+    goldens(args.oracle, out, names)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""`nbrepro snapshot` against what real conda 24.11.3, 25.7.0 and 26.7.1 print.
+
+The golden files in test/fixtures/conda-golden/<version>/<prefix>/ are real
+conda's output (`conda env export`, `conda list --explicit`) on the committed
+fixture prefixes, written by scripts/make_conda_goldens.py (run by hand: it
+needs conda's source). Each comparison is byte for byte after dropping the
+`# created-by:` line, with the prefix's path written as @PREFIX@ on both sides.
+
+Two orders are conda's own accident, not a rule: for --from-history on a prefix
+whose history requests nothing, conda >= 25.7 lists the records in the order
+os.scandir gives conda-meta (a property of the file system, so the copy made
+here may list them otherwise than the machine that wrote the goldens), and
+25.7 then appends pip's records in the order of a Python set (different from
+run to run). There the lines are compared as a multiset, and nbrepro's order
+is checked against os.scandir on the copy.
+"""
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nbrepro.cli import main
+
+GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "conda-golden"
+VERSIONS = ("24.11", "25.7", "26.7")
+CHANNELS_RC = "channels:\n  - conda-forge\n  - defaults\n"
+VARIANTS = {
+    "env-export.yml": (["--format", "environment.yml"], ""),
+    "env-export-no-builds.yml": (["--format", "environment.yml", "--no-builds"], ""),
+    "env-export-from-history.yml": (["--format", "environment.yml", "--from-history"], ""),
+    "env-export-channels.yml": (["--format", "environment.yml"], CHANNELS_RC),
+    "env-export-from-history-channels.yml": (
+        ["--format", "environment.yml", "--from-history"],
+        CHANNELS_RC,
+    ),
+    "explicit-md5.txt": (["--format", "explicit"], ""),
+    "explicit-sha256.txt": (["--format", "explicit", "--sha256"], ""),
+}
+PREFIXES = sorted(p.name for p in (GOLDEN / "prefixes").iterdir())
+CASES = [
+    (version, prefix, variant)
+    for version in VERSIONS
+    for prefix in PREFIXES
+    for variant in VARIANTS
+    if (GOLDEN / version / prefix / variant).exists()
+    or (GOLDEN / version / prefix / (variant + ".error")).exists()
+]
+_LISTED = re.compile(r"^  - [^=\s]+=[^=\s]+=[^=\s]+$")
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No conda configuration but the condarc a case writes; no conda install around."""
+    for name in (
+        "CONDA_EXE",
+        "CONDA_ROOT",
+        "CONDA_PREFIX",
+        "MAMBA_ROOT_PREFIX",
+        "XDG_CONFIG_HOME",
+        "CONDA_ENVS_DIRS",
+        "CONDA_ENVS_PATH",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    condarc = tmp_path / "rc" / "condarc"
+    condarc.parent.mkdir()
+    monkeypatch.setenv("CONDARC", str(condarc))
+    return tmp_path
+
+
+def snapshot(prefix, version, args):
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["snapshot", "--prefix", str(prefix), "--record-paths", "--show-variables"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv + ["--conda-version", version] + list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def drop_created_by(text):
+    return "".join(line for line in text.splitlines(True) if not line.startswith("# created-by:"))
+
+
+def listing_block(text):
+    """(lines before, listed records, lines after) of a --from-history listing."""
+    lines = text.splitlines(True)
+    index = [i for i, line in enumerate(lines) if _LISTED.match(line.rstrip("\n"))]
+    if not index:
+        return None
+    first, last = index[0], index[-1] + 1
+    return lines[:first], lines[first:last], lines[last:]
+
+
+@pytest.mark.parametrize("version,name,variant", CASES)
+def test_snapshot_equals_real_conda(isolated, version, name, variant):
+    args, condarc_text = VARIANTS[variant]
+    Path(os.environ["CONDARC"]).write_text(condarc_text)
+    prefix = isolated / name
+    shutil.copytree(GOLDEN / "prefixes" / name, prefix)
+    code, out, err = snapshot(prefix, version, args)
+    assert code == 0, err
+    got = drop_created_by(out.replace(str(prefix), "@PREFIX@"))
+
+    error = GOLDEN / version / name / (variant + ".error")
+    if error.exists():
+        # conda refused; nbrepro writes the history's specs and says conda would refuse.
+        assert "would refuse env export --from-history" in err, err
+        return
+    want = drop_created_by((GOLDEN / version / name / variant).read_text())
+    block = None
+    if "from-history" in variant and version != "24.11" and not requests_anything(prefix):
+        block = listing_block(want)
+    if block is not None:
+        got_block = listing_block(got)
+        assert got_block is not None, got
+        assert got_block[0] == block[0] and got_block[2] == block[2]
+        assert sorted(got_block[1]) == sorted(block[1])
+        # The records come in os.scandir order, as conda lists them on this machine.
+        scandir = [e.name for e in os.scandir(prefix / "conda-meta") if e.name.endswith(".json")]
+        names = [line.split("=")[0][4:] for line in got_block[1] if "=pypi_0" not in line]
+        by_file = [n for n in (_record_name(prefix, f) for f in scandir) if n in names]
+        assert names == by_file
+        return
+    assert got == want
+
+
+def requests_anything(prefix):
+    history = prefix / "conda-meta" / "history"
+    return history.exists() and "specs:" in history.read_text(errors="replace")
+
+
+def _record_name(prefix, file_name):
+    import json
+
+    return json.loads((prefix / "conda-meta" / file_name).read_text())["name"]
+
+
+def tree_digest(root):
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            stat = path.stat()
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+            digest.update(str(stat.st_mtime_ns).encode())
+        digest.update(("dirs:" + ",".join(dirs)).encode())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("name", ["conda267-pip", "rattler-pip", "conda-test-py36-osx-whl"])
+def test_prefix_is_left_byte_identical(isolated, name):
+    """conda env export deletes the records of pip-clobbered packages (the golden
+    files show them gone); nbrepro reads only."""
+    prefix = isolated / name
+    shutil.copytree(GOLDEN / "prefixes" / name, prefix)
+    before = tree_digest(prefix)
+    for version in VERSIONS:
+        for args, _ in VARIANTS.values():
+            assert snapshot(prefix, version, args)[0] == 0
+        assert snapshot(prefix, version, ["--format", "json", "--full"])[0] == 0
+    assert tree_digest(prefix) == before
+
+
+def test_behaviour_follows_the_conda_that_wrote_the_history(isolated):
+    """Without --conda-version, the conda version of the latest transaction decides."""
+    import json
+
+    seen = {}
+    for name in ("conda2411-create", "conda257-create", "conda267-create", "rattler-plain"):
+        prefix = isolated / name
+        shutil.copytree(GOLDEN / "prefixes" / name, prefix)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
+        seen[name] = json.loads(out.getvalue())["environment"]["conda"]["behaviour"]
+    assert seen["conda2411-create"]["conda"] == "24.11"
+    assert seen["conda2411-create"]["source"] == "history"
+    assert seen["conda257-create"]["conda"] == "25.7"
+    assert seen["conda267-create"]["conda"] == "26.7"
+    assert seen["rattler-plain"] == {
+        "conda": "26.7",
+        "source": "newest",
+        "version": None,
+        "subdir": seen["rattler-plain"]["subdir"],
+    }
+    # Each prefix's own default output is what its own conda printed.
+    for name, version in (("conda2411-create", "24.11"), ("conda257-create", "25.7")):
+        prefix = isolated / name
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            main(
+                [
+                    "snapshot",
+                    "--prefix",
+                    str(prefix),
+                    "--record-paths",
+                    "--format",
+                    "environment.yml",
+                ]
+            )
+        want = (GOLDEN / version / name / "env-export.yml").read_text()
+        assert out.getvalue().replace(str(prefix), "@PREFIX@") == want
+
+
+def test_bad_conda_version_is_a_usage_error(isolated, capsys):
+    assert main(["snapshot", "--conda-version", "banana", "--format", "environment.yml"]) == 2
+    assert "--conda-version" in capsys.readouterr().err
+
+
+def _head(prefix, lines=2):
+    code, out, err = snapshot(prefix, "26.7", ["--format", "environment.yml"])
+    assert code == 0, err
+    return out.splitlines()[:lines]
+
+
+def test_condarc_naming_and_env_name(isolated, monkeypatch):
+    """As real conda 26.7.1 printed them (run by hand with the oracle of
+    scripts/make_conda_goldens.py): $CONDARC is read only when named condarc,
+    .condarc or *.yml/*.yaml (or a folder); the bare env name only under an envs
+    directory conda knows (~/.conda/envs, $CONDA_ENVS_DIRS), not any folder
+    named envs."""
+    channel = "file:///tmp/nbrepro-golden-channel"
+    prefix = isolated / "some" / "envs" / "myenv"
+    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    for name, read in (("myrc", False), ("rc.yaml", True), ("condarc", True)):
+        rc = isolated / name
+        rc.write_text("channels:\n  - bioconda\n")
+        monkeypatch.setenv("CONDARC", str(rc))
+        code, out, err = snapshot(prefix, "26.7", ["--format", "environment.yml"])
+        assert out.splitlines()[:4] == [
+            "name: %s" % prefix,
+            "channels:",
+            "  - " + channel,
+            "  - bioconda" if read else "dependencies:",
+        ], name
+    assert _head(prefix, 1) == ["name: %s" % prefix]
+    monkeypatch.setenv("CONDA_ENVS_DIRS", str(prefix.parent))
+    assert _head(prefix, 1) == ["name: myenv"]
+    monkeypatch.delenv("CONDA_ENVS_DIRS")
+    home_env = Path(os.environ["HOME"]) / ".conda" / "envs" / "myenv"
+    shutil.copytree(prefix, home_env)
+    assert _head(home_env, 1) == ["name: myenv"]
+
+
+def test_old_form_history_specs_leave_no_token(isolated):
+    """conda <= 25.5 writes --from-history specs as the history holds them,
+    channel URL included: a token in it is redacted."""
+    prefix = isolated / "tokens"
+    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    (prefix / "conda-meta" / "history").write_text(
+        "==> 2026-01-02 03:04:05 <==\n"
+        "# cmd: conda install https://u:SECRET@conda.example.com/private::nbtool\n"
+        "# conda version: 24.11.3\n"
+        "# update specs: ['https://u:SECRET@conda.example.com/private::nbtool=0.3']\n"
+    )
+    out = snapshot(prefix, "24.11", ["--format", "environment.yml", "--from-history"])[1]
+    assert "  - https://conda.example.com/private::nbtool=0.3\n" in out
+    assert "SECRET" not in snapshot(prefix, "24.11", ["--format", "json"])[1]
+
+
+def test_behaviour_from_the_prefixs_conda_record(isolated):
+    """No conda version in the history (rattler wrote it), but the prefix holds
+    conda itself: its version decides."""
+    import json
+
+    prefix = isolated / "base"
+    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    record = {"name": "conda", "version": "25.7.0", "build": "py311_0", "depends": ["python"]}
+    (prefix / "conda-meta" / "conda-25.7.0-py311_0.json").write_text(json.dumps(record, indent=2))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
+    behaviour = json.loads(out.getvalue())["environment"]["conda"]["behaviour"]
+    assert (behaviour["conda"], behaviour["source"], behaviour["version"]) == (
+        "25.7",
+        "conda-record",
+        "25.7.0",
+    )
