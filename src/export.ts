@@ -49,6 +49,11 @@ export interface IExportOptions {
   dataLimit?: () => number;
   /** Keep the format the user chose, for the next export. */
   rememberFormat?: (format: ExportFormat) => void;
+  /**
+   * The largest local wheel the bundle carries, in bytes (the
+   * `exportWheelLimitMB` setting).
+   */
+  wheelLimit?: () => number;
   /** Why the server part cannot export, or null when it answered. */
   serverProblem: () => string | null;
   /**
@@ -81,7 +86,7 @@ export async function exportBundle(
     }
   }
   const path = app.serviceManager.contents.localPath(panel.context.path);
-  const request = Private.requester(app, path);
+  const request = Private.requester(app, path, options.wheelLimit?.());
 
   let findings: IFinding[];
   try {
@@ -233,11 +238,20 @@ export class ExportDialogBody
 namespace Private {
   type Request = (body: Record<string, unknown>) => Promise<any>;
 
-  export function requester(app: JupyterFrontEnd, path: string): Request {
+  export function requester(
+    app: JupyterFrontEnd,
+    path: string,
+    wheelLimit?: number
+  ): Request {
+    // Sent with every request: the check reports what the export would not carry.
+    const limit =
+      typeof wheelLimit === 'number' && wheelLimit >= 0
+        ? { wheel_limit: wheelLimit }
+        : {};
     return body =>
       requestAPI<any>('export', app.serviceManager.serverSettings, {
         method: 'POST',
-        body: JSON.stringify({ path, ...body })
+        body: JSON.stringify({ path, ...limit, ...body })
       });
   }
 
@@ -402,6 +416,8 @@ namespace Private {
         return trans.__('Files the bundle lacks');
       case 'large-inputs':
         return trans.__('Input data not carried');
+      case 'not-fetchable':
+        return trans.__('Package no index has');
       default:
         return kind;
     }

@@ -78,6 +78,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const indicators = new Set<ToolbarIndicator>();
     let exportFormat: ExportFormat = 'folder';
     let exportDataLimitMB = 50;
+    let exportWheelLimitMB = 50;
     const captures = new WeakMap<NotebookPanel, NotebookCapture>();
 
     const notebookIsCurrent = () =>
@@ -361,6 +362,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
             exportFormat = format;
             void settings?.set('exportFormat', format);
           },
+          wheelLimit: () => Math.round(exportWheelLimitMB * 1024 * 1024),
           serverProblem: () =>
             serverState.kind === 'ok'
               ? null
@@ -469,6 +471,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
             const limit = get('exportDataLimitMB');
             exportDataLimitMB =
               typeof limit === 'number' && limit >= 0 ? limit : 50;
+            const wheelLimit = get('exportWheelLimitMB');
+            exportWheelLimitMB =
+              typeof wheelLimit === 'number' && wheelLimit >= 0
+                ? wheelLimit
+                : 50;
             captureSettings = {
               enabled: get('captureEnabled') !== false,
               mode:

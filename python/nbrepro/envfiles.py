@@ -303,11 +303,28 @@ def _extras(extra, pinned):
     return lines, comments
 
 
-def _requirement_plan(environment, extra):
-    """(lines as (requirement, sha256), comments) for requirements.txt."""
+def _carried_entry(distribution, carry):
+    """`(line, sha256, note)` when the bundle's wheels/ folder holds (or must
+    hold) this distribution (``carry`` is export.wheels' Plan), else None."""
+    if carry is None:
+        return None
+    key = distinfo.normalize(distribution["name"])
+    if key in carry.lines:
+        line, sha256 = carry.lines[key]
+        return line, sha256, "carried in the bundle as %s" % line
+    for item in carry.flagged:
+        if item.get("key") and distinfo.normalize(item["name"]) == key:
+            note = "no index has it and the bundle does not carry it; %s" % item["supply"]
+            return _pin(distribution["name"], distribution["version"]), None, note
+    return None
+
+
+def _requirement_plan(environment, extra, carry=None):
+    """(lines as (requirement, sha256), comments) for requirements.txt;
+    ``carry`` (export.wheels' Plan) names what comes from wheels/."""
     entries, comments, pinned = [], [], set()
     for distribution in pip_dists(environment):
-        line, sha256, note = pip_entry(distribution)
+        line, sha256, note = _carried_entry(distribution, carry) or pip_entry(distribution)
         label = "%s %s" % (distribution["name"], distribution["version"])
         if line is None:
             comments.append(_comment("left out: %s, %s" % (label, note)))
@@ -321,7 +338,12 @@ def _requirement_plan(environment, extra):
     return entries, comments + extra_comments
 
 
-def requirements_txt(environment, extra=()):
+def _find_links(carry):
+    """The option line that lets pip find what wheels/ holds, when it holds anything."""
+    return ["--find-links ./wheels"] if carry is not None and carry.needs_folder else []
+
+
+def requirements_txt(environment, extra=(), carry=None):
     """requirements.txt of the bundle: what pip installed (for a conda
     environment, only that; the conda files pin the rest), plus `extra`.
 
@@ -329,16 +351,16 @@ def requirements_txt(environment, extra=()):
     wants a hash on every requirement; pip records none for index installs. So
     hashes go on the lines only when every line has one, else into comments.
     """
-    entries, comments = _requirement_plan(environment, extra)
+    entries, comments = _requirement_plan(environment, extra, carry)
     hashed = bool(entries) and all(sha256 for _, sha256 in entries)
     header = [
         "# The pip part of the environment the notebook ran in, by nbrepro %s." % __version__,
         "# Install with: python -m pip install -r requirements.txt",
     ]
-    body = []
+    body = _find_links(carry)
     if hashed:
         header.append("# Every requirement carries its sha256: pip checks them all.")
-        body = ["%s --hash=sha256:%s" % entry for entry in entries]
+        body += ["%s --hash=sha256:%s" % entry for entry in entries]
     else:
         known = [(line, sha256) for line, sha256 in entries if sha256]
         if known:
@@ -375,7 +397,9 @@ def _conda_name(spec):
     return match.group(1).lower() if match else None
 
 
-def portable_environment_dict(environment, name, extra_conda=(), extra_pip=(), conda_channels=()):
+def portable_environment_dict(
+    environment, name, extra_conda=(), extra_pip=(), conda_channels=(), carry=None
+):
     """What portable_environment_yml writes, as an insertion-ordered dict."""
     conda = (environment or {}).get("conda")
     if not conda:
@@ -402,7 +426,9 @@ def portable_environment_dict(environment, name, extra_conda=(), extra_pip=(), c
         if key and key not in pinned:
             pinned.add(key)
             dependencies.append(str(spec))
-    pip = [line for line, _ in _requirement_plan(environment, extra_pip)[0]]
+    pip = [line for line, _ in _requirement_plan(environment, extra_pip, carry)[0]]
+    if pip:
+        pip = _find_links(carry) + pip
     if pip and "pip" not in pinned:
         dependencies.append("pip")  # conda needs pip itself to install the pip section
     if pip:
@@ -417,7 +443,9 @@ def portable_environment_dict(environment, name, extra_conda=(), extra_pip=(), c
     return out
 
 
-def portable_environment_yml(environment, name, extra_conda=(), extra_pip=(), conda_channels=()):
+def portable_environment_yml(
+    environment, name, extra_conda=(), extra_pip=(), conda_channels=(), carry=None
+):
     """environment.yml for rebuilding elsewhere: `name=version` without builds
     (the lock is the exact file), channels, the pip section, no prefix.
 
@@ -425,7 +453,9 @@ def portable_environment_yml(environment, name, extra_conda=(), extra_pip=(), co
     install`/`%pip install` lines, added unless the package is pinned already.
     Dumped by PyYAML, which quotes whatever a hostile name holds.
     """
-    data = portable_environment_dict(environment, name, extra_conda, extra_pip, conda_channels)
+    data = portable_environment_dict(
+        environment, name, extra_conda, extra_pip, conda_channels, carry
+    )
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
@@ -435,7 +465,7 @@ def portable_environment_yml(environment, name, extra_conda=(), extra_pip=(), co
 VENV_CHANNELS = ("conda-forge", "nodefaults")
 
 
-def venv_environment_dict(environment, name, extra_pip=()):
+def venv_environment_dict(environment, name, extra_pip=(), carry=None):
     """environment.yml for an environment without conda: the recorded Python
     (``python=X.Y``), pip, and requirements.txt's lines as the pip section."""
     minor = python_minor(environment)
@@ -444,18 +474,25 @@ def venv_environment_dict(environment, name, extra_pip=()):
             "no Python version was recorded for this environment, so environment.yml "
             "cannot name one; capture the environment again"
         )
-    pip = [line for line, _ in _requirement_plan(environment, extra_pip)[0]]
+    pip = [line for line, _ in _requirement_plan(environment, extra_pip, carry)[0]]
+    if pip:
+        pip = _find_links(carry) + pip
     dependencies = ["python=%s" % minor, "pip"]
     if pip:
         dependencies.append({"pip": pip})
     return {"name": name, "channels": list(VENV_CHANNELS), "dependencies": dependencies}
 
 
-def bundle_environment_yml(environment, name, extra_conda=(), extra_pip=(), conda_channels=()):
-    """The bundle's environment.yml, for a conda environment or a plain venv alike."""
+def bundle_environment_yml(
+    environment, name, extra_conda=(), extra_pip=(), conda_channels=(), carry=None
+):
+    """The bundle's environment.yml, for a conda environment or a plain venv alike;
+    ``carry`` (export.wheels' Plan) names what comes from the bundle's wheels/."""
     if (environment or {}).get("conda"):
-        return portable_environment_yml(environment, name, extra_conda, extra_pip, conda_channels)
-    data = venv_environment_dict(environment, name, extra_pip)
+        return portable_environment_yml(
+            environment, name, extra_conda, extra_pip, conda_channels, carry
+        )
+    data = venv_environment_dict(environment, name, extra_pip, carry)
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 

@@ -184,20 +184,18 @@ def relative_to_root(root, path):
     return (path.parent.resolve() / path.name).relative_to(os.path.realpath(root)).as_posix()
 
 
-def check_notebook(path, data_limit=None):
-    """What the export dialog shows: the gate's findings, cheap, nothing written."""
-    from .export import bundle, gate
+def check_notebook(path, data_limit=None, wheel_limit=None):
+    """What the export dialog shows: the gate's findings, the local modules and
+    input files the bundle cannot carry, and the packages no index has that
+    it cannot carry; nothing is built or written."""
+    from .export import bundle
 
-    nb = bundle.read(path)
-    try:
-        findings = gate.findings(nb)
-        folder = Path(path).resolve().parent
-        return {"findings": findings + bundle.input_findings(nb, folder, data_limit)}
-    except gate.NotExportable as error:
-        raise bundle.ExportError(str(error)) from error
+    return {"findings": bundle.check(bundle.read(path), path, wheel_limit, data_limit)}
 
 
-def export_notebook(root, path, as_zip=False, strict=False, force=False, data_limit=None):
+def export_notebook(
+    root, path, as_zip=False, strict=False, force=False, data_limit=None, wheel_limit=None
+):
     """Build and write the bundle beside the notebook; the reply's body."""
     from .export import bundle as bundles
 
@@ -209,7 +207,9 @@ def export_notebook(root, path, as_zip=False, strict=False, force=False, data_li
             % target.name,
             output=relative_to_root(root, target),
         )
-    bundle, _ = bundles.export(path, target, strict=strict, force=force, data_limit=data_limit)
+    bundle, _ = bundles.export(
+        path, target, strict=strict, force=force, data_limit=data_limit, wheel_limit=wheel_limit
+    )
     report = bundle.conversion.report or []
     return {
         "output": relative_to_root(root, target),
@@ -245,13 +245,24 @@ class ExportHandler(APIHandler):
             return self._reply(
                 400, {"message": "data_limit must be a number of bytes from 0 to 2^40"}
             )
+        wheel_limit = request.get("wheel_limit")
+        if wheel_limit is not None and (
+            not isinstance(wheel_limit, int)
+            or isinstance(wheel_limit, bool)
+            or not 0 <= wheel_limit <= MAX_DATA_LIMIT
+        ):
+            return self._reply(
+                400, {"message": "wheel_limit must be a number of bytes from 0 to 2^40"}
+            )
         root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
         loop = asyncio.get_running_loop()
         try:
             allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
             path = resolve_notebook(root, request.get("path"), allow_hidden=allow_hidden)
             if request.get("check_only"):
-                body = await loop.run_in_executor(None, check_notebook, path, data_limit)
+                body = await loop.run_in_executor(
+                    None, check_notebook, path, data_limit, wheel_limit
+                )
             else:
                 body = await loop.run_in_executor(
                     None,
@@ -262,6 +273,7 @@ class ExportHandler(APIHandler):
                         strict=bool(request.get("strict")),
                         force=bool(request.get("force")),
                         data_limit=data_limit,
+                        wheel_limit=wheel_limit,
                     ),
                 )
         except RequestRefused as refused:

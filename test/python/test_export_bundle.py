@@ -59,9 +59,13 @@ def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded,
     out = tmp_path / "out"
     result = nbrepro("export", recorded, "-o", out)
     assert result.returncode == 0, result.stderr
-    assert "wrote %s (10 files" % out in result.stdout
+    assert "wrote %s (11 files" % out in result.stdout
     names = sorted(p.name for p in out.iterdir())
-    # a venv: pip's files, an environment.yml of the same, no conda lock
+    # a venv: pip's files, an environment.yml of the same, no conda lock; wheels/
+    # because this kernel's venv holds nbrepro as an editable install, which no
+    # index has
+    assert "not-fetchable: nbrepro " in result.stderr
+    assert (out / "wheels" / "README.txt").is_file()
     assert names == [
         "Dockerfile",
         "README.md",
@@ -73,6 +77,7 @@ def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded,
         "run.sh",
         "runtime.txt",
         "sbom.cdx.json",
+        "wheels",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
     for name, entry in manifest["files"].items():
@@ -168,7 +173,9 @@ def test_strict_stops_on_findings_and_writes_nothing(recorded, tmp_path):
     relaxed = nbrepro("export", edited, "--json")
     assert relaxed.returncode == 0
     report = json.loads(relaxed.stdout)
-    assert [f["kind"] for f in report["findings"]] == ["edited-after-run"]
+    assert [f["kind"] for f in report["findings"] if f["kind"] != "not-fetchable"] == [
+        "edited-after-run"
+    ]
     assert Path(report["output"]) == tmp_path / "edited-bundle"
 
 

@@ -166,3 +166,35 @@ def test_malformed_hashes_are_left_out(digest):
         component["purl"] == "pkg:conda/p@1?build=0&channel=conda-forge&subdir=linux-64&type=conda"
     )
     assert component["externalReferences"][0]["url"] == record["url"]
+
+
+def test_a_carried_wheel_is_listed_with_its_file_and_sha256():
+    environment = {
+        "python": {"implementation": "cpython", "version": "3.11.9"},
+        "pip": {
+            "distributions": [
+                {
+                    "name": "projpkg",
+                    "normalized_name": "projpkg",
+                    "version": "1.0",
+                    "location": "prefix",
+                    "source": {"url": "file:///src/projpkg", "dir_info": {"editable": True}},
+                }
+            ]
+        },
+    }
+    carried = {"projpkg": {"file": "wheels/projpkg-1.0-py3-none-any.whl", "sha256": "ab" * 32}}
+    bom = sbom.cyclonedx(
+        environment,
+        notebook="analysis.ipynb",
+        captured_at=CAPTURED_AT,
+        tool_version="0.1.0",
+        carried=carried,
+    )
+    assert validate(bom) is None
+    component = by_name(bom)["projpkg"]
+    assert component["hashes"] == [{"alg": "SHA-256", "content": "ab" * 32}]
+    properties = dict((p["name"], p["value"]) for p in component["properties"])
+    assert properties["nbrepro:carried"] == "wheels/projpkg-1.0-py3-none-any.whl"
+    assert properties["nbrepro:carried:sha256"] == "ab" * 32
+    assert properties["nbrepro:source"] == "an editable install of a local folder"

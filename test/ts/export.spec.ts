@@ -45,6 +45,26 @@ describe('ExportDialogBody', () => {
     ]);
   });
 
+  it('titles a package no index has and names what to supply, as text', () => {
+    const findings: IFinding[] = [
+      {
+        kind: 'not-fetchable',
+        cells: [],
+        message:
+          "mylib 0.1.0: installed from a local file, not carried in the bundle (its file is 60.0 MB, over the 50.0 MB wheel limit); no index has it: put its wheel or sdist in the bundle's wheels/ folder <b>now</b>"
+      }
+    ];
+    const body = new ExportDialogBody(findings, 'folder', trans);
+    const item = body.node.querySelector('li');
+    expect(item?.dataset.kind).toBe('not-fetchable');
+    expect(item?.querySelector('strong')?.textContent).toBe(
+      'Package no index has'
+    );
+    expect(item?.textContent).toContain('mylib 0.1.0');
+    expect(item?.textContent).toContain('wheels/ folder <b>now</b>');
+    expect(body.node.querySelector('b')).toBeNull();
+  });
+
   it('says when nothing was found and lists nothing', () => {
     const body = new ExportDialogBody([], 'folder', trans);
     expect(body.node.querySelector('li')).toBeNull();

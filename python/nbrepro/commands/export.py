@@ -14,7 +14,8 @@ def add_parser(subparsers):
             "environment.yml, the exact conda lock, requirements.txt, runtime.txt, run.sh, a "
             "Dockerfile, a CycloneDX bill of materials, a README of provenance and a manifest "
             "of sha256 sums. The notebook is checked first (cells out of order, edited after "
-            "running, never run, outputs from several environments, drift); what is found is "
+            "running, never run, outputs from several environments, drift, packages no index has "
+            "that the bundle cannot carry); what is found is "
             "printed as warnings, or stops the export with --strict. Exit status: 0 written, "
             "1 stopped by --strict, 2 the notebook cannot be exported or the bundle not written."
         ),
@@ -51,9 +52,25 @@ def add_parser(subparsers):
         "their sha256. Local modules are always carried",
     )
     parser.add_argument(
+        "--wheel-limit",
+        metavar="SIZE",
+        type=data_size,
+        default=None,
+        help="the largest local wheel or sdist the bundle carries in wheels/ (bytes, or with K, "
+        "M, G; default 50M, the `exportWheelLimitMB` setting in JupyterLab); a larger one is "
+        "reported for the reviewer to supply",
+    )
+    parser.add_argument(
+        "--no-build",
+        action="store_true",
+        help="do not build wheels of local and editable packages of the notebook's project "
+        "(pip wheel --no-build-isolation, no index); report them instead",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
-        help='print {"output", "files", "findings", "conversion", "inputs"} as JSON on stdout',
+        help='print {"output", "files", "findings", "packages", "conversion", "inputs"} as JSON '
+        "on stdout",
     )
     parser.add_argument(
         "--workflow",
@@ -114,6 +131,8 @@ def run(args):
             force=args.force,
             progress=progress,
             data_limit=args.data_limit,
+            wheel_limit=args.wheel_limit,
+            build_wheels=not args.no_build,
         )
     except bundles.GateFailed as failed:
         for finding in failed.findings:
@@ -132,6 +151,7 @@ def run(args):
                 "output": str(target),
                 "files": bundle.manifest["files"],
                 "findings": bundle.findings,
+                "packages": bundle.manifest["packages"],
                 "conversion": bundle.conversion.report,
                 "inputs": bundle.inputs,
             },

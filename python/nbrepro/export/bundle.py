@@ -73,6 +73,7 @@ class Bundle(object):
         self.manifest = None
         self.snapshot_id = None
         self.inputs = {"modules": [], "data": []}
+        self.packages = None  # export.wheels' Plan: pip packages no index has
 
 
 def safe_stem(name):
@@ -116,13 +117,86 @@ def gpu_of(environment, runs):
     return gpu or cuda is not None, cuda
 
 
-def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=None):
+def _recorded_path(value):
+    """A recorded path on this machine (``~`` is the exporting user's home), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    path = os.path.expanduser(value)
+    return path if os.path.exists(path) else None
+
+
+def _recorded_python(value):
+    """The recorded interpreter when it is still here and named like one; the
+    name comes from notebook metadata, and only a Python may run `-m pip`."""
+    path = _recorded_path(value)
+    if path and re.fullmatch(r"python[0-9.]*(?:\.exe)?", os.path.basename(path)):
+        return path
+    return None
+
+
+def carry_plan(environment, project=None, wheel_limit=None, build_wheels=True, check=False):
+    """What the bundle does with the pip packages no public index has
+    (``export.wheels.plan``), from the recorded environment and this
+    machine's pip configuration."""
+    from . import wheels
+
+    python = (environment or {}).get("python") or {}
+    return wheels.plan(
+        envfiles.pip_dists(environment),
+        index=wheels.index_config(prefix=_recorded_path(python.get("prefix"))),
+        project=project,
+        limit=wheels.DEFAULT_LIMIT_MB * wheels.MB if wheel_limit is None else wheel_limit,
+        build=build_wheels,
+        python=_recorded_python(python.get("executable")),
+        check=check,
+    )
+
+
+def check(nb, path=None, wheel_limit=None, data_limit=None):
+    """What the export dialog shows, without building or writing anything: the
+    gate's findings, the local modules and input files the bundle cannot
+    carry (when ``path`` names the notebook's file), and the packages a
+    rebuild cannot fetch."""
+    meta, _problems = gate.metadata_of(nb)
+    try:
+        _snapshot_id, snapshot = gate.environment_of(nb, meta)
+        findings = gate.findings(nb)
+    except gate.NotExportable as error:
+        raise ExportError(str(error)) from error
+    if path is not None:
+        findings = findings + input_findings(nb, Path(path).resolve().parent, data_limit)
+    plan = carry_plan(snapshot["environment"], _project(path), wheel_limit, check=True)
+    return findings + plan.findings
+
+
+def _project(path):
+    from . import wheels
+
+    return wheels.project_root(path) if path else None
+
+
+def build(
+    nb,
+    name,
+    now=None,
+    progress=None,
+    raw=None,
+    folder=None,
+    data_limit=None,
+    project=None,
+    wheel_limit=None,
+    build_wheels=True,
+):
     """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named
     ``name``; ``raw``, the file's bytes, is copied as the bundle's notebook.
     ``folder``, the notebook's folder, is where its local modules and input
     files are read from (none are carried without it); ``data_limit`` bounds
-    the input data carried, in bytes."""
-    from . import readme, recipes, sbom, script
+    the input data carried, in bytes.
+
+    ``project`` is the notebook's project folder (local packages inside it are
+    built into wheels when ``build_wheels``); ``wheel_limit`` the most bytes
+    one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``)."""
+    from . import readme, recipes, sbom, script, wheels
 
     step = progress or (lambda message: None)
     meta, _problems = gate.metadata_of(nb)
@@ -141,7 +215,7 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
     bundle.findings = findings
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
     needs = carry.needs(nb, meta)
-    reserved = set(FIXED_NAMES) | {stem + ".ipynb", stem + ".py", ".env"}
+    reserved = set(FIXED_NAMES) | {stem + ".ipynb", stem + ".py", ".env", "wheels"}
     carried, bundle.inputs, carry_findings = carry.carry(needs, folder, reserved, limit)
     if folder is None and (needs.modules or needs.inputs):
         carry_findings = [
@@ -159,6 +233,11 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
     bundle.conversion = conversion
     installs = conversion.installs or {}
 
+    step("looking for packages no index has")
+    pip_plan = carry_plan(environment, project, wheel_limit, build_wheels)
+    bundle.findings = bundle.findings + pip_plan.findings
+    bundle.packages = pip_plan
+
     step("writing the environment files")
     conda = environment.get("conda")
     files = {}
@@ -173,6 +252,7 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
             extra_conda=installs.get("conda") or (),
             extra_pip=installs.get("pip") or (),
             conda_channels=installs.get("conda_channels") or (),
+            carry=pip_plan,
         )
         lock = "conda-%s.lock" % safe_stem(conda.get("platform") or "unknown")
         files[lock] = envfiles.explicit(environment, "md5")
@@ -181,15 +261,15 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
         # what pip installed that cannot be reinstalled elsewhere, and the
         # Dockerfile copies it.
         files["requirements.txt"] = envfiles.requirements_txt(
-            environment, extra=installs.get("pip") or ()
+            environment, extra=installs.get("pip") or (), carry=pip_plan
         )
     else:
         # conda users and Snakemake's `conda:` rebuild a venv's bundle from this one
         files["environment.yml"] = envfiles.bundle_environment_yml(
-            environment, stem, extra_pip=installs.get("pip") or ()
+            environment, stem, extra_pip=installs.get("pip") or (), carry=pip_plan
         )
         files["requirements.txt"] = envfiles.requirements_txt(
-            environment, extra=installs.get("pip") or ()
+            environment, extra=installs.get("pip") or (), carry=pip_plan
         )
         runtime = envfiles.runtime_txt(environment)
         if runtime:
@@ -203,8 +283,19 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
         "platform": (conda or {}).get("platform"),
         "lock": lock,
         "env": dict(getattr(conversion, "env", None) or {}),
+        "wheels": pip_plan.needs_folder,
+        "carried": [(c["file"], c["sha256"]) for c in pip_plan.carried],
+        "needed": [
+            (f["key"], "%s %s" % (f["name"], f["version"]), f["supply"], f.get("sha256"))
+            for f in pip_plan.flagged
+            if f.get("key")
+        ],
     }
     plan["gpu"], plan["cuda"] = gpu_of(environment, _runs_of(meta))
+    plan["vcs_tools"] = pip_plan.vcs_tools()
+    if pip_plan.needs_folder:
+        files.update(pip_plan.files)
+        files["wheels/README.txt"] = wheels.folder_readme(pip_plan)
     files["run.sh"] = recipes.run_sh(plan)
     files["Dockerfile"] = recipes.dockerfile(plan)
 
@@ -215,6 +306,7 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
             notebook=stem + ".ipynb",
             captured_at=snapshot.get("captured_at") or created_at,
             tool_version=__version__,
+            carried=pip_plan.carried_by_name(),
         )
     )
 
@@ -226,6 +318,7 @@ def build(nb, name, now=None, progress=None, raw=None, folder=None, data_limit=N
         snapshot_id=snapshot_id,
         meta=meta,
         findings=bundle.findings,
+        packages=pip_plan,
         conversion=conversion,
         files=sorted(list(files) + ["README.md", "manifest.json"]),
         inputs=bundle.inputs,
@@ -268,6 +361,12 @@ def manifest(bundle, plan, snapshot_id, created_at):
         },
         "findings": bundle.findings,
         "inputs": bundle.inputs,
+        "packages": {
+            "carried": [dict(item) for item in bundle.packages.carried],
+            "flagged": [dict(item) for item in bundle.packages.flagged],
+            "sources": [dict(item) for item in bundle.packages.sources],
+            "extra_index_urls": list(bundle.packages.extra_index_urls),
+        },
         "conversion": [dict(item) for item in (bundle.conversion.report or ())],
         "files": {
             name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -408,7 +507,17 @@ def read(path):
     return read_source(path)[0]
 
 
-def export(path, output=None, strict=False, force=False, progress=None, now=None, data_limit=None):
+def export(
+    path,
+    output=None,
+    strict=False,
+    force=False,
+    progress=None,
+    now=None,
+    data_limit=None,
+    wheel_limit=None,
+    build_wheels=True,
+):
     """Read, check, build and write; returns ``(bundle, output path)``."""
     nb, raw = read_source(path)
     bundle = build(
@@ -419,6 +528,9 @@ def export(path, output=None, strict=False, force=False, progress=None, now=None
         raw=raw,
         folder=Path(path).resolve().parent,
         data_limit=data_limit,
+        project=_project(path),
+        wheel_limit=wheel_limit,
+        build_wheels=build_wheels,
     )
     if strict and bundle.findings:
         raise GateFailed(bundle.findings)

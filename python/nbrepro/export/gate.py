@@ -21,6 +21,8 @@
 - ``missing-inputs`` and ``large-inputs`` (export only, from the notebook's
   folder: ``carry.py``): local modules or input files the recording needed
   that the bundle cannot carry, and input data over the size limit.
+- ``not-fetchable``: a pip package no public index has that the bundle does
+  not carry (``export.wheels``; the bundle adds these, not ``check``).
 
 ``environment_of(nb)`` picks the environment the bundle rebuilds: the one the
 most recently executed recorded cell ran on, since that produced the outputs
@@ -46,6 +48,7 @@ KINDS = (
     "unseeded",
     "missing-inputs",
     "large-inputs",
+    "not-fetchable",
 )
 # The call that fixes each global generator's stream, and its name in sentences.
 SEED_CALLS = {

@@ -109,6 +109,68 @@ def _environment_line(plan, environment):
     return "virtual environment, %d packages installed by pip" % len(pip)
 
 
+SOURCE_WORDS = {
+    "private-index": "an index other than pypi.org",
+    "vcs": "a VCS URL at a commit",
+    "url": "a direct URL",
+    "local-file": "a local file",
+    "local-folder": "a local folder",
+    "editable": "an editable local folder",
+}
+ACTION_WORDS = {
+    "carried": "carried in wheels/",
+    "flagged": "not carried: supply it",
+    "fetched": "fetched from its URL by pip",
+    "to build": "built at export",
+}
+
+
+def _packages_section(carry):
+    """Where the rebuild gets the packages no public index has."""
+    rows = list(getattr(carry, "sources", None) or ())
+    extra = list(getattr(carry, "extra_index_urls", None) or ())
+    if not rows and not extra:
+        return []
+    out = ["", "## Packages no public index has", ""]
+    if extra:
+        out += [
+            "pip on the exporting machine is also set to read %s. pip records no index for "
+            "a package it found on one, so a package only that index has is not named here; if the "
+            "rebuild cannot find one, give it that index (`PIP_EXTRA_INDEX_URL`)."
+            % ", ".join("`%s`" % text(url) for url in extra),
+            "",
+        ]
+    if not rows:
+        return out[:-1]
+    out += [
+        "`run.sh` checks that each is at hand before it builds anything (in `wheels/`, or in a "
+        "folder named in `PIP_FIND_LINKS`) and exits with status 5 naming what is missing.",
+        "",
+        "| package | installed from | in this bundle |",
+        "|---|---|---|",
+    ]
+    carried = dict(((c["name"], c["version"]), c) for c in carry.carried)
+    for row in rows:
+        action = ACTION_WORDS.get(row.get("action"), row.get("action") or "")
+        item = carried.get((row["name"], row["version"]))
+        if item:
+            action = "`%s` (%s, sha256 `%s`)" % (
+                text(item["file"]),
+                "copied" if item["how"] == "copied" else "a wheel built from it",
+                text(item["sha256"]),
+            )
+        out.append(
+            "| %s %s | %s | %s |"
+            % (
+                text(row["name"]),
+                text(row["version"]),
+                SOURCE_WORDS.get(row["source"], text(row["source"])),
+                action,
+            )
+        )
+    return out
+
+
 def render(
     stem,
     plan,
@@ -122,6 +184,7 @@ def render(
     tool_version,
     inputs=None,
     data_limit=None,
+    packages=None,
 ):
     environment = snapshot.get("environment") or {}
     statuses, recovered, flags = _seeds(meta)
@@ -208,6 +271,7 @@ def render(
             "None: every code cell ran once, top to bottom, unedited since, in the environment "
             "the notebook vouches for."
         )
+    out += _packages_section(packages)
     out += ["", "## What the script changed", ""]
     out += ["- %s" % text(line) for line in getattr(conversion, "preamble", None) or ()]
     report = list(getattr(conversion, "report", None) or ())

@@ -98,7 +98,133 @@ def run_sh(plan):
         "",
     ]
     settings = [_assignment(name, text) for name, text in values]
-    return "\n".join(header + settings) + "\n" + RUN_SH_BODY
+    return (
+        "\n".join(header + settings) + "\n" + RUN_SH_BODY + local_packages_block(plan) + RUN_SH_MAIN
+    )
+
+
+def _array(name, values):
+    return "%s=(%s)" % (name, " ".join(shlex.quote(str(v)) for v in values))
+
+
+def local_packages_block(plan):
+    """run.sh's check, before anything is built, that every package no index
+    has is at hand: the carried wheels with their sha256, and each flagged
+    package's file in wheels/ or a PIP_FIND_LINKS folder (exit status 5 names
+    what is missing and how to supply it)."""
+    carried = plan.get("carried") or ()
+    needed = plan.get("needed") or ()
+    lines = [
+        "",
+        "# Packages no index has (see wheels/README.txt): checked before building.",
+        _array("carried_files", [f for f, _ in carried]),
+        _array("carried_sha256", [h for _, h in carried]),
+        _array("needed_keys", [k for k, _, _, _ in needed]),
+        _array("needed_labels", [label for _, label, _, _ in needed]),
+        _array("needed_supply", [supply for _, _, supply, _ in needed]),
+        _array("needed_sha256", [sha256 or "" for _, _, _, sha256 in needed]),
+        _array("needed_tools", plan.get("vcs_tools") or ()),
+    ]
+    return "\n".join(_assignment_lines(lines)) + "\n" + LOCAL_PACKAGES_CHECK
+
+
+def _assignment_lines(lines):
+    out = []
+    for line in lines:
+        if "$" in line or "`" in line:
+            out.append("# shellcheck disable=SC2016 # values, not expansions")
+        out.append(line)
+    return out
+
+
+LOCAL_PACKAGES_CHECK = r"""
+# "name version" of a wheel or sdist file name, the name spelled as in
+# wheel file names (lower case, runs of - _ . as _); fails for other files.
+dist_key() {
+  local base=${1##*/} name version
+  case $base in
+    *.whl)
+      base=${base%.whl}
+      name=${base%%-*}
+      version=${base#*-}
+      version=${version%%-*}
+      ;;
+    *.tar.gz | *.zip)
+      base=${base%.tar.gz}
+      base=${base%.zip}
+      name=${base%-*}
+      version=${base##*-}
+      ;;
+    *) return 1 ;;
+  esac
+  [ "$name" != "$base" ] || return 1
+  printf '%s %s\n' "$(printf '%s' "$name" | tr '[:upper:]' '[:lower:]' | tr -s '._-' '_')" \
+    "$(printf '%s' "$version" | tr '[:upper:]' '[:lower:]')"
+}
+
+check_local_packages() {
+  local problems=0 i file sum key folder found links=()
+  for i in ${carried_files[@]+"${!carried_files[@]}"}; do
+    file=${carried_files[$i]}
+    if [ ! -f "$file" ]; then
+      say "MISSING: $file, which the bundle carried; copy the bundle again"
+      problems=$((problems + 1))
+      continue
+    fi
+    sum=$(checksum "$file")
+    if [ "${sum%% *}" != "${carried_sha256[$i]}" ]; then
+      say "CHANGED: $file is not the file that was installed (its sha256 differs)"
+      problems=$((problems + 1))
+    fi
+  done
+  local folders=(wheels) urls=0 link
+  read -r -a links <<<"${PIP_FIND_LINKS:-}"
+  for link in ${links[@]+"${links[@]}"}; do
+    case $link in
+      file://*) folders+=("${link#file://}") ;;
+      *://*) urls=1 ;;
+      *) folders+=("$link") ;;
+    esac
+  done
+  for i in ${needed_keys[@]+"${!needed_keys[@]}"}; do
+    found=0
+    for folder in "${folders[@]}"; do
+      [ -d "$folder" ] || continue
+      for file in "$folder"/*; do
+        key=$(dist_key "$file") || continue
+        if [ "$key" = "${needed_keys[$i]}" ]; then
+          found=1
+          sum=${needed_sha256[$i]}
+          if [ -n "$sum" ] && [ "$(checksum "$file" | cut -d' ' -f1)" != "$sum" ]; then
+            say "WARNING: $file is not the file the notebook's environment was installed from"
+            say "WARNING: (its sha256 differs); results may differ"
+          fi
+          break 2
+        fi
+      done
+    done
+    if [ "$found" = 0 ]; then
+      if [ "$urls" = 1 ] || [ -n "${PIP_INDEX_URL:-}${PIP_EXTRA_INDEX_URL:-}" ]; then
+        say "not found here, leaving it to pip's index or links: ${needed_labels[$i]}"
+      else
+        say "MISSING: ${needed_labels[$i]}, which no index has: ${needed_supply[$i]}"
+        problems=$((problems + 1))
+      fi
+    fi
+  done
+  for i in ${needed_tools[@]+"${!needed_tools[@]}"}; do
+    if ! command -v "${needed_tools[$i]}" >/dev/null 2>&1; then
+      say "MISSING: ${needed_tools[$i]}, which pip needs to fetch a package from its repository"
+      problems=$((problems + 1))
+    fi
+  done
+  if [ "$problems" -gt 0 ]; then
+    fail 5 "not building: $problems package(s) no index has are missing or changed (above);" \
+      "put their files in $bundle_dir/wheels or in a folder named in PIP_FIND_LINKS," \
+      "then run again"
+  fi
+}
+"""
 
 
 RUN_SH_BODY = r"""
@@ -115,6 +241,8 @@ Rebuilds the environment the notebook ran in, then runs its script.
   --no-gpu-check  run even where the GPU the notebook ran on is missing
                   (without it, a missing GPU or too old a driver stops with status 4)
   --          pass what follows to the script (its parameters)
+
+Exit status 5: a package no index has is missing; wheels/README.txt says which.
 
 Environment variables:
   NBREPRO_CONDA   conda, mamba or micromamba to use (default: the first found)
@@ -352,6 +480,9 @@ if [ "$gpu_needed" = 1 ] && [ "$run" = 1 ]; then
   fi
 fi
 
+"""
+
+RUN_SH_MAIN = r"""
 method=$(build_method)
 wanted=$(stamp)
 if [ -e "$env_dir" ]; then
@@ -364,6 +495,7 @@ if [ -e "$env_dir" ]; then
   fi
 fi
 if [ ! -e "$env_dir" ]; then
+  check_local_packages
   if [ "$kind" = conda ]; then
     build_conda
   else
@@ -415,6 +547,16 @@ def _copy(names, what):
     return 'COPY --chown=$MAMBA_USER:$MAMBA_USER [%s, "./"]' % sources
 
 
+def _copy_wheels(plan):
+    """The wheels/ folder (packages no index has), before anything installs."""
+    if not plan.get("wheels"):
+        return []
+    return [
+        "# Packages no index has: requirements.txt installs them from ./wheels.",
+        'COPY --chown=$MAMBA_USER:$MAMBA_USER ["wheels", "./wheels/"]',
+    ]
+
+
 def dockerfile(plan):
     """The bundle's Dockerfile on a micromamba base, as its non-root user. The
     environment files are copied and installed first, the notebook and script
@@ -448,6 +590,7 @@ def dockerfile(plan):
     if plan["kind"] == "conda" and use_lock:
         # A bundle without pip packages may have no requirements.txt: COPY would fail.
         with_pip = plan.get("requirements", True)
+        lines += _copy_wheels(plan)
         lines += [
             _copy([plan["lock"]] + (["requirements.txt"] if with_pip else []), "lock file"),
             "RUN micromamba install --yes --name base --file %s && \\" % shlex.quote(plan["lock"]),
@@ -464,11 +607,15 @@ def dockerfile(plan):
         lines += [
             "# No lock for a Linux container (the notebook ran on %s): the portable file."
             % _CONTROL.sub("?", str(platform)),
+        ]
+        lines += _copy_wheels(plan)
+        lines += [
             _copy(["environment.yml"], "environment file"),
             "RUN micromamba install --yes --name base --file environment.yml && \\",
             "    micromamba clean --all --yes",
         ]
     else:
+        lines += _copy_wheels(plan)
         lines += [
             _copy(["requirements.txt"], "requirements file"),
             "RUN micromamba install --yes --name base --channel conda-forge "

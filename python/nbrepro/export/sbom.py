@@ -92,8 +92,9 @@ def conda_component(record):
     return component
 
 
-def pip_component(distribution):
-    """The component of one pip distribution (compact.distributions' dicts)."""
+def pip_component(distribution, carried=None):
+    """The component of one pip distribution (compact.distributions' dicts);
+    ``carried`` is its file in the bundle's wheels/ (``{"file", "sha256", "how"}``)."""
     source = distribution.get("source") or {}
     name, version = distribution["name"], distribution.get("version") or ""
     purl = _purl(type="pypi", name=distinfo.normalize(name), version=version)
@@ -113,6 +114,18 @@ def pip_component(distribution):
     if why_not and not url:
         # Local installs are still in the environment; say where they came from.
         component["properties"] = [{"name": "nbrepro:source", "value": why_not}]
+    if carried:
+        # The file the rebuild installs: its own hash (for a built wheel, not
+        # the one pip recorded for the install).
+        digest = {"alg": "SHA-256", "content": carried["sha256"]}
+        if digest not in component.get("hashes", []):
+            component["hashes"] = component.get("hashes", []) + [digest]
+        component.setdefault("properties", []).extend(
+            [
+                {"name": "nbrepro:carried", "value": carried["file"]},
+                {"name": "nbrepro:carried:sha256", "value": carried["sha256"]},
+            ]
+        )
     return component
 
 
@@ -128,7 +141,7 @@ def python_component(python):
     return _component("application", implementation, version, None)
 
 
-def _components(environment):
+def _components(environment, carried=None):
     components = [python_component(environment.get("python"))]
     conda = environment.get("conda")
     if conda:
@@ -136,7 +149,11 @@ def _components(environment):
         components.extend(
             conda_component(p) for p in envfiles.packages(conda) if not p.get("clobbered")
         )
-    components.extend(pip_component(d) for d in envfiles.pip_dists(environment))
+    carried = carried or {}
+    components.extend(
+        pip_component(d, carried.get(distinfo.normalize(d["name"])))
+        for d in envfiles.pip_dists(environment)
+    )
     return components
 
 
@@ -161,14 +178,15 @@ def serial_for(*parts):
     return "urn:uuid:%s" % uuid.uuid5(uuid.NAMESPACE_URL, "nbrepro:sbom:" + digest)
 
 
-def cyclonedx(environment, *, notebook, captured_at, tool_version, serial=None):
+def cyclonedx(environment, *, notebook, captured_at, tool_version, serial=None, carried=None):
     """The CycloneDX 1.6 JSON document (a dict) of a recorded environment.
 
     `notebook` names the notebook (the BOM's subject), `captured_at` is the
-    snapshot's capture time (an ISO 8601 date-time), `tool_version` nbrepro's.
+    snapshot's capture time (an ISO 8601 date-time), `tool_version` nbrepro's;
+    `carried` maps normalized names to the wheels the bundle carries.
     """
     environment = environment or {}
-    components = _with_refs(_components(environment))
+    components = _with_refs(_components(environment, carried))
     subject = {"type": "application", "bom-ref": "notebook", "name": str(notebook)}
     bom = {
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
