@@ -188,11 +188,13 @@ def check_notebook(path, data_limit=None):
     """What the export dialog shows: the gate's findings, cheap, nothing written."""
     from .export import bundle, gate
 
-    nb = bundle.read(path)
+    doc = bundle.read(path)
     try:
-        findings = gate.findings(nb)
+        findings = gate.findings(doc.nb, (doc.meta, doc.problems))
         folder = Path(path).resolve().parent
-        return {"findings": findings + bundle.input_findings(nb, folder, data_limit)}
+        return {
+            "findings": findings + bundle.input_findings(doc.nb, folder, data_limit, meta=doc.meta)
+        }
     except gate.NotExportable as error:
         raise bundle.ExportError(str(error)) from error
 
