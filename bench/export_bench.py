@@ -13,6 +13,12 @@ median of N runs:
   ``jupyter nbconvert --to script NB`` (each pays its own interpreter start).
 
 Target (PRODUCT.md): export of a 200-cell notebook under 1 s.
+
+``--packages N`` instead times the read (``document``) and ``bundle.build`` of
+a notebook whose snapshot holds N packages, half conda, half pip, made from
+the recorded seed ``test/fixtures/fuzz/conda.ipynb``: wall and CPU seconds
+(CPU time is what to compare on a shared machine). Target (issue 10): 10^5
+packages under 2 s.
 """
 
 import argparse
@@ -64,11 +70,60 @@ def median_ms(function, runs):
     return statistics.median(times)
 
 
+def many_packages(count, runs):
+    import json
+
+    from nbrepro import document
+    from nbrepro.export import bundle
+
+    seed = Path(__file__).resolve().parents[1] / "test" / "fixtures" / "fuzz" / "conda.ipynb"
+    nb = json.loads(seed.read_text())
+    meta = nb["metadata"]["nbrepro"]
+    environment = meta["snapshots"][meta["current"]]["environment"]
+    environment["conda"]["platform"] = "linux-64"
+    environment["conda"]["packages"] = [
+        "conda-forge/linux-64/pkg%d-1.%d.0-h%d_0.conda#%032x" % (i, i % 7, i, i)
+        for i in range(count // 2)
+    ]
+    environment["pip"]["distributions"] = [
+        {"name": "dist%d" % i, "version": "2.%d" % (i % 9)} for i in range(count - count // 2)
+    ]
+    data = json.dumps(nb).encode("utf-8")
+    rows = []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        doc = document.notebook_from_text(data.decode("utf-8"), "big.ipynb", raw=data)
+        read = (time.perf_counter() - wall, time.process_time() - cpu)
+        built = bundle.build(doc, "big.ipynb", now="2026-01-01T00:00:00Z")
+        total = (time.perf_counter() - wall, time.process_time() - cpu)
+        rows.append((read, total))
+    rows.sort(key=lambda row: row[1][1])
+    read, total = rows[len(rows) // 2]
+    print(
+        "%d packages (%d MB notebook), median of %d: read %.2f s wall / %.2f s CPU; "
+        "read + build %.2f s wall / %.2f s CPU; sbom.cdx.json %d bytes"
+        % (
+            count,
+            len(data) // 2**20,
+            runs,
+            read[0],
+            read[1],
+            total[0],
+            total[1],
+            len(built.files["sbom.cdx.json"]),
+        )
+    )
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--packages", type=int, help="time a snapshot of this many packages")
     args = parser.parse_args()
+    if args.packages:
+        many_packages(args.packages, args.runs)
+        return
 
     from nbconvert.exporters import ScriptExporter
 

@@ -19,9 +19,9 @@ import {
   IJSONObject,
   INotebookMeta,
   METADATA_KEY,
-  readCellMeta,
-  readNotebookMeta
+  readCellMeta
 } from './metadata';
+import { readDocumentMeta } from './document';
 
 /**
  * A column header cell, for screen readers too.
@@ -157,7 +157,9 @@ export class EnvironmentPanel extends Widget {
     if (!model) {
       return;
     }
-    const { value: meta, problems } = readNotebookMeta(
+    // Read at the door: what the panel shows matches the schema, and what
+    // was dropped is listed as a problem.
+    const { value: meta, problems } = readDocumentMeta(
       this._capture?.notebookMeta ?? model.getMetadata(METADATA_KEY)
     );
     const cellMetas = [];

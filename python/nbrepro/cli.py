@@ -2,11 +2,19 @@
 
 Each subcommand lives in ``nbrepro.commands.<name>`` and exposes
 ``add_parser(subparsers)``; the parser's ``func`` default runs it and returns
-the exit status.
+the exit status. Every command means the same by it:
+
+- 0: done, nothing found;
+- 1: the finding the command exists for (drift past ``--fail-on``, a
+  ``--strict`` export stopped, outputs that differ, a cell that failed);
+- 2: input or usage it cannot work with (the message says which);
+- 70 (``EX_SOFTWARE`` of sysexits.h): a bug in nbrepro. One line says so,
+  with the version; ``NBREPRO_TRACEBACK=1`` shows the traceback instead.
 """
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -37,17 +45,41 @@ def build_parser():
     return parser
 
 
+OK, FOUND, UNUSABLE, INTERNAL_ERROR = 0, 1, 2, 70
+
+
 def main(argv=None):
     from .terminal import safe_streams
 
     # Untrusted names and values reach the terminal escaped (terminal.py).
     with safe_streams():
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help()
-            return 0
-        return args.func(args)
+        try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            if not getattr(args, "func", None):
+                parser.print_help()
+                return OK
+            return args.func(args)
+        except KeyboardInterrupt:
+            sys.stderr.write("nbrepro: interrupted\n")
+            return 130
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("NBREPRO_TRACEBACK"):
+                raise
+            sys.stderr.write("nbrepro: %s\n" % bug_message(error))
+            return INTERNAL_ERROR
+
+
+def bug_message(error):
+    """One line for an exception nbrepro did not expect: it is nbrepro's fault."""
+    text = " ".join(str(error).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return (
+        "this is a bug in nbrepro %s: %s%s (please report it with the command; "
+        "NBREPRO_TRACEBACK=1 shows where it happened)"
+        % (__version__, type(error).__name__, ": " + text if text else "")
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import kernel_bridge, notebook
+from . import atomic, kernel_bridge, notebook
 from .capture import tools
 from .capture.session import source_id
 
@@ -326,7 +326,9 @@ def _record(outcome, collects, ran, counts, kernel_name):
 
 
 def write_atomically(nb, path):
-    """Validate, then write through a temporary file in the same folder and os.replace."""
+    """Validate, then write through a temporary file in the same folder and
+    os.replace (``atomic.write_bytes``: the mode of the file replaced, else the
+    umask's; leftovers of an interrupted write removed)."""
     import nbformat
 
     nbformat.validate(nb)
@@ -334,34 +336,7 @@ def write_atomically(nb, path):
     if errors:
         raise ValueError("nbrepro metadata does not match the schema: " + "; ".join(errors[:3]))
     text = nbformat.writes(nb)
-    path = Path(path)
-    mode = None
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    handle = tempfile.NamedTemporaryFile(
-        "w",
-        encoding="utf-8",
-        dir=str(path.parent),
-        prefix="." + path.name + ".",
-        suffix=".tmp",
-        delete=False,
-    )
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(handle.name, mode)
-        os.replace(handle.name, str(path))
-    except BaseException:
-        try:
-            os.unlink(handle.name)
-        except OSError:
-            pass
-        raise
+    atomic.write_bytes(path, text.encode("utf-8"))
 
 
 def inject_parameters(nb, parameters):
@@ -453,7 +428,7 @@ def main(
         log("nbrepro run: cannot write %s: %s" % (target, error))
         if tracked:
             tracked.finish(None)
-        return 1
+        return 2  # the output cannot be written: unusable, not a finding
     log("nbrepro run: wrote %s (%d cells recorded)" % (target, outcome.recorded))
     if tracked:
         try:

@@ -15,6 +15,7 @@ callers never touch other metadata.
 """
 
 import copy
+import json
 import re
 
 from .drift.vocabulary import describe_type
@@ -26,6 +27,15 @@ ID_RE = re.compile(r"^[0-9a-f]{16}$")
 MAX_SNAPSHOTS = 256
 MAX_RUNS = 20000
 SNAPSHOT_FIELDS = ("environment", "captured_at", "engine_version", "problems")
+
+
+def _copy(value):
+    """A deep copy of a JSON value: a JSON round trip, several times faster
+    than copy.deepcopy on a snapshot of 10^5 packages."""
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):  # not JSON (a caller's own objects)
+        return copy.deepcopy(value)
 
 
 def is_id(value):
@@ -73,7 +83,7 @@ def read_metadata(raw):
     runs = raw.get("runs")
     for key, value in _entries(runs, "runs", MAX_RUNS, problems):
         if isinstance(value, dict):
-            meta["runs"][key] = copy.deepcopy(value)
+            meta["runs"][key] = _copy(value)
         else:
             problems.append("run %s is not an object; dropped" % key)
 
@@ -124,13 +134,13 @@ def _snapshot(value):
         value.get("captured_at"), str
     ):
         return None
-    out = {"environment": copy.deepcopy(value["environment"]), "captured_at": value["captured_at"]}
+    out = {"environment": _copy(value["environment"]), "captured_at": value["captured_at"]}
     if isinstance(value.get("engine_version"), str):
         out["engine_version"] = value["engine_version"]
     if isinstance(value.get("problems"), list):
         problems = [p for p in value["problems"] if _is_problem(p)]
         if problems:
-            out["problems"] = copy.deepcopy(problems)
+            out["problems"] = _copy(problems)
     return out
 
 
@@ -176,7 +186,7 @@ def apply_collect(nb_meta, collected, captured_at, kernel=None, advance=True):
     if isinstance(environments, dict):
         for env_id, environment in environments.items():
             if is_id(env_id) and isinstance(environment, dict) and env_id not in meta["snapshots"]:
-                snapshot = {"environment": copy.deepcopy(environment), "captured_at": captured_at}
+                snapshot = {"environment": _copy(environment), "captured_at": captured_at}
                 if isinstance(engine_version, str):
                     snapshot["engine_version"] = engine_version
                 meta["snapshots"][env_id] = snapshot
@@ -184,7 +194,7 @@ def apply_collect(nb_meta, collected, captured_at, kernel=None, advance=True):
     if isinstance(runs, dict):
         for run_id, runtime in runs.items():
             if is_id(run_id) and isinstance(runtime, dict):
-                meta["runs"][run_id] = copy.deepcopy(runtime)
+                meta["runs"][run_id] = _copy(runtime)
     if (
         is_id(collected.get("environment_id"))
         and collected["environment_id"] in meta["snapshots"]

@@ -44,3 +44,36 @@ def validator(definition):
 
     schema = {"$ref": "%s#/$defs/%s" % (NOTEBOOK_ID, definition)}
     return jsonschema.Draft202012Validator(schema, registry=registry())
+
+
+@functools.lru_cache(maxsize=None)
+def fast_validator(definition):
+    """``value -> bool``: the same check compiled to Python by fastjsonschema,
+    some ten times faster than ``validator`` on a snapshot of 10^5 packages,
+    and without importing jsonschema (whose format checkers cost a second at
+    start-up). It names only the first error, so a record it refuses goes
+    through ``validator`` for the paths of every error.
+
+    fastjsonschema knows draft 7, not 2020-12; the schemas use no keyword
+    whose meaning differs between the two (no ``$ref`` beside assertions, no
+    ``items`` arrays, no ``$dynamicRef``).
+    """
+    import fastjsonschema
+
+    documents = {load(name)["$id"]: load(name) for name in (SNAPSHOT, NOTEBOOK)}
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$ref": "%s#/$defs/%s" % (NOTEBOOK_ID, definition),
+    }
+    check = fastjsonschema.compile(
+        schema, handlers={"https": lambda uri: documents[uri.split("#")[0]]}
+    )
+
+    def is_valid(value):
+        try:
+            check(value)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return is_valid

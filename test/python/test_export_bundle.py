@@ -279,9 +279,20 @@ def test_a_gpu_recording_makes_run_sh_check_the_gpu_and_docker_pass_it(recorded)
     snapshot["environment"]["gpu"].update(
         {"source": "nvml", "driver_version": "550.54.15", "cuda_driver_version": "12.4"}
     )
-    snapshot["environment"]["gpu"]["devices"] = [{"index": 0, "name": "NVIDIA H100"}]
+    # Records as the schema has them: export reads them at the door, which drops what does not.
+    snapshot["environment"]["gpu"]["devices"] = [
+        {
+            "index": 0,
+            "name": "NVIDIA H100",
+            "uuid": "GPU-0",
+            "pci_bus_id": "00000000:4F:00.0",
+            "memory_total_mib": 81559,
+            "compute_capability": "9.0",
+        }
+    ]
+    torch = {"version": "2.5.1+cu121", "cuda": "12.1", "hip": None, "cuda_initialized": False}
     for run_record in meta["runs"].values():
-        run_record["frameworks"] = {"torch": {"version": "2.5.1+cu121", "cuda": "12.1"}}
+        run_record["frameworks"] = {"torch": torch}
     built = bundles.build(nb, "gpu.ipynb", now=NOW)
     assert bundles.gpu_of(snapshot["environment"], meta["runs"]) == (True, "12.1")
     run_sh = built.files["run.sh"].decode()

@@ -1,6 +1,7 @@
 """The export gate: what a reviewer would object to, found before the bundle is written."""
 
 import copy
+import json
 import re
 from pathlib import Path
 
@@ -13,14 +14,17 @@ ENV_A = "aaaaaaaaaaaaaaaa"
 ENV_B = "bbbbbbbbbbbbbbbb"
 
 
+# A real recording (the fuzz suite's seed): the gate reads metadata through the
+# door, which drops environments that do not match the schema.
+SEED = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "fuzz" / "pip.ipynb").read_text()
+)["metadata"]["nbrepro"]
+
+
 def environment(numpy="2.0.0"):
-    return {
-        "conda": None,
-        "pip": {"distributions": [{"name": "numpy", "version": numpy}]},
-        "python": {"version": "3.11.7", "implementation": "cpython"},
-        "platform": {"system": "Linux", "machine": "x86_64"},
-        "gpu": None,
-    }
+    env = copy.deepcopy(SEED["snapshots"][SEED["current"]]["environment"])
+    env["pip"]["distributions"] = [{"name": "numpy", "version": numpy}]
+    return env
 
 
 def code(source, count, env=ENV_A, recorded_source=None):

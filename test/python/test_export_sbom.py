@@ -2,6 +2,7 @@
 validator, with package URLs read back by packageurl-python."""
 
 import json
+from pathlib import Path
 
 import pytest
 from capture import conftest as capture_env
@@ -198,3 +199,39 @@ def test_a_carried_wheel_is_listed_with_its_file_and_sha256():
     assert properties["nbrepro:carried"] == "wheels/projpkg-1.0-py3-none-any.whl"
     assert properties["nbrepro:carried:sha256"] == "ab" * 32
     assert properties["nbrepro:source"] == "an editable install of a local folder"
+
+
+def test_plain_purls_are_formatted_as_packageurl_formats_them():
+    """sbom formats plain purls itself (10^5 packages export in under 2 s);
+    every purl of the real fuzz seeds, and edge cases, must read the same."""
+    from packageurl import PackageURL
+
+    from nbrepro.capture import compact, distinfo
+    from nbrepro.export.sbom import _plain_purl
+
+    seeds = Path(__file__).resolve().parents[1] / "fixtures" / "fuzz"
+    cases = []
+    for name in ("conda.ipynb", "pip.ipynb"):
+        meta = json.loads((seeds / name).read_text())["metadata"]["nbrepro"]
+        environment = meta["snapshots"][meta["current"]]["environment"]
+        for record in compact.conda_packages(environment.get("conda") or {"packages": []}):
+            qualifiers = {"build": record["build"], "subdir": record["subdir"], "type": "conda"}
+            cases.append(("conda", record["name"], record["version"], qualifiers))
+        for dist in environment["pip"]["distributions"]:
+            cases.append(("pypi", distinfo.normalize(dist["name"]), dist["version"], {}))
+    cases += [
+        ("pypi", "a.b", "1.0.post1", {}),
+        ("pypi", "x", "1.0+local", {}),
+        ("conda", "Numpy_X", "1.0", {"channel": "conda-forge", "build": "py_0"}),
+        ("conda", "a", "1!2.0", {}),
+        ("generic", "cpython", "3.11.7", {}),
+        ("pypi", "UPPER", "1", {}),
+    ]
+    plain = 0
+    for kind, name, version, qualifiers in cases:
+        fields = {"type": kind, "name": name, "version": version, "qualifiers": qualifiers}
+        ours = _plain_purl(fields)
+        if ours is not None:
+            plain += 1
+            assert ours == PackageURL(**fields).to_string(), fields
+    assert plain >= len(cases) - 4 >= 20

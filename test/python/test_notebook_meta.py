@@ -12,7 +12,8 @@ import pytest
 from nbrepro import notebook, schemas
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "metadata"
-FILES = sorted(VECTORS.glob("*.json"))
+# The "read" vectors are the door's (test_document.py runs them).
+FILES = sorted(p for p in VECTORS.glob("*.json") if "-read-" not in p.name)
 
 
 def test_there_are_enough_vectors():

@@ -15,7 +15,7 @@ def add_parser(subparsers):
             "--against (snapshot JSON, environment.yml, explicit lock, requirements.txt, "
             "another notebook). Severities count whether the notebook imports a package. "
             "Exit status: 0 when no difference reaches --fail-on, 1 when one does, 2 for a "
-            "usage error or unreadable input."
+            "usage error or unreadable input, 70 for a bug in nbrepro."
         ),
     )
     # Several notebooks at once: pre-commit passes every staged notebook.

@@ -16,7 +16,7 @@ def add_parser(subparsers):
             "snapshot), `nbrepro snapshot` JSON, an environment.yml (full, --no-builds or "
             "--from-history), a `conda list --explicit` lock or a requirements.txt, told "
             "apart by content. Exit status: 0 when no difference reaches --fail-on, 1 when "
-            "one does, 2 for a usage error or unreadable input."
+            "one does, 2 for a usage error or unreadable input, 70 for a bug in nbrepro."
         ),
     )
     parser.add_argument("before", metavar="A", help="the recorded (reference) environment")

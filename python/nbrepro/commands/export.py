@@ -17,7 +17,8 @@ def add_parser(subparsers):
             "running, never run, outputs from several environments, drift, packages no index has "
             "that the bundle cannot carry); what is found is "
             "printed as warnings, or stops the export with --strict. Exit status: 0 written, "
-            "1 stopped by --strict, 2 the notebook cannot be exported or the bundle not written."
+            "1 stopped by --strict, 2 the notebook cannot be exported or the bundle not written, "
+            "70 a bug in nbrepro."
         ),
     )
     parser.add_argument(

@@ -33,6 +33,7 @@ exit status:
   1  some cell differs, raised an error or was not run
   2  bad input (unreadable notebook or bundle, unsafe archive) or the kernel
      could not be started
+  70 a bug in nbrepro (one line says so, with the version)
 
 --json prints one object:
   {"notebook": path, "kernel": name, "python": path|null,

@@ -9,14 +9,12 @@ side and ``problems``.
 
 import json
 import re
-from pathlib import Path
 
-from .. import notebook
+from .. import document
 from .diff import notebook_context
 from .view import channel_name, empty_side, side_from_environment, split_conda_string
 from .vocabulary import MAX_PACKAGES, normalize, short
 
-MAX_BYTES = 64 * 1024 * 1024
 SUBDIRS = {
     "linux-64": ("linux", "x86_64"),
     "linux-aarch64": ("linux", "arm64"),
@@ -27,6 +25,11 @@ SUBDIRS = {
     "win-arm64": ("windows", "arm64"),
 }
 _CONDA_SPEC = re.compile(r"^\s*(?:([^:\s]+)::)?([A-Za-z0-9_][A-Za-z0-9_.+-]*)\s*(.*?)\s*$")
+# `key:` at the start of a text that no format reads: YAML, so say that.
+_YAML_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)")
+# A requirements.txt whose first lines are all unreadable is not one.
+GIVE_UP_AFTER = 50
+MAX_LINE = 10000
 _EXACT = re.compile(r"^[^=<>!~,|\s*]+(\.\*)?$")
 
 
@@ -48,50 +51,50 @@ class Source:
 
 
 def read_file(path):
-    path = Path(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as error:
-        raise InputError("cannot read %s: %s" % (path, error.strerror or error)) from None
-    if len(data) > MAX_BYTES:
-        raise InputError("%s is larger than %d MB; not read" % (path, MAX_BYTES // 2**20))
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputError("%s is not UTF-8 text (byte %d)" % (path, error.start)) from None
-    return read_text(text, str(path))
+        data = document.read_bytes(path)
+        return read_text(document.decode(data, str(path)), str(path))
+    except document.Unreadable as error:
+        raise InputError(str(error)) from None
 
 
 def read_text(text, name="<input>"):
-    """A Source from the text of a file, its format told by the content."""
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            value = json.loads(text)
-        except ValueError as error:
-            raise InputError("%s looks like JSON but does not parse: %s" % (name, error)) from None
-        return _from_json(value, name)
-    lines = text.splitlines()
-    if any(line.strip() == "@EXPLICIT" for line in lines):
-        return _explicit(lines, name)
-    data = _yaml(text)
-    if isinstance(data, dict):
-        if "dependencies" not in data:
-            raise InputError(
-                "%s is YAML without a dependencies list: not an environment.yml" % name
-            )
-        return _environment_yml(data, name)
-    return _requirements(lines, name)
-
-
-def _yaml(text):
-    import yaml
-
+    """A Source from the text of a file, its format told by the content
+    (``document.sniff``): YAML is parsed only when the text has a top-level
+    ``dependencies:`` key, as every environment.yml has."""
+    form = document.sniff(text)
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
+        if form == "empty":
+            raise InputError(
+                "%s is empty: give a notebook, nbrepro snapshot JSON, environment.yml, "
+                "explicit lock or requirements.txt" % name
+            )
+        if form == "json":
+            problems = []
+            source = _from_json(document.parse_json(text, name, problems), name)
+            source.problems[:0] = problems
+            return source
+        lines = text.splitlines()
+        if form == "explicit":
+            return _explicit(lines, name)
+        if form == "yaml":
+            data = document.parse_yaml(text, name)
+            if not isinstance(data, dict) or "dependencies" not in data:
+                raise InputError(
+                    "%s has a dependencies: line but is no YAML mapping with a dependencies "
+                    "list: not an environment.yml" % name
+                )
+            return _environment_yml(data, name)
+        try:
+            return _requirements(lines, name)
+        except InputError:
+            if _YAML_KEY.match(text.lstrip()):
+                raise InputError(
+                    "%s is YAML without a dependencies list: not an environment.yml" % name
+                ) from None
+            raise
+    except document.Unreadable as error:
+        raise InputError(str(error)) from None
 
 
 # ------------------------------------------------------------ JSON
@@ -125,31 +128,31 @@ def _from_json(value, name):
 
 
 def _notebook(value, name):
-    metadata = value.get("metadata")
-    raw = metadata.get("nbrepro") if isinstance(metadata, dict) else None
-    meta, problems = notebook.read_metadata(raw)
+    try:
+        doc = document.notebook_from_value(value, name)
+    except document.Unreadable as error:
+        raise InputError(str(error)) from None
+    meta, problems = doc.meta, list(doc.problems)
     current = meta["current"]
     if current is None:
         raise InputError(
             "%s has no recorded environment (metadata.nbrepro.current is empty); "
             "run it in JupyterLab with nbrepro, or with `nbrepro run`, first" % name
         )
-    runtime = _last_run(value.get("cells"), meta, current)
+    runtime = _last_run(doc, current)
     side = side_from_environment(
         meta["snapshots"][current]["environment"], runtime, problems, "snapshot " + current
     )
     return Source(name, "notebook", side, problems, notebook_context(meta))
 
 
-def _last_run(cells, meta, env_id):
+def _last_run(doc, env_id):
     """The run record of the last code cell that ran on ``env_id`` (notebook order)."""
     found = None
-    for cell in cells if isinstance(cells, list) else ():
-        if not isinstance(cell, dict) or not isinstance(cell.get("metadata"), dict):
-            continue
-        record = notebook.read_cell_metadata(cell["metadata"].get("nbrepro"))
-        if record and record["env"] == env_id and record.get("run") in meta["runs"]:
-            found = meta["runs"][record["run"]]
+    for cell in doc.code_cells:
+        record = cell.record
+        if record and record["env"] == env_id and record.get("run") in doc.runs:
+            found = doc.runs[record["run"]]
     return found
 
 
@@ -309,9 +312,17 @@ def _requirements(lines, name):
                 problems.append("%s line %d: %s is not followed; skipped" % (name, number, option))
             continue
         try:
+            if len(line) > MAX_LINE:
+                raise InvalidRequirement("longer than %d characters" % MAX_LINE)
             requirement = Requirement(line.split(" --hash", 1)[0].strip())
         except InvalidRequirement as error:
-            problems.append("%s line %d: %s" % (name, number, short(str(error), 200)))
+            problems.append(
+                "%s line %d: %s" % (name, number, short(str(error).splitlines()[0], 200))
+            )
+            if not side["packages"] and len(problems) >= GIVE_UP_AFTER:
+                # Text that is none of the formats: say so now, not after
+                # reading every line of a large file.
+                raise InputError(_none_of(name, problems[0])) from None
             continue
         if len(side["packages"]) >= MAX_PACKAGES:
             problems.append(
@@ -326,12 +337,16 @@ def _requirements(lines, name):
             entry["source"] = requirement.url
         side["packages"][normalize(requirement.name)] = entry
     if not side["packages"] and problems and len(problems) == sum(1 for _ in _logical_lines(lines)):
-        raise InputError(
-            "%s is none of: notebook, nbrepro snapshot JSON, environment.yml, explicit lock, "
-            "requirements.txt (%s)" % (name, problems[0])
-        )
+        raise InputError(_none_of(name, problems[0]))
     side["channels"] = sorted(set(indexes or ["pypi"]))
     return Source(name, "requirements.txt", side, problems)
+
+
+def _none_of(name, first_problem):
+    return (
+        "%s is none of: notebook, nbrepro snapshot JSON, environment.yml, explicit lock, "
+        "requirements.txt (%s)" % (name, first_problem)
+    )
 
 
 def _logical_lines(lines):

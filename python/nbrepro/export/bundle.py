@@ -22,13 +22,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import unicodedata
 import zipfile
 from pathlib import Path
 
-from .. import __version__, envfiles
+from .. import __version__, atomic, document, envfiles
 from . import carry, gate
 
 BUNDLE_VERSION = 1
@@ -152,19 +151,20 @@ def carry_plan(environment, project=None, wheel_limit=None, build_wheels=True, c
     )
 
 
-def check(nb, path=None, wheel_limit=None, data_limit=None):
+def check(doc, path=None, wheel_limit=None, data_limit=None):
     """What the export dialog shows, without building or writing anything: the
     gate's findings, the local modules and input files the bundle cannot
     carry (when ``path`` names the notebook's file), and the packages a
-    rebuild cannot fetch."""
-    meta, _problems = gate.metadata_of(nb)
+    rebuild cannot fetch. ``doc`` is a ``document.Notebook`` read at the door."""
+    nb, meta = doc.nb, doc.meta
     try:
         _snapshot_id, snapshot = gate.environment_of(nb, meta)
-        findings = gate.findings(nb)
+        findings = gate.findings(nb, (meta, doc.problems))
     except gate.NotExportable as error:
         raise ExportError(str(error)) from error
     if path is not None:
-        findings = findings + input_findings(nb, Path(path).resolve().parent, data_limit)
+        folder = Path(path).resolve().parent
+        findings = findings + input_findings(nb, folder, data_limit, meta=meta)
     plan = carry_plan(snapshot["environment"], _project(path), wheel_limit, check=True)
     return findings + plan.findings
 
@@ -187,25 +187,54 @@ def build(
     wheel_limit=None,
     build_wheels=True,
 ):
-    """A Bundle for notebook ``nb`` (an nbformat NotebookNode or dict) named
-    ``name``; ``raw``, the file's bytes, is copied as the bundle's notebook.
-    ``folder``, the notebook's folder, is where its local modules and input
-    files are read from (none are carried without it); ``data_limit`` bounds
-    the input data carried, in bytes.
+    """A Bundle for notebook ``nb`` named ``name``: a ``document.Notebook``
+    (read at the door), or an nbformat NotebookNode or dict, which is read
+    through the door here. ``raw``, the file's bytes, is copied as the
+    bundle's notebook. ``folder``, the notebook's folder, is where its local
+    modules and input files are read from (none are carried without it);
+    ``data_limit`` bounds the input data carried, in bytes.
 
     ``project`` is the notebook's project folder (local packages inside it are
     built into wheels when ``build_wheels``); ``wheel_limit`` the most bytes
     one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``)."""
+    if not isinstance(nb, document.Notebook):
+        nb = document.notebook_from_value(nb, name, raw=raw)
+    step = progress or (lambda message: None)
+    try:
+        return _build(
+            nb,
+            name,
+            now,
+            step,
+            raw or nb.raw,
+            folder,
+            data_limit,
+            project,
+            wheel_limit,
+            build_wheels,
+        )
+    except ValueError as error:
+        # What the metadata holds that no bundle file can say (the schema
+        # allows it, a rebuild cannot use it); the message names it.
+        raise ExportError("cannot export %s: %s" % (name, error)) from error
+
+
+def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, build_wheels):
     from . import readme, recipes, sbom, script, wheels
 
-    step = progress or (lambda message: None)
-    meta, _problems = gate.metadata_of(nb)
+    nb, meta = doc.nb, doc.meta
     try:
         snapshot_id, snapshot = gate.environment_of(nb, meta)
-        findings = gate.findings(nb)
+        findings = gate.findings(nb, (meta, doc.problems))
     except gate.NotExportable as error:
         raise ExportError(str(error)) from error
     environment = snapshot["environment"]
+    python = envfiles.python_minor(environment)
+    if python is None:
+        raise ExportError(
+            "the recorded environment (snapshot %s) names no Python version, so the bundle "
+            "cannot say which Python to rebuild; run the notebook again with nbrepro" % snapshot_id
+        )
     stem = safe_stem(name)
     bundle = Bundle(stem)
     bundle.snapshot_id = snapshot_id
@@ -279,7 +308,7 @@ def build(
         "kind": "conda" if conda else "pip",
         "script": stem + ".py",
         "notebook": stem + ".ipynb",
-        "python": envfiles.python_minor(environment),
+        "python": python,
         "platform": (conda or {}).get("platform"),
         "lock": lock,
         "env": dict(getattr(conversion, "env", None) or {}),
@@ -300,7 +329,7 @@ def build(
     files["Dockerfile"] = recipes.dockerfile(plan)
 
     step("writing the bill of materials")
-    files["sbom.cdx.json"] = _json(
+    files["sbom.cdx.json"] = _json_one_per_line(
         sbom.cyclonedx(
             environment,
             notebook=stem + ".ipynb",
@@ -336,9 +365,10 @@ def build(
     return bundle
 
 
-def input_findings(nb, folder, data_limit=None):
+def input_findings(nb, folder, data_limit=None, meta=None):
     """The ``missing-inputs`` and ``large-inputs`` findings alone (the export dialog's check)."""
-    meta, _problems = gate.metadata_of(nb)
+    if meta is None:
+        meta, _problems = gate.metadata_of(nb)
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
     stem_free = set(FIXED_NAMES) | {".env"}
     return carry.carry(carry.needs(nb, meta), folder, stem_free, limit)[2]
@@ -377,6 +407,31 @@ def manifest(bundle, plan, snapshot_id, created_at):
 
 def _json(value):
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def _json_one_per_line(value):
+    """JSON indented at the top, each item of a top-level list on one line:
+    a bill of materials lists one component a line (a diff shows a package a
+    line), and json's C encoder writes each line (with ``indent`` it falls
+    back to Python, 10 s for 10^5 packages)."""
+    dump = _ENCODER.encode  # one encoder: json.dumps would build one per item
+    lines = ["{"]
+    items = list(value.items())
+    for index, (key, item) in enumerate(items):
+        comma = "," if index < len(items) - 1 else ""
+        if isinstance(item, list) and item:
+            lines.append("  %s: [" % dump(key))
+            lines.extend(
+                "    %s%s" % (dump(x), "," if i < len(item) - 1 else "") for i, x in enumerate(item)
+            )
+            lines.append("  ]" + comma)
+        else:
+            lines.append("  %s: %s%s" % (dump(key), dump(item), comma))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _notebook_bytes(nb):
@@ -421,7 +476,8 @@ def _check_target(output, force):
 
 def _write_folder(bundle, output, force):
     _check_target(output, force)
-    staging = Path(tempfile.mkdtemp(prefix="." + output.name + ".", dir=str(output.parent)))
+    atomic.remove_stale(output)
+    staging = atomic.temporary_folder(output)
     try:
         for name, data in bundle.files.items():
             target = staging / name
@@ -432,7 +488,7 @@ def _write_folder(bundle, output, force):
         # so it gets the mode `mkdir` gives under the usual umask.
         os.chmod(str(staging), 0o755)  # noqa: S103
         if output.exists() or output.is_symlink():
-            old = Path(tempfile.mkdtemp(prefix="." + output.name + ".old.", dir=str(output.parent)))
+            old = atomic.temporary_folder(output, "old.")
             os.replace(str(output), str(old / "bundle"))
             os.replace(str(staging), str(output))
             shutil.rmtree(str(old), ignore_errors=True)
@@ -445,9 +501,8 @@ def _write_folder(bundle, output, force):
 
 def _write_zip(bundle, output, force):
     _check_target(output, force)
-    handle = tempfile.NamedTemporaryFile(
-        prefix="." + output.name + ".", suffix=".tmp", dir=str(output.parent), delete=False
-    )
+    atomic.remove_stale(output)
+    handle = atomic.temporary_file(output)
     try:
         with handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in bundle.files.items():
@@ -474,37 +529,16 @@ def default_output(path, as_zip=False):
 
 
 def read_source(path):
-    """(notebook as a dict, the file's bytes); ExportError if it cannot be read.
-
-    A version 4 notebook is read as plain JSON: importing nbformat pulls in
-    jsonschema, whose optional format checkers can cost a second at start-up,
-    and the bundle copies the file's own bytes anyway. Older versions go
-    through nbformat's converter.
-    """
+    """The ``document.Notebook`` at ``path``; ExportError if it cannot be read."""
     try:
-        raw = Path(path).read_bytes()
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ExportError("cannot read %s: %s" % (path, error)) from error
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        raise ExportError("%s is not a readable notebook: %s" % (path, error)) from error
-    if not isinstance(value, dict) or "nbformat" not in value:
-        raise ExportError("%s is not a readable notebook: no nbformat version in it" % path)
-    if value.get("nbformat") == 4 and isinstance(value.get("cells"), list):
-        return value, raw
-    import nbformat
-
-    try:
-        return nbformat.reads(text, as_version=4), None
-    except Exception as error:  # nbformat raises several kinds for bad input
-        raise ExportError("%s is not a readable notebook: %s" % (path, error)) from error
+        return document.read_notebook(path)
+    except document.Unreadable as error:
+        raise ExportError(str(error)) from None
 
 
 def read(path):
-    """The notebook at ``path`` as a dict (nbformat 4); ExportError if it cannot be read."""
-    return read_source(path)[0]
+    """The notebook at ``path`` read at the door; ExportError if it cannot be read."""
+    return read_source(path)
 
 
 def export(
@@ -519,13 +553,12 @@ def export(
     build_wheels=True,
 ):
     """Read, check, build and write; returns ``(bundle, output path)``."""
-    nb, raw = read_source(path)
+    doc = read_source(path)
     bundle = build(
-        nb,
+        doc,
         Path(path).name,
         now=now,
         progress=progress,
-        raw=raw,
         folder=Path(path).resolve().parent,
         data_limit=data_limit,
         project=_project(path),

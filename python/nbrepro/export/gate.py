@@ -29,7 +29,7 @@ most recently executed recorded cell ran on, since that produced the outputs
 a reviewer will verify. Warnings only: ``--strict`` makes any finding fatal.
 """
 
-from .. import notebook
+from .. import document, notebook
 from ..capture.session import source_id
 from ..drift import diff, notebook_context, side_from_environment
 
@@ -63,42 +63,15 @@ class NotExportable(Exception):
     """The notebook cannot be exported at all (no recorded environment)."""
 
 
-def _cells(nb):
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    return cells if isinstance(cells, list) else []
-
-
-def _source(cell):
-    source = cell.get("source", "")
-    if isinstance(source, list):
-        source = "".join(s for s in source if isinstance(s, str))
-    return source if isinstance(source, str) else ""
-
-
-def _count(cell):
-    count = cell.get("execution_count")
-    return count if isinstance(count, int) and not isinstance(count, bool) else None
-
-
 def code_cells(nb):
     """(number, cell, source, count, record) for each code cell with source."""
-    out = []
-    for index, cell in enumerate(_cells(nb)):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = _source(cell)
-        if not source.strip():
-            continue
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        record = notebook.read_cell_metadata(metadata.get(notebook.KEY))
-        out.append((index + 1, cell, source, _count(cell), record))
-    return out
+    return [(c.number, c.cell, c.source, c.count, c.record) for c in document.code_cells(nb)]
 
 
 def metadata_of(nb):
+    """``(meta, problems)`` of notebook ``nb``, read at the door (schema-checked)."""
     metadata = nb.get("metadata") if isinstance(nb, dict) else None
-    raw = metadata.get(notebook.KEY) if isinstance(metadata, dict) else None
-    return notebook.read_metadata(raw)
+    return document.read_meta(metadata.get(notebook.KEY) if isinstance(metadata, dict) else None)
 
 
 def environment_of(nb, meta=None):
@@ -268,10 +241,11 @@ def unseeded_finding(unseeded):
     )
 
 
-def findings(nb):
+def findings(nb, read=None):
     """Everything the export reports before writing: problems reading the
-    metadata, then ``check``. NotExportable when there is no environment."""
-    meta, problems = metadata_of(nb)
+    metadata, then ``check``. NotExportable when there is no environment.
+    ``read`` is ``(meta, problems)`` when the caller read them already."""
+    meta, problems = read if read is not None else metadata_of(nb)
     environment_of(nb, meta)
     metadata = [_finding("metadata", [], problem) for problem in problems]
     return metadata + check(nb, meta)

@@ -11,6 +11,7 @@ timestamp is the capture's, and the serial number is derived from the inputs,
 so the same notebook exports the same BOM.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -37,9 +38,28 @@ def _hashes(**values):
     return out
 
 
+_PLAIN_FILE = re.compile(r"^[A-Za-z0-9._+-]+$")
+
+
 def _public_url(url):
     """A URL fit to publish: no credentials (capture removes them; this holds
-    even for records that were edited by hand), nothing for local files."""
+    even for records that were edited by hand), nothing for local files.
+
+    Thousands of packages share a channel's folder: a plain file name is
+    appended to that folder's public form, computed once."""
+    head, _, name = (url or "").rpartition("/")
+    if head and _PLAIN_FILE.match(name) and "?" not in head and "#" not in head:
+        public = _public_folder(head)
+        return public + "/" + name if public is not None else None
+    return _public_url_of(url)
+
+
+@functools.lru_cache(maxsize=256)
+def _public_folder(head):
+    return _public_url_of(head)
+
+
+def _public_url_of(url):
     url = urls.redact_url(url or "")
     if not url or url.startswith("file:") or "://" not in url:
         return None
@@ -48,11 +68,43 @@ def _public_url(url):
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+# Characters no part of a purl escapes or normalises (for pypi, lower case
+# and `-` are what the name is normalised to).
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PLAIN_PYPI = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+
+
+def _plain_purl(fields):
+    """The purl of plain fields, formatted here: packageurl-python spends a
+    tenth of a millisecond on each, and an environment may hold 10^5. None
+    when anything needs the library's escaping or normalising;
+    test_export_sbom holds the two equal."""
+    kind, name, version = fields.get("type"), fields.get("name"), fields.get("version")
+    qualifiers = fields.get("qualifiers") or {}
+    if kind not in ("conda", "pypi", "generic") or not name:
+        return None
+    if not (_PLAIN_PYPI if kind == "pypi" else _PLAIN).match(name):
+        return None
+    if version is not None and not _PLAIN.match(version):
+        return None
+    if not all(_PLAIN.match(k) and _PLAIN.match(v) for k, v in qualifiers.items()):
+        return None
+    text = "pkg:%s/%s" % (kind, name)
+    if version:
+        text += "@" + version
+    if qualifiers:
+        text += "?" + "&".join("%s=%s" % kv for kv in sorted(qualifiers.items()))
+    return text
+
+
 def _purl(**fields):
     """The package URL, or None when it would not read back as the same package:
     packageurl-python leaves a `/` in a name unescaped, for one, and a scanner
     would then read another package. Only a hand-edited record has such a name."""
     fields = dict((k, v) for k, v in fields.items() if v)
+    plain = _plain_purl(fields)
+    if plain is not None:
+        return plain
     text = PackageURL(**fields).to_string()
     back = PackageURL.from_string(text).to_dict(encode=False)
     wanted = PackageURL(**fields).to_dict(encode=False)

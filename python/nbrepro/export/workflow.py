@@ -79,9 +79,13 @@ def plan(paths, now=None):
     """Steps for the notebooks at ``paths``, inputs/outputs resolved across them."""
     steps, stems = [], {}
     for path in paths:
-        nb, raw = bundles.read_source(path)
+        doc = bundles.read_source(path)
         built = bundles.build(
-            nb, Path(path).name, now=now, raw=raw, folder=Path(path).resolve().parent
+            doc,
+            Path(path).name,
+            now=now,
+            folder=Path(path).resolve().parent,
+            project=bundles._project(path),
         )
         rule = _rule_name(built.stem)
         if rule in stems or rule == "all":

@@ -25,7 +25,7 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 import copy
 from pathlib import Path
 
-from .. import headless, notebook
+from .. import document, headless, notebook
 from ..capture.session import source_id
 from .causes import dependencies, follow_data, likely_causes, order_problems
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
@@ -102,8 +102,8 @@ def changed_inputs(nb, workdir):
 def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None):
     """The report for two executed copies of the same notebook (pure); ``changed``:
     the input files that differ from the recording's (``changed_inputs``)."""
-    then_meta, warnings = notebook.read_metadata(recorded.metadata.get(notebook.KEY))
-    now_meta, _ = notebook.read_metadata(rerun.metadata.get(notebook.KEY))
+    then_meta, warnings = document.read_meta(recorded.metadata.get(notebook.KEY))
+    now_meta, _ = document.read_meta(rerun.metadata.get(notebook.KEY))
     positions = [
         index
         for index, cell in enumerate(recorded.cells)

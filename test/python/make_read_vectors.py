@@ -1,0 +1,61 @@
+"""Writes the ``read`` vectors of test/vectors/metadata (60-69) from the fuzz
+seeds, with python/nbrepro/document.py's answer as the expected value;
+src/document.ts must give the same (test/ts/document.spec.ts).
+
+    .venv/bin/python test/python/make_read_vectors.py
+"""
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from test_document import CASES  # noqa: E402
+
+from nbrepro import document  # noqa: E402
+
+VECTORS = HERE.parent / "vectors" / "metadata"
+CHOSEN = (
+    ("60", "name-a-number", "a distribution whose name is a number: that one goes"),
+    ("61", "distribution-a-string", "a distribution that is a string: that one goes"),
+    ("62", "gpu-a-string", "gpu that is not an object: the gpu section goes"),
+    ("63", "python-version-a-list", "python.version a list: the snapshot goes, current is cleared"),
+    ("64", "conda-package-a-bare-name", "a conda package that is no package string: it goes"),
+    ("65", "channel-urls-a-string", "channel_urls a string: the snapshot goes"),
+    ("66", "newline-in-a-determinism-value", "a newline in a determinism value: read as unset"),
+)
+
+
+def kept(problems):
+    """The problems both readers word the same: the door's own, without the
+    validator's message (jsonschema and ajv word those differently)."""
+    out = []
+    for problem in problems:
+        if "does not match the schema" in problem:
+            out.append(problem.split(" (", 1)[0])
+        elif "determinism setting" in problem or "current named a snapshot" in problem:
+            out.append(problem)
+    return sorted(out)
+
+
+def main():
+    for number, case, description in CHOSEN:
+        seed, apply = CASES[case]
+        nb = json.loads(json.dumps(seed))
+        apply(nb)
+        raw = nb["metadata"]["nbrepro"]
+        meta, problems = document.read_meta(raw)
+        vector = {
+            "description": description,
+            "read": raw,
+            "expected": {"notebook": meta, "problems": kept(problems)},
+        }
+        path = VECTORS / ("%s-read-%s.json" % (number, case))
+        path.write_text(json.dumps(vector, indent=2, ensure_ascii=False) + "\n")
+        print(path.name, kept(problems))
+
+
+if __name__ == "__main__":
+    main()
