@@ -122,7 +122,7 @@ def test_a_drifted_package_is_named_with_both_versions(tmp_path, capsys, private
     assert lines[0] == "cell 1  same"
     assert lines[1] == (
         "cell 2  different  stdout: recorded '1.67', now '1.667' (1.67 vs 1.667)  "
-        "likely: a drifted package, imported when this cell ran: tinystats 1.0 → 1.1"
+        "likely: a drifted package the notebook imported by this cell: tinystats 1.0 → 1.1"
     )
     assert lines[2:] == ["cell 3  same", "2 same, 1 different, 0 not recorded"]
     assert status == 1

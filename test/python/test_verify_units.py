@@ -242,8 +242,8 @@ def test_a_drifted_imported_package_comes_first_with_both_versions():
         now_run=run_record(["tinystats", "numpy"]),
     )
     assert found == [
-        "a drifted package, imported when this cell ran: tinystats 1.0 → 1.1",
-        "packages not imported when this cell ran differ too: rich 13.0 → 14.0",
+        "a drifted package the notebook imported by this cell: tinystats 1.0 → 1.1",
+        "packages the notebook had not imported by this cell differ too: rich 13.0 → 14.0",
     ]
 
 

@@ -58,13 +58,17 @@ def likely_causes(
     edited=False,
     order_problem=None,
     data_causes=(),
+    imported_before=(),
 ):
     """Sentences, likeliest first; ``[UNKNOWN]`` when nothing explains the difference.
 
     ``*_env``: the environments of the cell's snapshots; ``*_run``: its run
     records; ``*_previous_run``: the run records of the code cell run just
     before it (None for the first); ``edited``: its source changed since it
-    ran; ``order_problem``: the sentence ``order_problems`` gave the cell.
+    ran; ``order_problem``: the sentence ``order_problems`` gave the cell;
+    ``imported_before``: what the notebook's earlier cells imported (a cell
+    uses what an earlier cell imported, and a run record names only the
+    modules its own cell's import statements load).
     """
     strong, weak = [], []
     if edited:
@@ -73,13 +77,17 @@ def likely_causes(
             "come from other code"
         )
     if isinstance(recorded_env, dict) and isinstance(now_env, dict):
-        used = _used(recorded_run) | _used(now_run)
+        used = used_modules(recorded_run) | used_modules(now_run) | set(imported_before)
         imported, other, facts = drifted(recorded_env, now_env, used)
         if imported:
-            strong.append("a drifted package, imported when this cell ran: " + _names(imported))
+            strong.append(
+                "a drifted package the notebook imported by this cell: " + _names(imported)
+            )
         strong.extend(facts)
         if other:
-            weak.append("packages not imported when this cell ran differ too: " + _names(other))
+            weak.append(
+                "packages the notebook had not imported by this cell differ too: " + _names(other)
+            )
     drawn = drawn_generators(recorded_run, now_run, recorded_previous_run, now_previous_run)
     if drawn:
         strong.append(
@@ -100,7 +108,7 @@ def likely_causes(
     return strong + weak or [UNKNOWN]
 
 
-def _used(run):
+def used_modules(run):
     modules = run.get("modules") if isinstance(run, dict) else None
     if not isinstance(modules, dict):
         return set()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .. import document, headless, notebook
 from ..capture.session import source_id
-from .causes import dependencies, follow_data, likely_causes, order_problems
+from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 
 STATUSES = ("same", "different", "error", "not recorded", "not run")
@@ -122,6 +122,7 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
     depends = dependencies(then_runs, sources)
     cells = []
     previous = {"then": None, "now": None}
+    imported = set()
     for position, index in enumerate(positions):
         then_cell, now_cell = recorded.cells[index], rerun.cells[index]
         entry = _compare_cell(then_cell, now_cell, rtol, atol)
@@ -143,7 +144,9 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
                 data_causes=follow_data(
                     position, then_runs, numbers, changed or {}, depends[position]
                 ),
+                imported_before=imported,
             )
+        imported |= used_modules(then_run) | used_modules(now_run)
         previous = {"then": then_run, "now": now_run}
         cells.append(dict({"cell": index + 1}, **entry))
     summary = dict.fromkeys(STATUSES, 0)
