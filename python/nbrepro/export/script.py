@@ -70,6 +70,8 @@ def _nbrepro_show(value, number):
     names["_%d" % number] = value
     _nbrepro_out[number] = value'''
 _HISTORY_NAME = re.compile(r"^(?:_{1,3}|_i{1,3}|_i?\d+|In|Out|_ih|_oh)$")
+# The same names as strings (``globals()["_3"]``); not "_", which joins strings.
+_HISTORY_KEY = re.compile(r"^(?:_{2,3}|_i{1,3}|_i?\d+)$")
 _PARAMETER_TAGS = ("parameters", "injected-parameters")
 
 
@@ -228,6 +230,9 @@ def _history_reads(tree, depth=0):
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
             if _HISTORY_NAME.match(node.id):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _HISTORY_KEY.match(node.value):
                 lines.append(node.lineno)
         call = _ipython_call(node) if depth < 3 else None
         if call is not None and call[1] and call[0] in ("run_line_magic", "run_cell_magic"):
