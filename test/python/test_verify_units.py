@@ -394,3 +394,22 @@ def test_a_longer_output_shows_the_line_only_one_side_has():
     # A difference inside a line still shows that line on both sides.
     found = compare.compare_text("a\nb 1\n", "a\nb 2\nc\n")
     assert (found["recorded"], found["now"], found["detail"]) == ("b 1", "b 2", "1 vs 2")
+
+
+def test_a_cell_tagged_raises_exception_is_same_when_it_raises_the_same():
+    from nbrepro.verify import runner
+
+    def cell(ename, tags=()):
+        error = {"output_type": "error", "ename": ename, "evalue": "", "traceback": []}
+        return {"execution_count": 1, "outputs": [error], "metadata": {"tags": list(tags)}}
+
+    tagged = ["raises-exception"]
+    same = runner._compare_cell(cell("ValueError", tagged), cell("ValueError"), 1e-9, 0)
+    assert same["status"] == "same"
+    assert same["notes"] == ["raised ValueError, as the cell's raises-exception tag says"]
+    assert (
+        runner._compare_cell(cell("ValueError", tagged), cell("KeyError"), 1e-9, 0)["status"]
+        == "error"
+    )
+    untagged = runner._compare_cell(cell("ValueError"), cell("ValueError"), 1e-9, 0)
+    assert untagged["status"] == "error"
