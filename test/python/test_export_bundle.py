@@ -200,7 +200,9 @@ def test_a_notebook_without_records_cannot_be_exported(tmp_path):
         ("..ipynb", "notebook"),
         ("....", "notebook"),
         ("Café-ü.ipynb", "Cafe-u"),
-        ("x" * 300 + ".ipynb", "x" * 64),
+        ("x" * 300 + ".ipynb", "x" * 244),  # 244 + len("-bundle.zip") == 255
+        # Issue 14: a long but legal name was cut to 64 characters.
+        ("a_descriptive_name_" * 5 + ".ipynb", "a_descriptive_name_" * 4 + "a_descriptive_name"),
         ("C:\\Users\\me\\nb.ipynb", "nb"),
         ("-rf.ipynb", "rf"),
     ],
@@ -221,6 +223,21 @@ def test_a_hostile_name_round_trips_through_export_and_run_sh(recorded, tmp_path
     )
     assert help_text.returncode == 0
     assert not list(tmp_path.rglob("PWNED*"))
+
+
+def test_a_long_notebook_name_is_kept_whole(recorded, tmp_path):
+    # Issue 14: the bundle cut names to 64 characters, so commands naming the notebook broke.
+    stem = "chapter_07_" + "gradient_boosting_with_early_stopping_" * 6 + "v2"
+    long_name = tmp_path / (stem + ".ipynb")
+    long_name.write_bytes(recorded.read_bytes())
+    for extra in ([], ["--zip"]):
+        result = nbrepro("export", long_name, *extra, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    out = tmp_path / (stem + "-bundle")
+    assert (out / (stem + ".ipynb")).read_bytes() == recorded.read_bytes()
+    assert (out / (stem + ".py")).is_file()
+    assert "notebook=%s.ipynb" % stem in (out / "run.sh").read_text()
+    assert (tmp_path / (stem + "-bundle.zip")).is_file()
 
 
 def test_untrusted_metadata_is_inert_in_the_readme(recorded):

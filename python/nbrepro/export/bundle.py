@@ -32,7 +32,9 @@ from .. import __version__, envfiles
 from . import carry, gate
 
 BUNDLE_VERSION = 1
-MAX_STEM = 64
+# A file name may have 255 bytes; the longest name made from the stem is the
+# bundle beside the notebook, "<stem>-bundle.zip". A stem is never cut shorter.
+MAX_STEM = 255 - len("-bundle.zip")
 # Fixed names in a bundle; a notebook stem never collides with them because
 # its own files end in .ipynb and .py.
 FIXED_NAMES = (
@@ -74,6 +76,12 @@ class Bundle(object):
         self.snapshot_id = None
         self.inputs = {"modules": [], "data": []}
         self.packages = None  # export.wheels' Plan: pip packages no index has
+
+
+def _temporary(output, extra=""):
+    """A prefix for a temporary name beside ``output`` that leaves room in 255 bytes
+    for tempfile's random part and suffix, however long the output's name."""
+    return "." + output.name[:200] + "." + extra
 
 
 def safe_stem(name):
@@ -421,7 +429,7 @@ def _check_target(output, force):
 
 def _write_folder(bundle, output, force):
     _check_target(output, force)
-    staging = Path(tempfile.mkdtemp(prefix="." + output.name + ".", dir=str(output.parent)))
+    staging = Path(tempfile.mkdtemp(prefix=_temporary(output), dir=str(output.parent)))
     try:
         for name, data in bundle.files.items():
             target = staging / name
@@ -432,7 +440,7 @@ def _write_folder(bundle, output, force):
         # so it gets the mode `mkdir` gives under the usual umask.
         os.chmod(str(staging), 0o755)  # noqa: S103
         if output.exists() or output.is_symlink():
-            old = Path(tempfile.mkdtemp(prefix="." + output.name + ".old.", dir=str(output.parent)))
+            old = Path(tempfile.mkdtemp(prefix=_temporary(output, "old."), dir=str(output.parent)))
             os.replace(str(output), str(old / "bundle"))
             os.replace(str(staging), str(output))
             shutil.rmtree(str(old), ignore_errors=True)
@@ -446,7 +454,7 @@ def _write_folder(bundle, output, force):
 def _write_zip(bundle, output, force):
     _check_target(output, force)
     handle = tempfile.NamedTemporaryFile(
-        prefix="." + output.name + ".", suffix=".tmp", dir=str(output.parent), delete=False
+        prefix=_temporary(output), suffix=".tmp", dir=str(output.parent), delete=False
     )
     try:
         with handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
