@@ -313,3 +313,24 @@ def test_a_gpu_recording_makes_run_sh_check_the_gpu_and_docker_pass_it(recorded)
     for run_record in meta["runs"].values():
         run_record["frameworks"] = {"torch": {"version": "2.13.0+cpu", "cuda": None}}
     assert bundles.gpu_of(snapshot["environment"], meta["runs"]) == (False, None)
+
+
+def test_check_only_works_on_a_notebook_nbrepro_never_recorded(tmp_path):
+    # Issue 14 (10): export refused such a notebook, so its author's counts told nothing.
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", execution_count=7),
+        nbformat.v4.new_code_cell("y = x", execution_count=3),
+        nbformat.v4.new_code_cell("z = y"),
+    ]
+    path = tmp_path / "theirs.ipynb"
+    nbformat.write(nb, str(path))
+    before = path.read_bytes()
+    result = nbrepro("export", path, "--check-only", "--json")
+    assert result.returncode == 0, result.stderr
+    kinds = [f["kind"] for f in json.loads(result.stdout)["findings"]]
+    assert kinds == ["never-run", "out-of-order", "unrecorded", "unrecorded"]
+    strict = nbrepro("export", path, "--check-only", "--strict")
+    assert strict.returncode == 1 and "out-of-order: cell 2 ran before" in strict.stdout
+    assert strict.stdout.endswith("4 findings\n")
+    assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["theirs.ipynb"]

@@ -312,6 +312,28 @@ def findings(nb):
     return metadata + check(nb, meta)
 
 
+def check_findings(nb):
+    """``findings`` for a check that writes nothing: a notebook nbrepro never
+    recorded gets its findings too (its execution counts are the author's
+    evidence), and one more that says export needs a recording first."""
+    meta, problems = metadata_of(nb)
+    out = [_finding("metadata", [], problem) for problem in problems]
+    try:
+        environment_of(nb, meta)
+    except NotExportable:
+        out.append(
+            _finding(
+                "unrecorded",
+                [],
+                "nbrepro never recorded this notebook's environment, so it cannot be "
+                "exported yet: run it with `nbrepro run NOTEBOOK` (or in JupyterLab with "
+                "nbrepro), then export",
+            )
+        )
+    found = check(nb, meta)
+    return sorted(out + found, key=lambda finding: KINDS.index(finding["kind"]))
+
+
 def _short_counts(counts):
     if len(counts) <= MAX_LISTED:
         return ", ".join(str(c) for c in counts)
