@@ -394,6 +394,8 @@ namespace Private {
 
   export function kindTitle(kind: string, trans: TranslationBundle): string {
     switch (kind) {
+      case 'stopped':
+        return trans.__('Recording stopped at an error');
       case 'never-run':
         return trans.__('Never run');
       case 'out-of-order':

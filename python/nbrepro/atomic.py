@@ -17,8 +17,18 @@ from pathlib import Path
 STALE_SECONDS = 24 * 3600
 
 
+# A file system allows 255 bytes a name: the temporary's prefix keeps at most
+# this much of the target's name, leaving room for the pid, tempfile's random
+# part and a suffix however long the target's own name is.
+NAME_KEPT = 180
+
+
+def _kept(path):
+    return Path(path).name[:NAME_KEPT]
+
+
 def prefix(path):
-    return ".%s.nbrepro-%d." % (Path(path).name, os.getpid())
+    return ".%s.nbrepro-%d." % (_kept(path), os.getpid())
 
 
 def _pid_alive(pid):
@@ -39,7 +49,7 @@ def remove_stale(path, now=None):
     import time
 
     path = Path(path)
-    start = ".%s.nbrepro-" % path.name
+    start = ".%s.nbrepro-" % _kept(path)
     removed = []
     try:
         entries = list(os.scandir(str(path.parent)))

@@ -143,8 +143,11 @@ def run_notebook(
     progress=None,
     starting=None,
     env=None,
+    allow_errors=False,
 ):
-    """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell.
+    """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell
+    (unless ``allow_errors``, as nbconvert's; a cell tagged ``raises-exception`` never
+    stops it). The code cells below a stop lose their outputs and counts: they did not run.
 
     ``python``: an interpreter checked by ``check_interpreter`` to run the
     kernel with instead of the kernelspec ``kernel_name`` (which then only
@@ -157,6 +160,7 @@ def run_notebook(
     starting = starting or (lambda index: None)
     options = dict(options or {})
     hooks = (progress, starting)
+    options["allow_errors"] = allow_errors
     if python is None:
         kernel = (None, {"env": dict(os.environ, **env)}) if env else None
         return asyncio.run(_run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks))
@@ -176,6 +180,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
     outcome = Outcome(nb)
     progress, starting = hooks
     manager, setup = kernel or (None, {})
+    allow_errors = bool(options.pop("allow_errors", False))
     # A cell that runs past the timeout is interrupted (it stops with
     # KeyboardInterrupt) so that the collect behind it can still run.
     client = NotebookClient(
@@ -183,6 +188,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
         km=manager,
         timeout=int(math.ceil(timeout)) if timeout else None,
         interrupt_on_timeout=True,
+        allow_errors=allow_errors,
         kernel_name=kernel_name,
         resources={"metadata": {"path": str(workdir)}},
     )
@@ -258,8 +264,24 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
                     collecting = False
                     break
                 ran.append((index, cell))
+                raised = [o for o in cell.outputs if o.get("output_type") == "error"]
+                if raised and "raises-exception" not in cell.metadata.get("tags", []):
+                    # --allow-errors went on past it; the run still failed.
+                    log(
+                        "%s raised %s (%.1f s)"
+                        % (prefix, raised[0].get("ename"), time.perf_counter() - started)
+                    )
+                    progress(number, len(code_cells), index, False)
+                    if outcome.failure is None:
+                        outcome.failure = "cell %d raised %s: %s" % (
+                            index + 1,
+                            raised[0].get("ename"),
+                            raised[0].get("evalue"),
+                        )
+                    continue
                 log("%s ok (%.1f s)" % (prefix, time.perf_counter() - started))
                 progress(number, len(code_cells), index, True)
+            _clear_not_run(code_cells, ran)
             if collecting:
                 try:
                     collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
@@ -272,6 +294,16 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
     if collects:  # nothing at all when the kernel cannot record (another language)
         _record(outcome, collects, ran, counts, kernel_name)
     return outcome
+
+
+def _clear_not_run(code_cells, ran):
+    """Cells below a stop keep nothing of an earlier run: no outputs, count or record."""
+    done = {index for index, _cell in ran}
+    for index, cell in code_cells:
+        if index not in done:
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop(notebook.KEY, None)
 
 
 async def _ensure(value):
@@ -366,6 +398,7 @@ def main(
     python=None,
     parameters=None,
     mlflow=None,
+    allow_errors=False,
 ):
     """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input.
 
@@ -414,6 +447,7 @@ def main(
             log=log,
             python=python,
             env=tracked.kernel_env() if tracked else None,
+            allow_errors=allow_errors,
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         log("nbrepro run: cannot run %s in kernel %r: %s" % (path, name, error))

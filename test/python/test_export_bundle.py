@@ -200,7 +200,9 @@ def test_a_notebook_without_records_cannot_be_exported(tmp_path):
         ("..ipynb", "notebook"),
         ("....", "notebook"),
         ("Café-ü.ipynb", "Cafe-u"),
-        ("x" * 300 + ".ipynb", "x" * 64),
+        ("x" * 300 + ".ipynb", "x" * 244),  # 244 + len("-bundle.zip") == 255
+        # Issue 14: a long but legal name was cut to 64 characters.
+        ("a_descriptive_name_" * 5 + ".ipynb", "a_descriptive_name_" * 4 + "a_descriptive_name"),
         ("C:\\Users\\me\\nb.ipynb", "nb"),
         ("-rf.ipynb", "rf"),
     ],
@@ -221,6 +223,21 @@ def test_a_hostile_name_round_trips_through_export_and_run_sh(recorded, tmp_path
     )
     assert help_text.returncode == 0
     assert not list(tmp_path.rglob("PWNED*"))
+
+
+def test_a_long_notebook_name_is_kept_whole(recorded, tmp_path):
+    # Issue 14: the bundle cut names to 64 characters, so commands naming the notebook broke.
+    stem = "chapter_07_" + "gradient_boosting_with_early_stopping_" * 6 + "v2"
+    long_name = tmp_path / (stem + ".ipynb")
+    long_name.write_bytes(recorded.read_bytes())
+    for extra in ([], ["--zip"]):
+        result = nbrepro("export", long_name, *extra, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    out = tmp_path / (stem + "-bundle")
+    assert (out / (stem + ".ipynb")).read_bytes() == recorded.read_bytes()
+    assert (out / (stem + ".py")).is_file()
+    assert "notebook=%s.ipynb" % stem in (out / "run.sh").read_text()
+    assert (tmp_path / (stem + "-bundle.zip")).is_file()
 
 
 def test_untrusted_metadata_is_inert_in_the_readme(recorded):
@@ -307,3 +324,24 @@ def test_a_gpu_recording_makes_run_sh_check_the_gpu_and_docker_pass_it(recorded)
     for run_record in meta["runs"].values():
         run_record["frameworks"] = {"torch": {"version": "2.13.0+cpu", "cuda": None}}
     assert bundles.gpu_of(snapshot["environment"], meta["runs"]) == (False, None)
+
+
+def test_check_only_works_on_a_notebook_nbrepro_never_recorded(tmp_path):
+    # Issue 14 (10): export refused such a notebook, so its author's counts told nothing.
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", execution_count=7),
+        nbformat.v4.new_code_cell("y = x", execution_count=3),
+        nbformat.v4.new_code_cell("z = y"),
+    ]
+    path = tmp_path / "theirs.ipynb"
+    nbformat.write(nb, str(path))
+    before = path.read_bytes()
+    result = nbrepro("export", path, "--check-only", "--json")
+    assert result.returncode == 0, result.stderr
+    kinds = [f["kind"] for f in json.loads(result.stdout)["findings"]]
+    assert kinds == ["never-run", "out-of-order", "unrecorded", "unrecorded"]
+    strict = nbrepro("export", path, "--check-only", "--strict")
+    assert strict.returncode == 1 and "out-of-order: cell 2 ran before" in strict.stdout
+    assert strict.stdout.endswith("4 findings\n")
+    assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["theirs.ipynb"]

@@ -193,3 +193,18 @@ def test_findings_come_in_the_order_of_kinds():
         "mixed-snapshots",
         "drift",
     }
+
+
+def test_a_recording_that_stopped_at_an_error_says_where():
+    failed = code("1 / 0", 2)
+    failed["outputs"] = [{"output_type": "error", "ename": "ZeroDivisionError", "evalue": "x"}]
+    cells = [code("a = 1", 1), failed, code("b = 2", None)]
+    findings = gate.check(notebook(cells))
+    assert kinds(findings) == ["stopped", "never-run"]
+    assert findings[0]["cells"] == [2]
+    assert findings[0]["message"].startswith("recording stopped at cell 2: ZeroDivisionError")
+    failed["metadata"]["tags"] = ["raises-exception"]  # an error the author meant
+    assert kinds(gate.check(notebook(cells))) == ["never-run"]
+    failed["metadata"]["tags"] = []
+    cells[2] = code("b = 2", 3)  # the run went on past the error
+    assert kinds(gate.check(notebook(cells))) == []

@@ -578,3 +578,34 @@ def test_gpu_run_sh_is_shellcheck_clean_and_cpu_bundles_check_nothing():
     assert "gpu_needed=0" in recipes.run_sh(plan())
     with pytest.raises(ValueError, match="cuda must be a version"):
         recipes.run_sh(plan(cuda="12.1; rm -rf /"))
+
+
+@pytest.mark.slow
+def test_verify_runs_even_when_the_script_fails_and_both_outcomes_are_told(
+    tools, pip_bundle, tmp_path
+):
+    # Issue 14 (7): `set -e` used to stop run.sh at the failed script, before verify.
+    args = tools["root"] / "verify.args"
+    if args.exists():
+        args.unlink()
+    result = run(pip_bundle, "--verify", "--", "--exit", "7", env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 7
+    assert args.read_text().splitlines()[0] == "verify"
+    assert (
+        "run.sh: the script failed with exit status 7; nbrepro verify: the notebook verifies"
+        in result.stderr
+    )
+    stub(tools["bin"], "nbrepro", "exit 1\n")
+    try:
+        result = run(pip_bundle, "--verify", "--no-run", env=environ(tools), cwd=tmp_path)
+    finally:
+        stub(
+            tools["bin"],
+            "nbrepro",
+            'for a in "$@"; do echo "$a"; done > %s\n' % shlex.quote(str(args)),
+        )
+    assert result.returncode == 1
+    assert (
+        "run.sh: the script was not run (--no-run); nbrepro verify: failed with exit status 1"
+        in result.stderr
+    )

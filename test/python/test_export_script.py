@@ -339,3 +339,79 @@ def test_torch_determinism_and_recovered_seed_are_applied(tmp_path, capsys):
     result = run_script(conversion, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == outputs(recorded) + "True\n"
+
+
+# -- issue 14: the display hook, futures, output history, %run, %prun -------------------
+
+
+def test_bare_tuples_show_like_the_display_hook(tmp_path):
+    nb = notebook("a = 1\na, a + 1", "a,", "*[a, 2], 3", "b = [4]\n(a), *b")
+    conversion = script.convert(nb, name="nb")
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "(1, 2)\n(1,)\n(1, 2, 3)\n(1, 4)\n"
+
+
+def test_future_import_in_a_cell_magic_body_compiles(tmp_path):
+    nb = notebook(
+        "%%capture\nfrom __future__ import annotations\ndef f(x: Undefined) -> None: pass\n"
+        "print('body ran')",
+        "%%time\nfrom __future__ import annotations\nprint('timed ran')",
+    )
+    conversion = script.convert(nb, name="nb")
+    assert entries(conversion, "untranslated") == []
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "body ran" in result.stdout and "timed ran" in result.stdout
+    assert conversion.text.count("from __future__ import annotations") == 1 + 2  # top + notes
+
+
+def test_output_history_is_kept_by_the_script(tmp_path):
+    nb = notebook(
+        "10",
+        "20",
+        "print(_, __)",
+        "30;",
+        "print(_, _1, _2, Out[2], sorted(Out))",
+        "_i, _ii, _i1, In[2]",
+        "x = _ * 2\nx",
+        "for _ in range(2): pass\n40",
+        "print(_)",
+    )
+    conversion = script.convert(nb, name="nb")
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "10",
+        "20",
+        "20 10",
+        "20 10 20 20 [1, 2]",
+        "('print(_, _1, _2, Out[2], sorted(Out))', '30;', '10', '20')",
+        # The cell that displayed the tuple set _ to it; x is that tuple twice.
+        "('print(_, _1, _2, Out[2], sorted(Out))',",
+        " '30;',",
+        " '10',",
+        " '20',",
+        " 'print(_, _1, _2, Out[2], sorted(Out))',",
+        " '30;',",
+        " '10',",
+        " '20')",
+        "40",
+        # The loop bound _ itself: IPython stops updating it, as the script does.
+        "1",
+    ]
+
+
+def test_run_without_extension_and_prun_show_like_ipython(tmp_path):
+    (tmp_path / "helper.py").write_text("VALUE = 7\n", encoding="utf-8")
+    nb = notebook(
+        "%run helper\nprint('value', VALUE)",
+        "def f(x):\n    return x * 2",
+        "%prun f(3)",
+        "%prun -q f(3)",
+    )
+    conversion = script.convert(nb, name="nb")
+    assert [source for _, _, source in entries(conversion, "untranslated")] == ["%prun -q f(3)"]
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "value 7\n"

@@ -169,3 +169,50 @@ def test_timeout_interrupts_the_cell_and_records_it(tmp_path, capsys):
     written = nbformat.read(str(path), as_version=4)
     code_cells = [c for c in written.cells if c.cell_type == "code"]
     assert [("nbrepro" in c.metadata) for c in code_cells] == [True, True, False]
+
+
+# -- issue 14: failed and partial recordings --------------------------------------------
+
+
+def test_cells_below_a_stop_lose_the_authors_stale_outputs(tmp_path, capsys):
+    from nbrepro.export import gate
+
+    path = write_notebook(tmp_path / "stale.ipynb", CELLS)
+    nb = nbformat.read(str(path), as_version=4)
+    stale = nb.cells[4]  # "never = True", below the failing cell
+    stale.execution_count = 9
+    stale.outputs = [nbformat.v4.new_output("stream", name="stdout", text="author's output\n")]
+    stale.metadata["nbrepro"] = {"env": "0123456789abcdef", "src": src("never = True")}
+    nbformat.write(nb, str(path))
+
+    status, _err = run(capsys, path, "--timeout", "60")
+    assert status == 1
+    written = nbformat.read(str(path), as_version=4)
+    below = written.cells[4]
+    assert (below.execution_count, below.outputs, "nbrepro" in below.metadata) == (None, [], False)
+    findings = gate.check(written)
+    assert [f["kind"] for f in findings] == ["stopped", "never-run"]
+    assert findings[0]["message"].startswith("recording stopped at cell 4: ZeroDivisionError")
+    assert findings[0]["cells"] == [4] and findings[1]["cells"] == [5]
+
+
+def test_allow_errors_runs_every_cell_and_still_fails(tmp_path, capsys):
+    path = write_notebook(tmp_path / "allow.ipynb", CELLS)
+    status, err = run(capsys, path, "--timeout", "60", "--allow-errors")
+    assert status == 1
+    assert "cell 4 raised ZeroDivisionError: division by zero" in err
+    assert "[4/4] cell 5 ok" in err
+    written = nbformat.read(str(path), as_version=4)
+    assert [c.execution_count for c in written.cells[1:]] == [1, 2, 3, 4]
+    assert all("nbrepro" in c.metadata for c in written.cells[1:])
+
+
+def test_a_cell_tagged_raises_exception_does_not_stop_or_fail_the_run(tmp_path, capsys):
+    path = write_notebook(tmp_path / "tagged.ipynb", CELLS)
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells[3].metadata["tags"] = ["raises-exception"]
+    nbformat.write(nb, str(path))
+    status, err = run(capsys, path, "--timeout", "60")
+    assert status == 0, err
+    written = nbformat.read(str(path), as_version=4)
+    assert written.cells[4].execution_count == 4

@@ -91,13 +91,18 @@ async def test_check_only_lists_what_the_gate_finds_and_writes_nothing(
 
 async def test_a_notebook_without_records_is_refused_with_what_to_do(jp_fetch, jp_root_dir):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", execution_count=4)]
     put(jp_root_dir, "bare.ipynb", nbformat.writes(nb))
-    for check_only in (True, False):
-        code, body = await refused(jp_fetch, path="bare.ipynb", check_only=check_only)
-        assert code == 400
-        assert "no recorded environment" in body["message"]
-        assert "nbrepro run" in body["message"]
+    code, body = await refused(jp_fetch, path="bare.ipynb")
+    assert code == 400
+    assert "no recorded environment" in body["message"]
+    assert "nbrepro run" in body["message"]
+    # Issue 14: the dialog's check works on it too, and shows the author's evidence.
+    code, body = await post(jp_fetch, path="bare.ipynb", check_only=True)
+    assert code == 200
+    kinds = [finding["kind"] for finding in body["findings"]]
+    assert kinds == ["not-one-pass", "unrecorded", "unrecorded"]
+    assert "nbrepro run NOTEBOOK" in body["findings"][1]["message"]
     assert os.listdir(jp_root_dir) == ["bare.ipynb"]
 
 

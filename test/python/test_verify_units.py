@@ -381,3 +381,35 @@ def test_bad_options_and_missing_interpreter_exit_2(tmp_path, capsys):
     assert status == 2 and "no such executable file" in err
     status, _, err = verify(capsys, tmp_path / "missing.ipynb")
     assert status == 2 and "cannot read" in err
+
+
+def test_a_longer_output_shows_the_line_only_one_side_has():
+    # Issue 14 (9): both excerpts used to read "2" or "abc", the line both sides share.
+    found = compare.compare_text("1\n2\n", "1\n2\n3\n")
+    assert (found["recorded"], found["now"], found["line"]) == ("(no line 3)", "3", 3)
+    found = compare.compare_text("abc", "abc\ndef")
+    assert (found["recorded"], found["now"], found["line"]) == ("(no line 2)", "def", 2)
+    found = compare.compare_text("epoch 1 loss 0.5\nepoch 2 loss 0.25\n", "epoch 1 loss 0.5\n")
+    assert (found["recorded"], found["now"]) == ("epoch 2 loss 0.25", "(no line 2)")
+    # A difference inside a line still shows that line on both sides.
+    found = compare.compare_text("a\nb 1\n", "a\nb 2\nc\n")
+    assert (found["recorded"], found["now"], found["detail"]) == ("b 1", "b 2", "1 vs 2")
+
+
+def test_a_cell_tagged_raises_exception_is_same_when_it_raises_the_same():
+    from nbrepro.verify import runner
+
+    def cell(ename, tags=()):
+        error = {"output_type": "error", "ename": ename, "evalue": "", "traceback": []}
+        return {"execution_count": 1, "outputs": [error], "metadata": {"tags": list(tags)}}
+
+    tagged = ["raises-exception"]
+    same = runner._compare_cell(cell("ValueError", tagged), cell("ValueError"), 1e-9, 0)
+    assert same["status"] == "same"
+    assert same["notes"] == ["raised ValueError, as the cell's raises-exception tag says"]
+    assert (
+        runner._compare_cell(cell("ValueError", tagged), cell("KeyError"), 1e-9, 0)["status"]
+        == "error"
+    )
+    untagged = runner._compare_cell(cell("ValueError"), cell("ValueError"), 1e-9, 0)
+    assert untagged["status"] == "error"

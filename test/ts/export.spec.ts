@@ -65,6 +65,21 @@ describe('ExportDialogBody', () => {
     expect(body.node.querySelector('b')).toBeNull();
   });
 
+  it('titles a recording that stopped at an error', () => {
+    const findings: IFinding[] = [
+      {
+        kind: 'stopped',
+        cells: [4],
+        message: 'recording stopped at cell 4: ZeroDivisionError'
+      }
+    ];
+    const body = new ExportDialogBody(findings, 'folder', trans);
+    const item = body.node.querySelector('li');
+    expect(item?.dataset.kind).toBe('stopped');
+    expect(item?.textContent).toContain('Recording stopped at an error');
+    expect(item?.textContent).toContain('cell 4: ZeroDivisionError');
+  });
+
   it('says when nothing was found and lists nothing', () => {
     const body = new ExportDialogBody([], 'folder', trans);
     expect(body.node.querySelector('li')).toBeNull();

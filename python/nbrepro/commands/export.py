@@ -68,6 +68,12 @@ def add_parser(subparsers):
         "(pip wheel --no-build-isolation, no index); report them instead",
     )
     parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="print the checks' findings and write nothing (works on a notebook nbrepro "
+        "never recorded); exit status 1 with --strict when there are findings",
+    )
+    parser.add_argument(
         "--json",
         action="store_true",
         help='print {"output", "files", "findings", "packages", "conversion", "inputs"} as JSON '
@@ -108,6 +114,26 @@ def data_size(value):
     return int(number * factor)
 
 
+def _check_only(args):
+    from ..export import bundle as bundles
+
+    try:
+        findings = bundles.check(
+            bundles.read(args.notebook), args.notebook, args.wheel_limit, args.data_limit
+        )
+    except bundles.ExportError as error:
+        sys.stderr.write("nbrepro export: %s\n" % error)
+        return 2
+    if args.json:
+        json.dump({"findings": findings}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for finding in findings:
+            sys.stdout.write("%s: %s\n" % (finding["kind"], finding["message"]))
+        sys.stdout.write("%d finding%s\n" % (len(findings), "" if len(findings) == 1 else "s"))
+    return 1 if args.strict and findings else 0
+
+
 def run(args):
     from ..export import bundle as bundles
 
@@ -123,6 +149,8 @@ def run(args):
             sys.stderr.write("nbrepro export: %s\n" % message)
             sys.stderr.flush()
 
+    if args.check_only:
+        return _check_only(args)
     output = args.output or bundles.default_output(args.notebook, as_zip=args.zip)
     try:
         bundle, target = bundles.export(

@@ -66,6 +66,12 @@ def add_parser(subparsers):
     group.add_argument(
         "-y", "--parameters-yaml", action="append", metavar="YAML", help="parameters as YAML text"
     )
+    parser.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="run every cell even when one raises, as nbconvert's --allow-errors; the "
+        "exit status is still 1 when a cell raised (cells tagged raises-exception excepted)",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -92,4 +98,5 @@ def run(args):
         python=args.python,
         parameters=values or None,
         mlflow=args.mlflow,
+        allow_errors=args.allow_errors,
     )

@@ -31,7 +31,9 @@ from .. import __version__, atomic, document, envfiles
 from . import carry, gate
 
 BUNDLE_VERSION = 1
-MAX_STEM = 64
+# A file name may have 255 bytes; the longest name made from the stem is the
+# bundle beside the notebook, "<stem>-bundle.zip". A stem is never cut shorter.
+MAX_STEM = 255 - len("-bundle.zip")
 # Fixed names in a bundle; a notebook stem never collides with them because
 # its own files end in .ipynb and .py.
 FIXED_NAMES = (
@@ -159,12 +161,14 @@ def check(doc, path=None, wheel_limit=None, data_limit=None):
     nb, meta = doc.nb, doc.meta
     try:
         _snapshot_id, snapshot = gate.environment_of(nb, meta)
-        findings = gate.findings(nb, (meta, doc.problems))
-    except gate.NotExportable as error:
-        raise ExportError(str(error)) from error
+    except gate.NotExportable:
+        snapshot = None  # never recorded: the checks still read the author's counts
+    findings = gate.check_findings(nb, (meta, doc.problems))
     if path is not None:
         folder = Path(path).resolve().parent
         findings = findings + input_findings(nb, folder, data_limit, meta=meta)
+    if snapshot is None:
+        return findings
     plan = carry_plan(snapshot["environment"], _project(path), wheel_limit, check=True)
     return findings + plan.findings
 

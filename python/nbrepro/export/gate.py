@@ -3,6 +3,8 @@
 ``check(nb)`` returns findings, each ``{"kind", "message", "cells"}`` with
 1-based cell numbers as JupyterLab shows them. Kinds:
 
+- ``stopped``: the last cell that ran raised (and is not tagged
+  ``raises-exception``) and no cell below it ran: the recording stopped there.
 - ``never-run``: a code cell with source but no execution count; its outputs
   are not in the notebook, so nothing can verify them.
 - ``out-of-order``: execution counts that go down in notebook order, so a
@@ -38,6 +40,7 @@ MAX_LISTED = 8
 # titles each one (a test holds the two together).
 KINDS = (
     "metadata",
+    "stopped",
     "never-run",
     "out-of-order",
     "not-one-pass",
@@ -109,6 +112,18 @@ def check(nb, meta=None):
         meta, _problems = metadata_of(nb)
     cells = code_cells(nb)
     findings = []
+
+    stopped = _stopped_at(cells)
+    if stopped is not None:
+        number, ename = stopped
+        findings.append(
+            _finding(
+                "stopped",
+                [number],
+                "recording stopped at cell %d: %s; the cells below it did not run, so the "
+                "notebook's story ends there" % (number, ename),
+            )
+        )
 
     never = [n for n, _c, _s, count, _r in cells if count is None]
     if never:
@@ -241,6 +256,26 @@ def unseeded_finding(unseeded):
     )
 
 
+def _stopped_at(cells):
+    """(cell number, exception name) where a run stopped, or None."""
+    ran = [item for item in cells if item[3] is not None]
+    if not ran or len(ran) == len(cells):
+        return None
+    number, cell, _source, _count, _record = max(ran, key=lambda item: item[3])
+    if any(n > number and count is not None for n, _c, _s, count, _r in cells):
+        return None
+    if number == cells[-1][0]:
+        return None
+    tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell, dict) else None
+    if isinstance(tags, list) and "raises-exception" in tags:
+        return None
+    outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+    for output in outputs:
+        if isinstance(output, dict) and output.get("output_type") == "error":
+            return number, str(output.get("ename") or "an exception")[:100]
+    return None
+
+
 def findings(nb, read=None):
     """Everything the export reports before writing: problems reading the
     metadata, then ``check``. NotExportable when there is no environment.
@@ -249,6 +284,29 @@ def findings(nb, read=None):
     environment_of(nb, meta)
     metadata = [_finding("metadata", [], problem) for problem in problems]
     return metadata + check(nb, meta)
+
+
+def check_findings(nb, read=None):
+    """``findings`` for a check that writes nothing: a notebook nbrepro never
+    recorded gets its findings too (its execution counts are the author's
+    evidence), and one more that says export needs a recording first.
+    ``read`` is ``(meta, problems)`` when the caller read them already."""
+    meta, problems = read if read is not None else metadata_of(nb)
+    out = [_finding("metadata", [], problem) for problem in problems]
+    try:
+        environment_of(nb, meta)
+    except NotExportable:
+        out.append(
+            _finding(
+                "unrecorded",
+                [],
+                "nbrepro never recorded this notebook's environment, so it cannot be "
+                "exported yet: run it with `nbrepro run NOTEBOOK` (or in JupyterLab with "
+                "nbrepro), then export",
+            )
+        )
+    found = check(nb, meta)
+    return sorted(out + found, key=lambda finding: KINDS.index(finding["kind"]))
 
 
 def _short_counts(counts):

@@ -280,7 +280,7 @@ def _time(line, ctx):
 def _prun(line, ctx):
     if line.lstrip().startswith("-"):
         return _untranslated("%prun with options has no plain-Python equivalent")
-    body = ctx.body(line)
+    body = ctx.body(line, show=False)  # %prun runs a statement: it shows no value
     if body is None:
         return _untranslated("the statement after %prun is not valid Python")
     return Translation(TRANSLATED, "the statement runs; no profile is printed", body)
@@ -344,14 +344,20 @@ def _run(line, ctx):
         return _untranslated(
             "%run with options (-i, -m, -t, -d, ...) has no plain-Python equivalent"
         )
+    if words[0].endswith((".ipynb", ".ipy")):
+        return _untranslated("%run of a notebook or an .ipy file is not translated")
+    sys, runpy, os = ctx.module("sys"), ctx.module("runpy"), ctx.module("os")
+    argv = "[%s]" % ", ".join(
+        ["%s.path.expanduser(%s)" % (os, interpolate(words[0], ctx.known))]
+        + [interpolate(word, ctx.known) for word in words[1:]]
+    )
+    code = ["_nbrepro_argv, %s.argv = %s.argv, %s" % (sys, sys, argv)]
     if not words[0].endswith(".py"):
-        return _untranslated(
-            "%run of anything but a .py file (a notebook, an .ipy file) is not translated"
-        )
-    sys, runpy = ctx.module("sys"), ctx.module("runpy")
-    argv = "[%s]" % ", ".join(interpolate(word, ctx.known) for word in words)
-    code = [
-        "_nbrepro_argv, %s.argv = %s.argv, %s" % (sys, sys, argv),
+        code += [
+            "if not %s.path.isfile(%s.argv[0]):" % (os, sys),
+            '    %s.argv[0] += ".py"  # %%run adds .py when the name is not a file' % sys,
+        ]
+    code += [
         "try:",
         '    _nbrepro_globals = %s.run_path(%s.argv[0], run_name="__main__")' % (runpy, sys),
         "finally:",

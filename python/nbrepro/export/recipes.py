@@ -234,7 +234,9 @@ Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [--no-gpu-check] [
 
 Rebuilds the environment the notebook ran in, then runs its script.
 
-  --verify    after running, check the results with `nbrepro verify`
+  --verify    after running, check the results with `nbrepro verify` (it runs
+              even when the script fails; the exit status is verify's when it
+              fails, else the script's)
   --env DIR   build the environment in DIR (default: .env in this folder)
   --rebuild   remove the environment and build it again
   --no-run    build the environment only
@@ -505,19 +507,45 @@ if [ ! -e "$env_dir" ]; then
 fi
 python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
 
+# With --verify the script's failure does not stop here: verify re-runs the
+# notebook itself, and both outcomes are told at the end.
+script_status=-
 if [ "$run" = 1 ]; then
   say "running $script, the script of $notebook"
-  env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+  script_status=0
+  if [ "$verify" = 1 ]; then
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@" || script_status=$?
+  else
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+  fi
 fi
 
 if [ "$verify" = 1 ]; then
+  verify_status=0
   if command -v nbrepro >/dev/null 2>&1; then
-    nbrepro verify "$bundle_dir" --python "$python"
+    nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
   elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
-    python3 -m nbrepro verify "$bundle_dir" --python "$python"
+    python3 -m nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
   else
     fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
       "(into any Python: it checks the bundle from outside)"
+  fi
+  case "$script_status" in
+    -) script_said="was not run (--no-run)" ;;
+    0) script_said="ran to the end" ;;
+    *) script_said="failed with exit status $script_status" ;;
+  esac
+  if [ "$verify_status" = 0 ]; then
+    verify_said="the notebook verifies"
+  else
+    verify_said="failed with exit status $verify_status"
+  fi
+  say "the script $script_said; nbrepro verify: $verify_said"
+  if [ "$verify_status" != 0 ]; then
+    exit "$verify_status"
+  fi
+  if [ "$script_status" != - ] && [ "$script_status" != 0 ]; then
+    exit "$script_status"
   fi
 fi
 """

@@ -29,6 +29,49 @@ _SHOW = '''def _nbrepro_show(value):
     except ImportError:
         pretty = repr
     print(pretty(value))'''
+# IPython's display hook and input history, as the cells read them (``_``, ``_3``,
+# ``Out[3]``, ``_i``, ``In[3]``). Written only when a cell reads one of those names.
+_HISTORY = '''In, Out = _nbrepro_in, _nbrepro_out = [""], {}
+_ih, _oh = In, Out
+_i = _ii = _iii = _ = __ = ___ = ""
+_nbrepro_inputs = ["", "", "", ""]  # _iii, _ii, _i and the cell now running
+_nbrepro_unders = ["", "", ""]  # _, __ and ___ as the display hook last set them
+
+
+def _nbrepro_input(number, raw, parsed):
+    """Store a cell's source before it runs, as IPython's history does."""
+    _nbrepro_in.append(parsed)
+    _nbrepro_inputs[:] = _nbrepro_inputs[1:] + [raw]
+    names = globals()
+    names["_iii"], names["_ii"], names["_i"] = _nbrepro_inputs[:3]
+    names["_i%d" % number] = raw
+
+
+def _nbrepro_show(value, number):
+    """Print a cell's last value as the notebook showed it and keep it as IPython does:
+    Out[number], _number, and _, __, ___ unless a cell bound one of those itself."""
+    if value is None:
+        return
+    try:
+        from IPython.lib.pretty import pretty  # the text IPython's displayhook shows
+    except ImportError:
+        pretty = repr
+    print(pretty(value))
+    if value is _nbrepro_out:
+        return
+    names = globals()
+    unders = ("_", "__", "___")
+    mine = all(
+        names[name] is kept for name, kept in zip(unders, _nbrepro_unders) if name in names
+    )
+    _nbrepro_unders[:] = [value] + _nbrepro_unders[:2]
+    if mine:
+        names.update(zip(unders, _nbrepro_unders))
+    names["_%d" % number] = value
+    _nbrepro_out[number] = value'''
+_HISTORY_NAME = re.compile(r"^(?:_{1,3}|_i{1,3}|_i?\d+|In|Out|_ih|_oh)$")
+# The same names as strings (``globals()["_3"]``); not "_", which joins strings.
+_HISTORY_KEY = re.compile(r"^(?:_{2,3}|_i{1,3}|_i?\d+)$")
 _PARAMETER_TAGS = ("parameters", "injected-parameters")
 
 
@@ -69,6 +112,8 @@ class _State:
         self.used = set()
         self.futures = []
         self.shows = False
+        self.history = False  # a cell reads IPython's output or input history
+        self.number = 0  # the execution count a run from the top gives the cell
         self.matplotlib = False
         # Set around each translated call: where it is and how its value is used.
         self.cell = 0
@@ -81,6 +126,10 @@ class _State:
         """The name generated code uses for a standard-library module."""
         self.used.add(name)
         return "_nbrepro_" + name if name in self.taken else name
+
+    def history_argument(self):
+        """The cell's number for ``_nbrepro_show`` when the script keeps the history."""
+        return ", %d" % self.number if self.history else ""
 
     def use_matplotlib(self):
         self.matplotlib = True
@@ -96,11 +145,14 @@ class _State:
             }
         )
 
-    def body(self, source):
-        """Convert IPython source nested in a magic (``%time stmt``, a ``%%time`` body)."""
+    def body(self, source, show=None):
+        """Convert IPython source nested in a magic (``%time stmt``, a ``%%time`` body).
+
+        ``show``: whether its last value is displayed (default: as the magic's is).
+        """
         saved = (self.line, self.value_used, self.show, self.body_offset)
         try:
-            return _code(source, self, self.body_offset, self.show)
+            return _code(source, self, self.body_offset, self.show if show is None else show)
         finally:
             self.line, self.value_used, self.show, self.body_offset = saved
 
@@ -165,6 +217,47 @@ def _find_taken_names(cells, state):
                     if not (isinstance(node, ast.Import) and bound == alias.name):
                         state.taken.add(bound)
     state.known |= state.taken
+    for index, cell in cells:
+        if cell["cell_type"] == "code":
+            state.cell = index
+            _note_history(cell["source"], cell.get("tree"), state)
+
+
+def _history_reads(tree, depth=0):
+    """The 1-based lines of the transformed cell that read IPython's history names;
+    magic bodies (``%%time``, ``%time stmt``) are read too."""
+    lines = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            if _HISTORY_NAME.match(node.id):
+                lines.append(node.lineno)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if _HISTORY_KEY.match(node.value):
+                lines.append(node.lineno)
+        call = _ipython_call(node) if depth < 3 else None
+        if call is not None and call[1] and call[0] in ("run_line_magic", "run_cell_magic"):
+            if _history_reads(_transform(call[1][-1])[1], depth + 1):
+                lines.append(node.lineno)
+    return sorted(set(lines))
+
+
+def _note_history(source, tree, state):
+    reads = _history_reads(tree)
+    if not reads:
+        return
+    state.history = True
+    text, _ = _transform(source)
+    original = source.split("\n")
+    spans = _line_spans(original, text.split("\n"))
+    line = spans[min(reads[0], len(spans)) - 1][0] + 1
+    state.note(
+        line,
+        original[line - 1],
+        magics.TRANSLATED,
+        "IPython's output and input history (_, __, ___, _N, Out[N], _i, _iN, In[N]) is kept "
+        "by the script as the cells run; N counts the code cells from the top, as the "
+        "execution counts of a run from the top do",
+    )
 
 
 # -- cells ------------------------------------------------------------------------
@@ -179,12 +272,25 @@ def _cell(index, cell, state):
     tags = cell["metadata"].get("tags")
     tags = [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
     marker = "# %%" + (" tags=" + json.dumps(tags) if tags else "")
-    lines = _code(source, state, 0, True, top_level=True)
+    history = []
+    if source.strip():  # IPython counts (and stores) every cell that is not blank
+        state.number += 1
+        if state.history:
+            parsed = _transform(source)[0]
+            history = [
+                "_nbrepro_input(%d, %s, %s)"
+                % (
+                    state.number,
+                    preamble.quote_py(source.rstrip("\n")),
+                    preamble.quote_py((source if parsed is None else parsed).rstrip("\n")),
+                )
+            ]
+    lines = _code(source, state, 0, True)
     if lines is None:
         lines = _commented_cell(source, state)
     elif any(tag in _PARAMETER_TAGS for tag in tags):
         lines += _parameter_overrides(cell.get("tree"), source, state)
-    return [marker] + lines + [""]
+    return [marker] + history + lines + [""]
 
 
 def _commented_cell(source, state):
@@ -228,7 +334,7 @@ def _transformer():
     return TransformerManager()
 
 
-def _code(source, state, offset, show_last, top_level=False):
+def _code(source, state, offset, show_last):
     """A code cell (or a magic's body) as script lines; None when it cannot compile."""
     text, tree = _transform(source)
     if tree is None:
@@ -247,8 +353,7 @@ def _code(source, state, offset, show_last, top_level=False):
         text_lines = _statement_text(shown, [], lines, True, state)
         text_lines[0] = _indented(lines, shown)[0] + text_lines[0]
         edits.append((shown.lineno, shown.end_lineno, text_lines))
-    if top_level:
-        edits.extend(_hoist_futures(tree, lines, original, spans, state))
+    edits.extend(_hoist_futures(tree, lines, original, spans, offset, state))
     for first, end, new in sorted(edits, key=lambda edit: edit[0], reverse=True):
         lines[first - 1 : end] = new
     try:
@@ -408,7 +513,9 @@ def _statement_text(stmt, replacements, lines, show, state):
     segment = "".join(pieces)
     if show and isinstance(stmt, ast.Expr) and not _is_print(stmt.value):
         state.shows = True
-        segment = "_nbrepro_show(%s)" % segment
+        if isinstance(stmt.value, ast.Tuple):
+            segment = "(%s)" % segment  # ``a, b`` and ``x,`` show as one tuple
+        segment = "_nbrepro_show(%s%s)" % (segment, state.history_argument())
     return (segment + chunk[stop:]).split("\n")
 
 
@@ -438,8 +545,9 @@ def _quiet(text):
     return last == ";"
 
 
-def _hoist_futures(tree, lines, original, spans, state):
-    """``from __future__`` imports must open the file: move them to the top."""
+def _hoist_futures(tree, lines, original, spans, offset, state):
+    """``from __future__`` imports must open the file: move them to the top (from a
+    cell, or from a magic's body such as ``%%capture``, which runs as the cell)."""
     edits = []
     for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__" and _alone(stmt, lines):
@@ -447,7 +555,9 @@ def _hoist_futures(tree, lines, original, spans, state):
             if text not in state.futures:
                 state.futures.append(text)
             first = spans[stmt.lineno - 1][0]
-            state.note(first + 1, original[first], magics.MOVED, "moved to the top of the script")
+            state.note(
+                first + 1 + offset, original[first], magics.MOVED, "moved to the top of the script"
+            )
             edits.append((stmt.lineno, stmt.end_lineno, ["# nbrepro: moved to the top: " + text]))
     return edits
 
@@ -598,7 +708,7 @@ def _assemble(name, state, top, body):
         state.futures + imports,
         settings,
         parser,
-        [_SHOW] if state.shows else [],
+        [_HISTORY] if state.history else [_SHOW] if state.shows else [],
     ]
     out = []
     for section in sections:

@@ -253,12 +253,49 @@ def tokens(text):
 
 
 def compare_text(recorded, now, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
-    """None when the normalised texts match; else the first difference with excerpts."""
+    """None when the normalised texts match; else the first difference with excerpts.
+
+    When the excerpts around the first difference read the same (one text goes
+    on where the other ends), the first line found on one side only is shown.
+    """
     if recorded == now:
         return None  # the common case, without the cost of normalising
     was, is_ = normalize_text(recorded), normalize_text(now)
     if was == is_:
         return None
+    found = _first_difference(was, is_, rtol, atol)
+    if found is not None and found["recorded"] == found["now"]:
+        return _first_differing_line(was, is_, found["line"], rtol, atol, found)
+    return found
+
+
+def _first_differing_line(was, is_, line, rtol, atol, found):
+    """The first line at or after ``line`` that only one side has, or that differs."""
+    was_lines, now_lines = _lines(was), _lines(is_)
+    for index in range(line - 1, max(len(was_lines), len(now_lines))):
+        a = was_lines[index] if index < len(was_lines) else None
+        b = now_lines[index] if index < len(now_lines) else None
+        if a is None or b is None:
+            absent = "(no line %d)" % (index + 1)
+            return {
+                "recorded": _clip(a) if a is not None else absent,
+                "now": _clip(b) if b is not None else absent,
+                "line": index + 1,
+            }
+        inner = _first_difference(a, b, rtol, atol) if a != b else None
+        if inner is not None:
+            return dict(inner, line=index + 1)
+    return found
+
+
+def _lines(text):
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the line end of the last line starts no line
+    return lines
+
+
+def _first_difference(was, is_, rtol, atol):
     was_tokens, now_tokens = tokens(was), tokens(is_)
     for (number, a, a_at), (_, b, b_at) in zip(was_tokens, now_tokens):
         if number:

@@ -181,6 +181,11 @@ def _compare_cell(then_cell, now_cell, rtol, atol):
         entry["status"] = "not recorded"
         return entry
     raised_then, raised_now = _raised(then_outputs), _raised(now_outputs)
+    tags = then_cell.get("metadata", {}).get("tags") or []
+    if raised_then and raised_then == raised_now and RAISES in tags:
+        # The author marked the cell as one that raises, and it raised the same.
+        entry["notes"].append("raised %s, as the cell's %s tag says" % (raised_now, RAISES))
+        return entry
     if raised_then or raised_now:
         entry["status"] = "error"
         if raised_then == raised_now:
@@ -200,6 +205,9 @@ def _compare_cell(then_cell, now_cell, rtol, atol):
         entry["status"] = "different"
         entry["difference"] = difference
     return entry
+
+
+RAISES = "raises-exception"
 
 
 def _raised(outputs):
