@@ -35,6 +35,9 @@ What it does:
    channels in $CONDARC) and `conda list --explicit --md5` / `--sha256`. The
    prefix's path is written as @PREFIX@; a run conda refuses is kept as
    `<variant>.error` (exit status and conda's last stderr line).
+3. With conda 25.7 and 26.7 also `conda export --format F` for F in
+   environment-yaml (also with --no-builds, --from-history), environment-json,
+   explicit, requirements.
 """
 
 import argparse
@@ -69,6 +72,22 @@ VARIANTS = {
     "env-export-from-history-channels.yml": (["env", "export", "--from-history"], CHANNELS_RC),
     "explicit-md5.txt": (["list", "--explicit", "--md5"], ""),
     "explicit-sha256.txt": (["list", "--explicit", "--sha256"], ""),
+}
+# `conda export --format X` (conda >= 25.7; 24.11 has no `conda export`).
+EXPORT_VERSIONS = ("25.7", "26.7")
+EXPORT_VARIANTS = {
+    "export-environment-yaml.yml": (["export", "--format", "environment-yaml"], ""),
+    "export-environment-json.json": (["export", "--format", "environment-json"], ""),
+    "export-environment-yaml-no-builds.yml": (
+        ["export", "--format", "environment-yaml", "--no-builds"],
+        "",
+    ),
+    "export-environment-yaml-from-history.yml": (
+        ["export", "--format", "environment-yaml", "--from-history"],
+        "",
+    ),
+    "export-explicit.txt": (["export", "--format", "explicit"], ""),
+    "export-requirements.txt": (["export", "--format", "requirements"], ""),
 }
 CONDA_TEST_PREFIXES = (
     "envpy27osx",
@@ -382,17 +401,22 @@ def build_prefixes(oracle, out):
 # ---------------------------------------------------------------- running conda on them
 
 
-def goldens(oracle, out, names, clean=True):
+def goldens(oracle, out, names, clean=True, export_only=False):
     scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-run-"))
-    for version in VERSIONS:
+    for version in EXPORT_VERSIONS if export_only else VERSIONS:
         conda = Conda(oracle, version, scratch / "state")
         target_dir = out / version
+        variants = {} if export_only else dict(VARIANTS)
+        if version in EXPORT_VERSIONS:
+            variants.update(EXPORT_VARIANTS)
         for name in names if not clean else ():
-            shutil.rmtree(target_dir / name, ignore_errors=True)
+            for variant in variants:
+                for stale in (variant, variant + ".error"):
+                    (target_dir / name / stale).unlink(missing_ok=True)
         if clean:
             shutil.rmtree(target_dir, ignore_errors=True)
         for name in names:
-            for variant, (args, condarc_text) in VARIANTS.items():
+            for variant, (args, condarc_text) in variants.items():
                 prefix = scratch / "run" / name
                 shutil.rmtree(prefix.parent, ignore_errors=True)
                 shutil.copytree(out / "prefixes" / name, prefix)
@@ -420,8 +444,17 @@ def main(argv=None):
     parser.add_argument(
         "--only", action="append", help="build and run only this prefix (others stay as they are)"
     )
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="only rerun `conda export` (25.7, 26.7) on the committed prefixes",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
+    if args.export_only:
+        names = sorted(p.name for p in (out / "prefixes").iterdir())
+        goldens(args.oracle, out, names, clean=False, export_only=True)
+        return
     if args.only:
         if not args.keep_prefixes:
             built = Path(tempfile.mkdtemp(prefix="nbrepro-golden-only-"))
