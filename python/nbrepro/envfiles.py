@@ -1,6 +1,7 @@
 """Environment files from a capture's `environment` section: conda's
 environment.yml (as `conda env export` writes it), the explicit lock (as
-`conda list --explicit --md5`), and pip requirements (as `pip freeze`).
+`conda list --explicit --md5`), what `conda export --format F` (conda >= 25.7)
+writes, and pip requirements (as `pip freeze`).
 
 They read the stored (compact) form, where each conda package is one string,
 through `capture.compact`; the verbose `environment_full` works too, and is
@@ -13,7 +14,9 @@ requirements.txt with what can be reinstalled elsewhere, and runtime.txt.
 Pure functions over plain data; the snapshot CLI and export reuse them.
 """
 
+import json
 import re
+from urllib.parse import urlsplit
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
@@ -150,6 +153,144 @@ def explicit(environment, hash_name="md5"):
         "@EXPLICIT",
     ]
     return "\n".join(header + explicit_lines(environment, hash_name)) + "\n"
+
+
+# `conda export --format F` (conda >= 25.7): the formats and conda's aliases for them.
+CONDA_EXPORT_FORMATS = ("environment-yaml", "environment-json", "explicit", "requirements")
+CONDA_EXPORT_ALIASES = {"yaml": "environment-yaml", "yml": "environment-yaml"}
+CONDA_EXPORT_ALIASES.update(json="environment-json", reqs="requirements", txt="requirements")
+
+
+class CondaRefuses(ValueError):
+    """conda itself would refuse this export; the message is conda's reason."""
+
+
+def _cep23_header(conda):
+    return [
+        "# This file may be used to create an environment using:",
+        "# $ conda create --name <env> --file <this file>",
+        "# platform: %s" % ((conda.get("behaviour") or {}).get("subdir") or conda.get("platform")),
+        "# created-by: nbrepro %s" % __version__,
+    ]
+
+
+def conda_export(environment, export_format, order=None, no_builds=False, from_history=False):
+    """What `conda export --format F -p P` (conda 25.7 / 26.x) prints.
+
+    environment-yaml is `conda env export`; environment-json the same mapping as
+    JSON (indent 2); explicit is CEP 23's explicit file: URLs without hashes, in
+    the order conda-meta lists its records (`order`: the record file names as
+    os.scandir gave them; None keeps the capture's order), refused when pip
+    packages are present; requirements is `<channel>::<name>==<version>=<build>`
+    per conda package, sorted by name. Raises CondaRefuses where conda refuses."""
+    export_format = CONDA_EXPORT_ALIASES.get(export_format, export_format)
+    conda = _conda(environment)
+    line = (conda.get("behaviour") or {}).get("conda") or "26.7"
+    if line == "24.11":
+        raise ValueError(
+            "conda 24.11 has no `conda export` (no conda before 25.7 has it); "
+            "use --format environment.yml or explicit, or --conda-version 25.7 or newer"
+        )
+    if export_format == "environment-yaml":
+        return environment_yml(environment, no_builds, from_history)
+    if export_format == "environment-json":
+        data = environment_dict(environment, no_builds, from_history)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if (no_builds or from_history) and export_format in ("requirements", "explicit"):
+        raise ValueError(
+            "--no-builds and --from-history are not reproduced for conda export's %s format"
+            % export_format
+        )
+    if export_format == "requirements":
+        return _conda_export_requirements(environment, conda)
+    if export_format == "explicit":
+        return _conda_export_explicit(environment, conda, order)
+    raise ValueError("conda export has no format %r" % export_format)
+
+
+def _conda_export_requirements(environment, conda):
+    listed = exported_packages(conda)
+    if not listed:
+        raise CondaRefuses(
+            "Cannot export requirements format: no requested packages found. "
+            "Use 'explicit' format for environments with installed packages, "
+            "or ensure the environment has package specifications."
+        )
+    lines = _cep23_header(conda) + [
+        "# Note: This is a conda requirements file (MatchSpec format)",
+        "# Contains conda package specifications, not pip requirements",
+        "",
+    ]
+    line = (conda.get("behaviour") or {}).get("conda") or "26.7"
+    subdir = (conda.get("behaviour") or {}).get("subdir") or conda.get("platform") or ""
+    defaults = ("pkgs/main", "pkgs/r") + (("pkgs/msys2",) if subdir.startswith("win-") else ())
+    for package in listed:
+        spec = "%s==%s=%s" % (package["name"], package["version"], package["build"])
+        channel = _channel_name(package)
+        if channel in defaults and line != "25.7":
+            # conda >= 26 writes the spec's channel by its canonical name: the
+            # members of its default_channels (main, r; msys2 where conda runs
+            # on Windows) become `defaults`.
+            channel = "defaults"
+        lines.append("%s::%s" % (channel, spec) if channel else spec)
+    return "\n".join(lines) + "\n"
+
+
+def _conda_export_explicit(environment, conda, order):
+    records = packages(conda)
+    pip = compact.conda_pip(environment)
+    if not records:
+        raise CondaRefuses(
+            "Cannot export explicit format: no explicit packages with installation metadata "
+            "found. Use 'requirements' format for environments with only requested packages, "
+            "or ensure the environment has been solved and installed."
+        )
+    if pip:
+        raise CondaRefuses(
+            "Cannot export explicit format: environment contains external packages that cannot "
+            "be represented in explicit format. Use a different format to include external "
+            "packages."
+        )
+    if order is not None:
+        position = dict((name, index) for index, name in enumerate(order))
+        records = sorted(records, key=lambda p: position.get(_record_file(p), len(position)))
+    lines = _cep23_header(conda) + ["@EXPLICIT"]
+    for package in records:
+        url = package.get("url")
+        if not url or url.startswith("<unknown>"):
+            raise CondaRefuses(
+                "Cannot export '%s': explicit format requires package URLs" % package["name"]
+            )
+        lines.append(url)
+    return "\n".join(lines) + "\n"
+
+
+def _channel_name(package):
+    """conda's `Channel.name` of a record's channel (what `conda export --format
+    requirements` prefixes), from its URL `<channel>/<subdir>/<file>` as conda
+    reads it with its default configuration: a file:// channel is named by its
+    last folder, any other by its URL path (a `/t/<token>` and a leading `conda/`
+    left out), so repo.anaconda.com's defaults are `pkgs/main`, conda.anaconda.org's
+    `conda-forge`."""
+    url = package.get("url") or ""
+    parts = urlsplit(url)
+    if not parts.scheme or url.startswith("<unknown>"):
+        channel = package.get("channel")
+        return None if channel in (None, "", "<unknown>") else channel
+    path = parts.path.rsplit("/", 2)[0].strip("/")
+    if parts.scheme == "file":
+        return path.rsplit("/", 1)[-1] or None
+    segments = path.split("/")
+    if len(segments) > 1 and segments[0] == "t":
+        segments = segments[2:]
+    if segments[:1] == ["conda"]:
+        segments = segments[1:]
+    return "/".join(segments) or None
+
+
+def _record_file(package):
+    """The conda-meta file name of a record: `<name>-<version>-<build>.json`."""
+    return "%s-%s-%s.json" % (package["name"], package["version"], package["build"])
 
 
 def requirement_line(distribution):

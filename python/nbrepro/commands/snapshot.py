@@ -1,9 +1,13 @@
 """`nbrepro snapshot`: capture this interpreter's (or a prefix's) environment and print it."""
 
 import json
+import os
 import sys
 
-FORMATS = ("json", "environment.yml", "explicit", "requirements")
+CONDA_EXPORT = "conda-export:"
+FORMATS = ("json", "environment.yml", "explicit", "requirements") + tuple(
+    CONDA_EXPORT + f for f in ("environment-yaml", "environment-json", "explicit", "requirements")
+)
 
 
 def add_parser(subparsers):
@@ -25,7 +29,9 @@ def add_parser(subparsers):
         default="json",
         help="json (the snapshot), environment.yml (as conda env export), "
         "explicit (as conda list --explicit --md5) or requirements "
-        "(as pip freeze); default json",
+        "(as pip freeze); conda-export:FORMAT writes what `conda export --format FORMAT` "
+        "(conda >= 25.7) writes, for FORMAT environment-yaml, environment-json, explicit "
+        "(CEP 23, no hashes) or requirements; default json",
     )
     parser.add_argument(
         "--no-builds", action="store_true", help="environment.yml without build strings"
@@ -100,6 +106,14 @@ def run(args):
                 text = envfiles.explicit(result.get("environment_full") or {}, "sha256")
             else:
                 text = envfiles.explicit(environment)
+        elif args.format.startswith(CONDA_EXPORT):
+            text = envfiles.conda_export(
+                environment,
+                args.format[len(CONDA_EXPORT) :],
+                _listing(args.prefix),
+                no_builds=args.no_builds,
+                from_history=args.from_history,
+            )
         else:
             text = envfiles.requirements(environment)
     except ValueError as error:
@@ -113,3 +127,12 @@ def run(args):
                 "nbrepro snapshot: %s: %s%s\n" % (problem["probe"], problem["message"], where)
             )
     return 0
+
+
+def _listing(prefix):
+    """conda-meta's file names in the order os.scandir gives them (conda's order
+    for `conda export --format explicit`); None when it cannot be read."""
+    try:
+        return [e.name for e in os.scandir(os.path.join(prefix or sys.prefix, "conda-meta"))]
+    except OSError:
+        return None

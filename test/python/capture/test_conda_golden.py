@@ -12,7 +12,11 @@ os.scandir gives conda-meta (a property of the file system, so the copy made
 here may list them otherwise than the machine that wrote the goldens), and
 25.7 then appends pip's records in the order of a Python set (different from
 run to run). There the lines are compared as a multiset, and nbrepro's order
-is checked against os.scandir on the copy.
+is checked against os.scandir on the copy. `conda export --format explicit`
+(conda >= 25.7) lists the records in that same os.scandir order, and is
+compared the same way; where conda export refuses (`<variant>.error`), nbrepro
+must exit 2 with conda's reason, except for --from-history, which conda export
+refuses exactly where conda env export does and nbrepro treats the same way.
 """
 
 import contextlib
@@ -41,6 +45,19 @@ VARIANTS = {
     ),
     "explicit-md5.txt": (["--format", "explicit"], ""),
     "explicit-sha256.txt": (["--format", "explicit", "--sha256"], ""),
+    # `conda export --format F` (conda >= 25.7; no goldens for 24.11, which lacks it)
+    "export-environment-yaml.yml": (["--format", "conda-export:environment-yaml"], ""),
+    "export-environment-json.json": (["--format", "conda-export:environment-json"], ""),
+    "export-environment-yaml-no-builds.yml": (
+        ["--format", "conda-export:environment-yaml", "--no-builds"],
+        "",
+    ),
+    "export-environment-yaml-from-history.yml": (
+        ["--format", "conda-export:environment-yaml", "--from-history"],
+        "",
+    ),
+    "export-explicit.txt": (["--format", "conda-export:explicit"], ""),
+    "export-requirements.txt": (["--format", "conda-export:requirements"], ""),
 }
 PREFIXES = sorted(p.name for p in (GOLDEN / "prefixes").iterdir())
 CASES = [
@@ -103,10 +120,16 @@ def test_snapshot_equals_real_conda(isolated, version, name, variant):
     prefix = isolated / name
     shutil.copytree(GOLDEN / "prefixes" / name, prefix)
     code, out, err = snapshot(prefix, version, args)
+    error = GOLDEN / version / name / (variant + ".error")
+    if variant.startswith("export-") and "from-history" not in variant and error.exists():
+        # conda export refused: nbrepro refuses too (exit 2), with conda's reason.
+        reason = error.read_text().splitlines()[1].split(": ", 1)[1]
+        assert (code, out) == (2, ""), out
+        assert reason in err, err
+        return
     assert code == 0, err
     got = drop_created_by(out.replace(str(prefix), "@PREFIX@"))
 
-    error = GOLDEN / version / name / (variant + ".error")
     if error.exists():
         # conda refused; nbrepro writes the history's specs and says conda would refuse.
         assert "would refuse env export --from-history" in err, err
@@ -125,6 +148,17 @@ def test_snapshot_equals_real_conda(isolated, version, name, variant):
         names = [line.split("=")[0][4:] for line in got_block[1] if "=pypi_0" not in line]
         by_file = [n for n in (_record_name(prefix, f) for f in scandir) if n in names]
         assert names == by_file
+        return
+    if variant == "export-explicit.txt":
+        # CEP 23's explicit file lists the records in os.scandir order, a property of
+        # the file system: the same lines, in this copy's order.
+        head = want.split("@EXPLICIT\n")[0] + "@EXPLICIT\n"
+        assert got.startswith(head)
+        assert sorted(got.splitlines()) == sorted(want.splitlines())
+        scandir = [e.name for e in os.scandir(prefix / "conda-meta") if e.name.endswith(".json")]
+        files = [url.rsplit("/", 1)[1] for url in got[len(head) :].splitlines()]
+        stems = [f.rsplit(".tar.bz2", 1)[0].rsplit(".conda", 1)[0] + ".json" for f in files]
+        assert stems == [f for f in scandir if f in stems]
         return
     assert got == want
 
@@ -162,8 +196,13 @@ def test_prefix_is_left_byte_identical(isolated, name):
     shutil.copytree(GOLDEN / "prefixes" / name, prefix)
     before = tree_digest(prefix)
     for version in VERSIONS:
-        for args, _ in VARIANTS.values():
-            assert snapshot(prefix, version, args)[0] == 0
+        for variant, (args, _) in VARIANTS.items():
+            if variant.startswith("export-"):
+                # conda export: none before 25.7, and explicit refuses pip packages.
+                allowed = (2,) if version == "24.11" else (0, 2)
+                assert snapshot(prefix, version, args)[0] in allowed
+            else:
+                assert snapshot(prefix, version, args)[0] == 0
         assert snapshot(prefix, version, ["--format", "json", "--full"])[0] == 0
     assert tree_digest(prefix) == before
 
@@ -207,6 +246,16 @@ def test_behaviour_follows_the_conda_that_wrote_the_history(isolated):
             )
         want = (GOLDEN / version / name / "env-export.yml").read_text()
         assert out.getvalue().replace(str(prefix), "@PREFIX@") == want
+
+
+def test_conda_export_needs_conda_25_7(isolated, capsys):
+    """conda 24.11 has no `conda export`: nbrepro says so and exits 2."""
+    prefix = isolated / "p"
+    shutil.copytree(GOLDEN / "prefixes" / "conda2411-create", prefix)
+    for fmt in ("environment-yaml", "explicit"):
+        code, out, err = snapshot(prefix, "24.11", ["--format", "conda-export:" + fmt])
+        assert (code, out) == (2, "")
+        assert "conda 24.11 has no `conda export`" in err
 
 
 def test_bad_conda_version_is_a_usage_error(isolated, capsys):
