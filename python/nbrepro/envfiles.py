@@ -14,6 +14,8 @@ requirements.txt with what can be reinstalled elsewhere, and runtime.txt.
 Pure functions over plain data; the snapshot CLI and export reuse them.
 """
 
+import contextlib
+import contextvars
 import json
 import re
 from urllib.parse import urlsplit
@@ -36,9 +38,39 @@ def _conda(environment):
     return conda
 
 
+# One export reads the same records for environment.yml, the lock, requirements.txt
+# and the SBOM; inside `reading_once()` each is parsed once (10^5 packages cost
+# seconds per pass). Keys are the ids of the argument objects, which the memo
+# keeps alive so that no id can be reused while it lasts; callers get fresh
+# lists and must not change the records (none does).
+_MEMO = contextvars.ContextVar("nbrepro_envfiles_memo", default=None)
+
+
+@contextlib.contextmanager
+def reading_once():
+    """Within this block, each environment's conda records, pip distributions
+    and requirement plans are computed once (the environment must not change)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _once(kind, compute, *arguments):
+    memo = _MEMO.get()
+    if memo is None:
+        return compute(*arguments)
+    key = (kind, *map(id, arguments))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = (arguments, compute(*arguments))
+    return found[1]
+
+
 def packages(conda):
     """Every conda record (dicts with conda's field names), in `conda list --explicit` order."""
-    return compact.conda_packages(conda)
+    return list(_once("conda", compact.conda_packages, conda))
 
 
 def exported_packages(conda):
@@ -352,9 +384,14 @@ def _comment(text):
 _PLAIN_PIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?==[A-Za-z0-9.+!_-]+$")
 
 
+_RELEASE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+
+
 def _pin(name, version):
     """`name==version`, or `name===version` for a version PEP 440 cannot read
     (pip's arbitrary equality, the only way to pin such a version)."""
+    if _RELEASE.fullmatch(version):  # a plain release segment is a PEP 440 version
+        return "%s==%s" % (name, version)
     try:
         Version(version)
     except InvalidVersion:
@@ -379,6 +416,10 @@ def pip_entry(distribution):
     machine and come back as None with the reason; so do names that are no
     valid requirement. A local archive is pinned by version, from the index.
     """
+    return _once("pip_entry", _pip_entry, distribution)
+
+
+def _pip_entry(distribution):
     name, version = distribution["name"], distribution["version"]
     source = distribution.get("source") or {}
     url = urls.redact_url(source.get("url") or "")
@@ -418,6 +459,10 @@ def pip_entry(distribution):
 def pip_dists(environment):
     """The recorded distributions pip must install: not shadowed (never
     imported), not owned by a conda package (the conda files pin those)."""
+    return list(_once("pip_dists", _pip_dists, environment))
+
+
+def _pip_dists(environment):
     pip = (environment or {}).get("pip") or {}
     conda = bool((environment or {}).get("conda"))
     out = []
@@ -468,6 +513,11 @@ def _carried_entry(distribution, carry):
 def _requirement_plan(environment, extra, carry=None):
     """(lines as (requirement, sha256), comments) for requirements.txt;
     ``carry`` (export.wheels' Plan) names what comes from wheels/."""
+    entries, comments = _once("plan", _plan, environment, extra, carry)
+    return list(entries), list(comments)
+
+
+def _plan(environment, extra, carry):
     entries, comments, pinned = [], [], set()
     for distribution in pip_dists(environment):
         line, sha256, note = _carried_entry(distribution, carry) or pip_entry(distribution)
@@ -643,7 +693,43 @@ def bundle_environment_yml(
             environment, name, extra_conda, extra_pip, conda_channels, carry
         )
     data = venv_environment_dict(environment, name, extra_pip, carry)
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yaml.dump(
+        data,
+        Dumper=_dumper_for(data),
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+    )
+
+
+# Strings that PyYAML's pure-Python emitter and libyaml's write alike (no
+# spaces to fold at, nothing beyond ASCII to escape differently, short);
+# test_export_many holds the two emitters equal on them.
+_SAME_IN_LIBYAML = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=<>!~+-]{0,59}")
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    else:
+        yield value
+
+
+def _dumper_for(data):
+    """libyaml's emitter (ten times faster) when every string is one it writes
+    as PyYAML's own emitter does, else PyYAML's (the text a venv's bundle has
+    always had)."""
+    fast = getattr(yaml, "CSafeDumper", None)
+    if fast is not None and all(
+        isinstance(text, str) and _SAME_IN_LIBYAML.fullmatch(text) for text in _strings(data)
+    ):
+        return fast
+    return yaml.SafeDumper
 
 
 def python_minor(environment):

@@ -205,18 +205,19 @@ def build(
         nb = document.notebook_from_value(nb, name, raw=raw)
     step = progress or (lambda message: None)
     try:
-        return _build(
-            nb,
-            name,
-            now,
-            step,
-            raw or nb.raw,
-            folder,
-            data_limit,
-            project,
-            wheel_limit,
-            build_wheels,
-        )
+        with envfiles.reading_once():
+            return _build(
+                nb,
+                name,
+                now,
+                step,
+                raw or nb.raw,
+                folder,
+                data_limit,
+                project,
+                wheel_limit,
+                build_wheels,
+            )
     except ValueError as error:
         # What the metadata holds that no bundle file can say (the schema
         # allows it, a rebuild cannot use it); the message names it.
@@ -421,7 +422,27 @@ def _json_one_per_line(value):
     a bill of materials lists one component a line (a diff shows a package a
     line), and json's C encoder writes each line (with ``indent`` it falls
     back to Python, 10 s for 10^5 packages)."""
-    dump = _ENCODER.encode  # one encoder: json.dumps would build one per item
+    # One C encoder for every item: json.dumps (and JSONEncoder.encode) would
+    # build a new one per item, half the time for 10^5 packages.
+    encoder = json.encoder.c_make_encoder
+    if encoder is None:
+        dump = _ENCODER.encode
+    else:
+        chunks = encoder(
+            {},
+            _ENCODER.default,
+            json.encoder.encode_basestring,
+            None,
+            ": ",
+            ", ",
+            False,
+            False,
+            True,
+        )
+
+        def dump(item):
+            return "".join(chunks(item, 0))
+
     lines = ["{"]
     items = list(value.items())
     for index, (key, item) in enumerate(items):
