@@ -70,8 +70,10 @@ def _public_url_of(url):
 
 # Characters no part of a purl escapes or normalises (for pypi, lower case
 # and `-` are what the name is normalised to).
-_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PLAIN_PYPI = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+# Pieces joined by NUL; each may end with one newline, as `$` allows above.
+_ONE = r"[A-Za-z0-9][A-Za-z0-9._-]*\n?"
+_ALL_PLAIN = re.compile(r"%s(?:\0%s)*" % (_ONE, _ONE))
 
 
 def _plain_purl(fields):
@@ -83,11 +85,15 @@ def _plain_purl(fields):
     qualifiers = fields.get("qualifiers") or {}
     if kind not in ("conda", "pypi", "generic") or not name:
         return None
-    if not (_PLAIN_PYPI if kind == "pypi" else _PLAIN).match(name):
+    if kind == "pypi" and not _PLAIN_PYPI.match(name):
         return None
-    if version is not None and not _PLAIN.match(version):
-        return None
-    if not all(_PLAIN.match(k) and _PLAIN.match(v) for k, v in qualifiers.items()):
+    # Every other piece plain, in one match: NUL is in no plain piece.
+    pieces = [] if kind == "pypi" else [name]
+    if version is not None:
+        pieces.append(version)
+    for item in qualifiers.items():
+        pieces.extend(item)
+    if pieces and not _ALL_PLAIN.fullmatch("\0".join(pieces)):
         return None
     text = "pkg:%s/%s" % (kind, name)
     if version:
