@@ -15,10 +15,11 @@ median of N runs:
 Target (PRODUCT.md): export of a 200-cell notebook under 1 s.
 
 ``--packages N`` instead times the read (``document``) and ``bundle.build`` of
-a notebook whose snapshot holds N packages, half conda, half pip, made from
-the recorded seed ``test/fixtures/fuzz/conda.ipynb``: wall and CPU seconds
-(CPU time is what to compare on a shared machine). Target (issue 10): 10^5
-packages under 2 s.
+a notebook whose snapshot holds N packages, made from the recorded seed
+``test/fixtures/fuzz/conda.ipynb``: half conda, half pip (``--mix mixed``),
+nine in ten conda (``--mix conda``) or a venv of pip packages alone (``--mix
+pip``); wall and CPU seconds (CPU time is what to compare on a shared
+machine). Target (issue 10): 10^5 packages under 2 s.
 """
 
 import argparse
@@ -70,7 +71,7 @@ def median_ms(function, runs):
     return statistics.median(times)
 
 
-def many_packages(count, runs):
+def many_packages(count, runs, mix="mixed"):
     import json
 
     from nbrepro import document
@@ -80,13 +81,16 @@ def many_packages(count, runs):
     nb = json.loads(seed.read_text())
     meta = nb["metadata"]["nbrepro"]
     environment = meta["snapshots"][meta["current"]]["environment"]
+    conda = {"mixed": count // 2, "conda": count * 9 // 10, "pip": 0}[mix]
     environment["conda"]["platform"] = "linux-64"
     environment["conda"]["packages"] = [
         "conda-forge/linux-64/pkg%d-1.%d.0-h%d_0.conda#%032x" % (i, i % 7, i, i)
-        for i in range(count // 2)
+        for i in range(conda)
     ]
+    if mix == "pip":
+        environment["conda"] = None  # a venv: no conda-meta/ was recorded
     environment["pip"]["distributions"] = [
-        {"name": "dist%d" % i, "version": "2.%d" % (i % 9)} for i in range(count - count // 2)
+        {"name": "dist%d" % i, "version": "2.%d" % (i % 9)} for i in range(count - conda)
     ]
     data = json.dumps(nb).encode("utf-8")
     rows = []
@@ -100,10 +104,11 @@ def many_packages(count, runs):
     rows.sort(key=lambda row: row[1][1])
     read, total = rows[len(rows) // 2]
     print(
-        "%d packages (%d MB notebook), median of %d: read %.2f s wall / %.2f s CPU; "
+        "%d packages (%s, %d MB notebook), median of %d: read %.2f s wall / %.2f s CPU; "
         "read + build %.2f s wall / %.2f s CPU; sbom.cdx.json %d bytes"
         % (
             count,
+            mix,
             len(data) // 2**20,
             runs,
             read[0],
@@ -120,9 +125,10 @@ def main():
     parser.add_argument("--cells", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--packages", type=int, help="time a snapshot of this many packages")
+    parser.add_argument("--mix", choices=("mixed", "conda", "pip"), default="mixed")
     args = parser.parse_args()
     if args.packages:
-        many_packages(args.packages, args.runs)
+        many_packages(args.packages, args.runs, args.mix)
         return
 
     from nbconvert.exporters import ScriptExporter

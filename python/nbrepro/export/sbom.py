@@ -107,7 +107,7 @@ def _purl(**fields):
     """The package URL, or None when it would not read back as the same package:
     packageurl-python leaves a `/` in a name unescaped, for one, and a scanner
     would then read another package. Only a hand-edited record has such a name."""
-    fields = dict((k, v) for k, v in fields.items() if v)
+    fields = {k: v for k, v in fields.items() if v}
     plain = _plain_purl(fields)
     if plain is not None:
         return plain
@@ -138,7 +138,7 @@ def conda_component(record):
         type="conda",
         name=record["name"],
         version=record.get("version"),
-        qualifiers=dict((k, v) for k, v in qualifiers.items() if v),
+        qualifiers={k: v for k, v in qualifiers.items() if v},
     )
     component = _component("library", record["name"], record.get("version") or "", purl)
     hashes = _hashes(md5=record.get("md5"), sha256=record.get("sha256"))
