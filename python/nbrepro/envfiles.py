@@ -494,19 +494,30 @@ def _extras(extra, pinned):
     return lines, comments
 
 
-def _carried_entry(distribution, carry):
+def _flagged_by_name(carry):
+    """The first flagged item of each normalized name (one look-up per
+    distribution, not a pass over every flagged one)."""
+    found = {}
+    for item in carry.flagged:
+        if item.get("key"):
+            found.setdefault(distinfo.normalize(item["name"]), item)
+    return found
+
+
+def _carried_entry(distribution, carry, flagged):
     """`(line, sha256, note)` when the bundle's wheels/ folder holds (or must
-    hold) this distribution (``carry`` is export.wheels' Plan), else None."""
+    hold) this distribution (``carry`` is export.wheels' Plan, ``flagged``
+    its _flagged_by_name), else None."""
     if carry is None:
         return None
     key = distinfo.normalize(distribution["name"])
     if key in carry.lines:
         line, sha256 = carry.lines[key]
         return line, sha256, "carried in the bundle as %s" % line
-    for item in carry.flagged:
-        if item.get("key") and distinfo.normalize(item["name"]) == key:
-            note = "no index has it and the bundle does not carry it; %s" % item["supply"]
-            return _pin(distribution["name"], distribution["version"]), None, note
+    item = flagged.get(key)
+    if item is not None:
+        note = "no index has it and the bundle does not carry it; %s" % item["supply"]
+        return _pin(distribution["name"], distribution["version"]), None, note
     return None
 
 
@@ -519,8 +530,10 @@ def _requirement_plan(environment, extra, carry=None):
 
 def _plan(environment, extra, carry):
     entries, comments, pinned = [], [], set()
+    flagged = _flagged_by_name(carry) if carry is not None else {}
     for distribution in pip_dists(environment):
-        line, sha256, note = _carried_entry(distribution, carry) or pip_entry(distribution)
+        entry = _carried_entry(distribution, carry, flagged)
+        line, sha256, note = entry or pip_entry(distribution)
         label = "%s %s" % (distribution["name"], distribution["version"])
         if line is None:
             comments.append(_comment("left out: %s, %s" % (label, note)))
