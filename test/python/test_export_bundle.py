@@ -59,7 +59,7 @@ def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded,
     out = tmp_path / "out"
     result = nbrepro("export", recorded, "-o", out)
     assert result.returncode == 0, result.stderr
-    assert "wrote %s (11 files" % out in result.stdout
+    assert "wrote %s (12 files" % out in result.stdout
     names = sorted(p.name for p in out.iterdir())
     # a venv: pip's files, an environment.yml of the same, no conda lock; wheels/
     # because this kernel's venv holds nbrepro as an editable install, which no
@@ -71,6 +71,7 @@ def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded,
         "README.md",
         "analysis.ipynb",
         "analysis.py",
+        "check-packages.sh",
         "environment.yml",
         "manifest.json",
         "requirements.txt",
@@ -86,6 +87,7 @@ def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded,
     assert manifest["notebook"] == "analysis.ipynb" and manifest["script"] == "analysis.py"
     assert manifest["environment"]["kind"] == "pip"
     assert os.stat(out / "run.sh").st_mode & stat.S_IXUSR
+    assert os.stat(out / "check-packages.sh").st_mode & stat.S_IXUSR
     compile((out / "analysis.py").read_text(), "analysis.py", "exec")
     # the notebook travels as it is, other tools' metadata included
     assert (out / "analysis.ipynb").read_bytes() == recorded.read_bytes()

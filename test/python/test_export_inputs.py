@@ -81,6 +81,16 @@ def test_export_carries_modules_and_small_data_and_lists_the_rest(recorded, caps
         "| `data/big.bin` | data | 5 | 4096 | `%s` | **no** |" % (data["data/big.bin"]["sha256"])
         in readme
     )
+    # The Dockerfile copies the carried files too, each into its folder, before CMD.
+    copies = {}
+    for line in (bundle / "Dockerfile").read_text().splitlines():
+        if line.startswith("COPY "):
+            *sources, target = json.loads(line.split(" ", 2)[2])
+            copies.update((source, target) for source in sources)
+        assert not line.startswith("CMD ") or {"helpers.py", "data/x.csv"} <= set(copies)
+    assert copies["helpers.py"] == "./" and copies["data/x.csv"] == "./data/"
+    assert copies["pkg/__init__.py"] == copies["pkg/inner.py"] == "./pkg/"
+    assert "data/big.bin" not in copies
 
 
 def test_export_warns_when_a_needed_file_is_gone(recorded, capsys):

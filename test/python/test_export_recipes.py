@@ -73,6 +73,9 @@ def write_bundle(folder, the_plan, requirements="tinypkg==1.0\n"):
     run_sh = folder / "run.sh"
     run_sh.write_text(recipes.run_sh(the_plan))
     run_sh.chmod(0o755)
+    check = recipes.check_packages_sh(the_plan)
+    if check:
+        (folder / recipes.CHECK_SCRIPT).write_text(check)
     return folder
 
 
@@ -365,6 +368,7 @@ def test_pre_check_names_what_is_missing_and_checks_carried_hashes(tools, tmp_pa
 
     fixed = dict(LOCAL, carried=[(LOCAL["carried"][0][0], sha256_of(carried))], vcs_tools=[])
     (bundle / "run.sh").write_text(recipes.run_sh(fixed))
+    (bundle / recipes.CHECK_SCRIPT).write_text(recipes.check_packages_sh(fixed))
     supplied = tmp_path / "supplied"
     supplied.mkdir()
     (supplied / "Big_Lib-2.0-py3-none-any.whl").write_bytes(b"x")
@@ -393,13 +397,12 @@ def test_run_sh_is_shellcheck_clean():
         plan(kind="conda", platform="osx-arm64", lock=None),
         LOCAL,
     ):
-        check = subprocess.run(
-            ["shellcheck", "-s", "bash", "-"],
-            input=recipes.run_sh(the_plan),
-            capture_output=True,
-            text=True,
-        )
-        assert check.returncode == 0, check.stdout
+        texts = [recipes.run_sh(the_plan), recipes.check_packages_sh(the_plan)]
+        for text in filter(None, texts):
+            check = subprocess.run(
+                ["shellcheck", "-s", "bash", "-"], input=text, capture_output=True, text=True
+            )
+            assert check.returncode == 0, check.stdout
 
 
 @pytest.mark.parametrize(
@@ -609,3 +612,119 @@ def test_verify_runs_even_when_the_script_fails_and_both_outcomes_are_told(
         "run.sh: the script was not run (--no-run); nbrepro verify: failed with exit status 1"
         in result.stderr
     )
+
+
+# ------------------------------------------- check-packages.sh, as Docker runs it
+
+
+def docker_check(bundle, cwd):
+    """check-packages.sh the way the Dockerfile's RUN step calls it: bash, no
+    PIP_FIND_LINKS (a docker build sees only the bundle)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    return subprocess.run(
+        ["bash", str(bundle / recipes.CHECK_SCRIPT)],
+        cwd=str(cwd),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_script_alone_stops_on_a_missing_or_changed_package(tmp_path):
+    """The file the Dockerfile runs before installing: present packages pass,
+    a missing flagged package, a missing carried wheel or a changed one stop
+    it with exit status 5 and the message run.sh gives."""
+    wheel = "wheels/mylib-0.1.0-py3-none-any.whl"
+    the_plan = plan(
+        carried=[(wheel, "0" * 64)],
+        needed=[("big_lib 2.0", "Big.Lib 2.0 " + HOSTILE, "supply it: " + HOSTILE, None)],
+        wheels=True,
+    )
+    bundle = tmp_path / "b"
+    (bundle / "wheels").mkdir(parents=True)
+    (bundle / wheel).write_bytes(b"the installed wheel")
+    the_plan["carried"] = [(wheel, sha256_of(bundle / wheel))]
+    write_bundle(bundle, the_plan)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+
+    missing = docker_check(bundle, elsewhere)
+    assert missing.returncode == 5, missing.stderr
+    assert "check-packages.sh: MISSING: Big.Lib 2.0 " + HOSTILE + ", which no index has: " in (
+        missing.stderr
+    )
+    assert "not building: 1 package(s) no index has are missing or changed" in missing.stderr
+
+    (bundle / "wheels" / "Big_Lib-2.0-py3-none-any.whl").write_bytes(b"x")
+    present = docker_check(bundle, bundle)
+    assert present.returncode == 0, present.stderr
+    assert "MISSING" not in present.stderr and "CHANGED" not in present.stderr
+
+    (bundle / wheel).write_bytes(b"another build of it")
+    changed = docker_check(bundle, bundle)
+    assert changed.returncode == 5
+    assert "CHANGED: %s is not the file that was installed" % wheel in changed.stderr
+
+    (bundle / wheel).unlink()
+    gone = docker_check(bundle, bundle)
+    assert gone.returncode == 5
+    assert "MISSING: %s, which the bundle carried" % wheel in gone.stderr
+    assert not list(tmp_path.glob("**/PWNED*"))
+
+    # run.sh runs the same file: the same words, before anything is built
+    result = subprocess.run(
+        [str(bundle / "run.sh"), "--no-run"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 5
+    assert "MISSING: %s, which the bundle carried" % wheel in result.stderr
+    assert not (bundle / ".env").exists()
+    (bundle / recipes.CHECK_SCRIPT).unlink()
+    result = subprocess.run(
+        [str(bundle / "run.sh"), "--no-run"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 5
+    assert "check-packages.sh is missing: copy the bundle again" in result.stderr
+
+
+def test_no_check_script_without_packages_no_index_has():
+    assert recipes.check_packages_sh(plan()) is None
+    assert recipes.CHECK_SCRIPT not in recipes.dockerfile(plan())
+    assert recipes.CHECK_SCRIPT not in recipes.run_sh(plan())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"kind": "conda", "platform": "linux-64", "lock": "conda-linux-64.lock"},
+        {"kind": "conda", "platform": "osx-arm64", "lock": "conda-osx-arm64.lock"},
+    ],
+)
+def test_dockerfile_checks_packages_before_installing_and_copies_inputs(changes):
+    inputs = ["helpers.py", "data/a b.csv", "data/x.csv", "pkg/sub/__init__.py", "odd$name.py"]
+    text = recipes.dockerfile(dict(LOCAL, inputs=inputs, **changes))
+    steps = instructions(parse(text))
+    runs = [i for i, (kind, _) in enumerate(steps) if kind == "RUN"]
+    check = steps.index(("RUN", "bash ./" + recipes.CHECK_SCRIPT))
+    installs = [i for i in runs if "install" in steps[i][1]]
+    assert installs and check < min(installs)
+    copies = [i for i, (kind, _) in enumerate(steps) if kind == "COPY"]
+    wheels_copy = [i for i in copies if '["wheels", "./wheels/"]' in steps[i][1]]
+    script_copy = [i for i in copies if recipes.CHECK_SCRIPT in steps[i][1]]
+    assert wheels_copy[0] < check and script_copy[0] < check
+    assert copied(steps[script_copy[0]][1]) == [recipes.CHECK_SCRIPT]
+    # the carried modules and data files, each in its folder, before CMD
+    targets = {}
+    for i in copies:
+        *sources, target = json.loads(steps[i][1].partition(" ")[2])
+        for source in sources:
+            targets[source] = target
+        if set(sources) & set(inputs):
+            assert i > max(installs)
+    assert targets["helpers.py"] == "./"
+    assert targets["data/a b.csv"] == targets["data/x.csv"] == "./data/"
+    assert targets["pkg/sub/__init__.py"] == "./pkg/sub/"
+    assert "odd$name.py" not in text
+    assert "1 carried file(s) have names a Dockerfile cannot spell" in text
+    assert steps[-1][0] == "CMD" and steps[-2][0] == "COPY"

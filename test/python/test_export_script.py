@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -415,3 +416,89 @@ def test_run_without_extension_and_prun_show_like_ipython(tmp_path):
     result = run_script(conversion, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "value 7\n"
+
+
+# -- parameters, papermill's way ----------------------------------------------------
+
+# Texts whose typing differs between int, float, bool, None and str.
+PAPERMILL_VALUES = ["2", "-3", "0.25", "1e3", "True", "False", "None", "abc", "nan", "inf",
+                    "1_000", " 7", "0x10", "true", "2.0"]  # fmt: skip
+
+
+def papermill_notebook():
+    names = ["v%d" % i for i in range(len(PAPERMILL_VALUES))]
+    shown = ", ".join("repr(%s)" % n for n in ["alpha", "steps", "label"] + names)
+    return notebook(
+        ("alpha = 1\nsteps = 3\nlabel = 'run'\n" + "".join("%s = 'x'\n" % n for n in names),
+         ["parameters"]),
+        "print(%s)" % shown,
+    )  # fmt: skip
+
+
+def test_the_script_takes_papermills_p_and_r_and_types_p_as_papermill_does(tmp_path):
+    """The same -p/-r arguments given to real papermill and to the exported
+    script set the same values (compared by repr, so the types too)."""
+    pytest.importorskip("papermill")
+    nb = papermill_notebook()
+    nbformat.write(nb, str(tmp_path / "in.ipynb"))
+    argv = ["-p", "steps", "5", "-r", "label", "42"]
+    for i, text in enumerate(PAPERMILL_VALUES):
+        argv += ["-p", "v%d" % i, text]
+    papermill = subprocess.run(
+        [str(Path(sys.executable).parent / "papermill"), "in.ipynb", "out.ipynb",
+         "-k", "python3", "--language", "python", *argv],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=180,
+        env=dict(os.environ, IPYTHONDIR=str(tmp_path / "ipython")),
+    )  # fmt: skip
+    assert papermill.returncode == 0, papermill.stderr
+    out = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    expected = "".join(out.cells[-1].outputs[0]["text"])
+    assert expected.startswith("1 5 '42' 2 -3 0.25 1000.0 True False None 'abc' nan inf 1000 7 ")
+
+    conversion = script.convert(nb, name="nb")
+    ran = run_script(conversion, tmp_path, *argv)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == expected
+    # the script carries its own copy of the typing: nbrepro's matches it too
+    from nbrepro.parameters import resolve_type
+
+    assert expected.split()[3:] == [
+        "nan" if v != v else repr(v) for v in map(resolve_type, PAPERMILL_VALUES)
+    ]  # fmt: skip
+
+
+def test_options_keep_the_defaults_type_and_papermill_forms_mix_with_them(tmp_path):
+    conversion = script.convert(papermill_notebook(), name="nb")
+    rest = " ".join(["'x'"] * len(PAPERMILL_VALUES))
+    cases = [
+        ([], "1 3 'run' " + rest),
+        (["--alpha", "2", "--steps", "4"], "2 4 'run' " + rest),  # int default: stays int
+        (["-p", "alpha", "2.5"], "2.5 3 'run' " + rest),  # -p: papermill's type, not the default's
+        (["--parameters", "label", "None", "-r", "steps", "7"], "1 '7' None " + rest),
+        # papermill's order: -r after -p, whatever the order on the line
+        (["-r", "alpha", "8", "-p", "alpha", "9", "--label", "y"], "'8' 3 'y' " + rest),
+    ]
+    for args, printed in cases:
+        ran = run_script(conversion, tmp_path, *args)
+        assert ran.returncode == 0, (args, ran.stderr)
+        assert ran.stdout == printed + "\n", args
+    for bad, message in (
+        (["-p", "nope", "1"], "-p nope: no such parameter (the parameters are: alpha, label"),
+        (["-r", "Alpha", "1"], "-r Alpha: no such parameter"),
+        (["-p", "alpha"], "expected 2 arguments"),
+        (["--alpha", "2.5"], "invalid int value"),
+    ):
+        ran = run_script(conversion, tmp_path, *bad)
+        assert ran.returncode == 2, bad
+        assert message in ran.stderr, (bad, ran.stderr)
+    helped = run_script(conversion, tmp_path, "--help")
+    assert "-p NAME VALUE, --parameters NAME VALUE" in helped.stdout
+    assert "papermill's -p NAME VALUE" in conversion.text.splitlines()[2]
+
+
+def test_a_parameter_named_parameters_keeps_its_option():
+    nb = notebook(("parameters = 1\nparameters_raw = 2", ["parameters"]), "print(parameters)")
+    text = script.convert(nb, name="nb").text
+    assert '_nbrepro_parser.add_argument("-p", dest="_nbrepro_p"' in text
+    assert '_nbrepro_parser.add_argument("-r", dest="_nbrepro_r"' in text
+    assert '"--parameters", dest="parameters"' in text

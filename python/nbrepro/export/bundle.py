@@ -7,7 +7,7 @@
 Layout (``<stem>`` is the notebook's name made safe by ``safe_stem``)::
 
     <stem>.ipynb  <stem>.py  environment.yml  conda-<subdir>.lock
-    requirements.txt  runtime.txt  run.sh  Dockerfile  sbom.cdx.json
+    requirements.txt  runtime.txt  run.sh  check-packages.sh  Dockerfile  sbom.cdx.json
     README.md  manifest.json
 
 A conda environment gets environment.yml and the lock (and requirements.txt
@@ -41,6 +41,7 @@ FIXED_NAMES = (
     "requirements.txt",
     "runtime.txt",
     "run.sh",
+    "check-packages.sh",
     "Dockerfile",
     "sbom.cdx.json",
     "README.md",
@@ -68,7 +69,7 @@ class Bundle(object):
     def __init__(self, stem):
         self.stem = stem
         self.files = {}  # name -> bytes, in the order they are written
-        self.executable = {"run.sh"}
+        self.executable = {"run.sh", "check-packages.sh"}
         self.findings = []
         self.conversion = None
         self.manifest = None
@@ -330,6 +331,10 @@ def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, 
     if pip_plan.needs_folder:
         files.update(pip_plan.files)
         files["wheels/README.txt"] = wheels.folder_readme(pip_plan)
+    plan["inputs"] = sorted(key for key in carried if key not in files and key not in lock_names)
+    check_sh = recipes.check_packages_sh(plan)
+    if check_sh:
+        files[recipes.CHECK_SCRIPT] = check_sh
     files["run.sh"] = recipes.run_sh(plan)
     files["Dockerfile"] = recipes.dockerfile(plan)
 

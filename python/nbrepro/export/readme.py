@@ -144,7 +144,8 @@ def _packages_section(carry):
         return out[:-1]
     out += [
         "`run.sh` checks that each is at hand before it builds anything (in `wheels/`, or in a "
-        "folder named in `PIP_FIND_LINKS`) and exits with status 5 naming what is missing.",
+        "folder named in `PIP_FIND_LINKS`) and exits with status 5 naming what is missing; "
+        "`docker build` runs the same check (`check-packages.sh`) on `wheels/`.",
         "",
         "| package | installed from | in this bundle |",
         "|---|---|---|",

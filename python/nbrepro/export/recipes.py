@@ -7,7 +7,10 @@ Plain functions over a plan dict::
      "python": "3.11", "platform": "linux-64" | None, "lock": "conda-linux-64.lock" | None,
      "env": {"PYTHONHASHSEED": "0", ...},
      "requirements": True,   # optional: False when a conda bundle has no requirements.txt
-     "gpu": False, "cuda": None}  # optional: the recording saw a GPU / a CUDA build ("12.1")
+     "gpu": False, "cuda": None,  # optional: the recording saw a GPU / a CUDA build ("12.1")
+     "wheels": False, "carried": [(file, sha256)], "needed": [(key, label, supply, sha256)],
+     "vcs_tools": ["git"],  # optional: packages no index has (check-packages.sh checks them)
+     "inputs": ["helpers.py", "data/x.csv"]}  # optional: carried modules and data files
 
 Every value lands in the text quoted (shlex for bash, JSON and escapes for the
 Dockerfile), even though the bundle writer already made the file names safe:
@@ -98,9 +101,69 @@ def run_sh(plan):
         "",
     ]
     settings = [_assignment(name, text) for name, text in values]
+    return "\n".join(header + settings) + "\n" + RUN_SH_BODY + _run_sh_check(plan) + RUN_SH_MAIN
+
+
+# The pre-check of the packages no index has, a file of the bundle that run.sh
+# runs before building and the Dockerfile runs before installing, so both stop
+# with the same message (exit status 5) instead of failing deep inside pip.
+CHECK_SCRIPT = "check-packages.sh"
+
+
+def has_package_check(plan):
+    """Whether the bundle needs check-packages.sh (carried wheels, flagged packages, VCS tools)."""
+    return bool(plan.get("carried") or plan.get("needed") or plan.get("vcs_tools"))
+
+
+def _run_sh_check(plan):
+    if not has_package_check(plan):
+        return "\ncheck_local_packages() { :; }\n"
     return (
-        "\n".join(header + settings) + "\n" + RUN_SH_BODY + local_packages_block(plan) + RUN_SH_MAIN
+        "\n# Packages no index has (see wheels/README.txt): checked before building.\n"
+        "check_local_packages() {\n"
+        '  [ -f %s ] || fail 5 "%s is missing: copy the bundle again"\n'
+        "  bash ./%s || exit $?\n"
+        "}\n" % (CHECK_SCRIPT, CHECK_SCRIPT, CHECK_SCRIPT)
     )
+
+
+def check_packages_sh(plan):
+    """The bundle's check-packages.sh (bash), or None when there is nothing to check."""
+    plan = check_plan(plan)
+    if not has_package_check(plan):
+        return None
+    return CHECK_SH_HEAD % {"version": __version__} + local_packages_block(plan) + CHECK_SH_MAIN
+
+
+CHECK_SH_HEAD = r"""#!/usr/bin/env bash
+# Checks, before the environment is built (run.sh runs it, and so does the
+# Dockerfile), that every package no index has is at hand: the carried wheels
+# with their sha256, each flagged package's file in wheels/ or in a folder named
+# in PIP_FIND_LINKS, and the version control tools pip needs.
+# Exit status 5 names what is missing. Written by nbrepro %(version)s.
+set -euo pipefail
+
+say() { printf 'check-packages.sh: %%s\n' "$*" >&2; }
+fail() {
+  local code=$1
+  shift
+  say "$*"
+  exit "$code"
+}
+checksum() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum -- "$@"
+  else
+    shasum -a 256 -- "$@"
+  fi
+}
+bundle_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
+cd -- "$bundle_dir"
+"""
+
+CHECK_SH_MAIN = """
+check_local_packages
+"""
 
 
 def _array(name, values):
@@ -116,7 +179,6 @@ def local_packages_block(plan):
     needed = plan.get("needed") or ()
     lines = [
         "",
-        "# Packages no index has (see wheels/README.txt): checked before building.",
         _array("carried_files", [f for f, _ in carried]),
         _array("carried_sha256", [h for _, h in carried]),
         _array("needed_keys", [k for k, _, _, _ in needed]),
@@ -576,13 +638,51 @@ def _copy(names, what):
 
 
 def _copy_wheels(plan):
-    """The wheels/ folder (packages no index has), before anything installs."""
-    if not plan.get("wheels"):
-        return []
-    return [
-        "# Packages no index has: requirements.txt installs them from ./wheels.",
-        'COPY --chown=$MAMBA_USER:$MAMBA_USER ["wheels", "./wheels/"]',
-    ]
+    """The wheels/ folder (packages no index has) and check-packages.sh, run
+    before anything installs: a missing or changed package stops the build
+    with the message run.sh gives (exit status 5), not deep inside pip."""
+    lines = []
+    if plan.get("wheels"):
+        lines += [
+            "# Packages no index has: requirements.txt installs them from ./wheels.",
+            'COPY --chown=$MAMBA_USER:$MAMBA_USER ["wheels", "./wheels/"]',
+        ]
+    if has_package_check(plan):
+        lines += [
+            "# Stops here, naming the package, when one no index has is missing or changed:",
+            "# put its file in wheels/ and build again (wheels/README.txt says which).",
+            _copy([CHECK_SCRIPT], "check script"),
+            "RUN bash ./%s" % CHECK_SCRIPT,
+        ]
+    return lines
+
+
+def _copy_inputs(plan):
+    """The carried local modules and data files, in their folders, before the
+    script runs. A name Docker cannot spell literally is left out, and said."""
+    by_folder = {}
+    left_out = 0
+    for path in sorted(plan.get("inputs") or ()):
+        if _DOCKER_UNSAFE.search(path) or path.startswith("/") or ".." in path.split("/"):
+            left_out += 1
+            continue
+        folder, _, _name = path.rpartition("/")
+        by_folder.setdefault(folder, []).append(path)
+    lines = []
+    if by_folder:
+        lines.append("# The local modules and data files the notebook read (carried).")
+    for folder, paths in sorted(by_folder.items()):
+        target = "./%s/" % folder if folder else "./"
+        lines.append(
+            "COPY --chown=$MAMBA_USER:$MAMBA_USER [%s]"
+            % ", ".join(json.dumps(p) for p in paths + [target])
+        )
+    if left_out:
+        lines.append(
+            "# %d carried file(s) have names a Dockerfile cannot spell ($, \\, *, ?, [, ], "
+            "control characters): rename them and export again, or copy them in by hand." % left_out
+        )
+    return lines
 
 
 def dockerfile(plan):
@@ -654,6 +754,7 @@ def dockerfile(plan):
         ]
     for name, value in (plan.get("env") or {}).items():
         lines.append("ENV %s=%s" % (name, _env_value(value)))
+    lines += _copy_inputs(plan)
     lines.append(_copy([plan["notebook"], plan["script"]], "notebook or script name"))
     lines.append("CMD %s" % json.dumps(["python", plan["script"]]))
     return "\n".join(lines) + "\n"
