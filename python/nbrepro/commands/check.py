@@ -66,7 +66,36 @@ def _check_one(path, side, side_problems, args):
     context["ignore"] = list(args.ignore)
     report = diff(recorded.side, side, context)
     report["problems"] = list(recorded.problems) + side_problems + report["problems"]
+    if not args.against:
+        _add_inputs(report, path)
     return print_report(report, args)
+
+
+def _add_inputs(report, path):
+    """The input files the recording read (with their sha256) that changed or are
+    gone beside the notebook: its outputs no longer follow from the same data.
+    A changed input makes the report at least ``medium``."""
+    from pathlib import Path
+
+    from .. import document
+    from ..drift.vocabulary import SEVERITIES
+    from ..verify.runner import changed_inputs
+
+    try:
+        doc = document.read_notebook(path)
+        changed, messages = changed_inputs(doc.nb, Path(path).resolve().parent)
+    except (document.Unreadable, OSError) as error:
+        report["problems"].append("input files not checked: %s" % error)
+        return
+    report["inputs"] = [
+        {"path": name, "status": status, "message": message}
+        for (name, status), message in zip(sorted(changed.items()), messages)
+    ]
+    if report["inputs"] and (
+        report["severity"] == "none"
+        or SEVERITIES.index(report["severity"]) > SEVERITIES.index("medium")
+    ):
+        report["severity"] = "medium"
 
 
 def _capture(prefix):

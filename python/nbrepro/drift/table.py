@@ -38,8 +38,10 @@ def format_report(report, limit=None):
             "drift: %s (%d high, %d medium, %d low, %d info)"
             % (report["severity"], counts["high"], counts["medium"], counts["low"], counts["info"])
         )
-    else:
+    elif not report.get("inputs"):
         lines.append("no drift")
+    for item in report.get("inputs") or ():
+        lines.append(escape(redact_text(str(item.get("message") or item.get("path")))))
     for problem in report["problems"]:
         lines.append("problem: " + escape(str(problem)))
     return "\n".join(lines) + "\n"
