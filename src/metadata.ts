@@ -34,6 +34,17 @@ export interface INotebookMeta {
   snapshots: { [id: string]: ISnapshotRecord };
   runs: { [id: string]: IJSONObject };
   kernel?: { name?: string; language?: string };
+  author_order?: IAuthorOrder;
+}
+
+/**
+ * The author's evidence: the execution counts the notebook carried when
+ * `nbrepro run` re-executed it, kept when they showed an order problem.
+ */
+export interface IAuthorOrder {
+  cells: number[];
+  counts: (number | null)[];
+  finding: 'out-of-order' | 'not-one-pass';
 }
 
 export interface ICellMeta {
@@ -95,7 +106,56 @@ export function emptyNotebookMeta(): INotebookMeta {
 // the same limits as python/nbrepro/notebook.py.
 export const MAX_SNAPSHOTS = 256;
 export const MAX_RUNS = 20000;
-const KNOWN_KEYS = ['schema_version', 'current', 'snapshots', 'runs', 'kernel'];
+const KNOWN_KEYS = [
+  'schema_version',
+  'current',
+  'snapshots',
+  'runs',
+  'kernel',
+  'author_order'
+];
+const ORDER_KINDS = ['out-of-order', 'not-one-pass'];
+const MAX_ORDER_CELLS = 10000;
+
+/**
+ * A copy of a valid author_order, or null (notebook.read_author_order in Python).
+ */
+export function readAuthorOrder(value: unknown): IAuthorOrder | null {
+  if (!isObject(value)) {
+    return null;
+  }
+  const keys = Object.keys(value).sort();
+  if (keys.join(',') !== 'cells,counts,finding') {
+    return null;
+  }
+  const { cells, counts, finding } = value;
+  if (typeof finding !== 'string' || !ORDER_KINDS.includes(finding)) {
+    return null;
+  }
+  if (
+    !Array.isArray(cells) ||
+    !Array.isArray(counts) ||
+    cells.length !== counts.length ||
+    cells.length > MAX_ORDER_CELLS
+  ) {
+    return null;
+  }
+  if (!cells.every(n => Number.isInteger(n) && (n as number) >= 1)) {
+    return null;
+  }
+  if (
+    !counts.every(
+      c => c === null || (Number.isInteger(c) && (c as number) >= 0)
+    )
+  ) {
+    return null;
+  }
+  return {
+    cells: [...(cells as number[])],
+    counts: [...(counts as (number | null)[])],
+    finding: finding as IAuthorOrder['finding']
+  };
+}
 
 function short(value: unknown): string {
   const text =
@@ -242,6 +302,14 @@ export function readNotebookMeta(raw: unknown): IReadResult<INotebookMeta> {
     value.kernel = kernel;
   } else if (raw.kernel !== undefined) {
     problems.push('metadata.nbrepro.kernel is not an object; dropped');
+  }
+  if ('author_order' in raw) {
+    const order = readAuthorOrder(raw.author_order);
+    if (order) {
+      value.author_order = order;
+    } else {
+      problems.push('metadata.nbrepro.author_order is not valid; dropped');
+    }
   }
   return { value, problems };
 }

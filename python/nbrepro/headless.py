@@ -357,6 +357,24 @@ def _record(outcome, collects, ran, counts, kernel_name):
     nb.metadata[notebook.KEY] = meta
 
 
+def keep_author_order(nb):
+    """Before re-executing: keep the notebook's execution counts, when they show
+    an order problem, as ``metadata.nbrepro.author_order`` (the author's
+    evidence, which the re-run's counts replace). A notebook whose counts are
+    one pass keeps any earlier evidence."""
+    from .export import gate
+
+    order = gate.author_order(nb)
+    if order is None:
+        return
+    raw = nb.metadata.get(notebook.KEY)
+    if raw is None:
+        nb.metadata[notebook.KEY] = {"schema_version": notebook.SCHEMA_VERSION}
+        raw = nb.metadata[notebook.KEY]
+    if isinstance(raw, dict):
+        raw["author_order"] = order
+
+
 def write_atomically(nb, path):
     """Validate, then write through a temporary file in the same folder and
     os.replace (``atomic.write_bytes``: the mode of the file replaced, else the
@@ -413,6 +431,7 @@ def main(
 
     try:
         nb = read_notebook(path)
+        keep_author_order(nb)
         if parameters:
             nb, notes = inject_parameters(nb, parameters)
             for note in notes:

@@ -69,7 +69,7 @@ def read_metadata(raw):
         if isinstance(version, (int, float)) and not isinstance(version, bool) and version > 1:
             return meta, problems  # a newer nbrepro wrote it: keep nothing rather than misread
     for key in raw:
-        if key not in ("schema_version", "current", "snapshots", "runs", "kernel"):
+        if key not in ("schema_version", "current", "snapshots", "runs", "kernel", "author_order"):
             problems.append("metadata.nbrepro.%s is not an nbrepro key; dropped" % _short(key))
 
     snapshots = raw.get("snapshots")
@@ -100,7 +100,39 @@ def read_metadata(raw):
         }
     elif kernel is not None:
         problems.append("metadata.nbrepro.kernel is not an object; dropped")
+
+    if "author_order" in raw:
+        order = read_author_order(raw["author_order"])
+        if order is None:
+            problems.append("metadata.nbrepro.author_order is not valid; dropped")
+        else:
+            meta["author_order"] = order
     return meta, problems
+
+
+ORDER_KINDS = ("out-of-order", "not-one-pass")
+MAX_ORDER_CELLS = 10000
+
+
+def read_author_order(value):
+    """A copy of a valid ``author_order`` (the execution counts the notebook
+    carried before ``nbrepro run`` re-ran it), or None."""
+    if not isinstance(value, dict) or set(value) != {"cells", "counts", "finding"}:
+        return None
+    cells, counts = value["cells"], value["counts"]
+    if value["finding"] not in ORDER_KINDS or not isinstance(cells, list):
+        return None
+    if not isinstance(counts, list) or len(cells) != len(counts) or len(cells) > MAX_ORDER_CELLS:
+        return None
+    if not all(_is_int(n) and n >= 1 for n in cells):
+        return None
+    if not all(c is None or (_is_int(c) and c >= 0) for c in counts):
+        return None
+    return {"cells": list(cells), "counts": list(counts), "finding": value["finding"]}
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _entries(value, name, limit, problems):

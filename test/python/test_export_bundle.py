@@ -347,3 +347,53 @@ def test_check_only_works_on_a_notebook_nbrepro_never_recorded(tmp_path):
     assert strict.returncode == 1 and "out-of-order: cell 2 ran before" in strict.stdout
     assert strict.stdout.endswith("4 findings\n")
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["theirs.ipynb"]
+
+
+def test_run_keeps_the_authors_counts_as_evidence(tmp_path):
+    # Issue 14 (10): `nbrepro run` overwrote the author's execution counts, which
+    # were the evidence that the outputs came from an out-of-order session.
+    from nbrepro import document, notebook
+    from nbrepro.export import gate
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# theirs"),
+        nbformat.v4.new_code_cell("x = 1", execution_count=7),
+        nbformat.v4.new_code_cell("y = x", execution_count=3),
+        nbformat.v4.new_code_cell("print(y)"),
+    ]
+    path = tmp_path / "theirs.ipynb"
+    nbformat.write(nb, str(path))
+    ran = nbrepro("run", path)
+    assert ran.returncode == 0, ran.stderr
+    after = nbformat.read(str(path), as_version=4)
+    assert [c.execution_count for c in after.cells[1:]] == [1, 2, 3]
+    assert after.metadata["nbrepro"]["author_order"] == {
+        "cells": [2, 3, 4],
+        "counts": [7, 3, None],
+        "finding": "out-of-order",
+    }
+    assert notebook.validate(after.metadata["nbrepro"]) == []
+    meta, problems = document.read_meta(after.metadata["nbrepro"])
+    assert problems == [] and meta["author_order"]["counts"] == [7, 3, None]
+    found = [f for f in gate.check(after, meta) if f["kind"] == "out-of-order"]
+    assert found == [
+        {
+            "kind": "out-of-order",
+            "cells": [3],
+            "message": "before nbrepro re-ran it, the author's execution counts were cell 2: 7, "
+            "cell 3: 3, cell 4: -: execution counts go down at cell 3, so the outputs the "
+            "author saw may not be what a top-to-bottom run gives",
+        }
+    ]
+    check = nbrepro("export", path, "--check-only", "--strict")
+    assert check.returncode == 1 and "before nbrepro re-ran it" in check.stdout
+    # A second run (now one pass from the top) keeps the author's evidence.
+    assert nbrepro("run", path).returncode == 0
+    again = nbformat.read(str(path), as_version=4)
+    assert again.metadata["nbrepro"]["author_order"]["counts"] == [7, 3, None]

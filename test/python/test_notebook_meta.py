@@ -104,3 +104,26 @@ def test_wheel_carries_the_schemas():
     text = (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text()
     assert '"schema/notebook.schema.json" = "nbrepro/schema/notebook.schema.json"' in text
     assert '"schema/snapshot.schema.json" = "nbrepro/schema/snapshot.schema.json"' in text
+
+
+def test_author_order_is_kept_when_valid_and_dropped_when_not():
+    good = {"cells": [2, 3], "counts": [4, None], "finding": "out-of-order"}
+    base = {"schema_version": 1, "snapshots": {}, "runs": {}}
+    meta, problems = notebook.read_metadata(dict(base, author_order=good))
+    assert problems == [] and meta["author_order"] == good
+    assert notebook.validate(dict(base, author_order=good)) == []
+    for bad in (
+        dict(good, counts=[4]),
+        dict(good, cells=[0, 3]),
+        dict(good, counts=[4, -1]),
+        dict(good, counts=[4, True]),
+        dict(good, finding="drift"),
+        dict(good, extra=1),
+        [good],
+    ):
+        meta, problems = notebook.read_metadata(dict(base, author_order=bad))
+        assert "author_order" not in meta
+        assert problems == ["metadata.nbrepro.author_order is not valid; dropped"]
+        if isinstance(bad, dict) and len(bad["cells"]) == len(bad["counts"]):
+            # the schema says the same, except that the two lists match in length
+            assert notebook.validate(dict(base, author_order=bad)) != []

@@ -191,9 +191,14 @@ def test_cells_below_a_stop_lose_the_authors_stale_outputs(tmp_path, capsys):
     below = written.cells[4]
     assert (below.execution_count, below.outputs, "nbrepro" in below.metadata) == (None, [], False)
     findings = gate.check(written)
-    assert [f["kind"] for f in findings] == ["stopped", "never-run"]
+    assert [f["kind"] for f in findings] == ["stopped", "never-run", "not-one-pass"]
     assert findings[0]["message"].startswith("recording stopped at cell 4: ZeroDivisionError")
     assert findings[0]["cells"] == [4] and findings[1]["cells"] == [5]
+    # The author's lone count 9 is kept as their evidence (metadata.nbrepro.author_order).
+    assert findings[2]["message"].startswith(
+        "before nbrepro re-ran it, the author's execution counts were cell 2: -, cell 3: -, "
+        "cell 4: -, cell 5: 9: the cells were not run once from the top"
+    )
 
 
 def test_allow_errors_runs_every_cell_and_still_fails(tmp_path, capsys):

@@ -152,12 +152,14 @@ def test_unseeded_randomness_is_named(report):
     )
 
 
-def test_images_say_they_were_compared_by_content_hash(report):
-    assert entry(report, "same image")["notes"] == ["image/png compared by content hash"]
+def test_images_say_how_they_compared(report):
+    assert entry(report, "same image")["notes"] == ["output 1 image/png: same image"]
     changed = entry(report, "changed image")
     assert changed["difference"]["where"] == "output 1 image/png"
-    assert changed["difference"]["detail"] == "compared by content hash"
-    assert changed["notes"] == ["image/png compared by content hash"]
+    # 1x1 red against 1x1 blue: grey 76 against 29 in the thumbnails.
+    verdict = "different (max diff 255, hash distance 0 of 256, thumbnail diff 47)"
+    assert changed["difference"]["detail"] == verdict
+    assert changed["notes"] == ["output 1 image/png: " + verdict]
 
 
 def test_an_edited_cell_is_hidden_state(report):
@@ -257,7 +259,12 @@ REPORT_SCHEMA = {
 def test_json_report_has_the_documented_shape(report):
     jsonschema.validate(report[1], REPORT_SCHEMA)
     assert report[1]["exit_status"] == report[0]
-    assert report[1]["tolerance"] == {"rtol": 1e-9, "atol": 0.0}
+    assert report[1]["tolerance"] == {
+        "rtol": 1e-9,
+        "atol": 0.0,
+        "image_tolerance": 36,
+        "image_hash_distance": 12,
+    }
 
 
 def seeded_bundle(folder):

@@ -141,7 +141,7 @@ def test_streams_are_compared_per_name_whatever_the_chunks():
     assert found["where"] == "stderr"
 
 
-def test_images_are_compared_by_content_hash():
+def test_images_are_compared_by_pixels():
     red, blue = png((255, 0, 0)), png((0, 0, 255))
     encoded = base64.b64encode(red).decode()
     # Line breaks inside the base64 text do not matter: the decoded bytes do.
@@ -150,14 +150,30 @@ def test_images_are_compared_by_content_hash():
     found, notes = compare.compare_outputs(
         recorded, [display({"image/png": wrapped, "text/plain": "<Figure>"})]
     )
-    assert found is None and notes == ["image/png compared by content hash"]
+    assert found is None and notes == ["output 1 image/png: same image"]
 
     now = [display({"image/png": base64.b64encode(blue).decode(), "text/plain": "<Figure>"})]
     found, notes = compare.compare_outputs(recorded, now)
     assert found["where"] == "output 1 image/png"
-    assert found["detail"] == "compared by content hash"
+    assert found["detail"].startswith("different (max diff 255,")
+    assert found["recorded"].startswith("1x1 dhash ")
+
+
+def test_images_fall_back_to_their_bytes_without_pillow(monkeypatch):
+    from nbrepro.verify import images
+
+    monkeypatch.setattr(images, "pillow", lambda: None)
+    red, blue = png((255, 0, 0)), png((0, 0, 255))
+    recorded = [display({"image/png": base64.b64encode(red).decode()})]
+    now = [display({"image/png": base64.b64encode(blue).decode()})]
+    found, notes = compare.compare_outputs(recorded, now)
+    assert found["detail"] == "different, compared by content hash (Pillow is not installed)"
     assert found["recorded"] == "sha256 " + hashlib.sha256(red).hexdigest()[:12]
     assert found["now"] == "sha256 " + hashlib.sha256(blue).hexdigest()[:12]
+    assert compare.compare_outputs(recorded, recorded) == (
+        None,
+        ["output 1 image/png: same image"],
+    )
 
 
 def test_rich_outputs():

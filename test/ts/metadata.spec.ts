@@ -95,3 +95,31 @@ describe('readNotebookMeta with hostile input', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });
+
+describe('author_order (the counts before nbrepro run re-ran the notebook)', () => {
+  const good = { cells: [2, 3], counts: [4, null], finding: 'out-of-order' };
+  const base = { schema_version: 1, snapshots: {}, runs: {} };
+
+  it('keeps a valid one and drops a malformed one with a problem', () => {
+    const kept = readNotebookMeta({ ...base, author_order: good });
+    expect(kept.problems).toEqual([]);
+    expect(kept.value.author_order).toEqual(good);
+    for (const bad of [
+      { ...good, counts: [4] },
+      { ...good, cells: [0, 3] },
+      { ...good, counts: [4, -1] },
+      { ...good, finding: 'drift' },
+      { ...good, extra: 1 },
+      [good]
+    ]) {
+      const { value, problems } = readNotebookMeta({
+        ...base,
+        author_order: bad
+      });
+      expect(value.author_order).toBeUndefined();
+      expect(problems).toEqual([
+        'metadata.nbrepro.author_order is not valid; dropped'
+      ]);
+    }
+  });
+});

@@ -16,7 +16,12 @@ manifest.json) again in the current environment and compare each code cell's
 outputs with the recorded ones. What legitimately varies is normalised first:
 memory addresses, timestamps, durations, progress bars, temporary paths,
 execution counts. Numbers match within |now - recorded| <= atol + rtol*|recorded|
-(integers within atol only); PNG and JPEG images are compared by content hash.
+(integers within atol only). PNG and JPEG images are compared by their decoded
+pixels: "same image", "visually similar (max diff N, ...)" (a pixel's shift,
+other anti-aliasing or fonts: passes, with a note) or "different" (another size,
+or the difference hash differs in more than --image-hash-distance of 256 bits or
+the 64x64 thumbnails in more than --image-tolerance grey levels). Without Pillow
+(pip install 'nbrepro[images]') images are compared by the sha256 of their bytes.
 For a cell that differs the likely causes are named: a drifted package (with
 both versions), unseeded randomness, hidden state (cells edited or run out of
 order in the recording).
@@ -37,7 +42,7 @@ exit status:
 
 --json prints one object:
   {"notebook": path, "kernel": name, "python": path|null,
-   "tolerance": {"rtol": R, "atol": A},
+   "tolerance": {"rtol": R, "atol": A, "image_tolerance": T, "image_hash_distance": D},
    "cells": [{"cell": N, "status": "same"|"different"|"error"|"not recorded"|"not run",
               "difference": {"where", "recorded", "now", "line"?, "detail"?, "path"?}|null,
               "causes": [sentence, ...], "notes": [sentence, ...]}, ...],
@@ -49,6 +54,7 @@ N counts all cells from 1 (markdown too), as nbrepro run does.
 
 def add_parser(subparsers):
     from ..verify.compare import DEFAULT_ATOL, DEFAULT_RTOL
+    from ..verify.images import DEFAULT_HASH_DISTANCE, DEFAULT_TOLERANCE
 
     parser = subparsers.add_parser(
         "verify",
@@ -76,6 +82,22 @@ def add_parser(subparsers):
         help="absolute tolerance for numbers (default: %(default)g)",
     )
     parser.add_argument(
+        "--image-tolerance",
+        metavar="T",
+        type=int,
+        default=DEFAULT_TOLERANCE,
+        help="grey levels (0-255) two images may differ by, pixel by pixel or once shrunk "
+        "to 64x64 (default: %(default)d)",
+    )
+    parser.add_argument(
+        "--image-hash-distance",
+        metavar="D",
+        type=int,
+        default=DEFAULT_HASH_DISTANCE,
+        help="bits of the 256-bit difference hash two similar images may differ in "
+        "(default: %(default)d)",
+    )
+    parser.add_argument(
         "--python",
         metavar="PATH",
         help="run the kernel with this interpreter (it needs ipykernel, not nbrepro)",
@@ -95,10 +117,10 @@ def run(args, stdout=None, stderr=None):
         stderr.write("nbrepro verify: %s\n" % text)
         stderr.flush()
 
-    for name in ("rtol", "atol", "timeout"):
+    for name in ("rtol", "atol", "timeout", "image_tolerance", "image_hash_distance"):
         value = getattr(args, name)
         if value is not None and not value >= 0:
-            say("--%s must be a number >= 0, not %s" % (name, value))
+            say("--%s must be a number >= 0, not %s" % (name.replace("_", "-"), value))
             return 2
     with tempfile.TemporaryDirectory(prefix="nbrepro-verify-") as scratch:
         try:
@@ -163,6 +185,10 @@ def _verify(args, scratch, say, stderr):
             atol=args.atol,
             log=log,
             progress=progress,
+            image_options={
+                "tolerance": args.image_tolerance,
+                "hash_distance": args.image_hash_distance,
+            },
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         raise _Stop("cannot run %s in kernel %r: %s" % (path, kernel, error)) from error

@@ -137,32 +137,8 @@ def check(nb, meta=None):
         )
 
     counted = [(n, count) for n, _c, _s, count, _r in cells if count is not None]
-    down = [n for (_, before), (n, count) in zip(counted, counted[1:]) if count <= before]
-    if down:
-        findings.append(
-            _finding(
-                "out-of-order",
-                down,
-                "%s ran before a cell above them (execution counts go down): the outputs "
-                "may depend on state a top-to-bottom run does not rebuild; restart the "
-                "kernel and run all cells" % _numbers(down),
-            )
-        )
-    elif counted:
-        counts = [count for _n, count in counted]
-        expected = list(range(counts[0], counts[0] + len(counts)))
-        if counts != expected or counts[0] != 1:
-            skipped = counts[-1] - len(counts)
-            findings.append(
-                _finding(
-                    "not-one-pass",
-                    [n for n, _count in counted],
-                    "the execution counts (%s) are not one run from the top: %d execution%s "
-                    "the notebook does not show may have shaped the outputs; restart the "
-                    "kernel and run all cells"
-                    % (_short_counts(counts), skipped, "" if skipped == 1 else "s"),
-                )
-            )
+    findings.extend(order_findings(counted))
+    findings.extend(author_findings(meta.get("author_order")))
 
     edited = [
         n
@@ -307,6 +283,81 @@ def check_findings(nb, read=None):
         )
     found = check(nb, meta)
     return sorted(out + found, key=lambda finding: KINDS.index(finding["kind"]))
+
+
+def order_findings(counted):
+    """The ``out-of-order`` or ``not-one-pass`` finding (a list of at most one)
+    for ``[(cell number, execution count), ...]`` of the cells that ran."""
+    down = [n for (_, before), (n, count) in zip(counted, counted[1:]) if count <= before]
+    if down:
+        return [
+            _finding(
+                "out-of-order",
+                down,
+                "%s ran before a cell above them (execution counts go down): the outputs "
+                "may depend on state a top-to-bottom run does not rebuild; restart the "
+                "kernel and run all cells" % _numbers(down),
+            )
+        ]
+    if not counted:
+        return []
+    counts = [count for _n, count in counted]
+    expected = list(range(counts[0], counts[0] + len(counts)))
+    if counts == expected and counts[0] == 1:
+        return []
+    skipped = counts[-1] - len(counts)
+    return [
+        _finding(
+            "not-one-pass",
+            [n for n, _count in counted],
+            "the execution counts (%s) are not one run from the top: %d execution%s "
+            "the notebook does not show may have shaped the outputs; restart the "
+            "kernel and run all cells"
+            % (_short_counts(counts), skipped, "" if skipped == 1 else "s"),
+        )
+    ]
+
+
+def author_order(nb):
+    """``metadata.nbrepro.author_order`` for notebook ``nb`` as it is now (before
+    ``nbrepro run`` re-executes it), or None when its counts show no order problem."""
+    cells = code_cells(nb)
+    counted = [(n, count) for n, _c, _s, count, _r in cells if count is not None]
+    found = order_findings(counted)
+    if not found:
+        return None
+    return {
+        "cells": [n for n, _c, _s, _count, _r in cells],
+        "counts": [count for _n, _c, _s, count, _r in cells],
+        "finding": found[0]["kind"],
+    }
+
+
+def author_findings(order):
+    """The order finding ``nbrepro run`` kept from before it re-ran the notebook."""
+    if not order:
+        return []
+    pairs = [
+        "cell %d: %s" % (n, "-" if c is None else c)
+        for n, c in zip(order["cells"], order["counts"])
+    ]
+    listed = ", ".join(pairs[:MAX_LISTED]) + (", …" if len(pairs) > MAX_LISTED else "")
+    counted = [(n, c) for n, c in zip(order["cells"], order["counts"]) if c is not None]
+    again = order_findings(counted)
+    cells = again[0]["cells"] if again else []
+    why = (
+        "execution counts go down at %s" % _numbers(cells)
+        if order["finding"] == "out-of-order"
+        else "the cells were not run once from the top"
+    )
+    return [
+        _finding(
+            order["finding"],
+            cells,
+            "before nbrepro re-ran it, the author's execution counts were %s: %s, so the "
+            "outputs the author saw may not be what a top-to-bottom run gives" % (listed, why),
+        )
+    ]
 
 
 def _short_counts(counts):

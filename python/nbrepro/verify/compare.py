@@ -7,8 +7,10 @@ Plain functions over nbformat output dicts (lists of lines or strings).
   displays is not compared either, for the same reason.
 - ``execute_result`` and ``display_data`` outputs are compared in order, by
   output type and mimetype set. In each, every ``image/png`` and
-  ``image/jpeg`` is compared by the sha256 of its decoded bytes (and the
-  result says "compared by content hash"); then one text view: ``text/plain``
+  ``image/jpeg`` is compared by its decoded pixels within a tolerance
+  (``images.compare_images``: "same image", "visually similar (max diff N)"
+  or "different"; by the sha256 of its bytes when Pillow is absent, and the
+  note says so); then one text view: ``text/plain``
   when there is one, else the first of ``application/json``, ``text/markdown``,
   ``text/latex``, ``text/html``, ``image/svg+xml`` and any other text type.
   An output's other views are not compared: HTML and JavaScript views embed
@@ -29,17 +31,15 @@ library change makes visible; atol 0, so that tiny values are still compared
 relatively (pass ``--atol`` when values that should be zero print as noise).
 """
 
-import base64
-import binascii
-import hashlib
 import math
 import re
 
+from . import images
 from .normalize import normalize_text
 
 DEFAULT_RTOL = 1e-9
 DEFAULT_ATOL = 0.0
-HASHED_IMAGES = ("image/png", "image/jpeg")
+IMAGES = ("image/png", "image/jpeg")
 TEXT_PREFERENCE = (
     "text/plain",
     "application/json",
@@ -64,12 +64,15 @@ def as_text(value):
     return value if isinstance(value, str) else str(value)
 
 
-def compare_outputs(recorded, now, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+def compare_outputs(recorded, now, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, image_options=None):
     """``(difference or None, notes)``; a difference is ``{"where", "recorded", "now", ...}``.
 
-    ``notes`` says how images were compared ("image/png compared by content hash").
+    ``notes`` says how each image compared ("output 1 image/png: visually similar
+    (max diff 12)"). ``image_options``: ``images.compare_images``'s ``tolerance``
+    and ``hash_distance``.
     """
     notes = []
+    image_options = image_options or {}
     for name in sorted(set(_streams(recorded)) | set(_streams(now))):
         was, is_ = _streams(recorded).get(name, ""), _streams(now).get(name, "")
         found = compare_text(was, is_, rtol, atol)
@@ -88,7 +91,7 @@ def compare_outputs(recorded, now, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
             "now": "%d display%s" % (len(now_rich), "" if len(now_rich) == 1 else "s"),
         }, notes
     for position, (was, is_) in enumerate(zip(was_rich, now_rich)):
-        found = _compare_rich(was, is_, rtol, atol, notes)
+        found = _compare_rich(was, is_, rtol, atol, notes, image_options, position + 1)
         if found:
             return dict(found, where="output %d %s" % (position + 1, found["where"])), notes
     return None, notes
@@ -123,7 +126,7 @@ def _compare_error(was_errors, now_errors, position, rtol, atol):
     return dict(found, where="error message") if found else None
 
 
-def _compare_rich(was, is_, rtol, atol, notes):
+def _compare_rich(was, is_, rtol, atol, notes, image_options, position):
     if was.get("output_type") != is_.get("output_type"):
         return {"where": "type", "recorded": was.get("output_type"), "now": is_.get("output_type")}
     was_data, now_data = was.get("data") or {}, is_.get("data") or {}
@@ -133,18 +136,16 @@ def _compare_rich(was, is_, rtol, atol, notes):
             "recorded": ", ".join(sorted(was_data)),
             "now": ", ".join(sorted(now_data)),
         }
-    for mimetype in HASHED_IMAGES:
+    for mimetype in IMAGES:
         if mimetype in was_data:
-            note = "%s compared by content hash" % mimetype
-            if note not in notes:
-                notes.append(note)
-            before, after = image_digest(was_data[mimetype]), image_digest(now_data[mimetype])
-            if before != after:
+            result = images.compare_images(was_data[mimetype], now_data[mimetype], **image_options)
+            notes.append("output %d %s: %s" % (position, mimetype, image_verdict(result)))
+            if result["verdict"] == images.DIFFERENT:
                 return {
                     "where": mimetype,
-                    "recorded": "sha256 " + before[:12],
-                    "now": "sha256 " + after[:12],
-                    "detail": "compared by content hash",
+                    "recorded": result["recorded"],
+                    "now": result["now"],
+                    "detail": image_verdict(result),
                 }
     mimetype = text_view(was_data)
     if mimetype is None:
@@ -157,14 +158,23 @@ def _compare_rich(was, is_, rtol, atol, notes):
     return dict(found, where=mimetype) if found else None
 
 
-def image_digest(value):
-    """sha256 hex of a base64 image as stored in a notebook (line breaks ignored)."""
-    text = re.sub(r"\s+", "", as_text(value))
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raw = text.encode("utf-8")  # not base64: compare what is there
-    return hashlib.sha256(raw).hexdigest()
+def image_verdict(result):
+    """ "same image", "visually similar (max diff N, ...)" or "different (...)"."""
+    if result["max_diff"] is None:
+        if result["verdict"] == images.SAME:
+            return images.SAME
+        if result["how"] == "by pixels":
+            return "different (size %s, recorded %s)" % (result["now"], result["recorded"])
+        return "different, compared %s" % result["how"]
+    figures = "max diff %d, hash distance %d of %d, thumbnail diff %d" % (
+        result["max_diff"],
+        result["hash_distance"],
+        images.HASH_SIZE * images.HASH_SIZE,
+        result["thumb_diff"],
+    )
+    if result["verdict"] == images.SAME:
+        return "same image (same pixels, other bytes)"
+    return "%s (%s)" % (result["verdict"], figures)
 
 
 def text_view(data):
@@ -173,7 +183,7 @@ def text_view(data):
         if mimetype in data:
             return mimetype
     for mimetype in sorted(data):
-        if mimetype not in HASHED_IMAGES and (
+        if mimetype not in IMAGES and (
             mimetype.startswith("text/") or mimetype.endswith(("+json", "+xml", "/javascript"))
         ):
             return mimetype

@@ -8,7 +8,8 @@ with the recording's.
 The report (``--json`` prints it)::
 
     {"notebook": path, "kernel": name, "python": path | null,
-     "tolerance": {"rtol": float, "atol": float},
+     "tolerance": {"rtol": float, "atol": float, "image_tolerance": int,
+                   "image_hash_distance": int},
      "cells": [{"cell": n, "status": STATUS, "difference": {...} | null,
                 "causes": [sentence, ...], "notes": [sentence, ...]}, ...],
      "summary": {STATUS: count, ...}, "warnings": [...], "failure": text | null,
@@ -55,6 +56,7 @@ def verify_notebook(
     atol=DEFAULT_ATOL,
     log=None,
     progress=None,
+    image_options=None,
 ):
     """Run a fresh copy of ``nb`` and return the report (module docstring)."""
     changed, input_warnings = changed_inputs(nb, workdir)
@@ -63,7 +65,7 @@ def verify_notebook(
         rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
-    report.update(compare_notebooks(nb, outcome.nb, rtol, atol, changed))
+    report.update(compare_notebooks(nb, outcome.nb, rtol, atol, changed, image_options))
     report["failure"] = outcome.failure
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if outcome.failure:
@@ -99,9 +101,12 @@ def changed_inputs(nb, workdir):
     return changed, warnings
 
 
-def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None):
+def compare_notebooks(
+    recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None, image_options=None
+):
     """The report for two executed copies of the same notebook (pure); ``changed``:
-    the input files that differ from the recording's (``changed_inputs``)."""
+    the input files that differ from the recording's (``changed_inputs``);
+    ``image_options``: ``images.compare_images``'s ``tolerance`` and ``hash_distance``."""
     then_meta, warnings = document.read_meta(recorded.metadata.get(notebook.KEY))
     now_meta, _ = document.read_meta(rerun.metadata.get(notebook.KEY))
     positions = [
@@ -125,7 +130,7 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
     imported = set()
     for position, index in enumerate(positions):
         then_cell, now_cell = recorded.cells[index], rerun.cells[index]
-        entry = _compare_cell(then_cell, now_cell, rtol, atol)
+        entry = _compare_cell(then_cell, now_cell, rtol, atol, image_options)
         then_record = then_cell.metadata.get(notebook.KEY) or {}
         now_record = now_cell.metadata.get(notebook.KEY) or {}
         then_run = then_meta["runs"].get(then_record.get("run"))
@@ -154,7 +159,7 @@ def compare_notebooks(recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, cha
         summary[entry["status"]] += 1
     failed = summary["different"] or summary["error"] or summary["not run"]
     return {
-        "tolerance": {"rtol": rtol, "atol": atol},
+        "tolerance": dict({"rtol": rtol, "atol": atol}, **_images(image_options)),
         "cells": cells,
         "summary": summary,
         "warnings": warnings,
@@ -174,7 +179,7 @@ def with_names(run, source):
     return run
 
 
-def _compare_cell(then_cell, now_cell, rtol, atol):
+def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None):
     entry = {"status": "same", "difference": None, "causes": [], "notes": []}
     then_outputs, now_outputs = then_cell.get("outputs") or [], now_cell.get("outputs") or []
     if then_cell.get("execution_count") is None and not then_outputs:
@@ -199,7 +204,7 @@ def _compare_cell(then_cell, now_cell, rtol, atol):
     if now_cell.get("execution_count") is None:
         entry["status"] = "not run"
         return entry
-    difference, notes = compare_outputs(then_outputs, now_outputs, rtol, atol)
+    difference, notes = compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)
     entry["notes"] = notes
     if difference is not None:
         entry["status"] = "different"
@@ -208,6 +213,16 @@ def _compare_cell(then_cell, now_cell, rtol, atol):
 
 
 RAISES = "raises-exception"
+
+
+def _images(options):
+    from . import images
+
+    options = options or {}
+    return {
+        "image_tolerance": options.get("tolerance", images.DEFAULT_TOLERANCE),
+        "image_hash_distance": options.get("hash_distance", images.DEFAULT_HASH_DISTANCE),
+    }
 
 
 def _raised(outputs):

@@ -1,0 +1,147 @@
+"""Two PNG or JPEG outputs compared by their decoded pixels, within a tolerance.
+
+A figure re-rendered with another FreeType, font or PNG encoder is not the
+same bytes, yet shows the same thing. So an image pair is judged in steps:
+
+1. The same decoded bytes: "same image".
+2. Decoded with Pillow to RGBA. Another width or height: "different".
+3. Every pixel equal (only the encoding or the metadata differ): "same image".
+4. Else three figures: the largest per-channel difference of any pixel
+   (``max diff``, 0-255, reported), the distance in bits between the two
+   images' difference hashes (``dhash``: the image shrunk to
+   (HASH_SIZE + 1) x HASH_SIZE grey values, one bit per pair of neighbours,
+   left brighter than right) and the largest grey-level difference between
+   the two images shrunk to THUMB x THUMB (``thumb diff``). The pair is
+   "visually similar (max diff N)" when the hash distance is at most
+   ``hash_distance`` and the thumb diff at most ``tolerance`` (or when the
+   max diff itself is at most ``tolerance``), else "different".
+
+Measured on matplotlib figures (test/python/test_verify_images.py): a line
+shifted by one pixel, drawn 0.1 pt wider or without anti-aliasing gives a
+hash distance of 2 to 9 and a thumb diff of 3 to 27; another curve, the same
+curve 10% taller or a title added gives 9 to 84 bits and 49 to 75. The
+defaults (12 bits, 36 grey levels) sit between. The hash alone misses a small
+title or a slightly taller curve; the thumbnail alone is loose on large
+moves of thin lines: both must agree.
+
+Without Pillow (it is the ``images`` extra) images are compared by the
+sha256 of their decoded bytes, and the note says so.
+"""
+
+import base64
+import binascii
+import hashlib
+import io
+import re
+
+HASH_SIZE = 16
+THUMB = 64
+DEFAULT_TOLERANCE = 36
+DEFAULT_HASH_DISTANCE = 12
+# A decoded image larger than this is compared by its bytes only (a bomb guard).
+MAX_PIXELS = 50_000_000
+
+SAME, SIMILAR, DIFFERENT = "same image", "visually similar", "different"
+
+
+def decode_base64(value):
+    """The bytes of a base64 image as a notebook stores it (line breaks ignored)."""
+    text = "".join(value) if isinstance(value, list) else str(value)
+    text = re.sub(r"\s+", "", text)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return text.encode("utf-8")  # not base64: compare what is there
+
+
+def digest(raw):
+    return hashlib.sha256(raw).hexdigest()
+
+
+def pillow():
+    """Pillow's Image module, or None when it is not installed."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    return Image
+
+
+def compare_images(recorded, now, tolerance=DEFAULT_TOLERANCE, hash_distance=DEFAULT_HASH_DISTANCE):
+    """``{"verdict", "max_diff", "hash_distance", "thumb_diff", "size", "how", ...}`` for two
+    base64 images; ``verdict`` is SAME, SIMILAR or DIFFERENT and ``how`` says
+    how they were compared ("by pixels" or "by content hash ...")."""
+    was, is_ = decode_base64(recorded), decode_base64(now)
+    result = {"max_diff": None, "hash_distance": None, "thumb_diff": None, "size": None}
+    if was == is_:
+        return dict(result, verdict=SAME, how="by pixels")
+    image = pillow()
+    if image is None:
+        return dict(
+            result,
+            verdict=DIFFERENT,
+            how="by content hash (Pillow is not installed)",
+            recorded="sha256 " + digest(was)[:12],
+            now="sha256 " + digest(is_)[:12],
+        )
+    try:
+        first, second = _open(image, was), _open(image, is_)
+    except Exception:  # noqa: BLE001 - any undecodable image: compare the bytes
+        return dict(
+            result,
+            verdict=DIFFERENT,
+            how="by content hash (not decodable)",
+            recorded="sha256 " + digest(was)[:12],
+            now="sha256 " + digest(is_)[:12],
+        )
+    size = "%dx%d" % first.size
+    if first.size != second.size:
+        return dict(
+            result, verdict=DIFFERENT, how="by pixels", recorded=size, now="%dx%d" % second.size
+        )
+    from PIL import ImageChops
+
+    extrema = ImageChops.difference(first, second).getextrema()
+    largest = max(high for _, high in extrema)
+    distance = hamming(dhash(first), dhash(second))
+    thumbs = [p.convert("L").resize((THUMB, THUMB), resample=1) for p in (first, second)]
+    thumb = ImageChops.difference(*thumbs).getextrema()[1]
+    result.update(max_diff=largest, hash_distance=distance, thumb_diff=thumb, size=size)
+    if largest == 0:
+        return dict(result, verdict=SAME, how="by pixels")
+    if largest <= tolerance or (distance <= hash_distance and thumb <= tolerance):
+        return dict(result, verdict=SIMILAR, how="by pixels")
+    return dict(
+        result,
+        verdict=DIFFERENT,
+        how="by pixels",
+        recorded="%s dhash %s" % (size, _hex(dhash(first))),
+        now="%s dhash %s" % (size, _hex(dhash(second))),
+    )
+
+
+def _open(image, raw):
+    picture = image.open(io.BytesIO(raw))
+    width, height = picture.size
+    if width * height > MAX_PIXELS:
+        raise ValueError("too large to decode")
+    return picture.convert("RGBA")
+
+
+def dhash(picture, size=HASH_SIZE):
+    """The difference hash of a Pillow image as a list of 0/1 (size * size bits)."""
+    grey = picture.convert("L").resize((size + 1, size), resample=1)  # Lanczos
+    values = grey.tobytes()  # one byte per grey pixel
+    bits = []
+    for row in range(size):
+        line = values[row * (size + 1) : (row + 1) * (size + 1)]
+        bits.extend(1 if left > right else 0 for left, right in zip(line, line[1:]))
+    return bits
+
+
+def hamming(first, second):
+    return sum(1 for a, b in zip(first, second) if a != b)
+
+
+def _hex(bits):
+    return ("%0*x" % (len(bits) // 4, int("".join(map(str, bits)), 2)))[:12]
