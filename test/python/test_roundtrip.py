@@ -8,9 +8,9 @@ SOURCE.md):
 1. record it with ``nbrepro run --python`` in venv A (NumPy, matplotlib,
    ipykernel from .cache/wheelhouse, no index);
 2. ``nbrepro export`` it;
-3. ``run.sh --no-run --verify`` builds venv B from the bundle alone and
-   re-runs the notebook in it (``--no-run`` skips the converted script: this
-   checks the notebook, which ``--verify`` re-runs, not the script);
+3. ``run.sh --verify`` builds venv B from the bundle alone, runs the
+   converted script in it (it must run to the end) and re-runs the notebook
+   there;
 4. every notebook verifies to the end, and every cell that differs has a cause
    other than "unknown";
 5. a second plain run of the recorded notebook in venv A (``nbrepro verify``)
@@ -112,7 +112,7 @@ def test_round_trip(venvs, name):
 
     # The bundle alone, in a folder of its own: nothing of the original folder is reachable.
     result = run(
-        ["bash", bundle / "run.sh", "--no-run", "--verify", "--env", venvs["b"]],
+        ["bash", bundle / "run.sh", "--verify", "--env", venvs["b"]],
         env=env,
         cwd=str(bundle),
     )
@@ -122,11 +122,14 @@ def test_round_trip(venvs, name):
     statuses = [status for status, _rest in cells.values()]
     assert set(statuses) <= {"same", "different"}, output[-3000:]  # verified to the end
     different = sorted(n for n, (status, _rest) in cells.items() if status == "different")
-    assert len(different) == EXPECTED[name]["different"], output[-3000:]
+    assert len(different) == EXPECTED[name]["different"], {n: cells[n] for n in different}
     for number in different:
         rest = cells[number][1]
         assert "likely: " in rest and "likely: unknown" not in rest, (number, rest)
     assert result.returncode == (1 if different else 0), output[-3000:]
+    assert "the script ran to the end; nbrepro verify: " in result.stderr + result.stdout, output[
+        -3000:
+    ]
     if "numpy" in name:
         causes = " ".join(cells[n][1] for n in different)
         assert "unseeded randomness: this cell drew from the NumPy global random" in causes

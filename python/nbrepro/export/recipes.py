@@ -569,8 +569,22 @@ if [ ! -e "$env_dir" ]; then
 fi
 python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
 
-# With --verify the script's failure does not stop here: verify re-runs the
-# notebook itself, and both outcomes are told at the end.
+# With --verify, verify re-runs the notebook first, in a folder the script has
+# not touched yet (a script that writes files, as a writefile cell magic does, changes
+# what the notebook prints: "Overwriting" for "Writing"); then the script runs,
+# and its failure does not stop here: both outcomes are told at the end.
+if [ "$verify" = 1 ]; then
+  verify_status=0
+  if command -v nbrepro >/dev/null 2>&1; then
+    nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
+  elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
+    python3 -m nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
+  else
+    fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
+      "(into any Python: it checks the bundle from outside)"
+  fi
+fi
+
 script_status=-
 if [ "$run" = 1 ]; then
   say "running $script, the script of $notebook"
@@ -583,15 +597,6 @@ if [ "$run" = 1 ]; then
 fi
 
 if [ "$verify" = 1 ]; then
-  verify_status=0
-  if command -v nbrepro >/dev/null 2>&1; then
-    nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
-  elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
-    python3 -m nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
-  else
-    fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
-      "(into any Python: it checks the bundle from outside)"
-  fi
   case "$script_status" in
     -) script_said="was not run (--no-run)" ;;
     0) script_said="ran to the end" ;;

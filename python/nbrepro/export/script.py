@@ -73,6 +73,15 @@ _HISTORY_NAME = re.compile(r"^(?:_{1,3}|_i{1,3}|_i?\d+|In|Out|_ih|_oh)$")
 # The same names as strings (``globals()["_3"]``); not "_", which joins strings.
 _HISTORY_KEY = re.compile(r"^(?:_{2,3}|_i{1,3}|_i?\d+)$")
 _PARAMETER_TAGS = ("parameters", "injected-parameters")
+# A notebook that may draw with matplotlib (pandas and seaborn plot through it).
+_FIGURES = re.compile(r"matplotlib|pyplot|pylab|seaborn|plotnine|\.plot\b|\.hist\(")
+_CLOSE_FIGURES = '''
+def _nbrepro_close_figures():
+    """What Jupyter's inline backend does after each cell: the cell's figures are
+    closed, so the next cell draws on new ones (and plt.gca() is not a stale 3D axes)."""
+    pyplot = {sys}.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")'''
 
 
 class Conversion:
@@ -93,6 +102,8 @@ def convert(nb, runs=None, name="notebook"):
     state = _State()
     cells = _cells(nb, state)
     _find_taken_names(cells, state)
+    if any(c["cell_type"] == "code" and _FIGURES.search(c["source"]) for _i, c in cells):
+        state.figures = state.module("sys")
     body = []
     for index, cell in cells:
         body.extend(_cell(index, cell, state))
@@ -115,6 +126,7 @@ class _State:
         self.history = False  # a cell reads IPython's output or input history
         self.number = 0  # the execution count a run from the top gives the cell
         self.matplotlib = False
+        self.figures = None  # the name of sys when cells may draw figures: closed after each
         # Set around each translated call: where it is and how its value is used.
         self.cell = 0
         self.line = 0
@@ -288,8 +300,11 @@ def _cell(index, cell, state):
     lines = _code(source, state, 0, True)
     if lines is None:
         lines = _commented_cell(source, state)
-    elif any(tag in _PARAMETER_TAGS for tag in tags):
-        lines += _parameter_overrides(cell.get("tree"), source, state)
+    else:
+        if any(tag in _PARAMETER_TAGS for tag in tags):
+            lines += _parameter_overrides(cell.get("tree"), source, state)
+        if state.figures and source.strip():
+            lines.append("_nbrepro_close_figures()")
     return [marker] + history + lines + [""]
 
 
@@ -756,6 +771,7 @@ def _assemble(name, state, top, body):
         settings,
         parser,
         [_HISTORY] if state.history else [_SHOW] if state.shows else [],
+        [_CLOSE_FIGURES.format(sys=state.figures).strip("\n")] if state.figures else [],
     ]
     out = []
     for section in sections:
