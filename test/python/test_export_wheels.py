@@ -307,3 +307,14 @@ def test_a_build_that_hangs_is_stopped_and_reported(tmp_path):
     assert path is None and why == "pip wheel took longer than 5 s"
     left = set(os.listdir(tempfile.gettempdir())) - before
     assert not [name for name in left if name.startswith("nbrepro-wheel-")]
+
+
+def test_a_local_version_label_says_why_it_needs_another_index():
+    index = {"index_url": None, "extra_index_urls": ["https://corp.example/extra"]}
+    plan = wheels.plan([dist("torch", "2.3.0+cu118")], index=index)
+    [finding] = plan.findings
+    assert finding["source"] == "private-index"
+    assert (
+        "from an index other than pypi.org (their versions carry a local label, which "
+        "pypi.org never has); pip on this machine also reads https://corp.example/extra"
+    ) in finding["message"]

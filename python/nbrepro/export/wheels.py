@@ -451,8 +451,10 @@ def plan(
         if index_url:
             where = "from %s, the index pip on this machine is set to use" % index_url
         else:
-            where = "from an index other than pypi.org (their versions carry a local label, which "
-            "pypi.org never has)"
+            where = (
+                "from an index other than pypi.org (their versions carry a local label, which "
+                "pypi.org never has)"
+            )
             extra = (index or {}).get("extra_index_urls")
             if extra:
                 where += "; pip on this machine also reads %s" % ", ".join(extra)
