@@ -88,34 +88,40 @@ const plugin: JupyterFrontEndPlugin<void> = {
       panel ? (captures.get(panel) ?? null) : null;
 
     const showStatus = async () => {
-      const capture = captureOf(tracker.currentWidget)?.state ?? null;
-      const text = describeStatus(serverState, capture, trans);
+      const current = captureOf(tracker.currentWidget);
+      const capture = current?.state ?? null;
+      const text = describeStatus(
+        serverState,
+        capture,
+        current?.isRecorded ?? false,
+        trans
+      );
       const body = new Widget();
       body.addClass('jp-nbrepro-StatusDialog');
       // textContent, never innerHTML: details may carry a server's message.
       const lines = [describeServerState(serverState, trans).title];
+      const notebook = tracker.currentWidget;
+      const offersPanel = notebook !== null && serverState.kind === 'ok';
       if (capture && serverState.kind === 'ok') {
-        lines.push(text.title);
+        // The dialog's words name its own button, "Open panel", not a click.
+        lines.push(text.panel ? text.title + ' ' + text.panel : text.title);
       }
       for (const line of lines) {
         const paragraph = document.createElement('p');
         paragraph.textContent = line;
         body.node.appendChild(paragraph);
       }
-      // The text may say "Click to see…": the dialog offers that action.
-      const notebook = tracker.currentWidget;
       const result = await showDialog({
         title: text.label,
         body,
-        buttons:
-          notebook && serverState.kind === 'ok'
-            ? [
-                Dialog.cancelButton({ label: trans.__('Close') }),
-                Dialog.okButton({ label: trans.__('Open panel') })
-              ]
-            : [Dialog.okButton({ label: trans.__('Close') })]
+        buttons: offersPanel
+          ? [
+              Dialog.cancelButton({ label: trans.__('Close') }),
+              Dialog.okButton({ label: trans.__('Open panel') })
+            ]
+          : [Dialog.okButton({ label: trans.__('Close') })]
       });
-      if (notebook && serverState.kind === 'ok' && result.button.accept) {
+      if (offersPanel && result.button.accept) {
         await app.commands.execute(CommandIDs.showPanel);
       }
     };
@@ -407,7 +413,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       activeStateChanged: activeChanged
     });
     const refreshItem = () => {
-      item.setCapture(captureOf(tracker.currentWidget)?.state ?? null);
+      const capture = captureOf(tracker.currentWidget);
+      item.setCapture(capture?.state ?? null, capture?.isRecorded ?? false);
       activeChanged.emit();
     };
     tracker.currentChanged.connect(refreshItem, item);

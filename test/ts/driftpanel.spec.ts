@@ -190,22 +190,26 @@ describe('the status item with drift', () => {
   };
 
   it('says serious drift for high severities', () => {
-    const text = describeCaptureState({ ...recorded, drift: 'high' }, trans);
+    const text = describeCaptureState(
+      { ...recorded, drift: 'high' },
+      true,
+      trans
+    );
     expect(text.label).toBe('nbrepro: serious drift');
     expect(text.level).toBe('error');
   });
 
   it('says minor drift for medium and low', () => {
     for (const drift of ['medium', 'low'] as const) {
-      expect(describeCaptureState({ ...recorded, drift }, trans).label).toBe(
-        'nbrepro: minor drift'
-      );
+      expect(
+        describeCaptureState({ ...recorded, drift }, true, trans).label
+      ).toBe('nbrepro: minor drift');
     }
   });
 
   it('shows the snapshot when the kernel matches (or differs only for information)', () => {
     for (const drift of ['none', 'info'] as const) {
-      const text = describeCaptureState({ ...recorded, drift }, trans);
+      const text = describeCaptureState({ ...recorded, drift }, true, trans);
       expect(text.label).toBe('nbrepro: 01234567 · 12 packages');
       expect(text.level).toBe('ok');
     }
