@@ -185,6 +185,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const announced = new Set<string>();
     const toasts = new Map<NotebookPanel, string>();
     const toastKeys = new Map<NotebookPanel, string>();
+    const toastTexts = new Map<
+      NotebookPanel,
+      { message: string; type: 'error' | 'warning' }
+    >();
     const closeToast = (panel: NotebookPanel, closing = false) => {
       const id = toasts.get(panel);
       if (id !== undefined) {
@@ -199,6 +203,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           announced.delete(key);
         }
         toastKeys.delete(panel);
+        toastTexts.delete(panel);
       }
     };
     const announce = async (panel: NotebookPanel, drift: IDrift | null) => {
@@ -217,50 +222,64 @@ const plugin: JupyterFrontEndPlugin<void> = {
         drift.recorded,
         drift.kernel
       ]);
+      const message = driftMessage(panel.title.label, drift.report, trans);
+      const type = severity === 'high' ? 'error' : 'warning';
       if (announced.has(key) || dismissed.includes(key)) {
+        // The same drift, judged again: a cell that ran told what the
+        // notebook imports, which raises or lowers severities. A toast still
+        // on screen says what the panel says now; one the user closed is not
+        // brought back (an update would show it again).
+        const id = toasts.get(panel);
+        const shown = toastTexts.get(panel);
+        if (
+          id !== undefined &&
+          toastKeys.get(panel) === key &&
+          (shown?.message !== message || shown?.type !== type) &&
+          document.getElementById(id) !== null
+        ) {
+          Notification.update({ id, message, type });
+          toastTexts.set(panel, { message, type });
+        }
         return;
       }
       announced.add(key);
       closeToast(panel);
       toastKeys.set(panel, key);
-      const id = Notification.emit(
-        driftMessage(panel.title.label, drift.report, trans),
-        severity === 'high' ? 'error' : 'warning',
-        {
-          autoClose: false,
-          actions: [
-            {
-              label: trans.__('Details'),
-              caption: trans.__('Show the drift in the nbrepro panel'),
-              callback: event => {
-                event.preventDefault();
-                void openPanel(panel, 'drift');
-              }
-            },
-            {
-              label: trans.__('Accept'),
-              caption: trans.__(
-                'Record the kernel’s environment as the one this notebook vouches for'
-              ),
-              callback: () => {
-                captureOf(panel)?.accept();
-                toasts.delete(panel);
-              }
-            },
-            {
-              label: trans.__('Dismiss'),
-              caption: trans.__(
-                'Do not announce this drift again until it changes'
-              ),
-              callback: () => {
-                remember(key);
-                toasts.delete(panel);
-              }
+      const id = Notification.emit(message, type, {
+        autoClose: false,
+        actions: [
+          {
+            label: trans.__('Details'),
+            caption: trans.__('Show the drift in the nbrepro panel'),
+            callback: event => {
+              event.preventDefault();
+              void openPanel(panel, 'drift');
             }
-          ]
-        }
-      );
+          },
+          {
+            label: trans.__('Accept'),
+            caption: trans.__(
+              'Record the kernel’s environment as the one this notebook vouches for'
+            ),
+            callback: () => {
+              captureOf(panel)?.accept();
+              toasts.delete(panel);
+            }
+          },
+          {
+            label: trans.__('Dismiss'),
+            caption: trans.__(
+              'Do not announce this drift again until it changes'
+            ),
+            callback: () => {
+              remember(key);
+              toasts.delete(panel);
+            }
+          }
+        ]
+      });
       toasts.set(panel, id);
+      toastTexts.set(panel, { message, type });
     };
 
     app.commands.addCommand(CommandIDs.showStatus, {

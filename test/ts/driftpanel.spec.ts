@@ -1,6 +1,6 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { diff } from '../../src/drift';
+import { diff, notebookContext } from '../../src/drift';
 import { restoreGroups, restoreScript } from '../../src/driftpanel';
 import { driftMessage } from '../../src/notify';
 import { describeHeader } from '../../src/sidebar';
@@ -154,6 +154,29 @@ describe('words for people', () => {
     expect(driftMessage('paper.ipynb', report, trans)).toBe(
       'paper.ipynb runs on a different environment than it recorded: ' +
         'numpy 1.26.4 → 2.4.6, serious, imported; a 1, new, minor and 2 more changes.'
+    );
+  });
+
+  it('words each change as the panel groups it, from the imports the file records', () => {
+    const side = (numpy: string, six: string) => ({
+      packages: {
+        numpy: { name: 'numpy', version: numpy, manager: 'pip' },
+        six: { name: 'six', version: six, manager: 'pip' }
+      }
+    });
+    // A run recorded in the file imported numpy: six's minor change is
+    // lowered and numpy's raised, in the toast as in the panel.
+    const meta = { runs: { r1: { modules: { np: 'numpy' } } } };
+    const report = diff(
+      side('1.26.4', '1.16.0'),
+      side('2.4.6', '1.17.0'),
+      notebookContext(meta)
+    );
+    const six = report.differences.find(d => d.name === 'six')!;
+    expect(six.severity).toBe('low');
+    expect(driftMessage('paper.ipynb', report, trans)).toBe(
+      'paper.ipynb runs on a different environment than it recorded: ' +
+        'numpy 1.26.4 → 2.4.6, serious, imported; six 1.16.0 → 1.17.0, minor.'
     );
   });
 
