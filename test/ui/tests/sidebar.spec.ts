@@ -374,11 +374,9 @@ async function sixInToastAndPanel(
   const text = (await toast.textContent()) ?? '';
   const word = /six 1\.16\.0 → [^,]+, ([a-z ]+)/.exec(text)?.[1] ?? text;
   const section = await sidebar
-    .locator('section[data-severity]', {
-      has: sidebar.locator('.jp-nbrepro-DriftPanel-row[data-name="six"]')
-    })
-    .getAttribute('data-severity');
-  return [word, section ?? ''];
+    .locator('.jp-nbrepro-DriftPanel-row[data-name="six"]')
+    .evaluate(row => row.closest('section')?.dataset.severity ?? '');
+  return [word, section];
 }
 
 const WORDS: { [severity: string]: string } = {
@@ -397,7 +395,9 @@ test('the drift toast gives each change the severity the panel shows', async ({
   // Imports recorded in the file (a run that imported numpy): known when the
   // notebook opens, so the first toast already says six is minor.
   const known = JSON.parse(recordedNotebook());
-  known.metadata.nbrepro.runs = { r1: { modules: { numpy: 'numpy' } } };
+  known.metadata.nbrepro.runs = {
+    '0123456789abcdef': { modules: { numpy: 'numpy' } }
+  };
   const first = 'known.ipynb';
   await upload(page, tmpPath, first, JSON.stringify(known, null, 1) + '\n');
   await page.notebook.openByPath(`${tmpPath}/${first}`);

@@ -77,9 +77,10 @@ test.describe('nbrepro in a real JupyterLab', () => {
       'title',
       /Click to show the recorded environment\.$/
     );
-    await page.evaluate(() =>
-      (window as any).jupyterapp.commands.execute('nbrepro:show-status')
-    );
+    // (the command resolves when its dialog closes: not awaited here)
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute('nbrepro:show-status');
+    });
     const dialog = page.locator('.jp-Dialog');
     await expect(dialog).toContainText(
       'Open the panel to see the recorded environment.'
