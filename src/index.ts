@@ -88,34 +88,40 @@ const plugin: JupyterFrontEndPlugin<void> = {
       panel ? (captures.get(panel) ?? null) : null;
 
     const showStatus = async () => {
-      const capture = captureOf(tracker.currentWidget)?.state ?? null;
-      const text = describeStatus(serverState, capture, trans);
+      const current = captureOf(tracker.currentWidget);
+      const capture = current?.state ?? null;
+      const text = describeStatus(
+        serverState,
+        capture,
+        current?.isRecorded ?? false,
+        trans
+      );
       const body = new Widget();
       body.addClass('jp-nbrepro-StatusDialog');
       // textContent, never innerHTML: details may carry a server's message.
       const lines = [describeServerState(serverState, trans).title];
+      const notebook = tracker.currentWidget;
+      const offersPanel = notebook !== null && serverState.kind === 'ok';
       if (capture && serverState.kind === 'ok') {
-        lines.push(text.title);
+        // The dialog's words name its own button, "Open panel", not a click.
+        lines.push(text.panel ? text.title + ' ' + text.panel : text.title);
       }
       for (const line of lines) {
         const paragraph = document.createElement('p');
         paragraph.textContent = line;
         body.node.appendChild(paragraph);
       }
-      // The text may say "Click to see…": the dialog offers that action.
-      const notebook = tracker.currentWidget;
       const result = await showDialog({
         title: text.label,
         body,
-        buttons:
-          notebook && serverState.kind === 'ok'
-            ? [
-                Dialog.cancelButton({ label: trans.__('Close') }),
-                Dialog.okButton({ label: trans.__('Open panel') })
-              ]
-            : [Dialog.okButton({ label: trans.__('Close') })]
+        buttons: offersPanel
+          ? [
+              Dialog.cancelButton({ label: trans.__('Close') }),
+              Dialog.okButton({ label: trans.__('Open panel') })
+            ]
+          : [Dialog.okButton({ label: trans.__('Close') })]
       });
-      if (notebook && serverState.kind === 'ok' && result.button.accept) {
+      if (offersPanel && result.button.accept) {
         await app.commands.execute(CommandIDs.showPanel);
       }
     };
@@ -179,6 +185,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const announced = new Set<string>();
     const toasts = new Map<NotebookPanel, string>();
     const toastKeys = new Map<NotebookPanel, string>();
+    const toastTexts = new Map<
+      NotebookPanel,
+      { message: string; type: 'error' | 'warning' }
+    >();
     const closeToast = (panel: NotebookPanel, closing = false) => {
       const id = toasts.get(panel);
       if (id !== undefined) {
@@ -193,6 +203,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           announced.delete(key);
         }
         toastKeys.delete(panel);
+        toastTexts.delete(panel);
       }
     };
     const announce = async (panel: NotebookPanel, drift: IDrift | null) => {
@@ -211,50 +222,64 @@ const plugin: JupyterFrontEndPlugin<void> = {
         drift.recorded,
         drift.kernel
       ]);
+      const message = driftMessage(panel.title.label, drift.report, trans);
+      const type = severity === 'high' ? 'error' : 'warning';
       if (announced.has(key) || dismissed.includes(key)) {
+        // The same drift, judged again: a cell that ran told what the
+        // notebook imports, which raises or lowers severities. A toast still
+        // on screen says what the panel says now; one the user closed is not
+        // brought back (an update would show it again).
+        const id = toasts.get(panel);
+        const shown = toastTexts.get(panel);
+        if (
+          id !== undefined &&
+          toastKeys.get(panel) === key &&
+          (shown?.message !== message || shown?.type !== type) &&
+          document.getElementById(id) !== null
+        ) {
+          Notification.update({ id, message, type });
+          toastTexts.set(panel, { message, type });
+        }
         return;
       }
       announced.add(key);
       closeToast(panel);
       toastKeys.set(panel, key);
-      const id = Notification.emit(
-        driftMessage(panel.title.label, drift.report, trans),
-        severity === 'high' ? 'error' : 'warning',
-        {
-          autoClose: false,
-          actions: [
-            {
-              label: trans.__('Details'),
-              caption: trans.__('Show the drift in the nbrepro panel'),
-              callback: event => {
-                event.preventDefault();
-                void openPanel(panel, 'drift');
-              }
-            },
-            {
-              label: trans.__('Accept'),
-              caption: trans.__(
-                'Record the kernel’s environment as the one this notebook vouches for'
-              ),
-              callback: () => {
-                captureOf(panel)?.accept();
-                toasts.delete(panel);
-              }
-            },
-            {
-              label: trans.__('Dismiss'),
-              caption: trans.__(
-                'Do not announce this drift again until it changes'
-              ),
-              callback: () => {
-                remember(key);
-                toasts.delete(panel);
-              }
+      const id = Notification.emit(message, type, {
+        autoClose: false,
+        actions: [
+          {
+            label: trans.__('Details'),
+            caption: trans.__('Show the drift in the nbrepro panel'),
+            callback: event => {
+              event.preventDefault();
+              void openPanel(panel, 'drift');
             }
-          ]
-        }
-      );
+          },
+          {
+            label: trans.__('Accept'),
+            caption: trans.__(
+              'Record the kernel’s environment as the one this notebook vouches for'
+            ),
+            callback: () => {
+              captureOf(panel)?.accept();
+              toasts.delete(panel);
+            }
+          },
+          {
+            label: trans.__('Dismiss'),
+            caption: trans.__(
+              'Do not announce this drift again until it changes'
+            ),
+            callback: () => {
+              remember(key);
+              toasts.delete(panel);
+            }
+          }
+        ]
+      });
       toasts.set(panel, id);
+      toastTexts.set(panel, { message, type });
     };
 
     app.commands.addCommand(CommandIDs.showStatus, {
@@ -407,7 +432,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       activeStateChanged: activeChanged
     });
     const refreshItem = () => {
-      item.setCapture(captureOf(tracker.currentWidget)?.state ?? null);
+      const capture = captureOf(tracker.currentWidget);
+      item.setCapture(capture?.state ?? null, capture?.isRecorded ?? false);
       activeChanged.emit();
     };
     tracker.currentChanged.connect(refreshItem, item);

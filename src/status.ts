@@ -17,6 +17,12 @@ export interface IStatusText {
    * for the states the user must act on.
    */
   notice?: string;
+  /**
+   * What a click on the indicator shows, as the tooltip's last sentence;
+   * the status dialog says instead what its "Open panel" button shows.
+   */
+  click?: string;
+  panel?: string;
 }
 
 /**
@@ -87,6 +93,7 @@ export function describeServerState(
  */
 export function describeCaptureState(
   state: CaptureState,
+  recorded: boolean,
   trans: TranslationBundle
 ): IStatusText {
   switch (state.kind) {
@@ -111,22 +118,39 @@ export function describeCaptureState(
         level: 'info'
       };
     case 'recorded':
+      if (!recorded) {
+        // The kernel's environment is held in memory until a cell runs: the
+        // notebook records nothing yet (the sidebar says the same).
+        return {
+          label: trans.__('nbrepro: not recorded yet'),
+          title: trans.__(
+            'Not recorded yet: run a cell, and its environment is recorded in the notebook when you save it.'
+          ),
+          level: 'info'
+        };
+      }
       if (state.drift === 'high') {
         return {
           label: trans.__('nbrepro: serious drift'),
           title: trans.__(
-            'This kernel differs seriously from the environment recorded in the notebook. Click to see what changed and how to restore it.'
+            'This kernel differs seriously from the environment recorded in the notebook.'
           ),
-          level: 'error'
+          level: 'error',
+          click: trans.__('Click to see what changed and how to restore it.'),
+          panel: trans.__(
+            'Open the panel to see what changed and how to restore it.'
+          )
         };
       }
       if (state.drift === 'medium' || state.drift === 'low') {
         return {
           label: trans.__('nbrepro: minor drift'),
           title: trans.__(
-            'This kernel differs slightly from the environment recorded in the notebook. Click to see what changed.'
+            'This kernel differs slightly from the environment recorded in the notebook.'
           ),
-          level: 'warn'
+          level: 'warn',
+          click: trans.__('Click to see what changed.'),
+          panel: trans.__('Open the panel to see what changed.')
         };
       }
       return {
@@ -137,22 +161,26 @@ export function describeCaptureState(
           state.envId.slice(0, 8)
         ),
         title: trans._n(
-          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshot. Click to show the recorded environment.',
-          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshots. Click to show the recorded environment.',
+          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshot.',
+          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshots.',
           state.snapshots,
           state.envId,
           state.packages
         ),
-        level: 'ok'
+        level: 'ok',
+        click: trans.__('Click to show the recorded environment.'),
+        panel: trans.__('Open the panel to see the recorded environment.')
       };
     case 'failed':
       return {
         label: trans.__('nbrepro: capture failed'),
         title: trans.__(
-          'The environment could not be recorded: %1. Click for details.',
+          'The environment could not be recorded: %1.',
           state.reason
         ),
-        level: 'error'
+        level: 'error',
+        click: trans.__('Click for details.'),
+        panel: trans.__('Open the panel for details.')
       };
     case 'unsupported':
       return {
@@ -173,10 +201,11 @@ export function describeCaptureState(
 export function describeStatus(
   server: ServerState,
   capture: CaptureState | null,
+  recorded: boolean,
   trans: TranslationBundle
 ): IStatusText {
   if (server.kind === 'ok' && capture) {
-    return describeCaptureState(capture, trans);
+    return describeCaptureState(capture, recorded, trans);
   }
   return describeServerState(server, trans);
 }
@@ -222,15 +251,25 @@ export class StatusItem extends Widget {
     return this._capture;
   }
 
-  setCapture(capture: CaptureState | null): void {
+  /**
+   * ``recorded``: whether the notebook holds a recording (until a cell runs,
+   * the kernel's environment is only held in memory).
+   */
+  setCapture(capture: CaptureState | null, recorded = false): void {
     this._capture = capture;
+    this._recorded = capture !== null && recorded;
     this._render();
   }
 
   private _render(): void {
-    const text = describeStatus(this._state, this._capture, this._trans);
+    const text = describeStatus(
+      this._state,
+      this._capture,
+      this._recorded,
+      this._trans
+    );
     this._label.textContent = text.label;
-    this.node.title = text.title;
+    this.node.title = text.click ? text.title + ' ' + text.click : text.title;
     this.node.dataset.state = this._state.kind;
     this.node.dataset.capture = this._capture?.kind ?? 'none';
     this.node.dataset.drift =
@@ -241,4 +280,5 @@ export class StatusItem extends Widget {
   private _label: HTMLSpanElement;
   private _state: ServerState = { kind: 'checking' };
   private _capture: CaptureState | null = null;
+  private _recorded = false;
 }

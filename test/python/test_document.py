@@ -133,7 +133,7 @@ def test_malformed_metadata_gives_a_message_never_a_traceback(tmp_path, case):
         # What was dropped is said: a metadata warning, in the README too.
         assert "warning: metadata:" in err, err
         readme = (tmp_path / "out" / "README.md").read_text()
-        assert "**metadata**" in readme
+        assert "**Damaged nbrepro records**" in readme
     assert path.read_bytes() == before
 
 

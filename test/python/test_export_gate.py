@@ -172,6 +172,16 @@ def test_the_front_end_titles_every_kind_the_gate_reports():
     assert titled == set(gate.KINDS)
 
 
+def test_the_dialog_and_the_readme_give_each_kind_the_same_title():
+    """src/data/finding-titles.json holds the words; the dialog's switch (literal
+    strings, for translation) must say the same, kind by kind."""
+    source = (Path(__file__).resolve().parents[2] / "src" / "export.ts").read_text()
+    in_dialog = dict(re.findall(r"case '([a-z-]+)':\s*return trans\.__\('([^']+)'\);", source))
+    assert tuple(gate.titles()) == gate.KINDS
+    assert in_dialog == gate.titles()
+    assert gate.title("not-one-pass") == "Not one run from the top"
+
+
 def test_findings_come_in_the_order_of_kinds():
     snapshots = {ENV_A: environment("2.0.0"), ENV_B: environment("1.26.4")}
     nb = notebook(

@@ -93,6 +93,24 @@ def test_export_carries_modules_and_small_data_and_lists_the_rest(recorded, caps
     assert "data/big.bin" not in copies
 
 
+def test_the_readme_lists_every_file_of_the_bundle_and_titles_its_findings(recorded, capsys):
+    result = export(capsys, recorded, "--data-limit", "1K", "-o", recorded.parent / "listed")
+    bundle = recorded.parent / "listed"
+    readme = (bundle / "README.md").read_text()
+    listed = readme.split("\n## Files\n", 1)[1].split("\n\n", 1)[1].splitlines()
+    written = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
+    # carried modules and data, the bill of materials: everything on disk is listed
+    assert {"helpers.py", "pkg/inner.py", "data/x.csv", "sbom.cdx.json"} <= set(written)
+    assert listed == ["- `%s`" % name for name in written]
+    # each finding under the title the export dialog shows (src/data/finding-titles.json)
+    kinds = [f["kind"] for f in result["findings"]]
+    assert {"large-inputs", "unseeded"} <= set(kinds)
+    assert "- **Input data not carried**: input data over the 1.0 KB limit" in readme
+    assert "- **Unseeded randomness**: " in readme
+    for kind in kinds:
+        assert "**%s**" % kind not in readme
+
+
 def test_export_warns_when_a_needed_file_is_gone(recorded, capsys):
     folder = recorded.parent
     moved = folder / "helpers.moved"

@@ -1,6 +1,6 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
-import { diff } from '../../src/drift';
+import { diff, notebookContext } from '../../src/drift';
 import { restoreGroups, restoreScript } from '../../src/driftpanel';
 import { driftMessage } from '../../src/notify';
 import { describeHeader } from '../../src/sidebar';
@@ -157,6 +157,29 @@ describe('words for people', () => {
     );
   });
 
+  it('words each change as the panel groups it, from the imports the file records', () => {
+    const side = (numpy: string, six: string) => ({
+      packages: {
+        numpy: { name: 'numpy', version: numpy, manager: 'pip' },
+        six: { name: 'six', version: six, manager: 'pip' }
+      }
+    });
+    // A run recorded in the file imported numpy: six's minor change is
+    // lowered and numpy's raised, in the toast as in the panel.
+    const meta = { runs: { r1: { modules: { np: 'numpy' } } } };
+    const report = diff(
+      side('1.26.4', '1.16.0'),
+      side('2.4.6', '1.17.0'),
+      notebookContext(meta)
+    );
+    const six = report.differences.find(d => d.name === 'six')!;
+    expect(six.severity).toBe('low');
+    expect(driftMessage('paper.ipynb', report, trans)).toBe(
+      'paper.ipynb runs on a different environment than it recorded: ' +
+        'numpy 1.26.4 → 2.4.6, serious, imported; six 1.16.0 → 1.17.0, minor.'
+    );
+  });
+
   it('puts the state in words', () => {
     const recorded = {
       kind: 'recorded' as const,
@@ -190,22 +213,26 @@ describe('the status item with drift', () => {
   };
 
   it('says serious drift for high severities', () => {
-    const text = describeCaptureState({ ...recorded, drift: 'high' }, trans);
+    const text = describeCaptureState(
+      { ...recorded, drift: 'high' },
+      true,
+      trans
+    );
     expect(text.label).toBe('nbrepro: serious drift');
     expect(text.level).toBe('error');
   });
 
   it('says minor drift for medium and low', () => {
     for (const drift of ['medium', 'low'] as const) {
-      expect(describeCaptureState({ ...recorded, drift }, trans).label).toBe(
-        'nbrepro: minor drift'
-      );
+      expect(
+        describeCaptureState({ ...recorded, drift }, true, trans).label
+      ).toBe('nbrepro: minor drift');
     }
   });
 
   it('shows the snapshot when the kernel matches (or differs only for information)', () => {
     for (const drift of ['none', 'info'] as const) {
-      const text = describeCaptureState({ ...recorded, drift }, trans);
+      const text = describeCaptureState({ ...recorded, drift }, true, trans);
       expect(text.label).toBe('nbrepro: 01234567 · 12 packages');
       expect(text.level).toBe('ok');
     }

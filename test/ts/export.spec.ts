@@ -1,5 +1,6 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
+import findingTitles from '../../src/data/finding-titles.json';
 import { diff } from '../../src/drift';
 import {
   ExportDialogBody,
@@ -26,6 +27,21 @@ describe('ExportDialogBody', () => {
       'cell 2 <img src=x onerror="window.pwned=1"> changed'
     );
     expect((window as any).pwned).toBeUndefined();
+  });
+
+  it('titles every finding kind as src/data/finding-titles.json does (the bundle README prints the same)', () => {
+    const titles: Record<string, string> = findingTitles.titles;
+    const findings: IFinding[] = Object.keys(titles).map((kind, index) => ({
+      kind,
+      cells: [index + 1],
+      message: 'x'
+    }));
+    const body = new ExportDialogBody(findings, 'folder', trans);
+    const shown = Array.from(body.node.querySelectorAll('li')).map(item => [
+      item.dataset.kind,
+      item.querySelector('strong')?.textContent
+    ]);
+    expect(shown).toEqual(Object.entries(titles));
   });
 
   it('titles the input and randomness findings in words', () => {

@@ -1,7 +1,12 @@
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
-import { describeServerState, StatusItem } from '../../src/status';
+import { CaptureState } from '../../src/capture';
+import {
+  describeCaptureState,
+  describeServerState,
+  StatusItem
+} from '../../src/status';
 
 const trans = nullTranslator.load('nbrepro');
 
@@ -49,5 +54,49 @@ describe('StatusItem', () => {
     expect((window as any).__pwned).toBeUndefined();
     Widget.detach(item);
     item.dispose();
+  });
+});
+
+describe('the status item of a notebook', () => {
+  const held: CaptureState = {
+    kind: 'recorded',
+    envId: '0123456789abcdef',
+    packages: 12,
+    snapshots: 1,
+    drift: 'none'
+  };
+
+  it('says "not recorded yet" while the environment is only held in memory, as the sidebar does', () => {
+    const item = new StatusItem(trans, () => undefined);
+    item.setState({
+      kind: 'ok',
+      info: { name: 'nbrepro', version: '1', api_version: 1, python: '' }
+    });
+    item.setCapture(held, false);
+    expect(item.node.textContent).toBe('nbrepro: not recorded yet');
+    expect(item.node.textContent).not.toContain('01234567');
+    expect(item.node.title).toContain('run a cell');
+    expect(item.node.title).not.toContain('Click');
+    item.setCapture(held, true);
+    expect(item.node.textContent).toBe('nbrepro: 01234567 · 12 packages');
+    expect(item.node.title).toContain(
+      'Click to show the recorded environment.'
+    );
+    item.dispose();
+  });
+
+  it('keeps "Click to…" for the indicator and names the dialog\'s "Open panel" instead', () => {
+    const states: CaptureState[] = [
+      held,
+      { ...held, drift: 'high' },
+      { ...held, drift: 'low' },
+      { kind: 'failed', reason: 'no python' }
+    ];
+    for (const state of states) {
+      const text = describeCaptureState(state, true, trans);
+      expect(text.title).not.toMatch(/click/i);
+      expect(text.click).toMatch(/^Click /);
+      expect(text.panel).toMatch(/^Open the panel /);
+    }
   });
 });

@@ -349,8 +349,16 @@ def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, 
         )
     )
 
+    for key, value in files.items():
+        bundle.files[key] = value.encode("utf-8") if isinstance(value, str) else value
+    for key, value in carried.items():
+        if key not in bundle.files and key not in lock_names:
+            bundle.files[key] = value
+
     step("writing the README and the manifest")
-    files["README.md"] = readme.render(
+    # The README lists what the bundle really holds: every file written above
+    # (carried modules, data and wheels included), itself and the manifest.
+    bundle.files["README.md"] = readme.render(
         stem=stem,
         plan=plan,
         snapshot=snapshot,
@@ -359,17 +367,12 @@ def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, 
         findings=bundle.findings,
         packages=pip_plan,
         conversion=conversion,
-        files=sorted(list(files) + ["README.md", "manifest.json"]),
+        files=sorted(set(bundle.files) | {"README.md", "manifest.json"}),
         inputs=bundle.inputs,
         data_limit=limit,
         created_at=created_at,
         tool_version=__version__,
-    )
-    for key, value in files.items():
-        bundle.files[key] = value.encode("utf-8") if isinstance(value, str) else value
-    for key, value in carried.items():
-        if key not in bundle.files and key not in lock_names:
-            bundle.files[key] = value
+    ).encode("utf-8")
     bundle.manifest = manifest(bundle, plan, snapshot_id, created_at)
     bundle.files["manifest.json"] = _json(bundle.manifest).encode("utf-8")
     return bundle

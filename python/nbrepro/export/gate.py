@@ -31,13 +31,19 @@ most recently executed recorded cell ran on, since that produced the outputs
 a reviewer will verify. Warnings only: ``--strict`` makes any finding fatal.
 """
 
+import functools
+import json
+from pathlib import Path
+
 from .. import document, notebook
 from ..capture.session import source_id
 from ..drift import diff, notebook_context, side_from_environment
 
 MAX_LISTED = 8
-# Every finding kind, in the order ``check`` reports them; src/export.ts
-# titles each one (a test holds the two together).
+# Every finding kind, in the order ``check`` reports them. Their titles, for
+# people, are in src/data/finding-titles.json: the export dialog
+# (src/export.ts) and the bundle README show the same words (tests hold the
+# kinds, the file and the dialog together).
 KINDS = (
     "metadata",
     "stopped",
@@ -53,6 +59,28 @@ KINDS = (
     "large-inputs",
     "not-fetchable",
 )
+TITLES_FILE = "finding-titles.json"
+
+
+@functools.lru_cache(maxsize=None)
+def titles():
+    """``{kind: title}``: the words the export dialog shows for each kind, read
+    from nbrepro/data/ in the wheel, from src/data/ in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (
+        here.parent / "data" / TITLES_FILE,
+        here.parents[2] / "src" / "data" / TITLES_FILE,
+    ):
+        if candidate.is_file():
+            return json.loads(candidate.read_text(encoding="utf-8"))["titles"]
+    raise FileNotFoundError("nbrepro's %s is missing; reinstall nbrepro" % TITLES_FILE)
+
+
+def title(kind):
+    """The title of a finding kind; the kind itself for one without a title."""
+    return titles().get(kind, kind)
+
+
 # The call that fixes each global generator's stream, and its name in sentences.
 SEED_CALLS = {
     "numpy": ("NumPy global", "numpy.random.seed(0)"),

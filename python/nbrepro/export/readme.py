@@ -7,6 +7,8 @@ viewer shows it as data.
 
 import re
 
+from . import gate
+
 MAX_TEXT = 200
 # What Markdown could read as markup anywhere in a line (`<`, `>` and `&`
 # become entities first); `-`, `+` and `.` matter only at a line's start,
@@ -266,7 +268,9 @@ def render(
         "",
     ]
     if findings:
-        out += ["- **%s**: %s" % (text(f["kind"]), text(f["message"])) for f in findings]
+        out += [
+            "- **%s**: %s" % (text(gate.title(f["kind"])), text(f["message"])) for f in findings
+        ]
     else:
         out.append(
             "None: every code cell ran once, top to bottom, unedited since, in the environment "

@@ -362,3 +362,75 @@ test('the drift toast names the change, fits its buttons, goes with its notebook
   await page.waitForTimeout(1500);
   await expect(toast).toHaveCount(0);
 });
+
+/**
+ * The word the toast gives six's change ("minor", "moderate"…) and the
+ * severity of the panel section that lists six.
+ */
+async function sixInToastAndPanel(
+  toast: ReturnType<IJupyterLabPageFixture['locator']>,
+  sidebar: ReturnType<IJupyterLabPageFixture['locator']>
+): Promise<[string, string]> {
+  const text = (await toast.textContent()) ?? '';
+  const word = /six 1\.16\.0 → [^,]+, ([a-z ]+)/.exec(text)?.[1] ?? text;
+  const section = await sidebar
+    .locator('.jp-nbrepro-DriftPanel-row[data-name="six"]')
+    .evaluate(row => row.closest('section')?.dataset.severity ?? '');
+  return [word, section];
+}
+
+const WORDS: { [severity: string]: string } = {
+  high: 'serious',
+  medium: 'moderate',
+  low: 'minor'
+};
+
+test('the drift toast gives each change the severity the panel shows', async ({
+  page,
+  tmpPath
+}) => {
+  const toastOf = (name: string) =>
+    page.locator('.Toastify__toast').filter({ hasText: `${name} runs on` });
+
+  // Imports recorded in the file (a run that imported numpy): known when the
+  // notebook opens, so the first toast already says six is minor.
+  const known = JSON.parse(recordedNotebook());
+  known.metadata.nbrepro.runs = {
+    '0123456789abcdef': { modules: { numpy: 'numpy' } }
+  };
+  const first = 'known.ipynb';
+  await upload(page, tmpPath, first, JSON.stringify(known, null, 1) + '\n');
+  await page.notebook.openByPath(`${tmpPath}/${first}`);
+  await page.notebook.activate(first);
+  let sidebar = await openPanel(page);
+  await expect(toastOf(first)).toHaveCount(1, { timeout: 30_000 });
+  await expect(
+    sidebar.locator('.jp-nbrepro-DriftPanel-row[data-name="six"]')
+  ).toBeVisible({ timeout: 30_000 });
+  let [word, section] = await sixInToastAndPanel(toastOf(first), sidebar);
+  expect(section).toBe('low');
+  expect(word).toBe(WORDS[section]);
+  await page.notebook.close();
+
+  // No imports recorded yet: the toast follows the panel once a cell ran.
+  const second = 'later.ipynb';
+  await upload(page, tmpPath, second, recordedNotebook());
+  await page.notebook.openByPath(`${tmpPath}/${second}`);
+  await page.notebook.activate(second);
+  sidebar = await openPanel(page);
+  await expect(toastOf(second)).toHaveCount(1, { timeout: 30_000 });
+  // (until then, severities are not adjusted: the panel says the same)
+  await expect(toastOf(second)).toContainText('six 1.16.0 → 1.17.0, moderate');
+  await page.notebook.runCell(0);
+  await expect(
+    sidebar
+      .locator('.jp-nbrepro-DriftPanel-row[data-name="numpy"]')
+      .locator('.jp-nbrepro-DriftPanel-used')
+  ).toHaveText('yes', { timeout: 30_000 });
+  await expect(toastOf(second)).toContainText('six 1.16.0 → 1.17.0, minor', {
+    timeout: 10_000
+  });
+  [word, section] = await sixInToastAndPanel(toastOf(second), sidebar);
+  expect(section).toBe('low');
+  expect(word).toBe(WORDS[section]);
+});

@@ -57,4 +57,39 @@ test.describe('nbrepro in a real JupyterLab', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
     await expect(dialog).toBeHidden();
   });
+
+  test('a notebook nothing ran in says "not recorded yet", and the dialog names its button', async ({
+    page
+  }) => {
+    await page.notebook.createNew('unrun.ipynb', { kernel: 'python3' });
+    const item = page.locator('.jp-nbrepro-Status');
+    // The kernel's environment is held in memory, not in the notebook.
+    await expect(item).toHaveAttribute('data-capture', 'recorded', {
+      timeout: 30_000
+    });
+    await expect(item).toHaveText('nbrepro: not recorded yet');
+    await page.notebook.setCell(0, 'code', 'print(6 * 7)');
+    await page.notebook.runCell(0);
+    await expect(item).toHaveText(/^nbrepro: [0-9a-f]{8} · \d+ packages$/, {
+      timeout: 30_000
+    });
+    await expect(item).toHaveAttribute(
+      'title',
+      /Click to show the recorded environment\.$/
+    );
+    // (the command resolves when its dialog closes: not awaited here)
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute('nbrepro:show-status');
+    });
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(
+      'Open the panel to see the recorded environment.'
+    );
+    await expect(dialog).not.toContainText('Click');
+    await expect(
+      dialog.getByRole('button', { name: 'Open panel' })
+    ).toBeVisible();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+  });
 });
