@@ -5,15 +5,26 @@
 const path = require('path');
 const base = require('@jupyterlab/galata/lib/playwright-config');
 
+const crypto = require('crypto');
 const fs = require('fs');
+const os = require('os');
 
 const repo = path.resolve(__dirname, '..', '..');
 // The servers' root folders, known to the tests so that they can read the
 // files JupyterLab saved from disk.
+//
+// They live outside the repository: a notebook inside it would have nbrepro's
+// own checkout as its project, and export builds a wheel of an editable
+// package of the notebook's project (the test venv holds nbrepro editable).
+const rootBase = path.join(
+  os.tmpdir(),
+  'nbrepro-ui-' +
+    crypto.createHash('sha256').update(repo).digest('hex').slice(0, 12)
+);
 const roots = {
-  main: path.join(__dirname, '.jupyter-root', 'main'),
-  noServerPart: path.join(__dirname, '.jupyter-root', 'no-server-part'),
-  notebook7: path.join(__dirname, '.jupyter-root', 'notebook7')
+  main: path.join(rootBase, 'main'),
+  noServerPart: path.join(rootBase, 'no-server-part'),
+  notebook7: path.join(rootBase, 'notebook7')
 };
 for (const root of Object.values(roots)) {
   fs.mkdirSync(root, { recursive: true });

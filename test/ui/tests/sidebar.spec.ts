@@ -339,8 +339,18 @@ test('the drift toast names the change, fits its buttons, goes with its notebook
   await page.notebook.openByPath(`${tmpPath}/${name}`);
   await page.notebook.activate(name);
   await expect(toast).toHaveCount(1, { timeout: 30_000 });
+  // JupyterLab writes its state database to the workspace a moment later (a
+  // debounced PUT): the reload below must come after that write.
+  const saved = page.waitForResponse(
+    response =>
+      response.url().includes('/api/workspaces') &&
+      response.request().method() === 'PUT' &&
+      (response.request().postData() ?? '').includes('nbrepro:dismissed-drift'),
+    { timeout: 30_000 }
+  );
   await toast.getByRole('button', { name: 'Dismiss' }).dispatchEvent('click');
   await expect(toast).toHaveCount(0);
+  await saved;
   // ...and not announced after a reload.
   // (galata's readiness check waits for a Launcher tab; the restored
   // workspace shows the notebook instead)
