@@ -247,11 +247,16 @@ def _files(ctx, recorder, root):
     outside_count = 0
     cwd = os.getcwd()
     skipped = _tool_dirs()
+    code_dirs = None
     for path, write in list(recorder.files.items()):
         full = os.path.realpath(os.path.join(cwd, path))
         relative = _relative(full, root)
         if relative is None:
             if _interpreter_file(full) or _tool_file(full):
+                continue
+            if code_dirs is None:
+                code_dirs = _code_dirs(root)
+            if full.startswith(code_dirs):
                 continue
             outside_count += 1
             if hashed_outside and len(outside) < MAX_FILES:
@@ -305,7 +310,26 @@ def _interpreter_file(full):
     for prefix in prefixes:
         if prefix and full.startswith(prefix.rstrip(os.sep) + os.sep):
             return True
-    return "site-packages" in full or "dist-packages" in full
+    if "site-packages" in full or "dist-packages" in full:
+        return True
+    # importlib.metadata reading a distribution's METADATA or entry_points.txt
+    return ".dist-info" + os.sep in full or ".egg-info" + os.sep in full
+
+
+def _code_dirs(root):
+    """Folders on ``sys.path`` outside the notebook's folder (a PYTHONPATH, a
+    ``pip install --target`` folder): what is read there is code and its metadata,
+    the interpreter's business, not the cell's input. A tuple for ``startswith``."""
+    root = root.rstrip(os.sep) + os.sep
+    out = []
+    for entry in list(sys.path):
+        if not isinstance(entry, str) or not os.path.isabs(entry):
+            continue
+        folder = os.path.realpath(entry).rstrip(os.sep) + os.sep
+        if folder == os.sep or folder.startswith(root) or root.startswith(folder):
+            continue  # the notebook's folder, a folder inside it, or one holding it
+        out.append(folder)
+    return tuple(out)
 
 
 def _relative(full, root):

@@ -135,3 +135,31 @@ def test_a_cell_that_writes_a_python_file_is_recorded(kernel, tmp_path):
     assert [(f["path"], f["mode"]) for f in wrote["files"]] == [("made.py", "w")]
     # Reading Python source is the interpreter's business: not an input file.
     assert "files" not in imported and imported["local_modules"] == {"made": "made.py"}
+
+
+def test_code_folders_on_sys_path_are_not_inputs(kernel, tmp_path):
+    """A `pip install --target` folder or a PYTHONPATH outside the notebook's folder:
+    importing from it and reading its distributions' metadata (what `import torch`
+    does through entry points) is the interpreter's business, not a cell's input.
+    Seen on a real GPU machine: 88 such files became a missing-inputs finding."""
+    target = tmp_path.parent / ("target-%d" % time.time_ns())
+    (target / "shipped").mkdir(parents=True)
+    (target / "shipped" / "__init__.py").write_text("NAME = 'shipped'\n")
+    info = target / "shipped-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: shipped\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[shipped.plugins]\none = shipped:NAME\n")
+    outside = tmp_path.parent / ("data-%d.csv" % time.time_ns())
+    outside.write_text("1\n")
+    collect(kernel)
+    kernel.execute(
+        "import sys, importlib.metadata as md\nsys.path.insert(0, %r)\nimport shipped\n"
+        "eps = md.entry_points(group='shipped.plugins')\n"
+        "version = md.version('shipped')" % str(target),
+        "c1",
+    )
+    kernel.execute("data = open(%r).read()" % str(outside), "c2")
+    first, second = runs_by_cell(collect(kernel))
+    assert "outside" not in first and "files" not in first
+    # A data file outside the folder is still counted.
+    assert second["outside"] == {"count": 1}
