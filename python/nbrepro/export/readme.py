@@ -60,6 +60,16 @@ def _platform_line(environment):
     return ", ".join(shown) or "not recorded"
 
 
+def cudnn_text(value):
+    """torch.backends.cudnn.version() as people write it: 91900 is 9.19.0 (cuDNN 9
+    counts major * 10000), 8907 is 8.9.7 (before 9, major * 1000)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return text(value)
+    major = value // 10000 if value >= 90000 else value // 1000
+    rest = value - major * (10000 if value >= 90000 else 1000)
+    return "%d.%d.%d (%d)" % (major, rest // 100, rest % 100, value)
+
+
 def _gpu_line(environment, meta):
     gpu = environment.get("gpu") or {}
     devices = [d.get("name") for d in gpu.get("devices") or () if isinstance(d, dict)]
@@ -73,7 +83,7 @@ def _gpu_line(environment, meta):
         if isinstance(torch, dict) and torch.get("cuda"):
             parts.append("torch built for CUDA %s" % text(torch["cuda"]))
             if torch.get("cudnn"):
-                parts.append("cuDNN %s" % text(torch["cudnn"]))
+                parts.append("cuDNN %s" % cudnn_text(torch["cudnn"]))
             break
     if devices:
         parts.append("devices: " + ", ".join(text(d) for d in devices if d))

@@ -90,6 +90,16 @@ def test_the_recorded_h100_notebook_is_read_as_a_gpu_run():
     assert not any("inputs" in r for r in model.runs.values())
 
 
+@pytest.mark.parametrize(
+    "value, shown",
+    [(91900, "9.19.0 (91900)"), (90100, "9.1.0 (90100)"), (8907, "8.9.7 (8907)"), ("x", "x")],
+)
+def test_cudnn_versions_are_written_as_people_write_them(value, shown):
+    from nbrepro.export import readme
+
+    assert readme.cudnn_text(value) == shown
+
+
 def stub_smi(folder):
     """nvidia-smi printing what the H100 printed, for run.sh's check."""
     folder.mkdir()
@@ -120,6 +130,7 @@ def test_the_h100_recording_exports_a_bundle_that_checks_the_gpu(tmp_path):
     readme = (bundle / "README.md").read_text()
     assert "The notebook ran on an NVIDIA GPU with CUDA 13.0." in readme
     assert "devices: NVIDIA H100 80GB HBM3" in readme
+    assert "cuDNN 9.19.0 (91900)" in readme  # not a bare 91900
     assert "docker run --rm --gpus all" in (bundle / "Dockerfile").read_text()
     path = "/usr/bin:/bin"
     env = dict(os.environ, PATH=path, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(tmp_path))
