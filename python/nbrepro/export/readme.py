@@ -78,13 +78,14 @@ def _gpu_line(environment, meta):
         parts.append("driver %s" % text(gpu["driver_version"]))
     if gpu.get("cuda_driver_version"):
         parts.append("CUDA (driver) %s" % text(gpu["cuda_driver_version"]))
-    for run in (meta.get("runs") or {}).values():
-        torch = _get(run, "frameworks", "torch")
-        if isinstance(torch, dict) and torch.get("cuda"):
-            parts.append("torch built for CUDA %s" % text(torch["cuda"]))
-            if torch.get("cudnn"):
-                parts.append("cuDNN %s" % cudnn_text(torch["cudnn"]))
-            break
+    # cuDNN is known only in runs after torch used CUDA: take it from any run.
+    builds = [_get(run, "frameworks", "torch") for run in (meta.get("runs") or {}).values()]
+    builds = [torch for torch in builds if isinstance(torch, dict) and torch.get("cuda")]
+    if builds:
+        parts.append("torch built for CUDA %s" % text(builds[0]["cuda"]))
+        cudnn = [torch["cudnn"] for torch in builds if torch.get("cudnn")]
+        if cudnn:
+            parts.append("cuDNN %s" % cudnn_text(cudnn[0]))
     if devices:
         parts.append("devices: " + ", ".join(text(d) for d in devices if d))
     return "; ".join(parts) or "none recorded"
