@@ -348,6 +348,32 @@ def test_kernel_source_is_built_from_the_capture_files():
     assert kernel_bridge.kernel_source() is text  # built once per engine version
 
 
+def test_the_text_scan_of_relative_imports_equals_ast():
+    """``_relative_imports`` reads the engine's sources by a text scan (fast); it must
+    find exactly what Python's parser finds, in every capture module and in the
+    forms a module might use."""
+    import ast
+
+    def by_ast(source):
+        found = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    found.add(node.module.split(".")[0])
+                else:
+                    found.update(alias.name for alias in node.names)
+        return found
+
+    sources = dict(kernel_bridge.engine_sources())
+    sources["forms"] = (
+        "from . import a, b as c  # note\nfrom . import (\n    d,\n    e,  # why\n)\n"
+        "def f():\n    from .g import h\n    from .i import (j, k)\nfrom .. import up\n"
+        "from .l.m import n\n"
+    )
+    for name, source in sources.items():
+        assert kernel_bridge._relative_imports(source) == by_ast(source), name
+
+
 def test_probe_expression_reads_the_engine_files_only_when_they_change(tmp_path, monkeypatch):
     engine = tmp_path / "engine"
     shutil.copytree(kernel_bridge.CAPTURE_DIR, engine, ignore=shutil.ignore_patterns("__pycache__"))
