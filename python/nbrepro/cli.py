@@ -24,7 +24,9 @@ from . import __version__
 SUBCOMMANDS = ("snapshot", "run", "check", "diff", "export", "verify")
 
 
-def build_parser():
+def build_parser(only=None):
+    """The parser; with ``only``, just those subcommands' modules are imported (the
+    others import the drift, export and verify machinery: 50 ms of every start)."""
     parser = argparse.ArgumentParser(
         prog="nbrepro",
         description=(
@@ -34,7 +36,7 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version="nbrepro " + __version__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in SUBCOMMANDS:
+    for name in SUBCOMMANDS if only is None else only:
         try:
             module = importlib.import_module("nbrepro.commands." + name)
         except ModuleNotFoundError as error:
@@ -54,7 +56,15 @@ def main(argv=None):
     # Untrusted names and values reach the terminal escaped (terminal.py).
     with safe_streams():
         try:
-            parser = build_parser()
+            words = sys.argv[1:] if argv is None else list(argv)
+            first = next((w for w in words if not w.startswith("-")), None)
+            # the subcommand named, alone; none for --version; --help and mistakes see all
+            only = None
+            if first is None and "--version" in words:
+                only = ()
+            elif first in SUBCOMMANDS:
+                only = (first,)
+            parser = build_parser(only)
             args = parser.parse_args(argv)
             if not getattr(args, "func", None):
                 parser.print_help()

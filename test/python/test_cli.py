@@ -29,3 +29,28 @@ def test_unknown_command_is_a_usage_error():
     result = run_cli("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_a_command_imports_only_its_own_module():
+    """`nbrepro --version` and `nbrepro check` do not import the export and verify
+    machinery (PRODUCT.md: the CLI starts within 30 ms of a bare interpreter)."""
+    code = (
+        "import sys\nfrom nbrepro import cli\n"
+        "try:\n    cli.main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('nbrepro.commands.')))"
+    )
+    import subprocess
+    import sys
+
+    def loaded(*argv):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=60
+        )
+        return done.stdout.strip().splitlines()[-1]
+
+    assert loaded("--version") == "[]"
+    check = loaded("check", "--help")
+    assert "nbrepro.commands.check" in check
+    assert not any(name in check for name in ("export", "verify", "snapshot", ".run"))
+    every = loaded("--help")
+    assert all(name in every for name in ("snapshot", "run", "check", "diff", "export", "verify"))
