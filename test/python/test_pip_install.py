@@ -256,6 +256,59 @@ def test_every_headless_command_works_from_pip_install_alone(installed, tmp_path
     assert re.search(r"^\s*nbrepro %s OK$" % re.escape(VERSION), listing, re.M), listing
 
 
+def test_the_readme_says_what_pip_install_gives(built, installed, tmp_path):
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("## Install (users)") :]
+    section = section[: section.index("\n## ", 1)]
+    with zipfile.ZipFile(built["wheel"]) as archive:
+        metadata = archive.read("nbrepro-%s.dist-info/METADATA" % VERSION).decode()
+    # every extra the README offers is one the wheel declares ...
+    offered = set(re.findall(r'^pip install "nbrepro\[(\w+)\]"', section, re.M))
+    assert offered == {"papermill", "mlflow", "images"}, offered
+    declared = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
+    assert offered <= declared
+    # ... and what it brings is not installed without it
+    extra_packages = set()
+    for extra in offered:
+        wanted = re.findall(r"^Requires-Dist: ([\w.-]+).*; extra == '%s'$" % extra, metadata, re.M)
+        assert wanted, extra
+        extra_packages.update(name.lower() for name in wanted)
+    bin_, env = installed["bin"], installed["env"]
+    result = run(
+        [
+            bin_ / "python",
+            "-c",
+            "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'].lower() "
+            "for d in m.distributions()))",
+        ],
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    present = set(result.stdout.split())
+    assert "nbrepro" in present and "ipykernel" in present
+    assert not extra_packages & present, extra_packages & present
+    assert "snakemake" not in present
+    # papermill finds the engine through the entry point, which is installed without papermill
+    result = run(
+        [
+            bin_ / "python",
+            "-c",
+            "import importlib.metadata as m; "
+            "print([e.value for e in m.entry_points(group='papermill.engine')])",
+        ],
+        env=env,
+    )
+    assert result.stdout.strip() == "['nbrepro.papermill_engine:NbreproEngine']", result.stderr
+    # the words the README quotes are the command's
+    nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "nb.ipynb"))
+    result = run([bin_ / "nbrepro", "run", "nb.ipynb", "--mlflow"], cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    message = result.stderr.strip().split("nbrepro run: ", 1)[1]
+    assert "`%s`" % message in " ".join(section.split())
+    assert "`nbrepro %s OK`" % VERSION in section
+    assert "`nbrepro v%s enabled OK (python, nbrepro)`" % VERSION in section
+
+
 def test_jupyterlab_installed_beside_it_finds_the_labextension(installed):
     bin_, env = installed["bin"], installed["env"]
     result = run(
