@@ -23,8 +23,12 @@ this 2-core machine; the install and the commands take about 1 min more.
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -78,9 +82,9 @@ def built(tmp_path_factory):
     env = offline_pip_env(os.environ)
     # npm (run by the build hook) from its cache only; never this checkout's .venv or node_modules
     env["npm_config_offline"] = "true"
-    venv_bin = str(REPO / ".venv" / "bin")
+    venv_bin = (REPO / ".venv" / "bin").resolve()
     env["PATH"] = os.pathsep.join(
-        p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin
+        p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p).resolve() != venv_bin
     )
     dist = root / "dist"
     result = run(
@@ -309,7 +313,19 @@ def test_the_readme_says_what_pip_install_gives(built, installed, tmp_path):
     assert "`nbrepro v%s enabled OK (python, nbrepro)`" % VERSION in section
 
 
-def test_jupyterlab_installed_beside_it_finds_the_labextension(installed):
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url, token):
+    request = urllib.request.Request(url, headers={"Authorization": "token " + token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def test_jupyterlab_installed_beside_it_finds_and_serves_the_extension(installed, tmp_path):
     bin_, env = installed["bin"], installed["env"]
     result = run(
         [bin_ / "python", "-m", "pip", "install", "-q", "jupyterlab"], env=offline_pip_env(env)
@@ -321,3 +337,52 @@ def test_jupyterlab_installed_beside_it_finds_the_labextension(installed):
     assert re.search(
         r"^\s*nbrepro v%s enabled OK \(python, nbrepro\)$" % re.escape(VERSION), listing, re.M
     ), listing
+
+    # a real JupyterLab serves both halves: the server extension's API and the prebuilt bundle
+    port, token = free_port(), "pip-install-test"
+    log = (tmp_path / "lab.log").open("w")
+    lab = subprocess.Popen(
+        [
+            str(bin_ / "jupyter"),
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--port=%d" % port,
+            "--ServerApp.port_retries=0",
+            "--IdentityProvider.token=" + token,
+            "--ServerApp.root_dir=" + str(tmp_path),
+            # no look-ups on PyPI for newer versions
+            "--LabApp.extension_manager=readonly",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = "http://127.0.0.1:%d" % port
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert lab.poll() is None, (tmp_path / "lab.log").read_text()[-3000:]
+            try:
+                status, body = get(base + "/nbrepro/version", token)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "lab.log").read_text()[-3000:]
+                time.sleep(0.5)
+        assert status == 200 and json.loads(body)["version"] == VERSION, body
+        status, page = get(base + "/lab", token)
+        assert status == 200
+        found = re.search(r'<script id="jupyter-config-data" [^>]*>(.*?)</script>', page, re.S)
+        config = json.loads(found.group(1))
+        (entry,) = [e for e in config["federated_extensions"] if e["name"] == "nbrepro"]
+        status, script = get(base + "/lab/extensions/nbrepro/" + entry["load"], token)
+        assert status == 200 and "nbrepro" in script
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        try:
+            lab.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(lab.pid, signal.SIGKILL)
+            lab.wait(timeout=20)
+        log.close()
