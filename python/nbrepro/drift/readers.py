@@ -109,9 +109,11 @@ def _from_json(value, name):
         problems = []
         if not isinstance(value["environment"], dict):
             raise InputError("%s: its environment is not an object" % name)
-        side = side_from_environment(
-            value["environment"], value.get("runtime"), problems, "environment"
-        )
+        # `nbrepro snapshot` output (it has `capture`) comes from a process that ran
+        # none of the notebook's cells: its seeds and determinism flags describe
+        # nothing a notebook did, and compared with a recorded run they are all drift.
+        runtime = None if "capture" in value else value.get("runtime")
+        side = side_from_environment(value["environment"], runtime, problems, "environment")
         return Source(name, "snapshot", side, problems)
     if "packages" in value:
         from .view import read_side

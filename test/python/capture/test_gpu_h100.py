@@ -171,3 +171,26 @@ def test_checking_the_h100_recording_here_reports_the_missing_gpu(tmp_path):
     assert gpu_findings and gpu_findings[0]["severity"] == "high"
     assert NAME in json.dumps(gpu_findings)
     assert (tmp_path / "gpu-run.ipynb").read_bytes() == (H100 / "gpu-run.ipynb").read_bytes()
+
+
+def test_diff_with_a_snapshot_file_compares_no_runtime(tmp_path):
+    """`nbrepro snapshot` ran none of the notebook's cells: its seeds and torch flags
+    are not the recording's, and were reported as ten determinism and one seeding
+    difference (`true -> unset`)."""
+    (tmp_path / "gpu-run.ipynb").write_bytes((H100 / "gpu-run.ipynb").read_bytes())
+    exe = str(Path(sys.executable).parent / "nbrepro")
+    snap = subprocess.run(
+        [exe, "snapshot"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert snap.returncode == 0, snap.stderr
+    (tmp_path / "here.json").write_text(snap.stdout)
+    done = subprocess.run(
+        [exe, "diff", "--json", "gpu-run.ipynb", "here.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    kinds = {d["kind"] for d in json.loads(done.stdout)["differences"]}
+    assert "gpu-changed" in kinds
+    assert not kinds & {"determinism-changed", "seeding-changed"}
