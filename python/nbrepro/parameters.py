@@ -13,29 +13,76 @@ of importing it; ``test_parameters.py`` compares the two byte for byte.
 """
 
 import ast
+import functools
 import keyword
 import math
 import re
-
-import yaml
 
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
 COMMENT = "Parameters"
 
 
+# papermill's parameter options, spelled as its CLI spells them, in the order it
+# applies them (a later one wins): (short, long, dest, nargs, metavar, help).
+# ``nbrepro run`` and the exported script build their options from this table.
+OPTIONS = (
+    (
+        "-f",
+        "--parameters_file",
+        "parameters_file",
+        None,
+        "FILE",
+        "a YAML file of parameters (a mapping of names to values)",
+    ),
+    ("-y", "--parameters_yaml", "parameters_yaml", None, "YAML", "parameters as YAML text"),
+    (
+        "-p",
+        "--parameters",
+        "parameters",
+        2,
+        ("NAME", "VALUE"),
+        "a parameter; VALUE typed as papermill does (True/False/None, int, float, string)",
+    ),
+    (
+        "-r",
+        "--parameters_raw",
+        "parameters_raw",
+        2,
+        ("NAME", "VALUE"),
+        "a parameter whose VALUE stays a string",
+    ),
+)
+
+
+def add_options(group):
+    """Add papermill's -f, -y, -p and -r to argparse ``group`` (each may repeat), under
+    papermill's long names and their dashed spellings."""
+    for short, long_name, dest, nargs, metavar, help_text in OPTIONS:
+        flags = [short] + list(dict.fromkeys([long_name.replace("_", "-"), long_name]))
+        group.add_argument(
+            *flags, dest=dest, nargs=nargs, action="append", metavar=metavar, help=help_text
+        )
+
+
 class ParameterError(ValueError):
     """A parameter name or value that cannot be injected (exit status 2)."""
 
 
-class _NoDatesSafeLoader(yaml.SafeLoader):
+@functools.lru_cache(maxsize=None)
+def _loader():
     """PyYAML's safe loader without the timestamp resolver: papermill reads
-    ``2026-01-01`` as a string, not a date."""
+    ``2026-01-01`` as a string, not a date. (PyYAML is imported when a -f or -y
+    option is read, not by every command.)"""
+    import yaml
 
-    yaml_implicit_resolvers = {
-        key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+    class NoDatesSafeLoader(yaml.SafeLoader):
+        yaml_implicit_resolvers = {
+            key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+            for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
+
+    return NoDatesSafeLoader
 
 
 def resolve_type(text):
@@ -88,8 +135,10 @@ def _check_value(value, where):
 
 def load_yaml(text, where):
     """A mapping of parameters from YAML text, read as papermill reads it."""
+    import yaml
+
     try:
-        value = yaml.load(text, Loader=_NoDatesSafeLoader)  # noqa: S506 (a safe loader)
+        value = yaml.load(text, Loader=_loader())  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         raise ParameterError("%s is not valid YAML: %s" % (where, error)) from error
     if value is None:

@@ -467,6 +467,60 @@ def test_the_script_takes_papermills_p_and_r_and_types_p_as_papermill_does(tmp_p
     ]  # fmt: skip
 
 
+def test_the_script_reads_f_and_y_as_papermill_does(tmp_path):
+    """-f FILE and -y YAML given to real papermill and to the exported script set the
+    same values: dates stay text, lists and mappings come through, and the order is
+    papermill's (-f, then -y, then -p, then -r, a later one winning)."""
+    pytest.importorskip("papermill")
+    nb = papermill_notebook()
+    nbformat.write(nb, str(tmp_path / "in.ipynb"))
+    (tmp_path / "a.yaml").write_text(
+        "alpha: 2026-01-01\nsteps: [1, 2.5, null]\nlabel: {k: 'v', n: 3}\n"
+        "v0: yes\nv1: 0o17\nv2: .inf\nv3: 'quoted'\nv4: x\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text("v4: second file\nv5: 12:30\n", encoding="utf-8")
+    argv = ["-f", "a.yaml", "-f", "b.yml", "-y", "v5: from -y\nv6: [a, b]", "-y", "v7: 1e3",
+            "-p", "v6", "7", "-r", "v7", "raw", "-p", "v8", "True"]  # fmt: skip
+    papermill = subprocess.run(
+        [str(Path(sys.executable).parent / "papermill"), "in.ipynb", "out.ipynb",
+         "-k", "python3", "--language", "python", *argv],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=180,
+        env=dict(os.environ, IPYTHONDIR=str(tmp_path / "ipython")),
+    )  # fmt: skip
+    assert papermill.returncode == 0, papermill.stderr
+    out = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    expected = "".join(out.cells[-1].outputs[0]["text"])
+    assert expected == (
+        "'2026-01-01' [1, 2.5, None] {'k': 'v', 'n': 3} True '0o17' inf 'quoted' "
+        "'second file' 'from -y' 7 'raw' True 'x' 'x' 'x' 'x' 'x' 'x'\n"
+    ), expected
+
+    ran = run_script(script.convert(nb, name="nb"), tmp_path, *argv)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == expected
+
+
+def test_f_and_y_mistakes_are_usage_errors(tmp_path):
+    conversion = script.convert(papermill_notebook(), name="nb")
+    (tmp_path / "list.yaml").write_text("- 1\n- 2\n", encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("alpha: [1\n", encoding="utf-8")
+    (tmp_path / "nope.yaml").write_text("nope: 1\n", encoding="utf-8")
+    for bad, message in (
+        (["-f", "missing.yaml"], "-f missing.yaml: [Errno 2]"),
+        (["-f", "list.yaml"], "-f list.yaml must hold a mapping of parameter names to values"),
+        (["-f", "bad.yaml"], "-f bad.yaml is not valid YAML"),
+        (["-f", "nope.yaml"], "-f nope.yaml nope: no such parameter"),
+        (["-y", "[1"], "is not valid YAML"),
+    ):
+        ran = run_script(conversion, tmp_path, *bad)
+        assert ran.returncode == 2, (bad, ran.stderr)
+        assert message in ran.stderr and "Traceback" not in ran.stderr, (bad, ran.stderr)
+    helped = run_script(conversion, tmp_path, "--help")
+    assert "-f FILE, --parameters_file FILE" in helped.stdout
+    assert "-y YAML, --parameters_yaml YAML" in helped.stdout
+
+
 def test_options_keep_the_defaults_type_and_papermill_forms_mix_with_them(tmp_path):
     conversion = script.convert(papermill_notebook(), name="nb")
     rest = " ".join(["'x'"] * len(PAPERMILL_VALUES))

@@ -2,6 +2,8 @@
 
 
 def add_parser(subparsers):
+    from .. import parameters as params
+
     parser = subparsers.add_parser(
         "run",
         help="execute a notebook and record its environment per cell",
@@ -40,32 +42,7 @@ def add_parser(subparsers):
         "parameters (as papermill's: a cell tagged injected-parameters after the one tagged "
         "parameters; later options win, -p/-r over -y over -f)"
     )
-    group.add_argument(
-        "-p",
-        "--parameters",
-        nargs=2,
-        action="append",
-        metavar=("NAME", "VALUE"),
-        help="a parameter; VALUE typed as papermill does (True/False/None, int, float, string)",
-    )
-    group.add_argument(
-        "-r",
-        "--parameters-raw",
-        nargs=2,
-        action="append",
-        metavar=("NAME", "VALUE"),
-        help="a parameter whose VALUE stays a string",
-    )
-    group.add_argument(
-        "-f",
-        "--parameters-file",
-        action="append",
-        metavar="FILE",
-        help="a YAML file of parameters (a mapping of names to values)",
-    )
-    group.add_argument(
-        "-y", "--parameters-yaml", action="append", metavar="YAML", help="parameters as YAML text"
-    )
+    params.add_options(group)
     parser.add_argument(
         "--allow-errors",
         action="store_true",

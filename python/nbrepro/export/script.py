@@ -15,6 +15,7 @@ import re
 import tokenize
 
 from .. import __version__
+from .. import parameters as params_table
 from . import magics, preamble
 
 # Modules the generated code may need; each is imported under its own name
@@ -664,21 +665,22 @@ def _parameter_parser(name, state):
                 preamble.quote_py(help_text),
             )
         )
-    # papermill's own form, so a pipeline step can call the script as it calls
-    # papermill: -p NAME VALUE typed the way papermill's CLI types it, -r raw.
+    # papermill's own options, so a pipeline step can call the script as it calls
+    # papermill: -f FILE and -y YAML read as papermill reads YAML, -p NAME VALUE typed
+    # the way papermill's CLI types it, -r raw; from the table ``nbrepro run`` uses.
     taken = {f for p in state.parameters for f in (p["name"], p["name"].replace("_", "-"))}
-    for short, long_name, dest, what in (
-        ("-p", "--parameters", "_nbrepro_p", "typed as papermill types it"),
-        ("-r", "--parameters_raw", "_nbrepro_r", "kept as a string"),
-    ):
+    for short, long_name, _dest, nargs, metavar, help_text in params_table.OPTIONS:
         flags = [short] + [f for f in (long_name,) if f[2:] not in taken]
         out.append(
-            '_nbrepro_parser.add_argument(%s, dest=%s, nargs=2, action="append", '
-            'metavar=("NAME", "VALUE"), help=%s)'
+            '_nbrepro_parser.add_argument(%s, dest=%s, %saction="append", metavar=%s, help=%s)'
             % (
                 ", ".join(preamble.quote_py(f) for f in flags),
-                preamble.quote_py(dest),
-                preamble.quote_py("papermill's form: a parameter's value, %s" % what),
+                preamble.quote_py("_nbrepro_" + short[1]),
+                "nargs=%d, " % nargs if nargs else "",
+                "(%s)" % ", ".join(map(preamble.quote_py, metavar))
+                if isinstance(metavar, tuple)
+                else preamble.quote_py(metavar),
+                preamble.quote_py("papermill's form: " + help_text),
             )
         )
     out.append(
@@ -698,15 +700,54 @@ def _parameter_parser(name, state):
         "    return text",
         "",
         "",
+        "def _nbrepro_yaml(parser, text, where):",
+        '    """-f/-y parameters read as papermill reads them: PyYAML\'s safe loader, dates',
+        '    kept as text."""',
+        "    try:",
+        "        import yaml",
+        "    except ImportError:",
+        '        parser.error("%s: YAML parameters need PyYAML (pip install pyyaml)" % where)',
+        "",
+        "    class Loader(yaml.SafeLoader):",
+        "        yaml_implicit_resolvers = {",
+        '            key: [r for r in found if r[0] != "tag:yaml.org,2002:timestamp"]',
+        "            for key, found in yaml.SafeLoader.yaml_implicit_resolvers.items()",
+        "        }",
+        "",
+        "    try:",
+        "        value = yaml.load(text, Loader=Loader)",
+        "    except yaml.YAMLError as error:",
+        '        parser.error("%s is not valid YAML: %s" % (where, error))',
+        "    if value is None:",
+        "        return {}",
+        "    if not isinstance(value, dict):",
+        '        parser.error("%s must hold a mapping of parameter names to values" % where)',
+        "    return value",
+        "",
+        "",
         "def _nbrepro_papermill(parser, args):",
-        '    """-p, then -r (the order papermill uses), over the --NAME options."""',
+        '    """-f, -y, -p, then -r (papermill\'s order), over the --NAME options."""',
         "    known = [%s]" % ", ".join(preamble.quote_py(n) for n in names),
-        '    for option, dest in (("-p", "_nbrepro_p"), ("-r", "_nbrepro_r")):',
-        "        for name, text in args.pop(dest, None) or ():",
-        "            if name not in known:",
-        '                parser.error("%s %s: no such parameter (the parameters are: %s)"',
-        '                             % (option, name, ", ".join(known)))',
-        '            args[name] = _nbrepro_typed(text) if option == "-p" else text',
+        "    given = []",
+        '    for path in args.pop("_nbrepro_f", None) or ():',
+        "        try:",
+        '            with open(path, encoding="utf-8") as handle:',
+        "                text = handle.read()",
+        "        except (OSError, UnicodeDecodeError) as error:",
+        '            parser.error("-f %s: %s" % (path, error))',
+        '        values = _nbrepro_yaml(parser, text, "-f " + path)',
+        '        given += [("-f " + path, k, v) for k, v in values.items()]',
+        '    for text in args.pop("_nbrepro_y", None) or ():',
+        '        values = _nbrepro_yaml(parser, text, "-y %r" % text)',
+        '        given += [("-y", k, v) for k, v in values.items()]',
+        '    for k, v in args.pop("_nbrepro_p", None) or ():',
+        '        given.append(("-p", k, _nbrepro_typed(v)))',
+        '    given += [("-r", k, v) for k, v in args.pop("_nbrepro_r", None) or ()]',
+        "    for option, name, value in given:",
+        "        if name not in known:",
+        '            parser.error("%s %s: no such parameter (the parameters are: %s)"',
+        '                         % (option, name, ", ".join(known)))',
+        "        args[name] = value",
         "    return args",
         "",
     ]
@@ -738,7 +779,7 @@ def _parameter_parser(name, state):
 def _assemble(name, state, top, body):
     usage = " ".join("[--%s %s]" % (p["name"], p["type"].upper()) for p in state.parameters)
     if state.parameters:
-        usage += " (or papermill's -p NAME VALUE, -r NAME VALUE)"
+        usage += " (or papermill's -p NAME VALUE, -r NAME VALUE, -f FILE, -y YAML)"
     header = [
         "#!/usr/bin/env python3",
         "# Generated by nbrepro %s from %s.ipynb; export again rather than edit."
