@@ -54,6 +54,26 @@ def test_demo_workflow_is_the_one_export_writes(pipeline):
     assert (pipeline / "Snakefile").read_text() == (DEMO / "Snakefile").read_text()
 
 
+def test_the_committed_demo_runs_as_a_fresh_clone_has_it(tmp_path):
+    """demo/pipeline as git has it (tracked files only, nothing a run made): the
+    README's `snakemake --cores 1` runs both committed steps, in order."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "."], cwd=str(DEMO), capture_output=True, timeout=60
+    )
+    if listed.returncode != 0 or not listed.stdout:
+        pytest.skip("not a git checkout")
+    for name in listed.stdout.decode().split("\0"):
+        if name:
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(DEMO / name, tmp_path / name)
+    assert not (tmp_path / "results").exists()
+    ran = tool("snakemake", "--cores", "1", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stderr.index("rule prepare:") < ran.stderr.index("rule summarize:")
+    summary = json.loads((tmp_path / "results" / "summary.json").read_text())
+    assert summary == {"count": 4, "max": 81.95, "mean": 59.22}
+
+
 def test_snakemake_lints_plans_runs_and_would_submit_to_slurm(pipeline):
     done = tool(
         "nbrepro", "export", *NOTEBOOKS, "--workflow", "snakemake", "-o", ".", "--json",
@@ -163,3 +183,139 @@ def test_path_parameters():
     assert workflow.names_path("data/raw.csv") and workflow.names_path("model.pkl")
     for value in ("hello", "", " a.csv", "https://x.org/a.csv", 3, "two words"):
         assert not workflow.names_path(value), value
+
+
+# -- input:/output: from the recorded file accesses ------------------------------------
+
+
+def notebook(path, *cells):
+    """A notebook of code cells; a (source, tags) pair is a tagged cell."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    for cell in cells:
+        source, tags = cell if isinstance(cell, tuple) else (cell, [])
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+        if tags:
+            nb.cells[-1].metadata["tags"] = tags
+    nbformat.write(nb, str(path))
+
+
+def recorded(folder, *names):
+    for name in names:
+        done = tool("nbrepro", "run", name, cwd=folder)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture()
+def accessed(tmp_path):
+    """Two notebooks chained by files only one of them names in a parameter; the first
+    also opens a file outside its folder. Both recorded by `nbrepro run`."""
+    (tmp_path / "outside.txt").write_text("not the workflow's\n")
+    folder = tmp_path / "wf"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "in.txt").write_text("3 4 5\n")
+    notebook(
+        folder / "load.ipynb",
+        ('table = "work/table.csv"\nfactor = 2', ["parameters"]),
+        "import os\nrows = open('data/in.txt').read().split()\nopen('../outside.txt').read()",
+        "os.makedirs('work', exist_ok=True)\n"
+        "with open(table, 'w') as handle:\n"
+        "    handle.write(','.join(str(int(r) * factor) for r in rows))\n"
+        "with open('work/notes.txt', 'w') as handle:\n"
+        "    handle.write('loaded %d rows' % len(rows))",
+    )
+    notebook(
+        folder / "report.ipynb",
+        ("digits = 1", ["parameters"]),
+        "values = [float(v) for v in open('work/table.csv').read().split(',')]\n"
+        "with open('report.txt', 'w') as handle:\n"
+        "    handle.write('mean %.*f' % (digits, sum(values) / len(values)))",
+    )
+    recorded(folder, "load.ipynb", "report.ipynb")
+    for made in ("work", "report.txt"):
+        shutil.rmtree(folder / made) if made == "work" else (folder / made).unlink()
+    return folder
+
+
+def test_rules_take_their_files_from_the_recorded_accesses_and_form_one_dag(accessed):
+    done = tool(
+        "nbrepro", "export", "load.ipynb", "report.ipynb", "--workflow", "snakemake", "-o", ".",
+        "--json", cwd=accessed,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    steps = {s["rule"]: s for s in json.loads(done.stdout)["steps"]}
+    # `table` names no output, but the recording saw the notebook write it
+    assert steps["load"]["outputs"] == {"table": "work/table.csv"}
+    assert steps["load"]["output_files"] == ["work/table.csv", "work/notes.txt"]
+    assert steps["load"]["input_files"] == ["data/in.txt"]
+    assert steps["report"]["input_files"] == ["work/table.csv"]  # the chain, by file name
+    assert steps["report"]["output_files"] == ["report.txt"]
+    text = (accessed / "Snakefile").read_text()
+    assert (
+        "    input:\n"
+        '        "data/in.txt",  # read when recorded; no parameter names it\n'
+        "    output:\n"
+        '        "work/notes.txt",  # written when recorded; no parameter names it\n'
+        '        table="work/table.csv",\n'
+    ) in text
+    assert "# not listed: 1 file opened outside the notebook's folder" in text
+    assert "outside.txt" not in text and ".ipython" not in text
+    assert "--table {output.table:q}" in text  # the parameter still drives the path
+
+    lint = tool("snakemake", "--lint", cwd=accessed)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    plan = tool("snakemake", "--dry-run", "--cores", "1", cwd=accessed)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert plan.stdout.index("rule load:") < plan.stdout.index("rule report:")
+    dag = tool("snakemake", "--dag", cwd=accessed)
+    assert dag.returncode == 0, dag.stderr
+    ids = {rule: line.split("[")[0].strip() for line in dag.stdout.splitlines()
+           for rule in ("load", "report", "all") if 'label = "%s"' % rule in line}  # fmt: skip
+    assert "%s -> %s" % (ids["load"], ids["report"]) in dag.stdout
+    assert "%s -> %s" % (ids["report"], ids["all"]) in dag.stdout
+
+    ran = tool("snakemake", "--cores", "1", cwd=accessed)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert (accessed / "work" / "table.csv").read_text() == "6,8,10"
+    assert (accessed / "work" / "notes.txt").read_text() == "loaded 3 rows"
+    assert (accessed / "report.txt").read_text() == "mean 8.0"
+
+
+def test_a_file_read_then_written_is_an_output_and_a_gone_one_a_comment(tmp_path):
+    (tmp_path / "state.txt").write_text("1")
+    (tmp_path / "once.txt").write_text("x")
+    notebook(
+        tmp_path / "count.ipynb",
+        "n = int(open('state.txt').read())\nopen('once.txt').read()",
+        "with open('state.txt', 'w') as handle:\n    handle.write(str(n + 1))",
+    )
+    recorded(tmp_path, "count.ipynb")
+    (tmp_path / "once.txt").unlink()
+    steps = workflow.export([tmp_path / "count.ipynb"], tmp_path / "wf")
+    assert steps[0].outputs == [(None, "state.txt")] and steps[0].inputs == []
+    text = (tmp_path / "wf" / "Snakefile").read_text()
+    assert "# state.txt: read, then written by the notebook: an output only" in text
+    assert "# once.txt: read by cell 1 when recorded, but no longer beside the notebook" in text
+    assert "# the notebook ran in .. and this step runs in the workflow's folder" in text
+    lint = tool("snakemake", "--lint", cwd=tmp_path / "wf")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_without_a_recording_the_rules_say_what_to_fill_in(pipeline):
+    for name in NOTEBOOKS:  # the demo's notebooks, their run records' file accesses removed
+        nb = nbformat.read(str(pipeline / name), as_version=4)
+        for run in nb.metadata["nbrepro"]["runs"].values():
+            run.pop("inputs", None)
+        nbformat.write(nb, str(pipeline / name))
+    steps = workflow.export([pipeline / n for n in NOTEBOOKS], pipeline)
+    assert [s.inputs for s in steps] == [
+        [("source", "data/raw.csv")],
+        [("table", "results/clean.csv")],
+    ]
+    text = (pipeline / "Snakefile").read_text()
+    assert text.count("# no file accesses were recorded (run it with nbrepro to record them)") == 2
+    assert "# input: and output: are the files its recorded run read and wrote" not in text

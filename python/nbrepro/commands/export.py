@@ -234,8 +234,10 @@ def run_workflow(args):
                     {
                         "notebook": str(step.path),
                         "rule": step.stem,
-                        "inputs": dict(step.inputs),
-                        "outputs": dict(step.outputs),
+                        "inputs": {n: p for n, p in step.inputs if n},
+                        "outputs": {n: p for n, p in step.outputs if n},
+                        "input_files": [p for _n, p in step.inputs],
+                        "output_files": [p for _n, p in step.outputs],
                     }
                     for step in steps
                 ],

@@ -9,19 +9,27 @@ notebook=prepare.ipynb
 python_version=3.11
 platform=''
 lock=''
+gpu_needed=0
+cuda_version=''
 script_env=()
 
 usage() {
   cat <<'EOF'
-Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [-- SCRIPT-ARGS...]
+Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [--no-gpu-check] [-- SCRIPT-ARGS...]
 
 Rebuilds the environment the notebook ran in, then runs its script.
 
-  --verify    after running, check the results with `nbrepro verify`
+  --verify    after running, check the results with `nbrepro verify` (it runs
+              even when the script fails; the exit status is verify's when it
+              fails, else the script's)
   --env DIR   build the environment in DIR (default: .env in this folder)
   --rebuild   remove the environment and build it again
   --no-run    build the environment only
+  --no-gpu-check  run even where the GPU the notebook ran on is missing
+                  (without it, a missing GPU or too old a driver stops with status 4)
   --          pass what follows to the script (its parameters)
+
+Exit status 5: a package no index has is missing; wheels/README.txt says which.
 
 Environment variables:
   NBREPRO_CONDA   conda, mamba or micromamba to use (default: the first found)
@@ -44,9 +52,11 @@ env_dir=
 verify=0
 rebuild=0
 run=1
+gpu_check=1
 while [ "$#" -gt 0 ]; do
   case $1 in
     --verify) verify=1 ;;
+    --no-gpu-check) gpu_check=0 ;;
     --rebuild) rebuild=1 ;;
     --no-run) run=0 ;;
     --env)
@@ -206,6 +216,60 @@ build_pip() {
   "$python" -m pip install -r requirements.txt
 }
 
+# version_at_least 12.4 12.1: the first major.minor is the second or newer.
+version_at_least() {
+  local have_major have_minor want_major want_minor
+  IFS=. read -r have_major have_minor _ <<<"$1."
+  IFS=. read -r want_major want_minor _ <<<"$2."
+  have_minor=${have_minor:-0}
+  want_minor=${want_minor:-0}
+  [ "$have_major" -gt "$want_major" ] ||
+    { [ "$have_major" -eq "$want_major" ] && [ "$have_minor" -ge "$want_minor" ]; }
+}
+
+# The notebook ran on an NVIDIA GPU, or with a CUDA build of a framework: a GPU
+# must be visible here, and its driver must support that CUDA version.
+check_gpu() {
+  local what="the notebook ran on an NVIDIA GPU"
+  [ -z "$cuda_version" ] || what="$what with CUDA $cuda_version"
+  local skip="pass --no-gpu-check to run without it (results may differ)"
+  command -v nvidia-smi >/dev/null 2>&1 ||
+    fail 4 "$what, and this machine has no nvidia-smi (no NVIDIA driver installed); $skip"
+  local report
+  if command -v timeout >/dev/null 2>&1; then
+    report=$(timeout 30 nvidia-smi 2>&1) || fail 4 "$what, and nvidia-smi fails here:" \
+      "$(printf '%s' "$report" | head -n 3); $skip"
+  else
+    report=$(nvidia-smi 2>&1) || fail 4 "$what, and nvidia-smi fails here; $skip"
+  fi
+  local gpus
+  gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ' || true)
+  [ "${gpus:-0}" -gt 0 ] || fail 4 "$what, and nvidia-smi lists no GPU here; $skip"
+  if [ -n "$cuda_version" ]; then
+    local driver_cuda pattern='s/.*CUDA Version: *\([0-9][0-9.]*\).*/\1/p'
+    driver_cuda=$(printf '%s\n' "$report" | sed -n "$pattern" | head -n 1)
+    [ -n "$driver_cuda" ] || fail 4 "$what, and nvidia-smi does not say which CUDA version" \
+      "the driver supports; $skip"
+    version_at_least "$driver_cuda" "$cuda_version" ||
+      fail 4 "$what, and this driver supports CUDA $driver_cuda only: update the NVIDIA" \
+        "driver to one for CUDA $cuda_version or newer; $skip"
+    say "GPU check: $gpus GPU(s), driver for CUDA $driver_cuda (the notebook used $cuda_version)"
+  else
+    say "GPU check: $gpus GPU(s) visible"
+  fi
+}
+
+if [ "$gpu_needed" = 1 ] && [ "$run" = 1 ]; then
+  if [ "$gpu_check" = 1 ]; then
+    check_gpu
+  else
+    say "skipping the GPU check (--no-gpu-check): the notebook ran on a GPU"
+  fi
+fi
+
+
+check_local_packages() { :; }
+
 method=$(build_method)
 wanted=$(stamp)
 if [ -e "$env_dir" ]; then
@@ -218,6 +282,7 @@ if [ -e "$env_dir" ]; then
   fi
 fi
 if [ ! -e "$env_dir" ]; then
+  check_local_packages
   if [ "$kind" = conda ]; then
     build_conda
   else
@@ -227,18 +292,49 @@ if [ ! -e "$env_dir" ]; then
 fi
 python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
 
-if [ "$run" = 1 ]; then
-  say "running $script, the script of $notebook"
-  env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
-fi
-
+# With --verify, verify re-runs the notebook first, in a folder the script has
+# not touched yet (a script that writes files, as a writefile cell magic does, changes
+# what the notebook prints: "Overwriting" for "Writing"); then the script runs,
+# and its failure does not stop here: both outcomes are told at the end.
 if [ "$verify" = 1 ]; then
+  verify_status=0
   if command -v nbrepro >/dev/null 2>&1; then
-    nbrepro verify "$bundle_dir" --python "$python"
+    nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
   elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
-    python3 -m nbrepro verify "$bundle_dir" --python "$python"
+    python3 -m nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
   else
     fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
       "(into any Python: it checks the bundle from outside)"
+  fi
+fi
+
+script_status=-
+if [ "$run" = 1 ]; then
+  say "running $script, the script of $notebook"
+  script_status=0
+  if [ "$verify" = 1 ]; then
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@" || script_status=$?
+  else
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+  fi
+fi
+
+if [ "$verify" = 1 ]; then
+  case "$script_status" in
+    -) script_said="was not run (--no-run)" ;;
+    0) script_said="ran to the end" ;;
+    *) script_said="failed with exit status $script_status" ;;
+  esac
+  if [ "$verify_status" = 0 ]; then
+    verify_said="the notebook verifies"
+  else
+    verify_said="failed with exit status $verify_status"
+  fi
+  say "the script $script_said; nbrepro verify: $verify_said"
+  if [ "$verify_status" != 0 ]; then
+    exit "$verify_status"
+  fi
+  if [ "$script_status" != - ] && [ "$script_status" != 0 ]; then
+    exit "$script_status"
   fi
 fi
