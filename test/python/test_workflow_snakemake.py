@@ -226,7 +226,10 @@ def accessed(tmp_path):
         "with open(table, 'w') as handle:\n"
         "    handle.write(','.join(str(int(r) * factor) for r in rows))\n"
         "with open('work/notes.txt', 'w') as handle:\n"
-        "    handle.write('loaded %d rows' % len(rows))",
+        "    handle.write('loaded %d rows' % len(rows))\n"
+        "with open('scratch.tmp', 'w') as handle:\n"
+        "    handle.write('gone at the end of the cell')\n"
+        "os.remove('scratch.tmp')",
     )
     notebook(
         folder / "report.ipynb",
@@ -263,6 +266,7 @@ def test_rules_take_their_files_from_the_recorded_accesses_and_form_one_dag(acce
         '        table="work/table.csv",\n'
     ) in text
     assert "# not listed: 1 file opened outside the notebook's folder" in text
+    assert "# not listed: scratch.tmp, written and removed by the same cell" in text
     assert "outside.txt" not in text and ".ipython" not in text
     assert "--table {output.table:q}" in text  # the parameter still drives the path
 
