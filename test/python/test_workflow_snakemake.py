@@ -323,3 +323,105 @@ def test_without_a_recording_the_rules_say_what_to_fill_in(pipeline):
     text = (pipeline / "Snakefile").read_text()
     assert text.count("# no file accesses were recorded (run it with nbrepro to record them)") == 2
     assert "# input: and output: are the files its recorded run read and wrote" not in text
+
+
+# -- --steps papermill under --sdm conda ----------------------------------------------
+
+
+def _snakemake_aux(env_file, suffix):
+    """The file Snakemake looks for beside a conda: yml (its own naming rule)."""
+    from snakemake.sourcecache import LocalSourceFile
+
+    aux = LocalSourceFile(str(env_file)).replace_suffix([".yaml", ".yml"], suffix)
+    return Path(aux.get_path_or_uri(secret_free=True))
+
+
+def _pip_section(env_file):
+    import yaml
+
+    data = yaml.safe_load(Path(env_file).read_text())
+    return [d["pip"] for d in data["dependencies"] if isinstance(d, dict)][0]
+
+
+def _deploy_requirements(script):
+    lines = script.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.endswith("<<'NBREPRO_PIP_SECTION'"))
+    return lines[start + 1 : lines.index("NBREPRO_PIP_SECTION")]
+
+
+def test_papermill_steps_get_papermill_and_nbrepro_in_their_conda_env(pipeline, conda_prefix):
+    from importlib import metadata
+
+    from nbrepro import __version__
+
+    nb = nbformat.read(str(pipeline / "prepare.ipynb"), as_version=4)
+    environment = capture(options={"prefix": str(conda_prefix), "gpu": False})["environment"]
+    for snapshot in nb.metadata["nbrepro"]["snapshots"].values():
+        snapshot["environment"] = environment
+    nbformat.write(nb, str(pipeline / "prepare.ipynb"))
+    platform = environment["conda"]["platform"]
+    runners = ["papermill==%s" % metadata.version("papermill"), "nbrepro==%s" % __version__]
+
+    for mode in ("papermill", "script"):
+        out = pipeline / mode
+        steps = workflow.export([pipeline / "prepare.ipynb"], out, mode=mode)
+        env_file = out / "envs" / "prepare.yml"
+        recorded = _pip_section(out / "steps" / "prepare" / "environment.yml")
+        assert recorded and not any(r.startswith(("papermill", "nbrepro")) for r in recorded)
+        expected = recorded + (runners if mode == "papermill" else [])
+        assert _pip_section(env_file) == expected
+        if mode == "script":  # the bundle's file as it is
+            assert env_file.read_bytes() == (out / "steps/prepare/environment.yml").read_bytes()
+        # Snakemake installs the pin file (conda packages only) instead of the yml ...
+        pin = _snakemake_aux(env_file, ".%s.pin.txt" % platform)
+        assert pin.read_bytes() == steps[0].bundle.files["conda-%s.lock" % platform]
+        # ... and then runs the post-deploy script, which installs the pip section
+        deploy = _snakemake_aux(env_file, ".post-deploy.sh")
+        assert os.access(str(deploy), os.X_OK)
+        assert "--find-links ./wheels" in expected  # the bundle's wheels: in steps/ here
+        assert _deploy_requirements(deploy) == [
+            "--find-links steps/prepare/wheels" if r == "--find-links ./wheels" else r
+            for r in expected
+        ]
+        assert (out / "steps" / "prepare" / "wheels").is_dir()
+        assert subprocess.run(["bash", "-n", str(deploy)], timeout=30).returncode == 0
+    lint = tool("snakemake", "--lint", cwd=pipeline / "papermill")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_a_venv_papermill_step_has_no_pin_file_and_papermill_in_its_yml(pipeline):
+    out = pipeline / "wf"
+    workflow.export([pipeline / n for n in NOTEBOOKS], out, mode="papermill")
+    assert sorted(p.name for p in (out / "envs").iterdir()) == ["prepare.yml", "summarize.yml"]
+    section = _pip_section(out / "envs" / "prepare.yml")
+    assert section[:-2] == _pip_section(out / "steps" / "prepare" / "environment.yml")
+    assert [s.split("==")[0] for s in section[-2:]] == ["papermill", "nbrepro"]
+    assert "a development\n# nbrepro is not there" in (out / "envs" / "prepare.yml").read_text()
+
+
+def test_the_post_deploy_script_installs_the_pip_section_with_pip(tmp_path, built):
+    """The script Snakemake runs after building an environment from a pin file, run
+    for real in a fresh venv (offline: the package comes from a local folder)."""
+
+    class Bundle(object):
+        files = {
+            "environment.yml": b"name: s\ndependencies:\n- python=3.11\n- pip\n- pip:\n"
+            b"  - plainpkg==1.0\n",
+            "conda-linux-64.lock": b"@EXPLICIT\n",
+        }
+        manifest = {"environment": {"lock": "conda-linux-64.lock", "platform": "linux-64"}}
+
+    step = workflow.Step(tmp_path / "s.ipynb", "s", Bundle(), [])
+    env_yml, pin, deploy = workflow.step_environment(step, "script")
+    assert env_yml == Bundle.files["environment.yml"] and pin == b"@EXPLICIT\n"
+    (tmp_path / "deploy.sh").write_bytes(deploy)
+    venv = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    env = dict(os.environ, PATH="%s%s%s" % (venv / "bin", os.pathsep, os.environ["PATH"]))
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(built["wheels"]), PIP_CONFIG_FILE=os.devnull)
+    ran = subprocess.run(["bash", str(tmp_path / "deploy.sh")], env=env, capture_output=True,
+                         text=True, timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    shown = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "show", "plainpkg"],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "Version: 1.0" in shown.stdout
