@@ -425,3 +425,19 @@ def test_the_post_deploy_script_installs_the_pip_section_with_pip(tmp_path, buil
     shown = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "show", "plainpkg"],
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     assert "Version: 1.0" in shown.stdout
+
+
+def test_notebooks_that_read_each_others_outputs_are_refused(tmp_path):
+    for name, reads, writes in (("one", "b.txt", "a.txt"), ("two", "a.txt", "b.txt")):
+        (tmp_path / reads).write_text("x")
+        notebook(
+            tmp_path / ("%s.ipynb" % name),
+            "text = open(%r).read()\nwith open(%r, 'w') as handle:\n    handle.write(text)"
+            % (reads, writes),
+        )
+    recorded(tmp_path, "one.ipynb", "two.ipynb")
+    done = tool("nbrepro", "export", "one.ipynb", "two.ipynb", "--workflow", "snakemake",
+                "-o", "wf", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "read each other's outputs in a loop (" in done.stderr, done.stderr
+    assert not (tmp_path / "wf" / "Snakefile").exists()

@@ -164,6 +164,34 @@ def _direction(parameter, path, access):
     return "out" if _OUTPUT_NAME.search(parameter["name"]) else "in"
 
 
+def _check_no_cycle(steps, written):
+    """Snakemake cannot run steps that read each other's outputs: say which."""
+    after = {
+        step.path: sorted(
+            {written[p] for _n, p in step.inputs if written.get(p, step.path) != step.path}
+        )
+        for step in steps
+    }
+    state = {}
+
+    def visit(path, trail):
+        state[path] = "open"
+        for before in after[path]:
+            if state.get(before) == "open":
+                loop = trail[trail.index(before) :] + [before]
+                raise WorkflowError(
+                    "the notebooks read each other's outputs in a loop (%s); a workflow "
+                    "cannot run it" % " -> ".join(_safe(p.name) for p in loop)
+                )
+            if before not in state:
+                visit(before, trail + [before])
+        state[path] = "done"
+
+    for step in steps:
+        if step.path not in state:
+            visit(step.path, [step.path])
+
+
 def plan(paths, now=None, output=None):
     """Steps for the notebooks at ``paths``, inputs/outputs resolved across them.
     ``output``, the workflow's folder, is where the steps run."""
@@ -278,6 +306,7 @@ def plan(paths, now=None, output=None):
                 "paths below are relative to the notebook's folder, so put its inputs here"
                 % _safe(os.path.relpath(str(access.folder), here))
             )
+    _check_no_cycle(steps, written)
     return steps
 
 
