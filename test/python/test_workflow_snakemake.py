@@ -441,3 +441,11 @@ def test_notebooks_that_read_each_others_outputs_are_refused(tmp_path):
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "read each other's outputs in a loop (" in done.stderr, done.stderr
     assert not (tmp_path / "wf" / "Snakefile").exists()
+
+
+def test_recorded_paths_a_rule_cannot_name_are_left_out():
+    assert workflow._workflow_path("data/raw.csv") == "data/raw.csv"
+    installed = "env/lib/python3.11/site-packages/p/data.txt"
+    for path in ("/etc/hosts", "../x.csv", ".cache/a", "d/.hidden", installed,
+                 "out/{sample}.csv", "x\\\\y", 'a"b.csv', ""):  # fmt: skip
+        assert workflow._workflow_path(path) is None, path
