@@ -516,6 +516,10 @@ def test_f_and_y_mistakes_are_usage_errors(tmp_path):
         ran = run_script(conversion, tmp_path, *bad)
         assert ran.returncode == 2, (bad, ran.stderr)
         assert message in ran.stderr and "Traceback" not in ran.stderr, (bad, ran.stderr)
+    # where the script runs without PyYAML (-S: no site-packages), -y says so
+    bare = subprocess.run([sys.executable, "-S", str(tmp_path / "nb.py"), "-y", "alpha: 2"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert bare.returncode == 2 and "YAML parameters need PyYAML" in bare.stderr, bare.stderr
     helped = run_script(conversion, tmp_path, "--help")
     assert "-f FILE, --parameters_file FILE" in helped.stdout
     assert "-y YAML, --parameters_yaml YAML" in helped.stdout

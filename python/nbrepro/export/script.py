@@ -706,7 +706,7 @@ def _parameter_parser(name, state):
         "    try:",
         "        import yaml",
         "    except ImportError:",
-        '        parser.error("%s: YAML parameters need PyYAML (pip install pyyaml)" % where)',
+        '        parser.error("%s: YAML parameters need PyYAML (the pyyaml package)" % where)',
         "",
         "    class Loader(yaml.SafeLoader):",
         "        yaml_implicit_resolvers = {",

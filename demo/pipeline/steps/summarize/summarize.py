@@ -27,7 +27,7 @@ def _nbrepro_yaml(parser, text, where):
     try:
         import yaml
     except ImportError:
-        parser.error("%s: YAML parameters need PyYAML (pip install pyyaml)" % where)
+        parser.error("%s: YAML parameters need PyYAML (the pyyaml package)" % where)
 
     class Loader(yaml.SafeLoader):
         yaml_implicit_resolvers = {
