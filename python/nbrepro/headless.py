@@ -40,16 +40,39 @@ class Outcome(object):
 
 
 def read_notebook(path):
+    """The notebook at ``path`` read at the door (``document.read_notebook``):
+    its model (``metadata.nbrepro`` checked against the schema, the code cells'
+    records, the problems: what was dropped and why), whose ``nb`` is the
+    NotebookNode nbclient executes, valid nbformat 4, holding the model's
+    ``metadata.nbrepro``. RunError when the file is not such a notebook.
+    """
     import nbformat
 
+    from . import document
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise RunError("cannot read %s: %s" % (path, error)) from error
+        doc = document.read_notebook(path)
+    except document.Unreadable as error:
+        raise RunError(str(error)) from None
+    nb = nbformat.from_dict(doc.nb)
     try:
-        return nbformat.reads(text, as_version=4)
-    except Exception as error:
-        raise RunError("%s is not a readable notebook: %s" % (path, error)) from error
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise RunError(
+            "%s is not a valid nbformat 4 notebook (%s: %s); open and save it in "
+            "JupyterLab, or fix it by hand" % (path, where, _short(error.message))
+        ) from None
+    # As nbformat.reads gives it: multi-line strings joined, transient fields dropped.
+    nb = nbformat.v4.to_notebook_json(nb)
+    if notebook.KEY in nb.metadata:
+        nb.metadata[notebook.KEY] = doc.meta
+    return document.Notebook(nb, doc.meta, doc.problems, doc.name, doc.raw)
+
+
+def _short(text, limit=200):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def kernel_name_for(nb, requested=None):
@@ -430,7 +453,10 @@ def main(
         stderr.flush()
 
     try:
-        nb = read_notebook(path)
+        doc = read_notebook(path)
+        nb = doc.nb
+        for problem in doc.problems:
+            log("nbrepro run: warning: %s" % problem)
         keep_author_order(nb)
         if parameters:
             nb, notes = inject_parameters(nb, parameters)

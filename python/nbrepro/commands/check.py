@@ -79,11 +79,11 @@ def _add_inputs(report, path):
 
     from .. import document
     from ..drift.vocabulary import SEVERITIES
-    from ..verify.runner import changed_inputs
+    from ..export.carry import changed_inputs
 
     try:
         doc = document.read_notebook(path)
-        changed, messages = changed_inputs(doc.nb, Path(path).resolve().parent)
+        changed, messages = changed_inputs(doc.nb, doc.meta, Path(path).resolve().parent)
     except (document.Unreadable, OSError) as error:
         report["problems"].append("input files not checked: %s" % error)
         return

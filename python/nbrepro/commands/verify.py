@@ -162,12 +162,13 @@ def _verify(args, scratch, say, stderr):
                 )
         else:
             path, workdir = target, target.resolve().parent
-        nb = headless.read_notebook(path)
+        doc = headless.read_notebook(path)
+        warnings.extend(doc.problems)
         if python is not None:
             python = headless.check_interpreter(python)
             kernel = args.kernel or headless.INTERPRETER_KERNEL
         else:
-            kernel = headless.kernel_name_for(nb, args.kernel)
+            kernel = headless.kernel_name_for(doc.nb, args.kernel)
     except (bundles.BundleError, headless.RunError) as error:
         raise _Stop(str(error)) from error
     interactive = hasattr(stderr, "isatty") and stderr.isatty()
@@ -176,7 +177,7 @@ def _verify(args, scratch, say, stderr):
     timeout = args.timeout if args.timeout else None
     try:
         report = verify_notebook(
-            nb,
+            doc,
             workdir,
             kernel,
             timeout=timeout,

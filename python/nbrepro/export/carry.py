@@ -123,6 +123,30 @@ def _sha256(path):
     return h.hexdigest()
 
 
+def changed_inputs(nb, meta, workdir):
+    """``({path: "changed" | "missing"}, warnings)``: the input files the recording
+    of notebook ``nb`` (``meta``: its model) read, with their sha256, looked up in
+    ``workdir`` (``verify`` before it runs, ``check`` beside the notebook)."""
+    changed, warnings = {}, []
+    for path, item in sorted(needs(nb, meta).inputs.items()):
+        expected = item["sha256"]
+        if not expected:
+            continue
+        safe = safe_path(path)
+        target = Path(workdir) / safe if safe else None
+        cells = ", ".join(str(c) for c in item["cells"])
+        if target is None or not target.is_file():
+            changed[path] = "missing"
+            warnings.append("input data missing: %s (read by cell %s)" % (path, cells))
+        elif _sha256(target) != expected:
+            changed[path] = "changed"
+            warnings.append(
+                "input data changed: %s (read by cell %s; its sha256 differs from the recording's)"
+                % (path, cells)
+            )
+    return changed, warnings
+
+
 def _inside(folder, path):
     try:
         return Path(os.path.realpath(str(path))).is_relative_to(Path(os.path.realpath(folder)))

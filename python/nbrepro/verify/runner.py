@@ -24,7 +24,6 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 """
 
 import copy
-from pathlib import Path
 
 from .. import document, headless, notebook
 from ..capture.session import source_id
@@ -47,7 +46,7 @@ def fresh_copy(nb):
 
 
 def verify_notebook(
-    nb,
+    doc,
     workdir,
     kernel_name,
     timeout=None,
@@ -58,14 +57,19 @@ def verify_notebook(
     progress=None,
     image_options=None,
 ):
-    """Run a fresh copy of ``nb`` and return the report (module docstring)."""
-    changed, input_warnings = changed_inputs(nb, workdir)
-    rerun = fresh_copy(nb)
+    """Run a fresh copy of notebook ``doc`` (read at the door, ``headless.read_notebook``)
+    and return the report (module docstring)."""
+    from ..export import carry
+
+    changed, input_warnings = carry.changed_inputs(doc.nb, doc.meta, workdir)
+    rerun = fresh_copy(doc.nb)
     outcome = headless.run_notebook(
         rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
-    report.update(compare_notebooks(nb, outcome.nb, rtol, atol, changed, image_options))
+    # The re-run is read at the door too: the same model on both sides.
+    now = document.notebook_from_value(outcome.nb, "the re-run")
+    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options))
     report["failure"] = outcome.failure
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if outcome.failure:
@@ -73,78 +77,40 @@ def verify_notebook(
     return report
 
 
-def changed_inputs(nb, workdir):
-    """({path: "changed" | "missing"}, warnings): the input files the recording read
-    (with their sha256) checked in ``workdir`` before anything runs."""
-    from ..export import carry, gate
-
-    meta, _ = gate.metadata_of(nb)
-    changed, warnings = {}, []
-    for path, item in sorted(carry.needs(nb, meta).inputs.items()):
-        expected = item.get("sha256")
-        if not expected:
-            continue
-        safe = carry.safe_path(path)
-        target = Path(workdir) / safe if safe else None
-        if target is None or not target.is_file():
-            changed[path] = "missing"
-            warnings.append(
-                "input data missing: %s (read by cell %s)"
-                % (path, ", ".join(str(c) for c in item["cells"]))
-            )
-        elif carry._sha256(target) != expected:
-            changed[path] = "changed"
-            warnings.append(
-                "input data changed: %s (read by cell %s; its sha256 differs from the recording's)"
-                % (path, ", ".join(str(c) for c in item["cells"]))
-            )
-    return changed, warnings
-
-
 def compare_notebooks(
     recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None, image_options=None
 ):
-    """The report for two executed copies of the same notebook (pure); ``changed``:
-    the input files that differ from the recording's (``changed_inputs``);
-    ``image_options``: ``images.compare_images``'s ``tolerance`` and ``hash_distance``."""
-    then_meta, warnings = document.read_meta(recorded.metadata.get(notebook.KEY))
-    now_meta, _ = document.read_meta(rerun.metadata.get(notebook.KEY))
-    positions = [
-        index
-        for index, cell in enumerate(recorded.cells)
-        if cell.cell_type == "code" and cell.source.strip()
-    ]
-    order = order_problems([recorded.cells[i].get("execution_count") for i in positions])
-    sources = [recorded.cells[i].source for i in positions]
-    then_runs = [
-        with_names(
-            then_meta["runs"].get((recorded.cells[i].metadata.get(notebook.KEY) or {}).get("run")),
-            source,
-        )
-        for i, source in zip(positions, sources)
-    ]
-    numbers = [i + 1 for i in positions]
-    depends = dependencies(then_runs, sources)
+    """The report for two executed copies of the same notebook, both read at the
+    door (``document.Notebook``; pure). ``changed``: the input files that differ
+    from the recording's (``carry.changed_inputs``); ``image_options``:
+    ``images.compare_images``'s ``tolerance`` and ``hash_distance``."""
+    then_meta, now_meta = recorded.meta, rerun.meta
+    warnings = list(recorded.problems)
+    code = recorded.code_cells
+    now_cells = {cell.number: cell for cell in rerun.code_cells}
+    order = order_problems([cell.count for cell in code])
+    then_runs = [with_names(then_meta["runs"].get(_run_id(c.record)), c.source) for c in code]
+    numbers = [cell.number for cell in code]
+    depends = dependencies(then_runs, [cell.source for cell in code])
     cells = []
     previous = {"then": None, "now": None}
     imported = set()
-    for position, index in enumerate(positions):
-        then_cell, now_cell = recorded.cells[index], rerun.cells[index]
-        entry = _compare_cell(then_cell, now_cell, rtol, atol, image_options)
-        then_record = then_cell.metadata.get(notebook.KEY) or {}
-        now_record = now_cell.metadata.get(notebook.KEY) or {}
-        then_run = then_meta["runs"].get(then_record.get("run"))
-        now_run = now_meta["runs"].get(now_record.get("run"))
+    for position, then in enumerate(code):
+        now = now_cells.get(then.number)
+        now_cell = now.cell if now else rerun.nb["cells"][then.number - 1]
+        now_record = now.record if now else None
+        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options)
+        then_run = then_meta["runs"].get(_run_id(then.record))
+        now_run = now_meta["runs"].get(_run_id(now_record))
         if entry["status"] == "different":
             entry["causes"] = likely_causes(
-                recorded_env=_environment(then_meta, then_record),
+                recorded_env=_environment(then_meta, then.record),
                 now_env=_environment(now_meta, now_record),
                 recorded_run=then_run,
                 now_run=now_run,
                 recorded_previous_run=previous["then"],
                 now_previous_run=previous["now"],
-                edited=bool(then_record.get("src"))
-                and then_record["src"] != source_id(then_cell.source),
+                edited=then.record is not None and then.record["src"] != source_id(then.source),
                 order_problem=order.get(position),
                 data_causes=follow_data(
                     position, then_runs, numbers, changed or {}, depends[position]
@@ -153,7 +119,7 @@ def compare_notebooks(
             )
         imported |= used_modules(then_run) | used_modules(now_run)
         previous = {"then": then_run, "now": now_run}
-        cells.append(dict({"cell": index + 1}, **entry))
+        cells.append(dict({"cell": then.number}, **entry))
     summary = dict.fromkeys(STATUSES, 0)
     for entry in cells:
         summary[entry["status"]] += 1
@@ -168,14 +134,17 @@ def compare_notebooks(
     }
 
 
+def _run_id(record):
+    return record.get("run") if record else None
+
+
 def with_names(run, source):
     """The cell's run record with the names it binds and reads and its clock calls,
     read from its source (as the recording ran it, unless it was edited since)."""
     from ..capture.inputs import cell_names
 
-    run = dict(run) if isinstance(run, dict) else {}
-    inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
-    run["inputs"] = dict(inputs, **cell_names(source))
+    run = dict(run or {})
+    run["inputs"] = dict(run.get("inputs") or {}, **cell_names(source))
     return run
 
 
@@ -233,5 +202,5 @@ def _raised(outputs):
 
 
 def _environment(meta, record):
-    snapshot = meta["snapshots"].get(record.get("env"))
-    return snapshot.get("environment") if isinstance(snapshot, dict) else None
+    snapshot = meta["snapshots"].get(record["env"]) if record else None
+    return snapshot["environment"] if snapshot else None
