@@ -55,6 +55,13 @@ def read_notebook(path):
     except document.Unreadable as error:
         raise RunError(str(error)) from None
     nb = nbformat.from_dict(doc.nb)
+    minor = nb.get("nbformat_minor")
+    if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
+        # nbformat's validator asserts this; it would be an AssertionError.
+        raise RunError(
+            "%s is not a valid nbformat 4 notebook (nbformat_minor: %s)"
+            % (path, _short(json.dumps(minor), 60))
+        )
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
@@ -62,6 +69,11 @@ def read_notebook(path):
         raise RunError(
             "%s is not a valid nbformat 4 notebook (%s: %s); open and save it in "
             "JupyterLab, or fix it by hand" % (path, where, _short(error.message))
+        ) from None
+    except Exception as error:  # noqa: BLE001 - nbformat's messages fail on some shapes
+        raise RunError(
+            "%s is not a valid nbformat 4 notebook (nbformat's check stopped on it: %s)"
+            % (path, _short("%s: %s" % (type(error).__name__, error)))
         ) from None
     # As nbformat.reads gives it: multi-line strings joined, transient fields dropped.
     nb = nbformat.v4.to_notebook_json(nb)
