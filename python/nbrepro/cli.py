@@ -80,15 +80,19 @@ def main(argv=None):
             return INTERNAL_ERROR
 
 
-def bug_message(error):
-    """One line for an exception nbrepro did not expect: it is nbrepro's fault."""
+def bug_message(
+    error, hint="please report it with the command; NBREPRO_TRACEBACK=1 shows where it happened"
+):
+    """One line for an exception nbrepro did not expect: it is nbrepro's fault.
+    The server says the same, with its own ``hint``."""
     text = " ".join(str(error).split())
     if len(text) > 300:
         text = text[:297] + "..."
-    return (
-        "this is a bug in nbrepro %s: %s%s (please report it with the command; "
-        "NBREPRO_TRACEBACK=1 shows where it happened)"
-        % (__version__, type(error).__name__, ": " + text if text else "")
+    return "this is a bug in nbrepro %s: %s%s (%s)" % (
+        __version__,
+        type(error).__name__,
+        ": " + text if text else "",
+        hint,
     )
 
 

@@ -22,7 +22,34 @@ API_VERSION = 1
 MAX_DATA_LIMIT = 2**40  # bytes of input data an export may carry
 
 
-class VersionHandler(APIHandler):
+class Handler(APIHandler):
+    """What every nbrepro endpoint shares: an exception nbrepro did not expect
+    is its own bug, and says so in JSON, as the command line does (exit 70);
+    the traceback goes to the server's log, never to the client. Input a
+    handler cannot use is answered before, with 400, 404, 409 or 422."""
+
+    def write_error(self, status_code, **kwargs):
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if error is None or isinstance(error, tornado.web.HTTPError):
+            return super().write_error(status_code, **kwargs)
+        from .cli import bug_message
+
+        # tornado has logged the traceback (log_exception) before this runs.
+        self.set_header("Content-Type", "application/json")
+        self.finish(
+            json.dumps(
+                {
+                    "message": bug_message(
+                        error, "please report it; the Jupyter server's log shows where it happened"
+                    ),
+                    "reason": "bug",
+                }
+            )
+        )
+
+
+class VersionHandler(Handler):
     """Tells the front end that the server part is there, and which one."""
 
     @tornado.web.authenticated
@@ -39,7 +66,7 @@ class VersionHandler(APIHandler):
         )
 
 
-class EngineHandler(APIHandler):
+class EngineHandler(Handler):
     """The kernel-side capture engine, built from python/nbrepro/capture/.
 
     The front end sends it to kernels where nbrepro is not installed; serving
@@ -220,7 +247,7 @@ def export_notebook(
     }
 
 
-class ExportHandler(APIHandler):
+class ExportHandler(Handler):
     """Checks a notebook for export, or writes its bundle beside it."""
 
     @tornado.web.authenticated

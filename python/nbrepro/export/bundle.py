@@ -510,7 +510,10 @@ def _check_target(output, force):
 def _write_folder(bundle, output, force):
     _check_target(output, force)
     atomic.remove_stale(output)
-    staging = atomic.temporary_folder(output)
+    try:
+        staging = atomic.temporary_folder(output)
+    except OSError as error:  # a folder nbrepro may not write in
+        raise ExportError("cannot write %s: %s" % (output, error)) from error
     try:
         for name, data in bundle.files.items():
             target = staging / name
@@ -535,7 +538,10 @@ def _write_folder(bundle, output, force):
 def _write_zip(bundle, output, force):
     _check_target(output, force)
     atomic.remove_stale(output)
-    handle = atomic.temporary_file(output)
+    try:
+        handle = atomic.temporary_file(output)
+    except OSError as error:
+        raise ExportError("cannot write %s: %s" % (output, error)) from error
     try:
         with handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in bundle.files.items():
