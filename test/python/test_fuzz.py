@@ -219,6 +219,31 @@ def test_verify_and_run_read_mutated_recordings_at_the_door(data):
         run_all(mutant, ("nb.ipynb", commands_for_rerun))
 
 
+def _code(nb, position):
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"][position]
+
+
+# Shapes that crashed verify or run (exit 70) before they read through the door
+# (all but the last, which nbformat.reads refused with a message cut short).
+SHAPES = {
+    "cell record a string": lambda nb: _code(nb, 1)["metadata"].update(nbrepro="x"),
+    "cell record a list": lambda nb: _code(nb, 1)["metadata"].update(nbrepro=[1]),
+    "cell record's run a list": lambda nb: _code(nb, 1)["metadata"]["nbrepro"].update(run=[1]),
+    "kernelspec a string": lambda nb: nb["metadata"].update(kernelspec="x"),
+    "source a number": lambda nb: _code(nb, 0).update(source=5),
+    "tags a string": lambda nb: _code(nb, 0)["metadata"].update(tags="parameters"),
+    "cell_type null": lambda nb: _code(nb, 0).update(cell_type=None),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_shapes_that_crashed_verify_and_run(tmp_path, shape):
+    nb = json.loads((SEEDS / "pip.ipynb").read_text())
+    SHAPES[shape](nb)
+    with replayed_kernel("pip.ipynb"):
+        run_all(json.dumps(nb).encode("utf-8"), ("nb.ipynb", commands_for_rerun))
+
+
 # Mutations that leave a notebook a kernel runs (metadata, records, outputs)
 # and ones that do not; the same cases every time.
 KERNEL_CASES = int(os.environ.get("NBREPRO_FUZZ_KERNEL", "2"))
