@@ -172,6 +172,7 @@ def test_malformed_hashes_are_left_out(digest):
 def test_a_carried_wheel_is_listed_with_its_file_and_sha256():
     environment = {
         "python": {"implementation": "cpython", "version": "3.11.9"},
+        "conda": None,
         "pip": {
             "distributions": [
                 {

@@ -140,33 +140,29 @@ def _glob(pattern):
 
 def used_distributions(nb_meta):
     """Sorted PEP 503 names of the distributions the notebook's runs imported
-    (the values of ``runs[*].modules``); None when no run recorded modules."""
-    runs = nb_meta.get("runs") if isinstance(nb_meta, dict) else None
-    if not isinstance(runs, dict):
-        return None
+    (the values of ``runs[*].modules``); None when no run recorded modules.
+    ``nb_meta`` is the notebook's model (``document.read_meta``): every run
+    matches the schema, where a module maps to a name, null or a list of names."""
     used = set()
     known = False
-    for run in runs.values():
-        modules = run.get("modules") if isinstance(run, dict) else None
-        if not isinstance(modules, dict):
+    for run in nb_meta["runs"].values():
+        modules = run.get("modules")  # not in a run recorded before modules were
+        if modules is None:
             continue
         known = True
         for value in modules.values():
             for name in value if isinstance(value, list) else (value,):
-                if isinstance(name, str) and name:
+                if name:
                     used.add(normalize(name))
     return sorted(used) if known else None
 
 
 def notebook_context(nb_meta, ignore=()):
-    """The diff context of a notebook's ``metadata.nbrepro`` (read_metadata's value)."""
+    """The diff context of a notebook's model (``document.read_meta``)."""
     used = used_distributions(nb_meta)
     gpu = bool(used and GPU_DISTRIBUTIONS.intersection(used))
-    runs = nb_meta.get("runs") if isinstance(nb_meta, dict) else None
-    for run in runs.values() if isinstance(runs, dict) else ():
-        frameworks = run.get("frameworks") if isinstance(run, dict) else None
-        if isinstance(frameworks, dict) and frameworks:
-            gpu = True
+    if any(run.get("frameworks") for run in nb_meta["runs"].values()):
+        gpu = True
     return {"used": used, "gpu_framework_imported": gpu, "ignore": list(ignore)}
 
 

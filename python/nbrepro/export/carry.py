@@ -45,22 +45,16 @@ class Needs(object):
         self.named = {}  # path-like word in a cell's source -> first cell number
 
 
-def _runs(meta):
-    return meta.get("runs") or {}
-
-
 def cells_in_run_order(nb, meta):
-    """(number, source, run record's inputs, seeds) for recorded cells, by execution count."""
-    runs = _runs(meta)
+    """(number, source, run record's inputs, seeds) for recorded cells, by execution
+    count; ``meta`` is the notebook's model (``document.read_meta``)."""
+    runs = meta["runs"]
     rows = []
     for number, _cell, source, count, record in gate.code_cells(nb):
         if not record or count is None:
             continue
-        run = runs.get(record.get("run")) if record.get("run") else None
-        run = run if isinstance(run, dict) else {}
-        inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
-        seeds = run.get("seeds") if isinstance(run.get("seeds"), dict) else {}
-        rows.append((count, number, source, inputs, seeds))
+        run = runs.get(record.get("run"), {})
+        rows.append((count, number, source, run.get("inputs", {}), run.get("seeds", {})))
     rows.sort(key=lambda row: (row[0], row[1]))
     return [(number, source, inputs, seeds) for _count, number, source, inputs, seeds in rows]
 
@@ -68,20 +62,18 @@ def cells_in_run_order(nb, meta):
 def needs(nb, meta):
     found = Needs()
     for number, source, inputs, _seeds in cells_in_run_order(nb, meta):
-        for word in _PATH_WORD.findall(source or ""):
+        for word in _PATH_WORD.findall(source):
             if len(found.named) < MAX_NAMED and word not in found.outputs:
                 found.named.setdefault(word, number)
-        for name, path in sorted((inputs.get("local_modules") or {}).items()):
+        for name, path in sorted(inputs.get("local_modules", {}).items()):
             if path in found.outputs:
                 continue  # the notebook writes it (%%writefile) before importing it
-            if isinstance(path, str) and name not in found.modules:
+            if name not in found.modules:
                 found.modules[name] = path
                 found.module_cells[name] = number
-        for item in inputs.get("files") or ():
-            if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-                continue
+        for item in inputs.get("files", ()):
             path = item["path"]
-            if item.get("mode") == "w":
+            if item["mode"] == "w":
                 found.outputs.add(path)
                 continue
             if path in found.outputs:
@@ -95,8 +87,8 @@ def needs(nb, meta):
                 }
             if number not in entry["cells"]:
                 entry["cells"].append(number)
-        outside = inputs.get("outside")
-        if isinstance(outside, dict) and outside.get("count"):
+        outside = inputs.get("outside", {})
+        if outside.get("count"):
             found.outside[number] = outside["count"]
     return found
 

@@ -1,8 +1,10 @@
 """The bundle's README.md: provenance, how to rebuild and run, what the export changed.
 
-Every value here comes from the notebook's metadata, which is untrusted (a
-package name can carry HTML): ``text`` escapes it for Markdown and HTML, so a
-viewer shows it as data.
+Every value here comes from the notebook's metadata, read at the door
+(``document``): its shape is the schema's, so only what the schema leaves
+optional or nullable is tested here. Its text is still untrusted (a package
+name can carry HTML): ``text`` escapes it for Markdown and HTML, so a viewer
+shows it as data.
 """
 
 import re
@@ -26,19 +28,11 @@ def text(value):
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
-def _get(mapping, *keys):
-    for key in keys:
-        if not isinstance(mapping, dict):
-            return None
-        mapping = mapping.get(key)
-    return mapping
-
-
 def _python_line(environment):
-    python = environment.get("python") or {}
-    version = python.get("version") or "unknown"
-    implementation = python.get("implementation")
-    kind = python.get("executable_kind")
+    python = environment["python"]
+    version = python["version"] or "unknown"
+    implementation = python["implementation"]
+    kind = python["executable_kind"]
     parts = [text(version)]
     if implementation:
         parts.append("(%s)" % text(implementation))
@@ -48,14 +42,14 @@ def _python_line(environment):
 
 
 def _platform_line(environment):
-    platform = environment.get("platform") or {}
+    platform = environment["platform"]
     parts = [
-        _get(platform, "os", "pretty_name") or platform.get("system"),
-        platform.get("machine"),
+        platform.get("os", {}).get("pretty_name") or platform["system"],
+        platform["machine"],
     ]
-    libc = platform.get("libc")
-    if isinstance(libc, dict) and libc.get("name"):
-        parts.append("%s %s" % (libc.get("name"), libc.get("version") or ""))
+    libc = platform["libc"]
+    if libc and libc["name"]:
+        parts.append("%s %s" % (libc["name"], libc["version"] or ""))
     shown = [text(p).strip() for p in parts if p]
     return ", ".join(shown) or "not recorded"
 
@@ -71,16 +65,16 @@ def cudnn_text(value):
 
 
 def _gpu_line(environment, meta):
-    gpu = environment.get("gpu") or {}
-    devices = [d.get("name") for d in gpu.get("devices") or () if isinstance(d, dict)]
+    gpu = environment.get("gpu") or {}  # not recorded by older captures
+    devices = [device["name"] for device in gpu.get("devices", ())]
     parts = []
     if gpu.get("driver_version"):
         parts.append("driver %s" % text(gpu["driver_version"]))
     if gpu.get("cuda_driver_version"):
         parts.append("CUDA (driver) %s" % text(gpu["cuda_driver_version"]))
     # cuDNN is known only in runs after torch used CUDA: take it from any run.
-    builds = [_get(run, "frameworks", "torch") for run in (meta.get("runs") or {}).values()]
-    builds = [torch for torch in builds if isinstance(torch, dict) and torch.get("cuda")]
+    builds = [run.get("frameworks", {}).get("torch") for run in meta["runs"].values()]
+    builds = [torch for torch in builds if torch and torch["cuda"]]
     if builds:
         parts.append("torch built for CUDA %s" % text(builds[0]["cuda"]))
         cudnn = [torch["cudnn"] for torch in builds if torch.get("cudnn")]
@@ -95,27 +89,27 @@ def _seeds(meta):
     statuses = {}
     recovered = {}
     flags = set()
-    for run in (meta.get("runs") or {}).values():
-        seeds = _get(run, "seeds") or {}
-        status = seeds.get("status")
-        if isinstance(status, str):
-            statuses[status] = statuses.get(status, 0) + 1
-        for key, value in (seeds.get("recovered") or {}).items():
-            if value is not None:
-                recovered[key] = value
-        for name, value in (_get(run, "determinism", "env") or {}).items():
+    for run in meta["runs"].values():
+        seeds = run.get("seeds")  # a run that seeded nothing records none
+        if seeds:
+            statuses[seeds["status"]] = statuses.get(seeds["status"], 0) + 1
+            for key, value in seeds["recovered"].items():
+                if value is not None:
+                    recovered[key] = value
+        determinism = run.get("determinism")  # nor does an older capture
+        for name, value in (determinism["env"] if determinism else {}).items():
             if value is not None:
                 flags.add("%s=%s" % (name, value))
     return statuses, recovered, sorted(flags)
 
 
 def _environment_line(plan, environment):
-    conda = environment.get("conda")
-    pip = (environment.get("pip") or {}).get("distributions") or []
+    conda = environment["conda"]
+    pip = environment["pip"]["distributions"]
     if conda:
-        count = len(conda.get("packages") or ())
+        count = len(conda["packages"])
         return "conda (%s), %d conda packages, %d installed by pip" % (
-            text(conda.get("platform") or "?"),
+            text(conda["platform"] or "?"),
             count,
             len(pip),
         )
@@ -200,7 +194,7 @@ def render(
     data_limit=None,
     packages=None,
 ):
-    environment = snapshot.get("environment") or {}
+    environment = snapshot["environment"]
     statuses, recovered, flags = _seeds(meta)
     parameters = list(getattr(conversion, "parameters", None) or ())
     out = [
@@ -257,8 +251,8 @@ def render(
         "| | recorded |",
         "|---|---|",
         "| environment snapshot | `%s`, captured %s |"
-        % (snapshot_id, text(snapshot.get("captured_at") or "?")),
-        "| kernel | %s |" % text(_get(meta, "kernel", "name") or "unknown"),
+        % (snapshot_id, text(snapshot["captured_at"] or "?")),
+        "| kernel | %s |" % text(meta.get("kernel", {}).get("name") or "unknown"),
         "| Python | %s |" % _python_line(environment),
         "| platform | %s |" % _platform_line(environment),
         "| environment | %s |" % _environment_line(plan, environment),

@@ -189,8 +189,8 @@ def pip_component(distribution, carried=None):
 
 def python_component(python):
     """The interpreter that ran the notebook, with CPython's CPE."""
-    implementation = (python or {}).get("implementation") or "python"
-    version = (python or {}).get("version") or ""
+    implementation = python["implementation"] or "python"
+    version = python["version"] or ""
     if implementation == "cpython" and re.match(r"^[0-9][0-9A-Za-z.+]*$", version):
         purl = _purl(type="generic", name="cpython", version=version)
         component = _component("application", implementation, version, purl)
@@ -200,8 +200,8 @@ def python_component(python):
 
 
 def _components(environment, carried=None):
-    components = [python_component(environment.get("python"))]
-    conda = environment.get("conda")
+    components = [python_component(environment["python"])]
+    conda = environment["conda"]
     if conda:
         # A clobbered record's files were overwritten by pip: its pip dist is what is there.
         components.extend(

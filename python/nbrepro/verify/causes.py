@@ -76,7 +76,7 @@ def likely_causes(
             "hidden state: the cell was edited after it ran, so its recorded outputs "
             "come from other code"
         )
-    if isinstance(recorded_env, dict) and isinstance(now_env, dict):
+    if recorded_env is not None and now_env is not None:
         used = used_modules(recorded_run) | used_modules(now_run) | set(imported_before)
         imported, other, facts = drifted(recorded_env, now_env, used)
         if imported:
@@ -109,13 +109,13 @@ def likely_causes(
 
 
 def used_modules(run):
-    modules = run.get("modules") if isinstance(run, dict) else None
-    if not isinstance(modules, dict):
-        return set()
+    """The distributions a run record's imports map to (a module maps to a
+    name, null or, for a shared namespace package, a list of names)."""
+    modules = run.get("modules") if run else None
     used = set()
-    for value in modules.values():
+    for value in (modules or {}).values():
         for name in value if isinstance(value, list) else (value,):
-            if isinstance(name, str) and name:
+            if name:
                 used.add(name)
     return used
 
@@ -155,9 +155,8 @@ def _names(changes):
 
 
 def _fingerprints(run):
-    seeds = run.get("seeds") if isinstance(run, dict) else None
-    prints = seeds.get("fingerprints") if isinstance(seeds, dict) else None
-    return prints if isinstance(prints, dict) else {}
+    seeds = run.get("seeds") if run else None
+    return seeds["fingerprints"] if seeds else {}
 
 
 def drawn_generators(recorded_run, now_run, recorded_previous_run, now_previous_run):
@@ -181,9 +180,7 @@ def drawn_generators(recorded_run, now_run, recorded_previous_run, now_previous_
 
 def _unseeded(recorded_run, now_run):
     statuses = [
-        run["seeds"].get("status")
-        for run in (recorded_run, now_run)
-        if isinstance(run, dict) and isinstance(run.get("seeds"), dict)
+        run["seeds"]["status"] for run in (recorded_run, now_run) if run and run.get("seeds")
     ]
     if "unseeded" not in statuses:
         return None
@@ -225,37 +222,29 @@ def _counts(values):
 # -- causes that follow the data ------------------------------------------------------
 
 
-def _inputs(run):
-    inputs = run.get("inputs") if isinstance(run, dict) else None
-    return inputs if isinstance(inputs, dict) else {}
-
-
-def _strings(value):
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
 def dependencies(runs, sources=None):
     """For each position, {earlier position: [names]} of the cells it depends on,
     directly or through other cells: a cell depends on the latest earlier cell that
     bound a name it reads, and on the latest earlier cell that wrote a file it opened
     or names in its source (``!cat out.csv``; shown as ``file out.csv``).
-    ``runs``: the recorded run records in notebook order; ``sources``: the cells'
-    sources, in the same order."""
+    ``runs``: the recorded run records in notebook order, each with the names its
+    cell binds and reads (``runner.with_names``); ``sources``: the cells' sources,
+    in the same order."""
     direct = []
     definer, writer = {}, {}
     for position, run in enumerate(runs):
-        inputs = _inputs(run)
+        inputs = run["inputs"]
         mine = {}
-        for name in _strings(inputs.get("reads")):
+        for name in inputs.get("reads", ()):
             if name in definer:
                 mine.setdefault(definer[name], []).append(name)
-        source = sources[position] if sources and isinstance(sources[position], str) else ""
+        source = sources[position] if sources else ""
         opened = set(_paths(inputs, "r"))
         for path, q in writer.items():
             if path in opened or (path in source):
                 mine.setdefault(q, []).append("file " + path)
         direct.append(mine)
-        for name in _strings(inputs.get("defines")):
+        for name in inputs.get("defines", ()):
             definer[name] = position
         for path in _paths(inputs, "w"):
             writer[path] = position
@@ -270,11 +259,7 @@ def dependencies(runs, sources=None):
 
 
 def _paths(inputs, mode):
-    return [
-        item["path"]
-        for item in inputs.get("files") or ()
-        if isinstance(item, dict) and isinstance(item.get("path"), str) and item.get("mode") == mode
-    ]
+    return [item["path"] for item in inputs.get("files", ()) if item["mode"] == mode]
 
 
 def follow_data(position, runs, numbers, changed_inputs, depends=None):
@@ -285,33 +270,33 @@ def follow_data(position, runs, numbers, changed_inputs, depends=None):
     sources = [(position, None)] + [(q, depends[q]) for q in sorted(depends, reverse=True)]
     changed, drew, clock, network = [], [], [], []
     for q, names in sources:
-        inputs = _inputs(runs[q])
+        inputs = runs[q]["inputs"]
         who = "this cell" if names is None else "cell %d" % numbers[q]
         via = (
             "" if names is None else "; this cell depends on its %s" % ", ".join(names[:MAX_NAMED])
         )
-        for item in inputs.get("files") or ():
-            path = item.get("path") if isinstance(item, dict) else None
-            if item and item.get("mode") == "r" and path in (changed_inputs or {}):
+        for item in inputs.get("files", ()):
+            path = item["path"]
+            if item["mode"] == "r" and path in (changed_inputs or {}):
                 how = "is gone" if changed_inputs[path] == "missing" else "changed"
                 text = "input data %s: %s (read by %s%s)" % (how, path, who, via)
                 if text not in changed:
                     changed.append(text)
-        seeds = runs[q].get("seeds") if isinstance(runs[q], dict) else None
-        status = seeds.get("status") if isinstance(seeds, dict) else None
-        generators = [GENERATORS.get(k, k) for k in _strings(inputs.get("drew"))]
+        seeds = runs[q].get("seeds")
+        status = seeds["status"] if seeds else None
+        generators = [GENERATORS.get(k, k) for k in inputs.get("drew", ())]
         if generators and status != "seeded":
             drew.append(
                 "unseeded randomness: %s drew from the %s generator%s with no seed set%s"
                 % (who, " and ".join(generators), "s" if len(generators) > 1 else "", via)
             )
-        calls = _strings(inputs.get("clock"))
+        calls = inputs.get("clock", ())
         if calls:
             clock.append(
                 "time dependence: %s reads the clock (%s)%s"
                 % (who, ", ".join(calls[:MAX_NAMED]), via)
             )
-        if isinstance(inputs.get("network"), int) and inputs["network"] > 0:
+        if inputs.get("network", 0) > 0:
             network.append(
                 "network dependence: %s connected to the network (%d connection%s)%s"
                 % (who, inputs["network"], "" if inputs["network"] == 1 else "s", via)
