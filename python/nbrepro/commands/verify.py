@@ -162,8 +162,7 @@ def _verify(args, scratch, say, stderr):
                 )
         else:
             path, workdir = target, target.resolve().parent
-        doc = headless.read_notebook(path)
-        warnings.extend(doc.problems)
+        doc = headless.read_notebook(path)  # its problems are the report's warnings
         if python is not None:
             python = headless.check_interpreter(python)
             kernel = args.kernel or headless.INTERPRETER_KERNEL
