@@ -67,24 +67,22 @@ def _check_one(path, side, side_problems, args):
     report = diff(recorded.side, side, context)
     report["problems"] = list(recorded.problems) + side_problems + report["problems"]
     if not args.against:
-        _add_inputs(report, path)
+        _add_inputs(report, path, recorded.doc)
     return print_report(report, args)
 
 
-def _add_inputs(report, path):
+def _add_inputs(report, path, doc):
     """The input files the recording read (with their sha256) that changed or are
     gone beside the notebook: its outputs no longer follow from the same data.
     A changed input makes the report at least ``medium``."""
     from pathlib import Path
 
-    from .. import document
     from ..drift.vocabulary import SEVERITIES
     from ..export.carry import changed_inputs
 
     try:
-        doc = document.read_notebook(path)
         changed, messages = changed_inputs(doc.nb, doc.meta, Path(path).resolve().parent)
-    except (document.Unreadable, OSError) as error:
+    except OSError as error:
         report["problems"].append("input files not checked: %s" % error)
         return
     report["inputs"] = [

@@ -38,12 +38,13 @@ class InputError(Exception):
 
 
 class Source:
-    def __init__(self, path, form, side, problems, context=None):
+    def __init__(self, path, form, side, problems, context=None, doc=None):
         self.path = path
         self.form = form
         self.side = side
         self.problems = problems
         self.context = context
+        self.doc = doc  # a notebook's model (document.Notebook), for what else reads it
 
     def as_input(self):
         """The side as ``diff`` takes it."""
@@ -145,7 +146,7 @@ def _notebook(value, name):
     side = side_from_environment(
         meta["snapshots"][current]["environment"], runtime, problems, "snapshot " + current
     )
-    return Source(name, "notebook", side, problems, notebook_context(meta))
+    return Source(name, "notebook", side, problems, notebook_context(meta), doc)
 
 
 def _last_run(doc, env_id):
