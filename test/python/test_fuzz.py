@@ -14,7 +14,9 @@ seed's real recording (``replayed_kernel``), and a handful of mutated
 notebooks go through the real commands and a real kernel
 (``test_verify_and_run_with_a_real_kernel``).
 
-CI runs about 300 cases. More on demand, e.g. 5,000::
+CI runs about 370 cases (310 through check, diff and export, 60 through
+verify and run). More on demand, e.g. 5,000 (and 1,000 through verify and
+run; ``NBREPRO_FUZZ_KERNEL`` sets how many reach a real kernel, 2 in CI)::
 
     NBREPRO_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest test/python/test_fuzz.py -q
 """
