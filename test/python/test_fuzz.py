@@ -14,9 +14,10 @@ seed's real recording (``replayed_kernel``), and a handful of mutated
 notebooks go through the real commands and a real kernel
 (``test_verify_and_run_with_a_real_kernel``).
 
-CI runs about 370 cases (310 through check, diff and export, 60 through
-verify and run). More on demand, e.g. 5,000 (and 1,000 through verify and
-run; ``NBREPRO_FUZZ_KERNEL`` sets how many reach a real kernel, 2 in CI)::
+CI runs about 390 cases (310 through check, diff and export, 60 through
+verify and run, 20 bundle manifests through verify). More on demand, e.g.
+5,000 (and 1,000 through verify and run, 250 manifests; ``NBREPRO_FUZZ_KERNEL``
+sets how many reach a real kernel, 2 in CI)::
 
     NBREPRO_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest test/python/test_fuzz.py -q
 """
@@ -27,6 +28,7 @@ import io
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +36,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from fuzz_mutations import ENVIRONMENT_FILES, NOTEBOOKS, SEEDS, WHOLE_FILES, mutated
+from fuzz_mutations import (
+    ENVIRONMENT_FILES,
+    NOTEBOOKS,
+    SEEDS,
+    WHOLE_FILES,
+    dump_json,
+    mutate_json,
+    mutated,
+)
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +56,7 @@ NOTEBOOK_EXAMPLES = EXAMPLES * 3 // 5 if EXAMPLES else 180
 FILE_EXAMPLES = EXAMPLES - NOTEBOOK_EXAMPLES if EXAMPLES else 130
 # verify and run, on top (each case reads, compares and writes one notebook).
 RERUN_EXAMPLES = EXAMPLES // 5 if EXAMPLES else 60
+BUNDLE_EXAMPLES = EXAMPLES // 20 if EXAMPLES else 20
 DOCUMENTED = {0, 1, 2}
 BIN = Path(sys.executable).parent
 FAILURES = Path(tempfile.gettempdir()) / "nbrepro-fuzz-failures"
@@ -219,6 +230,58 @@ def test_verify_and_run_read_mutated_recordings_at_the_door(data):
     mutant = mutated(name, draw, integer)
     with replayed_kernel(name):
         run_all(mutant, ("nb.ipynb", commands_for_rerun))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A real bundle, exported from the pip seed."""
+    folder = tmp_path_factory.mktemp("bundle")
+    shutil.copy(SEEDS / "pip.ipynb", folder / "nb.ipynb")
+    status, _out, err = run_cli("export", folder / "nb.ipynb", "-o", folder / "nb-bundle")
+    assert status == 0, err
+    return folder / "nb-bundle"
+
+
+@fuzz_settings(BUNDLE_EXAMPLES)
+@given(data=st.data())
+def test_verify_reads_mutated_bundle_manifests_at_the_door(exported, data):
+    """The manifest of a bundle someone sent is untrusted too: mutated, then
+    verified as a folder and as a zip."""
+    draw, integer = _hypothesis_draws(data)
+    manifest = json.loads((exported / "manifest.json").read_text())
+    depth = mutate_json(manifest, draw, integer)
+    with tempfile.TemporaryDirectory(prefix="nbrepro-fuzz-") as tmp:
+        folder = Path(tmp) / "bundle"
+        shutil.copytree(exported, folder)
+        (folder / "manifest.json").write_bytes(dump_json(manifest, depth))
+        archive = shutil.make_archive(str(Path(tmp) / "bundle"), "zip", tmp, "bundle")
+        before = tree(tmp)
+        with replayed_kernel("pip.ipynb"):
+            for target in (folder, archive):
+                assert_clean(run_cli("verify", target), ("verify", manifest))
+        assert tree(tmp) == before
+
+
+MANIFEST_SHAPES = {
+    # The two crashed verify (exit 70) before the manifest was read at the door.
+    "nested 1,500 deep": lambda text: (
+        text.rstrip()[:-1] + ', "x": ' + "[" * 1500 + "]" * 1500 + "}"
+    ),
+    "a lone surrogate in a file name": lambda text: text.replace(
+        '"files": {', '"files": {"run\\ud800.sh": {"sha256": "00"}, ', 1
+    ),
+    "not UTF-8": lambda text: text.replace('"files": {', '"\udcff": 1, "files": {', 1),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(MANIFEST_SHAPES))
+def test_manifest_shapes_that_crashed_verify(exported, tmp_path, shape):
+    folder = tmp_path / "bundle"
+    shutil.copytree(exported, folder)
+    text = MANIFEST_SHAPES[shape]((exported / "manifest.json").read_text())
+    (folder / "manifest.json").write_bytes(text.encode("utf-8", "surrogateescape"))
+    with replayed_kernel("pip.ipynb"):
+        assert_clean(run_cli("verify", folder), shape)
 
 
 def _code(nb, position):

@@ -11,7 +11,6 @@ bundle, and a zip is extracted member by member, refusing absolute paths,
 """
 
 import hashlib
-import json
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -61,7 +60,9 @@ def open_bundle(path, scratch):
         entries = list(folder.iterdir())
         if not (folder / MANIFEST).exists() and len(entries) == 1 and entries[0].is_dir():
             folder = entries[0]
-    bundle = Bundle(folder, read_manifest(folder))
+    problems = []
+    bundle = Bundle(folder, read_manifest(folder, problems))
+    bundle.warnings.extend(problems)
     bundle.warnings.extend(check_files(folder, bundle.manifest.get("files")))
     return bundle
 
@@ -118,18 +119,22 @@ def extract(archive, target):
         raise BundleError("cannot extract %s: %s" % (archive, error)) from error
 
 
-def read_manifest(folder):
+def read_manifest(folder, problems=None):
+    """The manifest, read at the door as any untrusted file (size, depth, lone
+    surrogates: ``document``; what was replaced is added to ``problems``);
+    BundleError when it is not an nbrepro manifest."""
+    from .. import document
+
     path = Path(folder) / MANIFEST
+    if not path.exists():
+        raise BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
     try:
-        if path.stat().st_size > MAX_MANIFEST:
-            raise BundleError(
-                "%s is larger than %d bytes; not a bundle manifest" % (path, MAX_MANIFEST)
-            )
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST)) from error
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise BundleError("cannot read %s: %s" % (path, error)) from error
+        data = document.read_bytes(path, MAX_MANIFEST)
+        manifest = document.parse_json(
+            document.decode(data, str(path)), str(path), problems, kind="bundle manifest"
+        )
+    except document.Unreadable as error:
+        raise BundleError(str(error)) from None
     if not isinstance(manifest, dict) or manifest.get("nbrepro_bundle") != BUNDLE_VERSION:
         raise BundleError(
             '%s is not an nbrepro bundle manifest (no "nbrepro_bundle": %d)'
