@@ -368,21 +368,17 @@ def test_papermill_steps_get_papermill_and_nbrepro_in_their_conda_env(pipeline, 
         env_file = out / "envs" / "prepare.yml"
         recorded = _pip_section(out / "steps" / "prepare" / "environment.yml")
         assert recorded and not any(r.startswith(("papermill", "nbrepro")) for r in recorded)
-        expected = recorded + (runners if mode == "papermill" else [])
+        assert recorded[0] == "--find-links ./wheels"  # the bundle's wheels: in steps/ here
+        wheels = '--find-links "${NBREPRO_WORKFLOW_DIR}/steps/prepare/wheels"'
+        expected = [wheels] + recorded[1:] + (runners if mode == "papermill" else [])
         assert _pip_section(env_file) == expected
-        if mode == "script":  # the bundle's file as it is
-            assert env_file.read_bytes() == (out / "steps/prepare/environment.yml").read_bytes()
         # Snakemake installs the pin file (conda packages only) instead of the yml ...
         pin = _snakemake_aux(env_file, ".%s.pin.txt" % platform)
         assert pin.read_bytes() == steps[0].bundle.files["conda-%s.lock" % platform]
         # ... and then runs the post-deploy script, which installs the pip section
         deploy = _snakemake_aux(env_file, ".post-deploy.sh")
         assert os.access(str(deploy), os.X_OK)
-        assert "--find-links ./wheels" in expected  # the bundle's wheels: in steps/ here
-        assert _deploy_requirements(deploy) == [
-            "--find-links steps/prepare/wheels" if r == "--find-links ./wheels" else r
-            for r in expected
-        ]
+        assert _deploy_requirements(deploy) == expected
         assert (out / "steps" / "prepare" / "wheels").is_dir()
         assert subprocess.run(["bash", "-n", str(deploy)], timeout=30).returncode == 0
     lint = tool("snakemake", "--lint", cwd=pipeline / "papermill")
@@ -425,6 +421,76 @@ def test_the_post_deploy_script_installs_the_pip_section_with_pip(tmp_path, buil
     shown = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "show", "plainpkg"],
                            capture_output=True, text=True, timeout=60)  # fmt: skip
     assert "Version: 1.0" in shown.stdout
+
+
+def _fresh_venv(path):
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, timeout=120)
+    return path / "bin" / "python"
+
+
+def _installed(python, name):
+    shown = subprocess.run([str(python), "-m", "pip", "show", name],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    return shown.stdout
+
+
+def test_the_step_wheels_are_found_where_snakemake_and_conda_run_pip(tmp_path, built):
+    """A bundle's ``--find-links ./wheels``, its user-supplied wheels in steps/<step>/wheels.
+    Snakemake (create_env in snakemake/deployment/conda.py) copies envs/<step>.yml to
+    <conda prefix>/<hash>.yaml and runs `conda env create --file` on the copy; conda
+    (conda/env/installers/pip.py) writes the pip section to condaenv.*.requirements.txt in
+    the copy's folder and runs `pip install -U -r FILE --exists-action=b` there. Done here as
+    they do it, with real pip offline, and the variable as real Snakemake sets it; the
+    post-deploy script likewise, from Snakemake's copy in the conda prefix."""
+
+    class Bundle(object):
+        snapshot_id = "0123456789abcdef"
+        files = {
+            "environment.yml": b"name: s\ndependencies:\n- python=3.11\n- pip\n- pip:\n"
+            b"  - --find-links ./wheels\n  - plainpkg==1.0\n",
+            "conda-linux-64.lock": b"@EXPLICIT\n",
+        }
+        manifest = {"environment": {"lock": "conda-linux-64.lock", "platform": "linux-64"}}
+
+    out = tmp_path / "wf"
+    step = workflow.Step(out / "s.ipynb", "s", Bundle(), [])
+    env_yml, _pin, deploy = workflow.step_environment(step, "script")
+    (out / "envs").mkdir(parents=True)
+    (out / "envs" / "s.yml").write_bytes(env_yml)
+    (out / "envs" / "s.post-deploy.sh").write_bytes(deploy)
+    (out / "steps" / "s" / "wheels").mkdir(parents=True)
+    for wheel in built["wheels"].glob("plainpkg-*.whl"):
+        shutil.copy(wheel, out / "steps" / "s" / "wheels")
+    probe = '\nrule probe:\n    output:\n        "probe.txt",\n    shell:\n' \
+        '        "printf %s \\"$NBREPRO_WORKFLOW_DIR\\" > {output:q}"\n'  # fmt: skip
+    (out / "Snakefile").write_text(workflow.snakefile([step]) + probe)
+    ran = tool("snakemake", "--cores", "1", "probe.txt", cwd=out)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    seen = (out / "probe.txt").read_text()
+    assert seen == str(out)  # what Snakemake's own subprocesses (conda among them) inherit
+
+    prefix = out / ".snakemake" / "conda"  # Snakemake's conda prefix, made by the run above
+    assert prefix.is_dir()
+    shutil.copy(out / "envs" / "s.yml", prefix / "0123abcd.yaml")  # create_env's copy
+    requirements = prefix / "condaenv.x1.requirements.txt"  # conda's pip installer
+    requirements.write_text("\n".join(_pip_section(prefix / "0123abcd.yaml")))
+    env = dict(os.environ, PIP_NO_INDEX="1", PIP_CONFIG_FILE=os.devnull, NBREPRO_WORKFLOW_DIR=seen)
+    env.pop("PIP_FIND_LINKS", None)
+    python = _fresh_venv(tmp_path / "yml-env")
+    pip = subprocess.run(
+        [str(python), "-m", "pip", "install", "-U", "-r", str(requirements), "--exists-action=b"],
+        cwd=str(prefix), env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    assert "Version: 1.0" in _installed(python, "plainpkg")
+
+    shutil.copy(out / "envs" / "s.post-deploy.sh", prefix / "0123abcd.post-deploy.sh")
+    python = _fresh_venv(tmp_path / "pin-env")
+    env["PATH"] = "%s%s%s" % (python.parent, os.pathsep, os.environ["PATH"])
+    ran = subprocess.run(["bash", str(prefix / "0123abcd.post-deploy.sh")], cwd=str(out), env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "Version: 1.0" in _installed(python, "plainpkg")
 
 
 def test_notebooks_that_read_each_others_outputs_are_refused(tmp_path):

@@ -460,6 +460,18 @@ def snakefile(steps, mode="script"):
         "#            envs/<step>.post-deploy.sh then installs the pip section the pin lacks)",
         "#   cluster: snakemake --executor slurm --jobs 10 --sdm conda",
         "",
+    ]
+    if _needs_workflow_dir(steps):
+        head += [
+            "import os",
+            "",
+            "# Where envs/*.yml and envs/*.post-deploy.sh find the steps' wheels (steps/<step>/",
+            "# wheels): conda runs pip on a copy of the .yml in Snakemake's conda prefix, so the",
+            "# path is made absolute here, for every process Snakemake starts.",
+            "os.environ.update(%s=workflow.basedir)" % WORKFLOW_DIR,
+            "",
+        ]
+    head += [
         "rule all:",
         "    input:",
     ]
@@ -496,21 +508,52 @@ def _runner_pins(pip):
     return out
 
 
+# The workflow's folder, set by the Snakefile for everything Snakemake starts: pip
+# expands ``${NAME}`` in requirement lines, conda's pip section included.
+WORKFLOW_DIR = "NBREPRO_WORKFLOW_DIR"
+
+
 def _wheels_here(line, stem):
+    """The bundle's ``--find-links ./wheels`` as a path pip finds wherever it runs.
+
+    Snakemake copies ``envs/<step>.yml`` to ``<conda prefix>/<hash>.yaml`` and runs
+    ``conda env create --file`` on that copy (``create_env`` in
+    ``snakemake/deployment/conda.py``); conda's pip installer writes the pip section
+    to a requirements file in the copy's folder and runs pip there
+    (``conda/env/installers/pip.py``), so a relative path is read from the conda
+    prefix (``.snakemake/conda/``, or ``--conda-prefix``), not from the workflow."""
     match = re.match(r"^(--find-links|-f)[ =](\./)?(wheels/?)$", line)
-    return "%s steps/%s/wheels" % (match.group(1), stem) if match else line
+    if not match:
+        return line
+    return '%s "${%s}/steps/%s/wheels"' % (match.group(1), WORKFLOW_DIR, stem)
+
+
+def _needs_workflow_dir(steps):
+    pip = (line for step in steps for line in _pip_section(step.bundle.files["environment.yml"]))
+    return any(_wheels_here(line, "step") != line for line in pip)
+
+
+def _pip_section(env_yml):
+    import yaml
+
+    data = yaml.safe_load(env_yml)
+    dependencies = data.get("dependencies") if isinstance(data, dict) else None
+    section = [d for d in dependencies or () if isinstance(d, dict) and "pip" in d]
+    return list(section[0]["pip"]) if section else []
 
 
 def step_environment(step, mode):
     """``(environment.yml, pin file or None, post-deploy script or None)`` of a step.
 
     The yml is the bundle's, with papermill and nbrepro added to its pip section
-    for a papermill step. The pin file is the bundle's explicit conda lock. With a
-    pin file Snakemake runs ``conda create --file`` on it and never reads the yml
-    (its own code, ``snakemake/deployment/conda.py``, uses the yml only when the
-    pin install fails), so a pin file cannot carry the pip section: the post-deploy
-    script beside the yml, which Snakemake runs in every environment it creates,
-    installs it (one pip call, the recorded pins and the added packages together)."""
+    for a papermill step, and the bundle's wheels found through the workflow's
+    folder (``_wheels_here``). The pin file is the bundle's explicit conda lock.
+    With a pin file Snakemake runs ``conda create --file`` on it and never reads
+    the yml (its own code, ``snakemake/deployment/conda.py``, uses the yml only
+    when the pin install fails), so a pin file cannot carry the pip section: the
+    post-deploy script beside the yml, which Snakemake runs in every environment
+    it creates, installs it (one pip call, the recorded pins and the added
+    packages together)."""
     import yaml
 
     files = step.bundle.files
@@ -522,20 +565,32 @@ def step_environment(step, mode):
     section = [d for d in dependencies if isinstance(d, dict) and "pip" in d]
     pip = list(section[0]["pip"]) if section else []
     added = _runner_pins(pip) if mode == "papermill" else []
+    requirements = [_wheels_here(line, step.stem) for line in pip] + added
     env_yml = original
-    if added:
+    if requirements != pip:
         if section:
-            section[0]["pip"] = pip + added
+            section[0]["pip"] = requirements
         else:
             if not any(isinstance(d, str) and re.match(r"pip([=<> ]|$)", d) for d in dependencies):
                 dependencies.append("pip")
-            dependencies.append({"pip": added})
-        head = (
-            "# steps/%s/environment.yml with %s added to pip: the step runs the notebook\n"
-            "# through papermill's nbrepro engine (nbrepro==%s comes from PyPI: a development\n"
-            "# nbrepro is not there; put what pip installs it from here, e.g. a checkout's path).\n"
-            % (step.stem, " and ".join(a.split("==")[0] for a in added), __version__)
-        )
+            dependencies.append({"pip": requirements})
+        head = "# steps/%s/environment.yml" % step.stem
+        if added:
+            head += (
+                " with %s added to pip: the step runs the notebook\n"
+                "# through papermill's nbrepro engine (nbrepro==%s comes from PyPI: a development\n"
+                "# nbrepro is not there; put what pip installs it from here, e.g. a checkout's "
+                "path).\n" % (" and ".join(a.split("==")[0] for a in added), __version__)
+            )
+        else:
+            head += ".\n"
+        if requirements[: len(pip)] != pip:
+            head += (
+                "# Its wheels are in steps/%s/wheels, found through ${%s}: the\n"
+                "# Snakefile sets it to the workflow's folder (Snakemake hands conda a copy of\n"
+                "# this file in its conda prefix, where a relative path would be read from);\n"
+                "# set it when you use the file without Snakemake.\n" % (step.stem, WORKFLOW_DIR)
+            )
         env_yml = head.encode("utf-8") + yaml.safe_dump(
             data, sort_keys=False, default_flow_style=False, allow_unicode=True
         ).encode("utf-8")
@@ -543,9 +598,6 @@ def step_environment(step, mode):
     platform = step.bundle.manifest["environment"].get("platform")
     if not (lock and platform):
         return env_yml, None, None
-    # The bundle's own wheels (--find-links ./wheels) are in steps/<stem>/ here, and
-    # Snakemake runs the script in the workflow's folder.
-    requirements = [_wheels_here(line, step.stem) for line in pip] + added
     if not requirements:
         return env_yml, files[lock], None
     if any(_DEPLOY_END in line or "\n" in line for line in requirements):
@@ -564,8 +616,15 @@ def step_environment(step, mode):
             "# nbrepro==%s comes from PyPI: a development nbrepro is not there; put what pip "
             "installs it from instead (a checkout's path)." % __version__
         )
+    deploy += ["set -euo pipefail"]
+    if requirements[: len(pip)] != pip:
+        deploy += [
+            "# pip reads ${%s} in the lines below: the Snakefile sets it to the workflow's"
+            % WORKFLOW_DIR,
+            "# folder (by hand: run this from there).",
+            'export %s="${%s:-$PWD}"' % (WORKFLOW_DIR, WORKFLOW_DIR),
+        ]
     deploy += [
-        "set -euo pipefail",
         "python -m pip --version > /dev/null 2>&1 || python -m ensurepip --upgrade",
         "python -m pip install --no-input --disable-pip-version-check -r /dev/stdin <<'%s'"
         % _DEPLOY_END,
