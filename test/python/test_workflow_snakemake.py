@@ -289,6 +289,35 @@ def test_rules_take_their_files_from_the_recorded_accesses_and_form_one_dag(acce
     assert (accessed / "report.txt").read_text() == "mean 8.0"
 
 
+@pytest.mark.parametrize("left_over", [False, True])
+def test_a_file_another_step_writes_is_no_missing_input_and_is_not_carried(accessed, left_over):
+    """report.ipynb reads work/table.csv, which load.ipynb writes: the DAG supplies it.
+    Gone since the recording (the fixture removes it), the old export called it missing;
+    left over from an earlier run, it carried that (stale) copy into steps/report/."""
+    if left_over:
+        (accessed / "work").mkdir()
+        (accessed / "work" / "table.csv").write_text("1,1,1")  # not what load will write
+    done = tool("nbrepro", "export", "load.ipynb", "report.ipynb", "--workflow", "snakemake",
+                "-o", "wf", cwd=accessed)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "report.ipynb: missing-inputs" not in done.stderr
+    assert "load.ipynb: missing-inputs" in done.stderr  # ../outside.txt: still said
+    report = accessed / "wf" / "steps" / "report"
+    manifest = json.loads((report / "manifest.json").read_text())
+    assert "missing-inputs" not in [f["kind"] for f in manifest["findings"]]
+    assert not (report / "work").exists() and "work/table.csv" not in manifest["files"]
+    [entry] = manifest["inputs"]["data"]
+    assert entry["path"] == "work/table.csv" and entry["carried"] is False
+    assert entry["supplied_by"] == "the workflow's step load"
+    assert "| no: the workflow's step load writes it |" in (report / "README.md").read_text()
+    # load's own input is still carried; the steps stay chained by the file
+    assert (accessed / "wf" / "steps" / "load" / "data" / "in.txt").is_file()
+    shutil.copytree(accessed / "data", accessed / "wf" / "data")
+    plan = tool("snakemake", "--dry-run", "--cores", "1", cwd=accessed / "wf")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert plan.stdout.index("rule load:") < plan.stdout.index("rule report:")
+
+
 def test_a_file_read_then_written_is_an_output_and_a_gone_one_a_comment(tmp_path):
     (tmp_path / "state.txt").write_text("1")
     (tmp_path / "once.txt").write_text("x")

@@ -191,6 +191,7 @@ def build(
     project=None,
     wheel_limit=None,
     build_wheels=True,
+    supplied=None,
 ):
     """A Bundle for notebook ``nb`` named ``name``: a ``document.Notebook``
     (read at the door), or an nbformat NotebookNode or dict, which is read
@@ -201,7 +202,9 @@ def build(
 
     ``project`` is the notebook's project folder (local packages inside it are
     built into wheels when ``build_wheels``); ``wheel_limit`` the most bytes
-    one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``)."""
+    one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``).
+    ``supplied`` maps input paths something else makes before the notebook runs
+    (a workflow's other steps) to what makes them: listed, not carried."""
     if not isinstance(nb, document.Notebook):
         nb = document.notebook_from_value(nb, name, raw=raw)
     step = progress or (lambda message: None)
@@ -218,6 +221,7 @@ def build(
                 project,
                 wheel_limit,
                 build_wheels,
+                supplied,
             )
     except ValueError as error:
         # What the metadata holds that no bundle file can say (the schema
@@ -225,7 +229,9 @@ def build(
         raise ExportError("cannot export %s: %s" % (name, error)) from error
 
 
-def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, build_wheels):
+def _build(
+    doc, name, now, step, raw, folder, data_limit, project, wheel_limit, build_wheels, supplied
+):
     from . import readme, recipes, sbom, script, wheels
 
     nb, meta = doc.nb, doc.meta
@@ -251,7 +257,9 @@ def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, 
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
     needs = carry.needs(nb, meta)
     reserved = set(FIXED_NAMES) | {stem + ".ipynb", stem + ".py", ".env", "wheels"}
-    carried, bundle.inputs, carry_findings = carry.carry(needs, folder, reserved, limit)
+    carried, bundle.inputs, carry_findings = carry.carry(
+        needs, folder, reserved, limit, supplied=supplied
+    )
     if folder is None and (needs.modules or needs.inputs):
         carry_findings = [
             gate._finding(

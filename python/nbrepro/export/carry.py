@@ -151,10 +151,15 @@ def _numbers(cells):
     return gate._numbers(sorted(cells))
 
 
-def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT):
+def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
     """(files, listing, findings): bundle path -> bytes, the manifest's ``inputs``,
-    and ``missing-inputs`` / ``large-inputs`` findings."""
+    and ``missing-inputs`` / ``large-inputs`` findings.
+
+    ``supplied`` maps a path to what makes it before the notebook runs (in a
+    workflow, the step that writes it): such a file is listed, neither carried
+    (a copy would be stale) nor missing."""
     files, missing, large = {}, [], []
+    supplied = supplied or {}
     listing = {"modules": [], "data": []}
     folder = Path(folder) if folder else None
     for name, path in sorted(found.modules.items()):
@@ -190,6 +195,10 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT):
         }
         listing["data"].append(entry)
         safe = safe_path(path, reserved)
+        if safe is not None and safe in supplied:
+            entry["read_from"] = "written by %s" % supplied[safe]
+            entry["supplied_by"] = supplied[safe]
+            continue
         source = folder / safe if (safe and folder is not None) else None
         if source is None or not _inside(folder, source) or not source.is_file():
             missing.append((cells[0], "%s (read by %s) is gone" % (path, _numbers(cells))))
@@ -216,6 +225,8 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT):
     for path, cell in sorted(found.named.items()):
         safe = safe_path(path, reserved)
         if safe is None or folder is None or safe in files or path in found.outputs:
+            continue
+        if safe in supplied:
             continue
         source = folder / safe
         if not source.is_file() or not _inside(folder, source):

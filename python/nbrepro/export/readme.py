@@ -353,6 +353,8 @@ def _inputs_section(inputs, data_limit):
         )
     for item in data:
         carried = "yes" if item.get("carried") else "**no**"
+        if item.get("supplied_by"):
+            carried = "no: %s writes it" % text(item["supplied_by"])
         if item.get("changed_since_recording"):
             carried += " (changed since it was read)"
         out.append(

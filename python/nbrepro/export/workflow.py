@@ -12,6 +12,9 @@ Layout of DIR (relative paths; Snakemake runs in DIR)::
                                   installs it (a pin file is conda packages only)
 
 With ``--steps papermill`` the .yml adds papermill and nbrepro to the pip section.
+A step's wheels (``steps/<stem>/wheels``) are named through ``${NBREPRO_WORKFLOW_DIR}``,
+which the Snakefile sets to its folder (see ``_wheels_here``). A file one step reads
+and another writes is not carried in the reader's bundle: the workflow makes it.
 
 Inputs and outputs come from what each notebook's recorded run opened
 (``runs[id].inputs.files``, written by ``capture/inputs.py``, paths relative to
@@ -39,7 +42,7 @@ from pathlib import Path
 
 from .. import __version__, atomic
 from . import bundle as bundles
-from . import carry
+from . import carry, script
 
 MODES = ("script", "papermill")
 MAX_NAMED = 5  # files a comment names before it counts the rest
@@ -195,28 +198,29 @@ def _check_no_cycle(steps, written):
 def plan(paths, now=None, output=None):
     """Steps for the notebooks at ``paths``, inputs/outputs resolved across them.
     ``output``, the workflow's folder, is where the steps run."""
-    steps, stems, accesses = [], {}, []
+    steps, stems, accesses, docs = [], {}, [], []
     for path in paths:
         doc = bundles.read_source(path)
         folder = Path(path).resolve().parent
-        built = bundles.build(
-            doc,
-            Path(path).name,
-            now=now,
-            folder=folder,
-            project=bundles._project(path),
-        )
-        rule = _rule_name(built.stem)
+        stem = bundles.safe_stem(Path(path).name)
+        rule = _rule_name(stem)
         if rule in stems or rule == "all":
             raise WorkflowError(
                 "%s and %s would both be step %r; rename one" % (stems.get(rule), path, rule)
             )
         stems[rule] = path
-        step = Step(Path(path), built.stem, built, list(built.conversion.parameters))
+        # The parameters as the bundle's script will take them (its conversion, below,
+        # gives the same list): which files they name decides what each step writes.
+        try:
+            parameters = script.convert(doc.nb, bundles._runs_of(doc.meta), name=stem).parameters
+        except ValueError as error:
+            raise WorkflowError("cannot export %s: %s" % (path, error)) from error
+        step = Step(Path(path), stem, None, list(parameters))
         access = _Access(doc, folder)
         step.recorded = access.recorded
         steps.append(step)
         accesses.append(access)
+        docs.append(doc)
 
     # Outputs first: a file has one producer, and a step that reads it is chained to it.
     written = {}
@@ -249,6 +253,24 @@ def plan(paths, now=None, output=None):
         step.outputs = [(name, path) for name, path in produced if name] + [
             (None, path) for name, path in produced if not name
         ]
+
+    # Each step's bundle: what another step writes comes from that step when the
+    # workflow runs, so the bundle neither carries today's copy nor calls it missing.
+    rules = {step.path: _rule_name(step.stem) for step in steps}
+    for step, doc, access in zip(steps, docs, accesses):
+        supplied = {
+            path: "the workflow's step %s" % rules[producer]
+            for path, producer in written.items()
+            if producer != step.path
+        }
+        step.bundle = bundles.build(
+            doc,
+            step.path.name,
+            now=now,
+            folder=access.folder,
+            project=bundles._project(step.path),
+            supplied=supplied,
+        )
 
     for step, access, mine in zip(steps, accesses, named):
         outputs = {path for _name, path in step.outputs}
