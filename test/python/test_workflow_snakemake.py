@@ -318,6 +318,55 @@ def test_a_file_another_step_writes_is_no_missing_input_and_is_not_carried(acces
     assert plan.stdout.index("rule load:") < plan.stdout.index("rule report:")
 
 
+@pytest.mark.parametrize("mode", ["script", "papermill"])
+def test_notebooks_in_two_folders_run_each_in_its_own_and_chain(tmp_path, mode):
+    """a/load.ipynb writes work/t.csv (in a/); b/report.ipynb reads it as ../a/work/t.csv
+    (a parameter; the recording only counts a file outside b/). The workflow keeps the
+    folders' places: each step runs in its own, and the chain goes through a/work/t.csv."""
+    if mode == "papermill":
+        pytest.importorskip("papermill")
+    (tmp_path / "a" / "data").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "data" / "in.txt").write_text("3 4 5")
+    notebook(
+        tmp_path / "a" / "load.ipynb",
+        ('table = "work/t.csv"', ["parameters"]),
+        "import os\nrows = open('data/in.txt').read().split()\nos.makedirs('work', exist_ok=True)"
+        "\nwith open(table, 'w') as handle:\n    handle.write(','.join(rows))",
+    )
+    notebook(
+        tmp_path / "b" / "report.ipynb",
+        ('table = "../a/work/t.csv"\nreport_out = "report.txt"', ["parameters"]),
+        "v = [float(x) for x in open(table).read().split(',')]\n"
+        "with open(report_out, 'w') as handle:\n    handle.write('mean %.1f' % (sum(v) / len(v)))",
+    )
+    recorded(tmp_path / "a", "load.ipynb")
+    recorded(tmp_path / "b", "report.ipynb")
+    shutil.rmtree(tmp_path / "a" / "work")
+    (tmp_path / "b" / "report.txt").unlink()
+    done = tool("nbrepro", "export", "a/load.ipynb", "b/report.ipynb", "--workflow", "snakemake",
+                "--steps", mode, "-o", "wf", "--json", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    steps = {s["rule"]: s for s in json.loads(done.stdout)["steps"]}
+    assert steps["load"]["input_files"] == ["a/data/in.txt"]
+    assert steps["load"]["outputs"] == {"table": "a/work/t.csv"}
+    assert steps["report"]["inputs"] == {"table": "a/work/t.csv"}  # the chain
+    assert steps["report"]["outputs"] == {"report_out": "b/report.txt"}
+    text = (tmp_path / "wf" / "Snakefile").read_text()
+    assert "# the notebook ran in ../b; this step runs in b of the workflow's folder" in text
+
+    wf = tmp_path / "wf"
+    lint = tool("snakemake", "--lint", cwd=wf)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    shutil.copytree(tmp_path / "a" / "data", wf / "a" / "data")
+    ran = tool("snakemake", "--cores", "1", cwd=wf)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stderr.index("rule load:") < ran.stderr.index("rule report:")
+    assert (wf / "a" / "work" / "t.csv").read_text() == "3,4,5"
+    assert (wf / "b" / "report.txt").read_text() == "mean 4.0"
+    assert not (tmp_path / "a" / "work").exists()  # the notebooks' own folders untouched
+
+
 def test_a_file_read_then_written_is_an_output_and_a_gone_one_a_comment(tmp_path):
     (tmp_path / "state.txt").write_text("1")
     (tmp_path / "once.txt").write_text("x")

@@ -29,8 +29,10 @@ recording did not see open, or every one when nothing was recorded, is an
 output when its name says so (out, output, result, dest, target, save, report,
 figure, plot, model), else an input, and the rule says what the user must
 fill in. Steps that read what other steps write form one DAG through these
-file names. Every step runs in DIR, so the paths are the notebooks' own,
-relative to their folders.
+file names. Steps run in DIR, which stands for the notebooks' folder: the paths
+are the notebooks' own, relative to it. Notebooks from several folders keep
+their places under the folder they share: each step runs in its own
+subfolder of DIR, and its rule names files relative to DIR (``_rebase``).
 """
 
 import ast
@@ -38,6 +40,7 @@ import json
 import os
 import posixpath
 import re
+import shlex
 from pathlib import Path
 
 from .. import __version__, atomic
@@ -86,6 +89,7 @@ class Step(object):
         self.inputs = []  # [(name, path)]: name is the parameter's, None for a recorded file
         self.outputs = []
         self.params = []  # parameters passed as values
+        self.sub = "."  # the folder it runs in, relative to the workflow's
         self.recorded = False  # the recording saw files opened (runs[id].inputs)
         self.notes = []  # comment lines the rule carries
 
@@ -122,11 +126,39 @@ def _normal(value, folder):
     return posixpath.normpath(value)
 
 
+def _rebase(sub, path):
+    """A path relative to a notebook's folder as the workflow names it: relative to the
+    folder the notebooks' folders share, in which ``sub`` is the notebook's."""
+    if sub == "." or posixpath.isabs(path):
+        return path
+    return posixpath.normpath(posixpath.join(sub, path))
+
+
+def _unbase(sub, path):
+    return path if sub == "." or posixpath.isabs(path) else posixpath.relpath(path, sub)
+
+
+def _subfolders(folders):
+    """Each notebook's folder relative to the folder they share ("." when all are one)."""
+    root = os.path.commonpath([str(f) for f in folders])
+    subs = []
+    for folder in folders:
+        sub = Path(os.path.relpath(str(folder), root)).as_posix()
+        if sub != "." and _workflow_path(sub) is None:
+            raise WorkflowError(
+                "%s: a rule cannot run in the notebook's folder %s (hidden, or braces or "
+                "quotes in its name); move the notebook" % (_safe(folder), _safe(sub))
+            )
+        subs.append(sub)
+    return Path(root), subs
+
+
 class _Access(object):
     """What one notebook's recorded run read and wrote, in rule terms."""
 
-    def __init__(self, doc, folder):
+    def __init__(self, doc, folder, sub="."):
         found = carry.needs(doc.nb, doc.meta)
+        self.sub = sub  # the notebook's folder, relative to the workflow's (the notebooks')
         self.reads = {}  # path -> first cell that read it before any cell wrote it
         self.writes = set()
         self.skipped = []
@@ -135,7 +167,7 @@ class _Access(object):
             if usable is None:
                 self.skipped.append(path)
             else:
-                self.reads[usable] = (item.get("cells") or [None])[0]
+                self.reads[_rebase(sub, usable)] = (item.get("cells") or [None])[0]
         # A file written and gone by the end of the cell was a temporary one.
         last = {}
         for _number, _source, inputs, _seeds in carry.cells_in_run_order(doc.nb, doc.meta):
@@ -150,7 +182,7 @@ class _Access(object):
             if usable is None:
                 self.skipped.append(path)
             else:
-                self.writes.add(usable)
+                self.writes.add(_rebase(sub, usable))
         self.outside = sum(found.outside.values())
         self.recorded = bool(found.inputs or found.outputs or found.outside)
         self.folder = folder
@@ -199,7 +231,8 @@ def plan(paths, now=None, output=None):
     """Steps for the notebooks at ``paths``, inputs/outputs resolved across them.
     ``output``, the workflow's folder, is where the steps run."""
     steps, stems, accesses, docs = [], {}, [], []
-    for path in paths:
+    root, subs = _subfolders([Path(path).resolve().parent for path in paths])
+    for path, sub in zip(paths, subs):
         doc = bundles.read_source(path)
         folder = Path(path).resolve().parent
         stem = bundles.safe_stem(Path(path).name)
@@ -216,7 +249,8 @@ def plan(paths, now=None, output=None):
         except ValueError as error:
             raise WorkflowError("cannot export %s: %s" % (path, error)) from error
         step = Step(Path(path), stem, None, list(parameters))
-        access = _Access(doc, folder)
+        step.sub = sub
+        access = _Access(doc, folder, sub)
         step.recorded = access.recorded
         steps.append(step)
         accesses.append(access)
@@ -230,7 +264,7 @@ def plan(paths, now=None, output=None):
         for parameter in step.parameters:
             value = _value(parameter)
             if parameter["type"] == "str" and names_path(value) and not _BRACES.search(value):
-                path = _normal(value, access.folder)
+                path = _rebase(access.sub, _normal(value, access.folder))
                 mine.append((parameter, path, _direction(parameter, path, access)))
             else:
                 step.params.append(parameter)
@@ -259,7 +293,7 @@ def plan(paths, now=None, output=None):
     rules = {step.path: _rule_name(step.stem) for step in steps}
     for step, doc, access in zip(steps, docs, accesses):
         supplied = {
-            path: "the workflow's step %s" % rules[producer]
+            _unbase(step.sub, path): "the workflow's step %s" % rules[producer]
             for path, producer in written.items()
             if producer != step.path
         }
@@ -290,9 +324,7 @@ def plan(paths, now=None, output=None):
                     "starts from under another name)" % path
                 )
                 continue
-            exists = (access.folder / path).is_file() and carry._inside(
-                access.folder, access.folder / path
-            )
+            exists = (root / path).is_file() and carry._inside(access.folder, root / path)
             if exists or (path in written and written[path] != step.path):
                 step.inputs.append((None, path))
             else:
@@ -322,7 +354,14 @@ def plan(paths, now=None, output=None):
                 "are data the step needs)" % (access.outside, "" if access.outside == 1 else "s")
             )
         here = os.path.realpath(str(output)) if output is not None else None
-        if here is not None and here != str(access.folder):
+        if step.sub != ".":
+            step.notes.append(
+                "the notebook ran in %s; this step runs in %s of the workflow's folder "
+                "(the notebooks' folders keep their places in it) and the paths below are "
+                "relative to the workflow's folder, so put its inputs there"
+                % (_safe(os.path.relpath(str(access.folder), here or ".")), _safe(step.sub))
+            )
+        elif here is not None and here != str(access.folder):
             step.notes.append(
                 "the notebook ran in %s and this step runs in the workflow's folder: the "
                 "paths below are relative to the notebook's folder, so put its inputs here"
@@ -367,23 +406,30 @@ def _files(files, recorded_as):
 
 
 def _command(step, mode):
-    """The shell command of a step's rule, every value quoted by Snakemake's ``:q``."""
+    """The shell command of a step's rule, every value quoted by Snakemake's ``:q``.
+    A step whose notebook sat in a subfolder runs there, and the files it is given
+    by name are passed relative to it (``params:``, from ``input:``/``output:``)."""
+    moved = step.sub != "."
+    given_in = "{params.%s:q}" if moved else "{input.%s:q}"
+    given_out = "{params.%s:q}" if moved else "{output.%s:q}"
     if mode == "script":
-        parts = ["python", "steps/%s/%s.py" % (step.stem, step.stem)]
+        parts = ["python", posixpath.relpath("steps/%s/%s.py" % (step.stem, step.stem), step.sub)]
         option = "--%s"
         for name in _names(step.inputs):
-            parts += [option % name, "{input.%s:q}" % name]
+            parts += [option % name, given_in % name]
         for name in _names(step.outputs):
-            parts += [option % name, "{output.%s:q}" % name]
+            parts += [option % name, given_out % name]
         for parameter in step.params:
             parts += [option % parameter["name"], "{params.%s:q}" % parameter["name"]]
+        if moved:
+            return "(cd %s && %s) > {log:q} 2>&1" % (shlex.quote(step.sub), " ".join(parts))
     else:
-        parts = ["papermill", "--engine", "nbrepro", "--cwd", "."]
+        parts = ["papermill", "--engine", "nbrepro", "--cwd", shlex.quote(step.sub)]
         parts += ["steps/%s/%s.ipynb" % (step.stem, step.stem), "{output.executed:q}"]
         for name in _names(step.inputs):
-            parts += ["-r", name, "{input.%s:q}" % name]
+            parts += ["-r", name, given_in % name]
         for name in _names(step.outputs):
-            parts += ["-r", name, "{output.%s:q}" % name]
+            parts += ["-r", name, given_out % name]
         for parameter in step.params:
             name = parameter["name"]
             if parameter["type"] == "str":
@@ -427,8 +473,19 @@ def _rule(step, mode):
                 "was recorded" if step.recorded else "parameter names a file",
             )
         )
-    if step.params:
+    moved = [] if step.sub == "." else _names(step.inputs) + _names(step.outputs)
+    if step.params or moved:
         lines.append("    params:")
+        for name in _names(step.inputs) if moved else ():
+            lines.append(
+                "        %s=lambda wildcards, input: os.path.relpath(input.%s, %s),"
+                % (name, name, _q(step.sub))
+            )
+        for name in _names(step.outputs) if moved else ():
+            lines.append(
+                "        %s=lambda wildcards, output: os.path.relpath(output.%s, %s),"
+                % (name, name, _q(step.sub))
+            )
         for parameter in step.params:
             name = parameter["name"]
             if mode == "papermill" and parameter["type"] not in ("int", "float", "bool", "str"):
@@ -483,10 +540,11 @@ def snakefile(steps, mode="script"):
         "#   cluster: snakemake --executor slurm --jobs 10 --sdm conda",
         "",
     ]
-    if _needs_workflow_dir(steps):
+    wheels = _needs_workflow_dir(steps)
+    if wheels or any(step.sub != "." for step in steps):
+        head += ["import os", ""]
+    if wheels:
         head += [
-            "import os",
-            "",
             "# Where envs/*.yml and envs/*.post-deploy.sh find the steps' wheels (steps/<step>/",
             "# wheels): conda runs pip on a copy of the .yml in Snakemake's conda prefix, so the",
             "# path is made absolute here, for every process Snakemake starts.",
