@@ -354,6 +354,10 @@ def test_notebooks_in_two_folders_run_each_in_its_own_and_chain(tmp_path, mode):
     assert steps["report"]["outputs"] == {"report_out": "b/report.txt"}
     text = (tmp_path / "wf" / "Snakefile").read_text()
     assert "# the notebook ran in ../b; this step runs in b of the workflow's folder" in text
+    assert (
+        "# 1 file opened outside the notebook's folder; parameters name 1 path outside it, "
+        "listed above (add any other file that is data the step needs)\n# the notebook ran in ../b"
+    ) in text
 
     wf = tmp_path / "wf"
     lint = tool("snakemake", "--lint", cwd=wf)

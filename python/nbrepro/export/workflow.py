@@ -138,6 +138,13 @@ def _unbase(sub, path):
     return path if sub == "." or posixpath.isabs(path) else posixpath.relpath(path, sub)
 
 
+def _inside_sub(sub, path):
+    """Whether a workflow path lies in the step's folder ``sub``."""
+    if path == ".." or path.startswith("../"):
+        return False
+    return sub == "." or path == sub or path.startswith(sub.rstrip("/") + "/")
+
+
 def _subfolders(folders):
     """Each notebook's folder relative to the folder they share ("." when all are one)."""
     root = os.path.commonpath([str(f) for f in folders])
@@ -349,10 +356,24 @@ def plan(paths, now=None, output=None):
                 % (len(access.skipped), "" if len(access.skipped) == 1 else "s")
             )
         if access.outside:
-            step.notes.append(
-                "not listed: %d file%s opened outside the notebook's folder (add any that "
-                "are data the step needs)" % (access.outside, "" if access.outside == 1 else "s")
+            # Outside files are only counted; a parameter may name one of them.
+            away = sum(
+                1
+                for _p, path, _w in mine
+                if posixpath.isabs(path) or not _inside_sub(step.sub, path)
             )
+            files = "%d file%s" % (access.outside, "" if access.outside == 1 else "s")
+            if away:
+                step.notes.append(
+                    "%s opened outside the notebook's folder; parameters name %d path%s "
+                    "outside it, listed above (add any other file that is data the step needs)"
+                    % (files, away, "" if away == 1 else "s")
+                )
+            else:
+                step.notes.append(
+                    "not listed: %s opened outside the notebook's folder (add any that are "
+                    "data the step needs)" % files
+                )
         here = os.path.realpath(str(output)) if output is not None else None
         if step.sub != ".":
             step.notes.append(
