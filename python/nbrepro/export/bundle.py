@@ -339,14 +339,12 @@ def _build(doc, name, now, step, raw, folder, data_limit, project, wheel_limit, 
     files["Dockerfile"] = recipes.dockerfile(plan)
 
     step("writing the bill of materials")
-    files["sbom.cdx.json"] = _json_one_per_line(
-        sbom.cyclonedx(
-            environment,
-            notebook=stem + ".ipynb",
-            captured_at=snapshot.get("captured_at") or created_at,
-            tool_version=__version__,
-            carried=pip_plan.carried_by_name(),
-        )
+    files["sbom.cdx.json"] = sbom.cyclonedx_json(
+        environment,
+        notebook=stem + ".ipynb",
+        captured_at=snapshot.get("captured_at") or created_at,
+        tool_version=__version__,
+        carried=pip_plan.carried_by_name(),
     )
 
     for key, value in files.items():
