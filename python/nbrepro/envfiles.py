@@ -61,10 +61,15 @@ def _once(kind, compute, *arguments):
     memo = _MEMO.get()
     if memo is None:
         return compute(*arguments)
-    key = (kind, *map(id, arguments))
-    found = memo.get(key)
+    table = memo.get(kind)
+    if table is None:
+        table = memo[kind] = {}
+    # One table a kind, keyed by the id alone for one argument (pip_entry is
+    # asked 10^5 times: no key tuple to build each time).
+    key = id(arguments[0]) if len(arguments) == 1 else tuple(map(id, arguments))
+    found = table.get(key)
     if found is None:
-        found = memo[key] = (arguments, compute(*arguments))
+        found = table[key] = (arguments, compute(*arguments))
     return found[1]
 
 
@@ -508,7 +513,7 @@ def _carried_entry(distribution, carry, flagged):
     """`(line, sha256, note)` when the bundle's wheels/ folder holds (or must
     hold) this distribution (``carry`` is export.wheels' Plan, ``flagged``
     its _flagged_by_name), else None."""
-    if carry is None:
+    if carry is None or not (carry.lines or flagged):
         return None
     key = distinfo.normalize(distribution["name"])
     if key in carry.lines:
@@ -534,11 +539,11 @@ def _plan(environment, extra, carry):
     for distribution in pip_dists(environment):
         entry = _carried_entry(distribution, carry, flagged)
         line, sha256, note = entry or pip_entry(distribution)
-        label = "%s %s" % (distribution["name"], distribution["version"])
-        if line is None:
-            comments.append(_comment("left out: %s, %s" % (label, note)))
-            continue
-        if note:
+        if line is None or note:
+            label = "%s %s" % (distribution["name"], distribution["version"])
+            if line is None:
+                comments.append(_comment("left out: %s, %s" % (label, note)))
+                continue
             comments.append(_comment("%s: %s" % (label, note)))
         entries.append((line, sha256))
         pinned.add(distinfo.normalize(distribution["name"]))
