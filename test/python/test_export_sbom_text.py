@@ -56,8 +56,12 @@ def test_the_text_is_the_encoded_document(mix, odd):
     assert json.loads(text)["components"]
 
 
+# Mostly plain, so that whole records take the templates.
+plain_piece = st.from_regex(sbom._PLAIN_PIECE, fullmatch=True)
 piece = st.one_of(
-    st.from_regex(sbom._PLAIN_PIECE, fullmatch=True),
+    plain_piece,
+    plain_piece,
+    plain_piece,
     st.text(alphabet=st.sampled_from('aZ0.-_+!/:@ #%\n"\\\u00e9\x1b'), max_size=8),
 )
 
@@ -68,8 +72,10 @@ def conda_record(draw):
         "name": draw(piece),
         "version": draw(st.one_of(piece, st.none())),
         "build": draw(st.one_of(piece, st.none())),
-        "channel": draw(st.sampled_from(["conda-forge", "pkgs/main", "<unknown>", "", None])),
-        "subdir": draw(st.sampled_from(["linux-64", "noarch", "", None, "a b"])),
+        "channel": draw(
+            st.sampled_from(["conda-forge", "conda-forge", "pkgs/main", "<unknown>", "", None])
+        ),
+        "subdir": draw(st.sampled_from(["linux-64", "linux-64", "noarch", "", None, "a b"])),
         "fn": draw(st.sampled_from(["x.conda", "x.tar.bz2", "x.zip", None])),
         "url": draw(
             st.sampled_from(
@@ -82,8 +88,8 @@ def conda_record(draw):
                 ]
             )
         ),
-        "md5": draw(st.sampled_from([None, "%032x" % 7, "%032X" % 7, "bad"])),
-        "sha256": draw(st.sampled_from([None, "%064x" % 9, "nope"])),
+        "md5": draw(st.sampled_from([None, "%032x" % 7, "%032X" % 7, "%032x\n" % 7, "bad"])),
+        "sha256": draw(st.sampled_from([None, "%064x" % 9, "%064X\n" % 9, "nope"])),
     }
     if draw(st.booleans()):
         record["clobbered"] = True
@@ -113,7 +119,7 @@ def pip_distribution(draw):
     return dist
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(conda_record(), max_size=12), st.lists(pip_distribution(), max_size=12))
 def test_any_record_gives_the_encoded_document(records, distributions):
     environment = {
@@ -147,3 +153,25 @@ def test_a_name_packageurl_cannot_write_gets_no_purl():
     assert text == expected
     component = json.loads(text)["components"][1]
     assert component["name"] == "/" and "purl" not in component
+
+
+@pytest.mark.parametrize(
+    "md5, sha256",
+    [("%032x" % 7, None), ("%032X" % 7, "%064x" % 9), ("%032x\n" % 7, "%064X\n" % 9), ("x", "y")],
+)
+def test_a_plain_records_digests_are_the_encoders(md5, sha256):
+    # A pattern's `$` lets a digest end in a newline, which JSON must escape.
+    record = {
+        "name": "numpy",
+        "version": "1.26.4",
+        "build": "py312h1",
+        "channel": "conda-forge",
+        "subdir": "linux-64",
+        "fn": "numpy-1.26.4-py312h1.conda",
+        "url": "https://conda.anaconda.org/conda-forge/linux-64/numpy-1.26.4-py312h1.conda",
+        "md5": md5,
+        "sha256": sha256,
+    }
+    environment = {"python": {"version": "3.12.1"}, "conda": {"packages": [record]}}
+    text, expected = _both(environment)
+    assert text == expected and '"purl": "pkg:conda/numpy@1.26.4?build=py312h1' in text

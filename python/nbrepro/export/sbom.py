@@ -302,15 +302,16 @@ def _line_dump():
     return lambda value: "".join(chunks(value, 0))
 
 
-def _hashes_text(md5, sha256):
-    """``_hashes(md5=, sha256=)`` as JSON text (hex digits need no escaping), or ""."""
+def _hashes_text(md5, sha256, quote):
+    """``_hashes(md5=, sha256=)`` as JSON text, or "" (``quote``: json's string
+    encoder; `$` lets a digest end in a newline, which JSON escapes)."""
     out = []
     md5 = (md5 or "").lower()
     if _HEX_MD5.match(md5):
-        out.append('{"alg": "MD5", "content": "%s"}' % md5)
+        out.append('{"alg": "MD5", "content": %s}' % quote(md5))
     sha256 = (sha256 or "").lower()
     if _HEX_SHA256.match(sha256):
-        out.append('{"alg": "SHA-256", "content": "%s"}' % sha256)
+        out.append('{"alg": "SHA-256", "content": %s}' % quote(sha256))
     return ", ".join(out)
 
 
@@ -323,7 +324,8 @@ def _conda_text(record, quote):
     kind = "conda" if fn.endswith(".conda") else "tar.bz2" if fn.endswith(".tar.bz2") else None
     if kind is None:
         return None
-    name, version, build, subdir = (record.get(k) for k in ("name", "version", "build", "subdir"))
+    name, version, build = record.get("name"), record.get("version"), record.get("build")
+    subdir = record.get("subdir")
     try:
         pieces = "\0".join((name, version, build, channel, subdir))
     except TypeError:  # one is missing, or no string
@@ -343,7 +345,7 @@ def _conda_text(record, quote):
         quote(version),
         quote(purl),
     )
-    hashes = _hashes_text(record.get("md5"), record.get("sha256"))
+    hashes = _hashes_text(record.get("md5"), record.get("sha256"), quote)
     if hashes:
         text += ', "hashes": [%s]' % hashes
     url = _public_url(record.get("url"))
