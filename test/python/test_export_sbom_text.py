@@ -124,7 +124,7 @@ def pip_distribution(draw):
 def test_any_record_gives_the_encoded_document(records, distributions):
     environment = {
         "python": {"implementation": "cpython", "version": "3.12.1"},
-        "conda": {"packages": records},
+        "conda": {"packages": records} if records else None,
         "pip": {"distributions": distributions},
     }
     text, expected = _both(environment)
@@ -146,7 +146,8 @@ def test_a_name_packageurl_cannot_write_gets_no_purl():
     # packageurl-python raised TypeError for a distribution named `/` (a
     # traceback from `nbrepro export`); such a component now has no purl.
     environment = {
-        "python": {"version": "3.12.1"},
+        "python": {"implementation": "cpython", "version": "3.12.1"},
+        "conda": None,
         "pip": {"distributions": [{"name": "/", "version": "0"}]},
     }
     text, expected = _both(environment)
@@ -172,6 +173,10 @@ def test_a_plain_records_digests_are_the_encoders(md5, sha256):
         "md5": md5,
         "sha256": sha256,
     }
-    environment = {"python": {"version": "3.12.1"}, "conda": {"packages": [record]}}
+    environment = {
+        "python": {"implementation": "cpython", "version": "3.12.1"},
+        "conda": {"packages": [record]},
+        "pip": {"distributions": []},
+    }
     text, expected = _both(environment)
     assert text == expected and '"purl": "pkg:conda/numpy@1.26.4?build=py312h1' in text

@@ -399,8 +399,8 @@ def cyclonedx_json(environment, *, notebook, captured_at, tool_version, serial=N
         refs.append(ref)
         lines.append('%s, "bom-ref": %s}' % (text, quote(ref)))
 
-    add(None, python_component(environment.get("python")))
-    conda = environment.get("conda")
+    add(None, python_component(environment["python"]))
+    conda = environment["conda"]
     if conda:
         for record in envfiles.packages(conda):
             if record.get("clobbered"):
