@@ -19,7 +19,8 @@ a notebook whose snapshot holds N packages, made from the recorded seed
 ``test/fixtures/fuzz/conda.ipynb``: half conda, half pip (``--mix mixed``),
 nine in ten conda (``--mix conda``) or a venv of pip packages alone (``--mix
 pip``); wall and CPU seconds (CPU time is what to compare on a shared
-machine). Target (issue 10): 10^5 packages under 2 s.
+machine), and the ratio to the target (issue 10: 10^5 packages under 2 s).
+test/python/test_export_speed.py runs one such export with a generous bound.
 """
 
 import argparse
@@ -33,6 +34,8 @@ from pathlib import Path
 import nbformat
 
 BIN = Path(sys.executable).parent
+# issue 10: 10^5 packages read and built under 2 s (scaled for other counts)
+TARGET_S = 2.0
 
 
 def make_notebook(path, cells):
@@ -116,6 +119,17 @@ def many_packages(count, runs, mix="mixed"):
             total[0],
             total[1],
             len(built.files["sbom.cdx.json"]),
+        )
+    )
+    target = TARGET_S * count / 10**5
+    print(
+        "against the target (%.2f s for %d packages): %.2fx wall, %.2fx CPU%s"
+        % (
+            target,
+            count,
+            total[0] / target,
+            total[1] / target,
+            "" if total[0] < target else " (OVER on wall: a busy machine, or a regression)",
         )
     )
 

@@ -61,10 +61,15 @@ def _once(kind, compute, *arguments):
     memo = _MEMO.get()
     if memo is None:
         return compute(*arguments)
-    key = (kind, *map(id, arguments))
-    found = memo.get(key)
+    table = memo.get(kind)
+    if table is None:
+        table = memo[kind] = {}
+    # One table a kind, keyed by the id alone for one argument (pip_entry is
+    # asked 10^5 times: no key tuple to build each time).
+    key = id(arguments[0]) if len(arguments) == 1 else tuple(map(id, arguments))
+    found = table.get(key)
     if found is None:
-        found = memo[key] = (arguments, compute(*arguments))
+        found = table[key] = (arguments, compute(*arguments))
     return found[1]
 
 
@@ -508,7 +513,7 @@ def _carried_entry(distribution, carry, flagged):
     """`(line, sha256, note)` when the bundle's wheels/ folder holds (or must
     hold) this distribution (``carry`` is export.wheels' Plan, ``flagged``
     its _flagged_by_name), else None."""
-    if carry is None:
+    if carry is None or not (carry.lines or flagged):
         return None
     key = distinfo.normalize(distribution["name"])
     if key in carry.lines:
@@ -534,11 +539,11 @@ def _plan(environment, extra, carry):
     for distribution in pip_dists(environment):
         entry = _carried_entry(distribution, carry, flagged)
         line, sha256, note = entry or pip_entry(distribution)
-        label = "%s %s" % (distribution["name"], distribution["version"])
-        if line is None:
-            comments.append(_comment("left out: %s, %s" % (label, note)))
-            continue
-        if note:
+        if line is None or note:
+            label = "%s %s" % (distribution["name"], distribution["version"])
+            if line is None:
+                comments.append(_comment("left out: %s, %s" % (label, note)))
+                continue
             comments.append(_comment("%s: %s" % (label, note)))
         entries.append((line, sha256))
         pinned.add(distinfo.normalize(distribution["name"]))
@@ -665,6 +670,9 @@ def portable_environment_yml(
     data = portable_environment_dict(
         environment, name, extra_conda, extra_pip, conda_channels, carry
     )
+    text = plain_yaml(data)
+    if text is not None:
+        return text
     # libyaml's emitter when PyYAML has it: the same text, ten times faster.
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return yaml.dump(
@@ -706,6 +714,9 @@ def bundle_environment_yml(
             environment, name, extra_conda, extra_pip, conda_channels, carry
         )
     data = venv_environment_dict(environment, name, extra_pip, carry)
+    text = plain_yaml(data)
+    if text is not None:
+        return text
     return yaml.dump(
         data,
         Dumper=_dumper_for(data),
@@ -743,6 +754,68 @@ def _dumper_for(data):
     ):
         return fast
     return yaml.SafeDumper
+
+
+# Strings PyYAML and libyaml both write as they are, unquoted, in block
+# style: a letter, digit or `_` first (no indicator), then no space, quote,
+# `#`, `,` or anything beyond ASCII, and no `:` last (so none is followed by
+# a space). Whether the text would read back as another type (`yes`, `1.5`,
+# `null`) is asked of PyYAML's own resolvers. test_export_yaml holds both
+# emitters to this on generated strings.
+_PLAIN_YAML = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._=<>!~+/:-]*(?<!:)")
+_RESOLVERS = yaml.SafeDumper.yaml_implicit_resolvers
+
+
+def _plain(text):
+    if type(text) is not str or not _PLAIN_YAML.fullmatch(text):
+        return False
+    return not any(regexp.match(text) for _tag, regexp in _RESOLVERS.get(text[0], ()))
+
+
+def _plain_key(text):
+    # A longer key is no simple key: the emitters write `? key` for it.
+    return _plain(text) and len(text) < 100
+
+
+def plain_yaml(data):
+    """The text ``yaml.dump(data, sort_keys=False, default_flow_style=False,
+    allow_unicode=True)`` writes for an environment.yml's mapping (keys in
+    order; values a string, a list of strings and one-key mappings of a list
+    of strings, or a mapping of strings), written here when every key and
+    string is ``_plain``: PyYAML spends seconds representing 10^5 packages.
+    None for any other value (then PyYAML writes it)."""
+    lines = []
+    for key, value in data.items():
+        if not _plain_key(key):
+            return None
+        if type(value) is str:
+            if not _plain(value):
+                return None
+            lines.append("%s: %s" % (key, value))
+        elif type(value) is list and value:
+            lines.append(key + ":")
+            for item in value:
+                if type(item) is dict and len(item) == 1:
+                    ((inner, values),) = item.items()
+                    if not (_plain_key(inner) and type(values) is list and values):
+                        return None
+                    if not all(map(_plain, values)):
+                        return None
+                    lines.append("- %s:" % inner)
+                    lines.extend("  - " + text for text in values)
+                elif _plain(item):
+                    lines.append("- " + item)
+                else:
+                    return None
+        elif type(value) is dict and value:
+            lines.append(key + ":")
+            for inner, text in value.items():
+                if not (_plain_key(inner) and _plain(text)):
+                    return None
+                lines.append("  %s: %s" % (inner, text))
+        else:
+            return None
+    return "\n".join(lines) + "\n"
 
 
 def python_minor(environment):

@@ -58,9 +58,14 @@ def fast_validator(definition):
     whose meaning differs between the two (no ``$ref`` beside assertions, no
     ``items`` arrays, no ``$dynamicRef``).
     """
+    return compiled(definition, _items_inlined)
+
+
+def compiled(definition, prepare=lambda document: document):
+    """fast_validator's check, with each schema document passed through ``prepare`` first."""
     import fastjsonschema
 
-    documents = {load(name)["$id"]: load(name) for name in (SNAPSHOT, NOTEBOOK)}
+    documents = {load(name)["$id"]: prepare(load(name)) for name in (SNAPSHOT, NOTEBOOK)}
     schema = {
         "$schema": "http://json-schema.org/draft-07/schema#",
         "$ref": "%s#/$defs/%s" % (NOTEBOOK_ID, definition),
@@ -77,3 +82,36 @@ def fast_validator(definition):
         return True
 
     return is_valid
+
+
+# Keywords whose values are data, not schemas.
+_VALUES = ("const", "enum", "default", "examples")
+
+
+def _items_inlined(document):
+    """A copy of a schema document whose array ``items`` that are a bare
+    ``{"$ref": "#/$defs/X"}`` hold X's definition itself: the same schema
+    (the reference points into the same document), but fastjsonschema then
+    checks each item inline, where for a reference it calls a function per
+    item and formats the item's name for it, most of the time a snapshot of
+    10^5 conda packages takes (0.3 s, 0.05 s inline)."""
+    definitions = document.get("$defs") or {}
+
+    def inline(value):
+        if isinstance(value, list):
+            return [inline(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        out = {key: item if key in _VALUES else inline(item) for key, item in value.items()}
+        ref = value.get("items")
+        if (
+            isinstance(ref, dict)
+            and list(ref) == ["$ref"]
+            and str(ref["$ref"]).startswith("#/$defs/")
+        ):
+            target = definitions.get(ref["$ref"][len("#/$defs/") :])
+            if isinstance(target, dict) and "$id" not in target:
+                out["items"] = json.loads(json.dumps(target))
+        return out
+
+    return inline(document)

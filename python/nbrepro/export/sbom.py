@@ -111,9 +111,12 @@ def _purl(**fields):
     plain = _plain_purl(fields)
     if plain is not None:
         return plain
-    text = PackageURL(**fields).to_string()
-    back = PackageURL.from_string(text).to_dict(encode=False)
-    wanted = PackageURL(**fields).to_dict(encode=False)
+    try:
+        text = PackageURL(**fields).to_string()
+        back = PackageURL.from_string(text).to_dict(encode=False)
+        wanted = PackageURL(**fields).to_dict(encode=False)
+    except TypeError:  # packageurl-python fails on a name of `/` alone: no purl names it
+        return None
     return text if back == wanted else None
 
 
@@ -268,3 +271,171 @@ def cyclonedx(environment, *, notebook, captured_at, tool_version, serial=None, 
         + [{"ref": c["bom-ref"]} for c in components],
     }
     return bom
+
+
+# ------------------------------------------------------------ the file's text
+#
+# sbom.cdx.json holds one component (and one dependency) a line. For 10^5
+# packages, building a dict per component and encoding each costs seconds; a
+# plain record's line is written here from a template instead, and every other
+# component goes through ``conda_component`` / ``pip_component`` and json's
+# encoder as before. test_export_sbom holds ``cyclonedx_json`` equal to the
+# encoded ``cyclonedx`` dict, and test_export_golden the whole bundle.
+
+_PIECE = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_PLAIN_PIECE = re.compile(_PIECE)
+_PLAIN_RECORD = re.compile(r"%s(?:\0%s)*" % (_PIECE, _PIECE))
+_PLAIN_PYPI_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
+_HEX_MD5, _HEX_SHA256 = _HEX["MD5"], _HEX["SHA-256"]
+
+
+def _line_dump():
+    """``value -> JSON text`` on one line, as json.dumps(ensure_ascii=False)
+    writes it, with json's C encoder built once (json.dumps builds one a call)."""
+    make = json.encoder.c_make_encoder
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    if make is None:
+        return encoder.encode
+    chunks = make(
+        {}, encoder.default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+    )
+    return lambda value: "".join(chunks(value, 0))
+
+
+def _hashes_text(md5, sha256, quote):
+    """``_hashes(md5=, sha256=)`` as JSON text, or "" (``quote``: json's string
+    encoder; `$` lets a digest end in a newline, which JSON escapes)."""
+    out = []
+    md5 = (md5 or "").lower()
+    if _HEX_MD5.match(md5):
+        out.append('{"alg": "MD5", "content": %s}' % quote(md5))
+    sha256 = (sha256 or "").lower()
+    if _HEX_SHA256.match(sha256):
+        out.append('{"alg": "SHA-256", "content": %s}' % quote(sha256))
+    return ", ".join(out)
+
+
+def _conda_text(record, quote):
+    """``(purl, conda_component(record) as JSON text without its closing brace)``
+    for a record whose purl is plain, else None."""
+    channel, fn = record.get("channel"), record.get("fn")
+    if not channel or channel == compact.UNKNOWN or type(fn) is not str:
+        return None
+    kind = "conda" if fn.endswith(".conda") else "tar.bz2" if fn.endswith(".tar.bz2") else None
+    if kind is None:
+        return None
+    name, version, build = record.get("name"), record.get("version"), record.get("build")
+    subdir = record.get("subdir")
+    try:
+        pieces = "\0".join((name, version, build, channel, subdir))
+    except TypeError:  # one is missing, or no string
+        return None
+    if not _PLAIN_RECORD.fullmatch(pieces):
+        return None
+    purl = "pkg:conda/%s@%s?build=%s&channel=%s&subdir=%s&type=%s" % (
+        name,
+        version,
+        build,
+        channel,
+        subdir,
+        kind,
+    )
+    text = '{"type": "library", "name": %s, "version": %s, "purl": %s' % (
+        quote(name),
+        quote(version),
+        quote(purl),
+    )
+    hashes = _hashes_text(record.get("md5"), record.get("sha256"), quote)
+    if hashes:
+        text += ', "hashes": [%s]' % hashes
+    url = _public_url(record.get("url"))
+    if url:
+        text += ', "externalReferences": [{"type": "distribution", "url": %s}]' % quote(url)
+    return purl, text
+
+
+def _pip_text(distribution, key, quote):
+    """``(purl, pip_component(distribution) as JSON text without its closing
+    brace)`` for a distribution from an index (no source) whose purl is plain
+    and whose requirement pip reads, else None; ``key`` is its normalized name."""
+    if distribution.get("source"):
+        return None
+    name, version = distribution.get("name"), distribution.get("version")
+    if not (
+        type(version) is str
+        and _PLAIN_PIECE.fullmatch(version)
+        and _PLAIN_PYPI_NAME.fullmatch(key)
+        and envfiles.pip_entry(distribution)[2] is None
+    ):
+        return None
+    purl = "pkg:pypi/%s@%s" % (key, version)
+    text = '{"type": "library", "name": %s, "version": %s, "purl": %s' % (
+        quote(name),
+        quote(version),
+        quote(purl),
+    )
+    return purl, text
+
+
+def cyclonedx_json(environment, *, notebook, captured_at, tool_version, serial=None, carried=None):
+    """The text of sbom.cdx.json: ``cyclonedx()``'s document (same arguments),
+    indented at the top, one component and one dependency a line."""
+    environment = environment or {}
+    dump, quote = _line_dump(), json.encoder.encode_basestring
+    carried = carried or {}
+    lines, refs, taken = [], [], set()
+
+    def add(found, component=None):
+        if found is None:
+            text = dump(component)[:-1]
+            base = component.get("purl") or "component-%d" % len(refs)
+        else:
+            base, text = found
+        ref, number = base, 1
+        while ref in taken:
+            number += 1
+            ref = "%s#%d" % (base, number)
+        taken.add(ref)
+        refs.append(ref)
+        lines.append('%s, "bom-ref": %s}' % (text, quote(ref)))
+
+    add(None, python_component(environment["python"]))
+    conda = environment["conda"]
+    if conda:
+        for record in envfiles.packages(conda):
+            if record.get("clobbered"):
+                continue
+            found = _conda_text(record, quote)
+            add(found, conda_component(record) if found is None else None)
+    for distribution in envfiles.pip_dists(environment):
+        key = distinfo.normalize(distribution["name"])
+        found = None if key in carried else _pip_text(distribution, key, quote)
+        add(found, pip_component(distribution, carried.get(key)) if found is None else None)
+
+    head = {
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+        "serialNumber": serial or serial_for(environment, str(notebook), captured_at, tool_version),
+        "version": 1,
+        "metadata": {
+            "timestamp": captured_at,
+            "tools": {
+                "components": [
+                    {"type": "application", "name": "nbrepro", "version": str(tool_version)}
+                ]
+            },
+            "component": {"type": "application", "bom-ref": "notebook", "name": str(notebook)},
+        },
+    }
+    out = ["{"]
+    out.extend("  %s: %s," % (dump(key), dump(value)) for key, value in head.items())
+    out.append('  "components": [')
+    out.append(",\n".join("    " + line for line in lines))
+    out.append("  ],")
+    out.append('  "dependencies": [')
+    depends = '{"ref": "notebook", "dependsOn": [%s]}' % ", ".join(map(quote, refs))
+    out.append(",\n".join(["    " + depends] + ['    {"ref": %s}' % quote(ref) for ref in refs]))
+    out.append("  ]")
+    out.append("}")
+    return "\n".join(out) + "\n"
