@@ -20,7 +20,8 @@ Setup (no conda channel is reached: conda runs offline, from source):
     .venv/bin/python scripts/make_conda_goldens.py --oracle oracle
 
 What it does:
-1. Fixture prefixes under test/fixtures/conda-golden/prefixes/, metadata only
+1. Fixture prefixes under test/fixtures/conda-golden/prefixes/ (committed packed
+   as prefixes.tar.gz, see test/python/golden_prefixes.py), metadata only
    (conda-meta records with `files` cut to the Python metadata paths, history,
    state; site-packages distribution metadata):
    - conda's own tests/data/env_metadata prefixes (BSD-3-Clause, conda/conda);
@@ -53,7 +54,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "test" / "python" / "capture"))
+sys.path.insert(0, str(ROOT / "test" / "python"))
 import builders  # noqa: E402  (the test suite's package builders)
+import golden_prefixes  # noqa: E402  (the prefixes, committed as one archive)
 
 GOLDEN = ROOT / "test" / "fixtures" / "conda-golden"
 VERSIONS = {"24.11": "24.11.3", "25.7": "25.7.0", "26.7": "26.7.1"}
@@ -451,6 +454,18 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     out = Path(args.out)
+    # The prefixes are committed as one archive (test/python/golden_prefixes.py);
+    # they are worked on unpacked in out/prefixes/ (ignored by git) and packed again.
+    if not (out / "prefixes").is_dir() and (out / "prefixes.tar.gz").is_file():
+        shutil.copytree(golden_prefixes.root(), out / "prefixes")
+    try:
+        run(args, out)
+    finally:
+        if (out / "prefixes").is_dir():
+            golden_prefixes.pack(out / "prefixes", out / "prefixes.tar.gz")
+
+
+def regenerate(args, out):
     if args.export_only:
         names = sorted(p.name for p in (out / "prefixes").iterdir())
         goldens(args.oracle, out, names, clean=False, export_only=True)

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+import golden_prefixes
+
 from nbrepro.cli import main
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "conda-golden"
@@ -59,7 +61,7 @@ VARIANTS = {
     "export-explicit.txt": (["--format", "conda-export:explicit"], ""),
     "export-requirements.txt": (["--format", "conda-export:requirements"], ""),
 }
-PREFIXES = sorted(p.name for p in (GOLDEN / "prefixes").iterdir())
+PREFIXES = golden_prefixes.names()
 CASES = [
     (version, prefix, variant)
     for version in VERSIONS
@@ -118,7 +120,7 @@ def test_snapshot_equals_real_conda(isolated, version, name, variant):
     args, condarc_text = VARIANTS[variant]
     Path(os.environ["CONDARC"]).write_text(condarc_text)
     prefix = isolated / name
-    shutil.copytree(GOLDEN / "prefixes" / name, prefix)
+    shutil.copytree(golden_prefixes.root() / name, prefix)
     code, out, err = snapshot(prefix, version, args)
     error = GOLDEN / version / name / (variant + ".error")
     if variant.startswith("export-") and "from-history" not in variant and error.exists():
@@ -193,7 +195,7 @@ def test_prefix_is_left_byte_identical(isolated, name):
     """conda env export deletes the records of pip-clobbered packages (the golden
     files show them gone); nbrepro reads only."""
     prefix = isolated / name
-    shutil.copytree(GOLDEN / "prefixes" / name, prefix)
+    shutil.copytree(golden_prefixes.root() / name, prefix)
     before = tree_digest(prefix)
     for version in VERSIONS:
         for variant, (args, _) in VARIANTS.items():
@@ -214,7 +216,7 @@ def test_behaviour_follows_the_conda_that_wrote_the_history(isolated):
     seen = {}
     for name in ("conda2411-create", "conda257-create", "conda267-create", "rattler-plain"):
         prefix = isolated / name
-        shutil.copytree(GOLDEN / "prefixes" / name, prefix)
+        shutil.copytree(golden_prefixes.root() / name, prefix)
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
             assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
@@ -251,7 +253,7 @@ def test_behaviour_follows_the_conda_that_wrote_the_history(isolated):
 def test_conda_export_needs_conda_25_7(isolated, capsys):
     """conda 24.11 has no `conda export`: nbrepro says so and exits 2."""
     prefix = isolated / "p"
-    shutil.copytree(GOLDEN / "prefixes" / "conda2411-create", prefix)
+    shutil.copytree(golden_prefixes.root() / "conda2411-create", prefix)
     for fmt in ("environment-yaml", "explicit"):
         code, out, err = snapshot(prefix, "24.11", ["--format", "conda-export:" + fmt])
         assert (code, out) == (2, "")
@@ -277,7 +279,7 @@ def test_condarc_naming_and_env_name(isolated, monkeypatch):
     named envs."""
     channel = "file:///tmp/nbrepro-golden-channel"
     prefix = isolated / "some" / "envs" / "myenv"
-    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    shutil.copytree(golden_prefixes.root() / "rattler-plain", prefix)
     for name, read in (("myrc", False), ("rc.yaml", True), ("condarc", True)):
         rc = isolated / name
         rc.write_text("channels:\n  - bioconda\n")
@@ -302,7 +304,7 @@ def test_old_form_history_specs_leave_no_token(isolated):
     """conda <= 25.5 writes --from-history specs as the history holds them,
     channel URL included: a token in it is redacted."""
     prefix = isolated / "tokens"
-    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    shutil.copytree(golden_prefixes.root() / "rattler-plain", prefix)
     (prefix / "conda-meta" / "history").write_text(
         "==> 2026-01-02 03:04:05 <==\n"
         "# cmd: conda install https://u:SECRET@conda.example.com/private::nbtool\n"
@@ -320,7 +322,7 @@ def test_behaviour_from_the_prefixs_conda_record(isolated):
     import json
 
     prefix = isolated / "base"
-    shutil.copytree(GOLDEN / "prefixes" / "rattler-plain", prefix)
+    shutil.copytree(golden_prefixes.root() / "rattler-plain", prefix)
     record = {"name": "conda", "version": "25.7.0", "build": "py311_0", "depends": ["python"]}
     (prefix / "conda-meta" / "conda-25.7.0-py311_0.json").write_text(json.dumps(record, indent=2))
     out = io.StringIO()
