@@ -248,8 +248,20 @@ def cyclonedx(environment, *, notebook, captured_at, tool_version, serial=None, 
     """
     environment = environment or {}
     components = _with_refs(_components(environment, carried))
-    subject = {"type": "application", "bom-ref": "notebook", "name": str(notebook)}
-    bom = {
+    bom = _head(environment, notebook, captured_at, tool_version, serial)
+    bom.update(
+        components=components,
+        dependencies=[
+            {"ref": "notebook", "dependsOn": [c["bom-ref"] for c in components]},
+        ]
+        + [{"ref": c["bom-ref"]} for c in components],
+    )
+    return bom
+
+
+def _head(environment, notebook, captured_at, tool_version, serial):
+    """Everything of the BOM before its components, in the file's key order."""
+    return {
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
@@ -262,15 +274,9 @@ def cyclonedx(environment, *, notebook, captured_at, tool_version, serial=None, 
                     {"type": "application", "name": "nbrepro", "version": str(tool_version)}
                 ]
             },
-            "component": subject,
+            "component": {"type": "application", "bom-ref": "notebook", "name": str(notebook)},
         },
-        "components": components,
-        "dependencies": [
-            {"ref": "notebook", "dependsOn": [c["bom-ref"] for c in components]},
-        ]
-        + [{"ref": c["bom-ref"]} for c in components],
     }
-    return bom
 
 
 # ------------------------------------------------------------ the file's text
@@ -412,22 +418,7 @@ def cyclonedx_json(environment, *, notebook, captured_at, tool_version, serial=N
         found = None if key in carried else _pip_text(distribution, key, quote)
         add(found, pip_component(distribution, carried.get(key)) if found is None else None)
 
-    head = {
-        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
-        "bomFormat": "CycloneDX",
-        "specVersion": SPEC_VERSION,
-        "serialNumber": serial or serial_for(environment, str(notebook), captured_at, tool_version),
-        "version": 1,
-        "metadata": {
-            "timestamp": captured_at,
-            "tools": {
-                "components": [
-                    {"type": "application", "name": "nbrepro", "version": str(tool_version)}
-                ]
-            },
-            "component": {"type": "application", "bom-ref": "notebook", "name": str(notebook)},
-        },
-    }
+    head = _head(environment, notebook, captured_at, tool_version, serial)
     out = ["{"]
     out.extend("  %s: %s," % (dump(key), dump(value)) for key, value in head.items())
     out.append('  "components": [')

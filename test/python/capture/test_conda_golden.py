@@ -27,9 +27,8 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 import golden_prefixes
+import pytest
 
 from nbrepro.cli import main
 
