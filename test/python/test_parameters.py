@@ -133,7 +133,7 @@ def test_run_injects_records_and_the_exported_script_takes_the_options(tmp_path,
 
     conversion = script.convert(nb, nb.metadata["nbrepro"].get("runs") or {}, name="out")
     names = {(p["name"], p["type"], p["default"]) for p in conversion.parameters}
-    assert names == {("alpha", "float", "0.3"), ("source", "str", '"from-file.csv"')}
+    assert names == {("alpha", "float", "0.3"), ("source", "str", "'from-file.csv'")}
 
 
 def notebook_src(code):

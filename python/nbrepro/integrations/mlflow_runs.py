@@ -18,7 +18,6 @@ MLflow is an optional extra (``pip install "nbrepro[mlflow]"``); only this
 module imports it.
 """
 
-import ast
 import json
 import os
 import subprocess
@@ -66,12 +65,9 @@ def git_state(folder):
 
 
 def _param_text(parameter):
-    """A string parameter as its value (no quotes), anything else as written."""
-    try:
-        value = ast.literal_eval(parameter["default"])
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return parameter["default"]
-    return value if isinstance(value, str) else parameter["default"]
+    """A string parameter as its value (no quotes), anything else as Python writes it."""
+    value = parameter["value"]
+    return value if isinstance(value, str) else repr(value)
 
 
 class Run(object):
