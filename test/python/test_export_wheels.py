@@ -4,6 +4,7 @@ against the Python side's."""
 
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,6 +17,9 @@ from nbrepro.record import envfiles
 
 GIT = "https://github.com/example/tool"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+# What no generated file may hold as itself: control characters and bidi overrides.
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
 def dist(name="mylib", version="0.1.0", source=None, **extra):
@@ -318,3 +322,33 @@ def test_a_local_version_label_says_why_it_needs_another_index():
         "from an index other than pypi.org (their versions carry a local label, which "
         "pypi.org never has); pip on this machine also reads https://corp.example/extra"
     ) in finding["message"]
+
+
+def test_control_characters_from_package_metadata_reach_no_generated_file(tmp_path):
+    """Issue 20, defect 13: a forged recording's name and version (``\\x1b[2J`` clears
+    the terminal, ``\\u202e`` reverses what follows) were written as themselves into
+    check-packages.sh (whose ``say`` prints them), wheels/README.txt and README.md."""
+    from nbrepro.export import readme
+
+    name, version = "evil\x1b[2Jlib", "1.0\u202e\x9b"
+    gone = dist(name, version, archive("file:///no/such/evil-1.0.whl", "a" * 64))
+    plan = wheels.plan([gone])
+    [flagged] = plan.flagged
+    script = recipes.check_packages_sh(
+        {
+            "kind": "pip",
+            "python": "3.11",
+            "script": "nb.py",
+            "notebook": "nb.ipynb",
+            "needed": [(flagged["key"], "%s %s" % (name, version), flagged["supply"], None)],
+        }
+    )
+    texts = {
+        "check-packages.sh": script,
+        "wheels/README.txt": wheels.folder_readme(plan),
+        "README.md": "\n".join(readme._packages_section(plan)),
+    }
+    for file, text in texts.items():
+        assert UNSHOWN.search(text.replace("\n", "")) is None, file
+    checked = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+    assert checked.returncode == 0, checked.stderr

@@ -9,6 +9,7 @@ shows it as data.
 
 import re
 
+from ..record import words
 from . import gate
 
 MAX_TEXT = 200
@@ -20,8 +21,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 def text(value):
     """An untrusted value as inert Markdown: one line, bounded, HTML entities,
-    Markdown punctuation backslash-escaped."""
-    value = " ".join(str(value).split())
+    Markdown punctuation backslash-escaped, no control or invisible character
+    (``words.printable``: a terminal that shows the README reads ESC as a command)."""
+    value = words.printable(" ".join(str(value).split()))
     if len(value) > MAX_TEXT:
         value = value[: MAX_TEXT - 1] + "…"
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -23,6 +23,7 @@ import re
 import shlex
 
 from .. import __version__
+from ..record import words
 
 # A fixed release of the micromamba image (tags seen in use: 2.3.x, 2.5.0,
 # 2.9.0). Its maintainers advise pinning by digest for reproducible builds;
@@ -167,7 +168,9 @@ check_local_packages
 
 
 def _array(name, values):
-    return "%s=(%s)" % (name, " ".join(shlex.quote(str(v)) for v in values))
+    """A bash array of values from package metadata: quoted, and without the
+    control characters ``say`` would print to the reviewer's terminal."""
+    return "%s=(%s)" % (name, " ".join(shlex.quote(words.printable(v)) for v in values))
 
 
 def local_packages_block(plan):

@@ -747,7 +747,7 @@ def _parameter_parser(name, state):
         "",
         "    try:",
         "        value = yaml.load(text, Loader=Loader)",
-        "    except yaml.YAMLError as error:",
+        "    except (yaml.YAMLError, RecursionError) as error:  # or nested too deep",
         '        parser.error("%s is not valid YAML: %s" % (where, error))',
         "    if value is None:",
         "        return {}",

@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..capture import distinfo, tools, urls
-from ..record import envfiles
+from ..record import envfiles, words
 
 KIND = "not-fetchable"
 SOURCES = ("index", "private-index", "vcs", "url", "local-file", "local-folder", "editable")
@@ -499,4 +499,4 @@ def folder_readme(plan):
 
 
 def _clean(text):
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
+    return words.printable(text)

@@ -90,7 +90,9 @@ def safe_path(name, reserved=()):
     if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
         return None
     pure = PurePosixPath(name)
-    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+    if not pure.parts:
+        return None  # "." or "./": the folder itself
+    if pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
         return None
     if any(part.startswith(".") for part in pure.parts):
         return None  # hidden files and folders (.env, .git) are not carried
