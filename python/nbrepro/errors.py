@@ -79,6 +79,11 @@ class BundleError(NbreproError):
     """The bundle cannot be used."""
 
 
+class BundleModified(BundleError):
+    """The bundle's files are not the ones its manifest lists (``--allow-modified``
+    runs it anyway)."""
+
+
 class MlflowError(NbreproError):
     """MLflow is missing or the tracking server cannot be used."""
 

@@ -381,11 +381,18 @@ def test_manifest_checks_name_each_altered_or_missing_file(tmp_path):
         "c.txt": {"sha256": "00", "size": 1},
         "../d.txt": {"sha256": "00", "size": 1},
     }
-    assert bundle.check_files(tmp_path, files) == [
-        "manifest.json lists '../d.txt', a path outside the bundle; skipped",
-        "b.txt does not match the sha256 in manifest.json: the bundle was altered after export",
-        "c.txt is listed in manifest.json but missing from the bundle",
-    ]
+    (tmp_path / "numpy.py").write_text("raise SystemExit('shadowed')")
+    (tmp_path / ".env" / "lib").mkdir(parents=True)
+    (tmp_path / ".env" / "lib" / "site.py").write_text("")  # what run.sh builds
+    assert bundle.check_files(tmp_path, files) == (
+        ["manifest.json lists '../d.txt', a path outside the bundle; skipped"],
+        [
+            "b.txt does not match the sha256 in manifest.json: the bundle was altered after export",
+            "c.txt is listed in manifest.json but missing from the bundle",
+            "numpy.py is not in manifest.json: a module the notebook could import instead of "
+            "the one it names",
+        ],
+    )
 
 
 def test_bad_options_and_missing_interpreter_exit_2(tmp_path, capsys):

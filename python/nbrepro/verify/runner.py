@@ -57,15 +57,23 @@ def verify_notebook(
     log=None,
     progress=None,
     image_options=None,
+    env=None,
 ):
     """Run a fresh copy of notebook ``doc`` (read at the door, ``runner.read_notebook``)
-    and return the report (module docstring)."""
+    and return the report (module docstring); ``env``: variables added to the kernel's."""
     from ..record import inputs as recorded
 
     changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
     rerun = fresh_copy(doc.nb)
     outcome = runner.run_notebook(
-        rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
+        rerun,
+        workdir,
+        kernel_name,
+        timeout=timeout,
+        log=log,
+        python=python,
+        progress=progress,
+        env=env,
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
