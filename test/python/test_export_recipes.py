@@ -7,8 +7,8 @@ and runs anything else with this Python. pip bundles build a real venv from a
 wheel folder (PIP_NO_INDEX, PIP_FIND_LINKS: the user's pip settings reach pip).
 """
 
-import io
 import hashlib
+import io
 import json
 import os
 import platform

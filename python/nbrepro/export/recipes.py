@@ -576,8 +576,8 @@ if [ "$verify" = 1 ]; then
     fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
       "(into any Python: it checks the bundle from outside)"
   fi
-  "${nbrepro_cmd[@]}" verify "$bundle_dir" --check-only ${allow_modified[@]+"${allow_modified[@]}"} ||
-    exit $?
+  "${nbrepro_cmd[@]}" verify "$bundle_dir" --check-only \
+    ${allow_modified[@]+"${allow_modified[@]}"} || exit $?
 fi
 
 method=$(build_method)
