@@ -71,6 +71,10 @@ class RunError(NbreproError):
     """Something the user must fix before the notebook can run."""
 
 
+class FileBusy(RunError):
+    """Another process holds the lock on the notebook."""
+
+
 class KernelCaptureError(NbreproError, RuntimeError):
     """The kernel did not return a capture (an error in the expression, or no reply)."""
 
