@@ -138,19 +138,91 @@ def relative_to_root(root, path):
     return (path.parent.resolve() / path.name).relative_to(os.path.realpath(root)).as_posix()
 
 
+# How long an export waits for a save of the notebook to finish.
+SAVE_WAIT = 10.0
+
+
+def read_settled(path, wait=SAVE_WAIT, poll=0.05):
+    """The notebook at ``path`` read at the door, never in the middle of a save.
+
+    Jupyter's contents manager saves in place: it copies the file to an
+    intermediate (``.~name``), writes the file, then removes the intermediate
+    (``atomic_writing``, its ``use_atomic_writing`` default), and its save runs
+    in a worker thread while the server answers other requests. So the file is
+    read when no intermediate is there, and kept only when the file was the
+    same before and after the read and no save began meanwhile; otherwise it
+    is read again, for up to ``wait`` seconds (then a 409 says so)."""
+    import time
+
+    from jupyter_server.services.contents.fileio import path_to_intermediate
+
+    from ..record import document
+
+    intermediate = path_to_intermediate(str(path))
+    deadline = time.monotonic() + wait
+    while True:
+        if not os.path.lexists(intermediate):
+            before = _identity(path)
+            data = _read(path, document)
+            if before == _identity(path) and not os.path.lexists(intermediate):
+                try:
+                    return document.notebook_from_text(
+                        document.decode(data, str(path)), str(path), raw=data
+                    )
+                except errors.Unreadable as error:
+                    raise errors.ExportError(str(error)) from None
+        if time.monotonic() > deadline:
+            raise errors.RequestRefused(
+                409,
+                "%s is being saved (for more than %d s); export again when the save is done"
+                % (Path(path).name, wait),
+            )
+        time.sleep(poll)
+
+
+def _identity(path):
+    try:
+        found = os.stat(str(path))
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+def _read(path, document):
+    try:
+        return document.read_bytes(path)
+    except errors.Unreadable as error:
+        raise errors.ExportError(str(error)) from None
+
+
 def check_notebook(path, data_limit=None, wheel_limit=None):
     """What the export dialog shows: the gate's findings, the local modules and
-    input files the bundle cannot carry, and the packages no index has that
-    it cannot carry; nothing is built or written."""
+    input files the bundle cannot carry, the packages no index has that it
+    cannot carry, and the local packages whose build an export would run
+    (``builds``: name, version, folder, the sentence; it runs them only when
+    the user allows it, ``build_wheels``); nothing is built or written."""
     from ..export import bundle
 
-    return {"findings": bundle.check(bundle.read(path), path, wheel_limit, data_limit)}
+    builds = []
+    findings = bundle.check(read_settled(path), path, wheel_limit, data_limit, builds=builds)
+    for entry in builds:  # the folder as the project names it, never the home path
+        entry.pop("folder", None)
+    return {"findings": findings, "builds": builds}
 
 
 def export_notebook(
-    root, path, as_zip=False, strict=False, force=False, data_limit=None, wheel_limit=None
+    root,
+    path,
+    as_zip=False,
+    strict=False,
+    force=False,
+    data_limit=None,
+    wheel_limit=None,
+    build_wheels=False,
 ):
-    """Build and write the bundle beside the notebook; the reply's body."""
+    """Build and write the bundle beside the notebook; the reply's body. Local
+    packages are built only with ``build_wheels``: the user's yes in the dialog,
+    which named each build (``check_notebook``)."""
     from ..export import bundle as bundles
 
     target = bundles.default_output(path, as_zip=as_zip)
@@ -162,7 +234,14 @@ def export_notebook(
             output=relative_to_root(root, target),
         )
     bundle, _ = bundles.export(
-        path, target, strict=strict, force=force, data_limit=data_limit, wheel_limit=wheel_limit
+        path,
+        target,
+        strict=strict,
+        force=force,
+        data_limit=data_limit,
+        wheel_limit=wheel_limit,
+        build_wheels=build_wheels,
+        doc=read_settled(path),
     )
     report = bundle.conversion.report or []
     return {
