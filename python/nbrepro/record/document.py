@@ -346,6 +346,7 @@ _DROPPABLE = (
     ("modules",),
     ("frameworks",),
     ("inputs",),
+    ("fonts",),
 )
 
 
