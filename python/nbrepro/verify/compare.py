@@ -12,8 +12,9 @@ Plain functions over nbformat output dicts (lists of lines or strings).
   "visually similar (size 544x407, recorded 547x408)" for a figure a few
   pixels smaller or larger whose content lines up, or "different"; by the
   sha256 of its bytes when Pillow is absent, and the note says so); then one
-  text view: ``text/plain`` when there is one, else the first of ``application/json``, ``text/markdown``,
-  ``text/latex``, ``text/html``, ``image/svg+xml`` and any other text type.
+  text view: ``text/plain`` when there is one, else the first of
+  ``application/json``, ``text/markdown``, ``text/latex``, ``text/html``,
+  ``image/svg+xml`` and any other text type.
   An output's other views are not compared: HTML and JavaScript views embed
   ids that are new on every run, and ``text/plain`` says the same thing.
 - JSON views are compared structurally; a widget view's ``model_id`` is new
