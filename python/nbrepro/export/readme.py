@@ -193,6 +193,7 @@ def render(
     inputs=None,
     data_limit=None,
     packages=None,
+    fonts=None,
 ):
     environment = snapshot["environment"]
     statuses, recovered, flags = _seeds(meta)
@@ -312,6 +313,7 @@ def render(
             for p in parameters
         ]
     out += _inputs_section(inputs or {}, data_limit)
+    out += _fonts_section(fonts)
     out += [
         "",
         "## Files",
@@ -365,6 +367,51 @@ def _inputs_section(inputs, data_limit):
                 text(item.get("size") if item.get("size") is not None else "?"),
                 text(item.get("sha256") or "not recorded (over the hash limit)"),
                 carried,
+            )
+        )
+    return out
+
+
+def _fonts_section(fonts):
+    """The fonts the figures were drawn with: which the bundle carries (and under
+    which licence), which a machine must have, and how Matplotlib finds them."""
+    if fonts is None or not fonts.fonts:
+        return []
+    from .fonts import LICENCE_NAMES, describe
+
+    out = [
+        "",
+        "## Fonts",
+        "",
+        "Recorded while the notebook drew its figures: the fonts Matplotlib resolved its font "
+        "families to and the font files the cells opened. Another font draws other text "
+        "extents, and with a tight bounding box another figure size.",
+        "",
+    ]
+    out += ["- %s" % text(describe(entry)) for entry in fonts.fonts]
+    carried = sorted(set(LICENCE_NAMES[e["licence"]] for e in fonts.carried if e.get("licence")))
+    out.append("")
+    if carried:
+        out.append(
+            "The bundle carries fonts whose licence lets anyone share them (here: %s); "
+            "their licence travels inside each font file." % ", ".join(carried)
+        )
+    if fonts.missing:
+        out.append(
+            "Fonts not carried must be installed where the bundle runs; "
+            "`nbrepro-fonts/fontlist.py` (run by `run.sh`) says which are missing."
+        )
+    if fonts.matplotlib:
+        out.append(
+            "`run.sh`, the Dockerfile and the script point Matplotlib at these fonts: "
+            "`nbrepro-fonts/fontlist.py` writes a fresh font cache in `.matplotlib` "
+            "(`MPLCONFIGDIR`) with Matplotlib's own fonts, the carried ones and the system fonts "
+            "named above, and no other font of the machine%s. `NBREPRO_FONTS=system ./run.sh` "
+            "draws with the machine's fonts instead."
+            % (
+                "; `matplotlibrc` beside the script sets the families the first figure used"
+                if fonts.rc
+                else ""
             )
         )
     return out

@@ -10,7 +10,8 @@ Plain functions over a plan dict::
      "gpu": False, "cuda": None,  # optional: the recording saw a GPU / a CUDA build ("12.1")
      "wheels": False, "carried": [(file, sha256)], "needed": [(key, label, supply, sha256)],
      "vcs_tools": ["git"],  # optional: packages no index has (check-packages.sh checks them)
-     "inputs": ["helpers.py", "data/x.csv"]}  # optional: carried modules and data files
+     "inputs": ["helpers.py", "data/x.csv"],  # optional: carried modules and data files
+     "fonts": True, "matplotlibrc": True}  # optional: the font-list step (export/fonts.py)
 
 Every value lands in the text quoted (shlex for bash, JSON and escapes for the
 Dockerfile), even though the bundle writer already made the file names safe:
@@ -101,7 +102,30 @@ def run_sh(plan):
         "",
     ]
     settings = [_assignment(name, text) for name, text in values]
-    return "\n".join(header + settings) + "\n" + RUN_SH_BODY + _run_sh_check(plan) + RUN_SH_MAIN
+    return (
+        "\n".join(header + settings)
+        + "\n"
+        + RUN_SH_BODY
+        + _run_sh_check(plan)
+        + RUN_SH_MAIN
+        + (RUN_SH_FONTS if plan.get("fonts") else "")
+        + RUN_SH_RUN
+    )
+
+
+# Matplotlib draws with the fonts the notebook drew with (export/fonts.py): the
+# bundle's font list in a font cache of its own, before verify and the script run.
+RUN_SH_FONTS = r"""
+# Fonts: Matplotlib draws with the fonts the notebook drew with (nbrepro-fonts/README.txt),
+# from a font cache of the bundle's own; NBREPRO_FONTS=system ./run.sh uses this machine's.
+if [ "${NBREPRO_FONTS:-}" = system ]; then
+  say "NBREPRO_FONTS=system: Matplotlib draws with this machine's fonts"
+else
+  export MPLCONFIGDIR=$bundle_dir/.matplotlib
+  "$python" nbrepro-fonts/fontlist.py ||
+    say "WARNING: Matplotlib's font list was not written; figures may differ"
+fi
+"""
 
 
 # The pre-check of the packages no index has, a file of the bundle that run.sh
@@ -568,7 +592,9 @@ if [ ! -e "$env_dir" ]; then
   printf '%s\n' "$wanted" >"$stamp_file"
 fi
 python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
+"""
 
+RUN_SH_RUN = r"""
 # With --verify, verify re-runs the notebook first, in a folder the script has
 # not touched yet (a script that writes files, as a writefile cell magic does, changes
 # what the notebook prints: "Overwriting" for "Writing"); then the script runs,
@@ -690,6 +716,25 @@ def _copy_inputs(plan):
     return lines
 
 
+def _fonts(plan):
+    """The fonts the notebook drew with, and Matplotlib's font list of them
+    (nbrepro-fonts/fontlist.py, in the image's own font cache)."""
+    if not plan.get("fonts"):
+        return []
+    copies = ['COPY --chown=$MAMBA_USER:$MAMBA_USER ["nbrepro-fonts", "./nbrepro-fonts/"]']
+    if plan.get("matplotlibrc"):
+        copies.append(_copy(["matplotlibrc"], "rc file"))
+    return (
+        ["# The fonts the notebook drew with (nbrepro-fonts/README.txt) and Matplotlib's list"]
+        + copies
+        + [
+            "ENV MPLCONFIGDIR=%s/.matplotlib" % WORKDIR,
+            "ARG MAMBA_DOCKERFILE_ACTIVATE=1",
+            "RUN python nbrepro-fonts/fontlist.py",
+        ]
+    )
+
+
 def dockerfile(plan):
     """The bundle's Dockerfile on a micromamba base, as its non-root user. The
     environment files are copied and installed first, the notebook and script
@@ -760,6 +805,7 @@ def dockerfile(plan):
     for name, value in (plan.get("env") or {}).items():
         lines.append("ENV %s=%s" % (name, _env_value(value)))
     lines += _copy_inputs(plan)
+    lines += _fonts(plan)
     lines.append(_copy([plan["notebook"], plan["script"]], "notebook or script name"))
     lines.append("CMD %s" % json.dumps(["python", plan["script"]]))
     return "\n".join(lines) + "\n"
