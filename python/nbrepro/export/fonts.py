@@ -46,9 +46,9 @@ SPEC_VERSION = 1
 # (id, words in the font's licence or copyright text, what the README calls it)
 LICENCES = (
     (
-        "OFL-1.1",
+        "OFL",
         ("open font license", "scripts.sil.org/ofl", "openfontlicense.org"),
-        "SIL Open Font License 1.1",
+        "SIL Open Font License",
     ),
     ("Apache-2.0", ("apache license", "apache.org/licenses"), "Apache License 2.0"),
     (

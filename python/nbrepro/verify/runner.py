@@ -147,10 +147,15 @@ def compare_notebooks(
 
 
 def _figure_changed(entry):
-    """Whether an image of the cell is not the same image (different, or only similar)."""
+    """Whether an image of the cell is not the same image (different, or only similar),
+    or what differs is Matplotlib's word on fonts (``findfont: Font family ... not found``)."""
     difference = entry["difference"]
-    if difference and str(difference.get("where", "")).split(" ")[-1] in IMAGES:
-        return True
+    if difference:
+        if str(difference.get("where", "")).split(" ")[-1] in IMAGES:
+            return True
+        said = "%s %s" % (difference.get("recorded"), difference.get("now"))
+        if difference.get("where") in ("stderr", "stdout") and "findfont:" in said:
+            return True
     return any(": visually similar (" in note for note in entry["notes"])
 
 
