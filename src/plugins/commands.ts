@@ -48,16 +48,11 @@ export interface ICommandContext {
  * (an info notification) rather than doing nothing.
  */
 export function commandTable(context: ICommandContext): ICommandRow[] {
-  const { app, core, tracker, panel, trans } = context;
-  const cannot = (why: string) => {
-    Notification.info(why, { autoClose: 5000 });
-  };
-  const noNotebook = () =>
-    cannot(trans.__('nbrepro: open or select a notebook first.'));
+  const { tracker, panel, trans } = context;
   const inPanel = (section: 'environment' | 'drift') => () =>
     tracker.currentWidget
       ? panel.open(tracker.currentWidget, section)
-      : noNotebook();
+      : Private.noNotebook(trans);
   return [
     {
       id: CommandIDs.showPanel,
@@ -74,18 +69,7 @@ export function commandTable(context: ICommandContext): ICommandRow[] {
       label: trans.__('nbrepro: Show Status'),
       paletteLabel: trans.__('nbrepro: Show Status'),
       caption: trans.__('Show whether nbrepro and its server part are active'),
-      execute: async () => {
-        const notebook = tracker.currentWidget;
-        const open = await showStatusDialog(
-          core.server,
-          core.captureOf(notebook),
-          notebook !== null,
-          trans
-        );
-        if (open) {
-          await app.commands.execute(CommandIDs.showPanel);
-        }
-      }
+      execute: () => Private.showStatus(context)
     },
     {
       id: CommandIDs.showEnvironment,
@@ -112,20 +96,7 @@ export function commandTable(context: ICommandContext): ICommandRow[] {
       caption: trans.__(
         'Record the kernel’s environment as the one this notebook vouches for'
       ),
-      execute: () => {
-        const capture = core.captureOf(tracker.currentWidget);
-        if (!capture) {
-          return noNotebook();
-        }
-        if (!capture.drift) {
-          return cannot(
-            trans.__(
-              'nbrepro: nothing to accept, the kernel matches the recorded environment (or has not reported yet).'
-            )
-          );
-        }
-        capture.accept();
-      }
+      execute: () => Private.accept(context)
     },
     {
       id: CommandIDs.exportBundle,
@@ -134,34 +105,7 @@ export function commandTable(context: ICommandContext): ICommandRow[] {
       caption: trans.__(
         'Write the notebook, a script, its environment files and a README beside it, to run it again elsewhere'
       ),
-      execute: () => {
-        const notebook = tracker.currentWidget;
-        if (!notebook) {
-          return noNotebook();
-        }
-        if (core.captureOf(notebook)?.state.kind === 'unsupported') {
-          return cannot(
-            trans.__(
-              'nbrepro: export needs a Python kernel; this notebook runs another language.'
-            )
-          );
-        }
-        return exportBundle(notebook, {
-          app,
-          trans,
-          defaultFormat: () => core.settings.exportFormat,
-          dataLimit: () =>
-            Math.round(core.settings.exportDataLimitMB * 1024 * 1024),
-          rememberFormat: format => core.rememberExportFormat(format),
-          wheelLimit: () =>
-            Math.round(core.settings.exportWheelLimitMB * 1024 * 1024),
-          serverProblem: () =>
-            core.server.kind === 'ok'
-              ? null
-              : describeServerState(core.server, trans).title,
-          kernelDrift: () => core.captureOf(notebook)?.drift?.report ?? null
-        });
-      }
+      execute: () => Private.exportCurrent(context)
     }
   ];
 }
@@ -204,3 +148,73 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+namespace Private {
+  /** Says why, instead of doing nothing, when a command cannot act. */
+  export function cannot(why: string): void {
+    Notification.info(why, { autoClose: 5000 });
+  }
+
+  export function noNotebook(trans: TranslationBundle): void {
+    cannot(trans.__('nbrepro: open or select a notebook first.'));
+  }
+
+  export async function showStatus(context: ICommandContext): Promise<void> {
+    const { app, core, tracker, trans } = context;
+    const notebook = tracker.currentWidget;
+    const open = await showStatusDialog(
+      core.server,
+      core.captureOf(notebook),
+      notebook !== null,
+      trans
+    );
+    if (open) {
+      await app.commands.execute(CommandIDs.showPanel);
+    }
+  }
+
+  export function accept(context: ICommandContext): void {
+    const { core, tracker, trans } = context;
+    const capture = core.captureOf(tracker.currentWidget);
+    if (!capture) {
+      return noNotebook(trans);
+    }
+    if (!capture.drift) {
+      return cannot(
+        trans.__(
+          'nbrepro: nothing to accept, the kernel matches the recorded environment (or has not reported yet).'
+        )
+      );
+    }
+    capture.accept();
+  }
+
+  export function exportCurrent(context: ICommandContext): unknown {
+    const { app, core, tracker, trans } = context;
+    const notebook = tracker.currentWidget;
+    if (!notebook) {
+      return noNotebook(trans);
+    }
+    if (core.captureOf(notebook)?.state.kind === 'unsupported') {
+      return cannot(
+        trans.__(
+          'nbrepro: export needs a Python kernel; this notebook runs another language.'
+        )
+      );
+    }
+    const bytes = (megabytes: number) => Math.round(megabytes * 1024 * 1024);
+    return exportBundle(notebook, {
+      app,
+      trans,
+      defaultFormat: () => core.settings.exportFormat,
+      dataLimit: () => bytes(core.settings.exportDataLimitMB),
+      rememberFormat: format => core.rememberExportFormat(format),
+      wheelLimit: () => bytes(core.settings.exportWheelLimitMB),
+      serverProblem: () =>
+        core.server.kind === 'ok'
+          ? null
+          : describeServerState(core.server, trans).title,
+      kernelDrift: () => core.captureOf(notebook)?.drift?.report ?? null
+    });
+  }
+}

@@ -8,6 +8,7 @@ import * as path from 'path';
 
 import {
   diff,
+  diffSides,
   KINDS,
   notebookContext,
   packageView,
@@ -15,6 +16,7 @@ import {
   SEVERITIES,
   usedDistributions
 } from '../../../src/drift/diff';
+import { readSide, sideFromEnvironment } from '../../../src/drift/view';
 import { compareVersions } from '../../../src/drift/versions';
 import { edits, nearPopular } from '../../../src/drift/supplychain';
 
@@ -179,5 +181,54 @@ describe('bad input', () => {
   it('quotes for the shell', () => {
     expect(quote('numpy==1.0')).toBe('numpy==1.0');
     expect(quote("a'b")).toBe(`'a'"'"'b'`);
+  });
+});
+
+describe('diffSides (a recorded snapshot against the kernel, as capture compares them)', () => {
+  const read = (name: string) =>
+    JSON.parse(
+      fs.readFileSync(
+        path.join(__dirname, '..', '..', 'vectors', 'metadata', name),
+        'utf-8'
+      )
+    );
+
+  it('gives the report diff gives, without reading the sides again', () => {
+    const vector = read('64-read-conda-package-a-bare-name.json');
+    const recorded: any = Object.values(vector.expected.notebook.snapshots)[0];
+    const before = recorded.environment;
+    const after = JSON.parse(JSON.stringify(before));
+    after.python.version = '3.12.8';
+    after.conda.packages = after.conda.packages
+      .slice(1)
+      .map((entry: string) => entry.replace('pip-24.3.1', 'pip-25.0'));
+    const context = notebookContext(
+      { runs: { aaaaaaaaaaaaaaaa: { modules: { pip: 'pip' } } } },
+      ['wheel']
+    );
+    const old = sideFromEnvironment(before);
+    const now = sideFromEnvironment(after);
+    const report = diffSides(old, now, context);
+    expect(report.differences.length).toBeGreaterThan(2);
+    expect(report).toEqual(diff(old, now, context));
+  });
+
+  it('agrees with diff on every well-formed shared vector', () => {
+    for (const name of vectors) {
+      const vector = JSON.parse(
+        fs.readFileSync(path.join(VECTORS, name), 'utf-8')
+      );
+      if (vector.expected.problems.length > 0) {
+        continue;
+      }
+      const problems: string[] = [];
+      const report = diffSides(
+        readSide(vector.before, 'before', problems),
+        readSide(vector.after, 'after', problems),
+        vector.context ?? {}
+      );
+      expect(problems).toEqual([]);
+      expect(report).toEqual(vector.expected);
+    }
   });
 });
