@@ -135,24 +135,6 @@ export function diffSides(
   );
 }
 
-namespace Private {
-  export function compare(
-    old: IDriftSide,
-    now: IDriftSide,
-    ctx: IContext,
-    problems: string[]
-  ): IDriftReport {
-    const differences: IDifference[] = [];
-    packages(old, now, ctx, differences);
-    python(old, now, differences);
-    platform(old, now, differences);
-    gpu(old, now, ctx, differences);
-    runtime(old, now, differences);
-    channels(old, now, ctx, differences);
-    return makeReport(differences, problems);
-  }
-}
-
 export function makeReport(
   differences: IDifference[],
   problems: string[]
@@ -260,6 +242,22 @@ export function quote(text: string): string {
 
 namespace Private {
   const hasOwn = Object.prototype.hasOwnProperty;
+
+  export function compare(
+    old: IDriftSide,
+    now: IDriftSide,
+    ctx: IContext,
+    problems: string[]
+  ): IDriftReport {
+    const differences: IDifference[] = [];
+    packages(old, now, ctx, differences);
+    python(old, now, differences);
+    platform(old, now, differences);
+    gpu(old, now, ctx, differences);
+    runtime(old, now, differences);
+    channels(old, now, ctx, differences);
+    return makeReport(differences, problems);
+  }
 
   export interface IContext {
     used: Set<string> | null;
