@@ -26,9 +26,7 @@ import {
   writeRecord
 } from '../record/document';
 import { IReadResult } from '../record/model';
-import { countPackages } from '../record/packages';
-import { diffSides, notebookContext, usedDistributions } from '../drift/diff';
-import { sideFromEnvironment } from '../drift/view';
+import { driftKey, measureDrift, recordedState } from './drift';
 import { CaptureState, ICaptureSettings, IDrift } from '../tokens';
 
 /**
@@ -456,57 +454,24 @@ export class NotebookCapture implements IDisposable {
    * the ignore patterns) changed since the last time; update the state.
    */
   private _updateDrift(notebook: NotebookRecord): void {
-    const recorded = notebook.current;
-    const kernelEnv = this._kernelEnv;
-    const shown =
-      kernelEnv && kernelEnv in notebook.snapshots ? kernelEnv : recorded;
-    if (!shown) {
-      this._setState({
-        kind: 'failed',
-        reason: 'the kernel returned no environment'
-      });
+    const state = recordedState(notebook, this._kernelEnv, this._drift);
+    if (state.kind === 'failed') {
+      this._setState(state);
       return;
     }
     const ignore = this._settings().ignorePackages;
-    // What the notebook imports decides severities: a cell that imports a
-    // package for the first time changes the report.
-    const key = JSON.stringify([
-      recorded,
-      kernelEnv,
-      ignore,
-      usedDistributions(notebook)
-    ]);
+    const key = driftKey(notebook, this._kernelEnv, ignore);
     if (key !== this._driftKey) {
       this._driftKey = key;
-      let drift: IDrift | null = null;
-      if (
-        recorded &&
-        kernelEnv &&
-        recorded !== kernelEnv &&
-        kernelEnv in notebook.snapshots
-      ) {
-        const report = diffSides(
-          sideFromEnvironment(notebook.snapshots[recorded].environment),
-          sideFromEnvironment(notebook.snapshots[kernelEnv].environment),
-          notebookContext(notebook, ignore)
-        );
-        drift = {
-          notebookPath: this._panel.context.path,
-          recorded,
-          kernel: kernelEnv,
-          report
-        };
-      }
-      this._drift = drift;
-      this._driftChanged.emit(drift);
+      this._drift = measureDrift(
+        notebook,
+        this._kernelEnv,
+        ignore,
+        this._panel.context.path
+      );
+      this._driftChanged.emit(this._drift);
     }
-    this._setState({
-      kind: 'recorded',
-      envId: shown,
-      packages: countPackages(notebook.snapshots[shown].environment),
-      snapshots: Object.keys(notebook.snapshots).length,
-      drift: this._drift?.report.severity ?? 'none'
-    });
+    this._setState(recordedState(notebook, this._kernelEnv, this._drift));
   }
 
   private _onKernelChanged(): void {
