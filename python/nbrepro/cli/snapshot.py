@@ -73,8 +73,8 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from .. import envfiles
     from ..capture import capture
+    from ..record import envfiles
 
     full = bool(args.full or (args.format == "explicit" and args.sha256))
     options = {"gpu": args.format == "json", "record_paths": args.record_paths, "full": full}
