@@ -24,17 +24,20 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from . import __version__
+from . import __version__, condayaml
 from .capture import compact, distinfo, urls
+
+
+NO_CONDA = (
+    "this environment has no conda-meta/ folder, so there is no conda export; "
+    "use --format requirements for its pip packages"
+)
 
 
 def _conda(environment):
     conda = (environment or {}).get("conda")
     if not conda:
-        raise ValueError(
-            "this environment has no conda-meta/ folder, so there is no conda export; "
-            "use --format requirements for its pip packages"
-        )
+        raise ValueError(NO_CONDA)
     return conda
 
 
@@ -135,26 +138,9 @@ def _scalar(value):
 
 
 def environment_yml(environment, no_builds=False, from_history=False):
-    """environment.yml text in conda's layout (ruamel indent mapping=2, sequence=4, offset=2)."""
-    data = environment_dict(environment, no_builds, from_history)
-    lines = ["name: %s" % _scalar(data["name"])]
-    if "channels" in data:
-        lines.append("channels:")
-        lines.extend("  - %s" % _scalar(c) for c in data["channels"])
-    if "dependencies" in data:
-        lines.append("dependencies:" if data["dependencies"] else "dependencies: []")
-    for item in data.get("dependencies") or ():
-        if isinstance(item, dict):
-            for key, values in item.items():
-                lines.append("  - %s:" % key)
-                lines.extend("      - %s" % _scalar(v) for v in values)
-        else:
-            lines.append("  - %s" % _scalar(item))
-    if "variables" in data:
-        lines.append("variables:")
-        lines.extend("  %s: %s" % (_scalar(k), _scalar(v)) for k, v in data["variables"].items())
-    lines.append("prefix: %s" % _scalar(data["prefix"]))
-    return "\n".join(lines) + "\n"
+    """environment.yml text as conda writes it (`condayaml`: ruamel's layout,
+    long names and prefixes moved to the next line as ruamel moves them)."""
+    return condayaml.dumps(environment_dict(environment, no_builds, from_history))
 
 
 def explicit_lines(environment, hash_name="md5"):
