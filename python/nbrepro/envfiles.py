@@ -27,7 +27,6 @@ from packaging.version import InvalidVersion, Version
 from . import __version__, condayaml
 from .capture import compact, distinfo, urls
 
-
 NO_CONDA = (
     "this environment has no conda-meta/ folder, so there is no conda export; "
     "use --format requirements for its pip packages"
@@ -891,8 +890,7 @@ def conda_change(before, after):
         return "the files conda writes are the same for both"
     low, high = sorted((before, after), key=order.index)
     steps = [
-        _LINE_CHANGES[(order[i], order[i + 1])]
-        for i in range(order.index(low), order.index(high))
+        _LINE_CHANGES[(order[i], order[i + 1])] for i in range(order.index(low), order.index(high))
     ]
     text = "; ".join(steps)
     if order.index(after) < order.index(before):

@@ -85,12 +85,9 @@ def _lock_packages(conda):
     ]
     missing = [p for p in packages if not p.get("url")]
     if missing:
-        names = "".join(
-            "\n  - %s" % ("%s/%s::%s-%s-%s" % _dist_parts(p)) for p in missing
-        )
+        names = "".join("\n  - %s" % ("%s/%s::%s-%s-%s" % _dist_parts(p)) for p in missing)
         raise ValueError(
-            "conda export refuses to write this lock: the following packages have no URL:%s"
-            % names
+            "conda export refuses to write this lock: the following packages have no URL:%s" % names
         )
     return packages
 
@@ -261,7 +258,8 @@ def index_files(index_url, name, version, opener=None):
 
     base = index_url.rstrip("/") + "/" + _normal(name) + "/"
     opener = opener or urllib.request.urlopen
-    request = urllib.request.Request(
+    # An index is https:// or a file:// folder, as pip and uv read them.
+    request = urllib.request.Request(  # noqa: S310
         base, headers={"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"}
     )
     if base.startswith("file:"):

@@ -146,8 +146,6 @@ def lay_out(spec, prefixes, roots, where):
         sibling = root / "envs" / "sibling"
         (sibling / "conda-meta").mkdir(parents=True)
         (sibling / "conda-meta" / "history").write_text("")
-        (home / ".conda" / "environments.txt").write_text(
-            "%s\n%s\n%s\n" % (root, sibling, prefix)
-        )
+        (home / ".conda" / "environments.txt").write_text("%s\n%s\n%s\n" % (root, sibling, prefix))
         environ["HOME"] = str(home)
     return prefix, environ, root

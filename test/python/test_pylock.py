@@ -15,10 +15,10 @@ import json
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "capture"))
 import builders  # noqa: E402
@@ -59,7 +59,10 @@ def freeze(venv):
 
 def test_pylock_installs_what_was_recorded(tmp_path):
     built = tmp_path / "built"
-    wheels = [builders.wheel(built, "plainpkg", "1.0"), builders.wheel(built, "Some_Pkg.Name", "3.1")]
+    wheels = [
+        builders.wheel(built, "plainpkg", "1.0"),
+        builders.wheel(built, "Some_Pkg.Name", "3.1"),
+    ]
     index = simple_index(tmp_path, [Path(w) for w in wheels])
     recorded = tmp_path / "recorded"
     uv("venv", "-q", "--python", sys.executable, recorded)

@@ -6,8 +6,13 @@ import sys
 
 CONDA_EXPORT = "conda-export:"
 LOCKS = ("conda-lock", "pixi-lock", "pylock")
-FORMATS = ("json", "environment.yml", "explicit", "requirements") + LOCKS + tuple(
-    CONDA_EXPORT + f for f in ("environment-yaml", "environment-json", "explicit", "requirements")
+FORMATS = (
+    ("json", "environment.yml", "explicit", "requirements")
+    + LOCKS
+    + tuple(
+        CONDA_EXPORT + f
+        for f in ("environment-yaml", "environment-json", "explicit", "requirements")
+    )
 )
 
 

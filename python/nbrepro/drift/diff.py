@@ -395,7 +395,11 @@ def _conda(old, new, out):
             "before": was["version"],
             "after": now["version"],
             "detail": "conda %s -> %s: %s"
-            % (was["version"], now["version"], envfiles.conda_change(was.get("conda"), now.get("conda"))),
+            % (
+                was["version"],
+                now["version"],
+                envfiles.conda_change(was.get("conda"), now.get("conda")),
+            ),
         }
     )
 

@@ -250,7 +250,14 @@ def test_without_an_installed_conda_the_history_is_a_guess(isolated):
     for name, version in (("conda2411-create", "24.11"), ("conda257-create", "25.7")):
         prefix = isolated / name
         out = io.StringIO()
-        argv = ["snapshot", "--prefix", str(prefix), "--record-paths", "--format", "environment.yml"]
+        argv = [
+            "snapshot",
+            "--prefix",
+            str(prefix),
+            "--record-paths",
+            "--format",
+            "environment.yml",
+        ]
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
             main(argv)
         want = (GOLDEN / version / name / "env-export.yml").read_text()
@@ -467,7 +474,8 @@ LOCK_CASES = [
     (name, lock)
     for name in PREFIXES
     for lock in LOCKS
-    if (GOLDEN / "26.7" / name / lock).exists() or (GOLDEN / "26.7" / name / (lock + ".error")).exists()
+    if (GOLDEN / "26.7" / name / lock).exists()
+    or (GOLDEN / "26.7" / name / (lock + ".error")).exists()
 ]
 _CREATED_AT = re.compile(r"^    created_at: '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'$", re.M)
 
