@@ -77,8 +77,8 @@ def median_ms(function, runs):
 def many_packages(count, runs, mix="mixed"):
     import json
 
-    from nbrepro import document
     from nbrepro.export import bundle
+    from nbrepro.record import document
 
     seed = Path(__file__).resolve().parents[1] / "test" / "fixtures" / "fuzz" / "conda.ipynb"
     nb = json.loads(seed.read_text())

@@ -14,7 +14,7 @@ def _jupyter_server_extension_points():
 
 
 def _load_jupyter_server_extension(server_app):
-    from .server import setup_handlers
+    from .server.handlers import setup_handlers
 
     setup_handlers(server_app.web_app)
     server_app.log.info("nbrepro %s: server extension loaded", __version__)

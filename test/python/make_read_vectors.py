@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE))
 
 from test_document import CASES  # noqa: E402
 
-from nbrepro import document  # noqa: E402
+from nbrepro.record import document  # noqa: E402
 
 VECTORS = HERE.parent / "vectors" / "metadata"
 CHOSEN = (

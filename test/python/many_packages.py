@@ -204,8 +204,8 @@ def bundle_files(count, mix, odd=True):
     from unittest import mock
 
     import nbrepro
-    from nbrepro import document
     from nbrepro.export import bundle, readme, recipes, sbom, script, wheels  # noqa: F401
+    from nbrepro.record import document
 
     text = json.dumps(awkward(count, mix, odd), ensure_ascii=False)
     doc = document.notebook_from_text(text, "big.ipynb", raw=text.encode("utf-8"))

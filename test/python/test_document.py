@@ -1,4 +1,4 @@
-"""Read once, at the door (``nbrepro.document``): each malformed shape the
+"""Read once, at the door (``nbrepro.record.document``): each malformed shape the
 attack audit of issue 10 found, through ``check``, ``diff`` and ``export``.
 
 Every case crashed a command with a traceback before the door existed (exit
@@ -16,7 +16,9 @@ import pytest
 from fuzz_mutations import SEEDS
 from test_fuzz import run_cli
 
-from nbrepro import atomic, cli, document, headless
+from nbrepro import errors
+from nbrepro.record import atomic, document
+from nbrepro.run import runner
 
 PIP = json.loads((SEEDS / "pip.ipynb").read_text())
 CONDA = json.loads((SEEDS / "conda.ipynb").read_text())
@@ -241,7 +243,7 @@ def test_an_empty_file_is_called_empty(tmp_path, content):
 
 def test_an_internal_error_is_exit_70_and_one_line_naming_the_version(monkeypatch):
     from nbrepro import __version__
-    from nbrepro.commands import check
+    from nbrepro.cli import check
 
     def broken(args):
         raise KeyError("boom")
@@ -249,8 +251,8 @@ def test_an_internal_error_is_exit_70_and_one_line_naming_the_version(monkeypatc
     monkeypatch.setattr(check, "run", broken)
     monkeypatch.delenv("NBREPRO_TRACEBACK", raising=False)
     status, out, err = run_cli("check", SEEDS / "pip.ipynb")
-    assert status == cli.INTERNAL_ERROR == 70
-    assert err == "nbrepro: %s\n" % cli.bug_message(KeyError("boom"))
+    assert status == errors.INTERNAL_ERROR == 70
+    assert err == "nbrepro: %s\n" % errors.bug_message(KeyError("boom"))
     assert err.startswith("nbrepro: this is a bug in nbrepro %s: KeyError" % __version__)
     assert "Traceback" not in err
 
@@ -260,10 +262,10 @@ def test_a_new_output_file_gets_the_umask_mode_and_a_replaced_one_keeps_its_own(
     old = os.umask(0o027)
     try:
         fresh = tmp_path / "new.ipynb"
-        headless.write_atomically(nb, fresh)
+        runner.write_atomically(nb, fresh)
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o640  # was 0600
         os.chmod(str(fresh), 0o604)
-        headless.write_atomically(nb, fresh)
+        runner.write_atomically(nb, fresh)
         assert stat.S_IMODE(fresh.stat().st_mode) == 0o604
     finally:
         os.umask(old)
@@ -289,7 +291,7 @@ def test_leftovers_of_an_interrupted_write_go_on_the_next_write(tmp_path):
     other = tmp_path / ".other.ipynb.nbrepro-1.x.tmp"
     for path in (dead, alive, other):
         path.write_text("half a notebook")
-    headless.write_atomically(nb, target)
+    runner.write_atomically(nb, target)
     assert not dead.exists() and alive.exists() and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [alive.name, other.name, "nb.ipynb"]
@@ -336,7 +338,7 @@ def test_the_sniffer_tells_formats_by_content():
 
 
 def test_paths_with_nul_are_unreadable_not_a_crash():
-    with pytest.raises(document.Unreadable):
+    with pytest.raises(errors.Unreadable):
         document.read_bytes("a\x00b")
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from nbrepro import errors
 from nbrepro.drift import diff, notebook_context, package_view, readers, used_distributions
 from nbrepro.drift.supply_chain import edits, near_popular
 from nbrepro.drift.versions import compare
@@ -218,14 +219,14 @@ def test_snapshot_json(tmp_path):
     ],
 )
 def test_unreadable_input_says_why(text, message):
-    with pytest.raises(readers.InputError, match=message):
+    with pytest.raises(errors.InputError, match=message):
         readers.read_text(text)
 
 
 def test_binary_file(tmp_path):
     path = tmp_path / "x.bin"
     path.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(readers.InputError, match="not UTF-8"):
+    with pytest.raises(errors.InputError, match="not UTF-8"):
         readers.read_file(path)
 
 

@@ -352,8 +352,8 @@ def test_check_only_works_on_a_notebook_nbrepro_never_recorded(tmp_path):
 def test_run_keeps_the_authors_counts_as_evidence(tmp_path):
     # Issue 14 (10): `nbrepro run` overwrote the author's execution counts, which
     # were the evidence that the outputs came from an out-of-order session.
-    from nbrepro import document, notebook
     from nbrepro.export import gate
+    from nbrepro.record import document, metadata
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -378,7 +378,7 @@ def test_run_keeps_the_authors_counts_as_evidence(tmp_path):
         "counts": [7, 3, None],
         "finding": "out-of-order",
     }
-    assert notebook.validate(after.metadata["nbrepro"]) == []
+    assert metadata.validate(after.metadata["nbrepro"]) == []
     meta, problems = document.read_meta(after.metadata["nbrepro"])
     assert problems == [] and meta["author_order"]["counts"] == [7, 3, None]
     found = [f for f in gate.check(after, meta) if f["kind"] == "out-of-order"]

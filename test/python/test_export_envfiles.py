@@ -15,8 +15,8 @@ from capture.conftest import PY_MM
 from packaging.requirements import Requirement
 from rattler.explicit_environment import ExplicitEnvironmentSpec
 
-from nbrepro import envfiles
 from nbrepro.capture import capture
+from nbrepro.record import envfiles
 
 # The real prefix py-rattler and pip build for the capture tests (session fixtures).
 built = capture_env.built

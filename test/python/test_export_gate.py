@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nbrepro import errors
 from nbrepro.capture.session import source_id
 from nbrepro.export import gate
 
@@ -136,7 +137,7 @@ def test_drift_without_mixed_outputs():
 
 def test_no_recorded_environment_cannot_be_exported():
     nb = notebook([code("a = 1", 1, env=None)], current=None, snapshots={})
-    with pytest.raises(gate.NotExportable, match="nbrepro run"):
+    with pytest.raises(errors.NotExportable, match="nbrepro run"):
         gate.environment_of(nb)
 
 

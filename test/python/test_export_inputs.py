@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from nbrepro import cli
-from nbrepro.commands.export import data_size
+from nbrepro.cli.export import data_size
 
 CELLS = [
     "import helpers, pkg\nimport numpy as np\nrows = open('data/x.csv').read().splitlines()",

@@ -16,9 +16,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nbrepro import document, envfiles
 from nbrepro.capture import compact
 from nbrepro.export import bundle
+from nbrepro.record import document, envfiles
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "fuzz" / "conda.ipynb"
 

@@ -27,7 +27,7 @@ def _environment(nb):
 
 def _both(environment, carried=None):
     """(cyclonedx_json's text, the encoded document), or the errors both raised."""
-    from nbrepro import envfiles
+    from nbrepro.record import envfiles
 
     try:
         with envfiles.reading_once():
@@ -136,7 +136,7 @@ def test_plain_records_take_the_templates(monkeypatch):
     expected = _both(environment)[1]
     for name in ("conda_component", "pip_component"):
         monkeypatch.setattr(sbom, name, lambda *a, **k: pytest.fail("no template was used"))
-    from nbrepro import envfiles
+    from nbrepro.record import envfiles
 
     with envfiles.reading_once():
         assert sbom.cyclonedx_json(environment, **ARGS) == expected

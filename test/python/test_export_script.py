@@ -460,7 +460,7 @@ def test_the_script_takes_papermills_p_and_r_and_types_p_as_papermill_does(tmp_p
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == expected
     # the script carries its own copy of the typing: nbrepro's matches it too
-    from nbrepro.parameters import resolve_type
+    from nbrepro.record.parameters import resolve_type
 
     assert expected.split()[3:] == [
         "nan" if v != v else repr(v) for v in map(resolve_type, PAPERMILL_VALUES)

@@ -14,8 +14,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nbrepro import document
 from nbrepro.export import bundle
+from nbrepro.record import document
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "fuzz" / "conda.ipynb"
 PACKAGES = 100_000

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from capture.builders import wheel
 
-from nbrepro import envfiles
 from nbrepro.export import recipes, wheels
+from nbrepro.record import envfiles
 
 GIT = "https://github.com/example/tool"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

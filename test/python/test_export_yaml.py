@@ -12,7 +12,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from nbrepro import envfiles
+from nbrepro.record import envfiles
 
 OPTIONS = dict(sort_keys=False, default_flow_style=False, allow_unicode=True)
 DUMPERS = [yaml.SafeDumper] + ([yaml.CSafeDumper] if hasattr(yaml, "CSafeDumper") else [])

@@ -48,7 +48,9 @@ from fuzz_mutations import (
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from nbrepro import cli, document, headless, notebook
+from nbrepro import cli, errors
+from nbrepro.record import document, metadata
+from nbrepro.run import runner
 
 EXAMPLES = int(os.environ.get("NBREPRO_FUZZ_EXAMPLES", "0") or 0)
 # The CI share: the two property tests split about 300 cases.
@@ -188,7 +190,7 @@ def commands_for_rerun(folder, name):
 
 
 def replay(nb, workdir, kernel_name, **_options):
-    """Stands in for ``headless.run_notebook`` (the kernel's part): each code
+    """Stands in for ``runner.run_notebook`` (the kernel's part): each code
     cell whose source the seed recording ran gets that run's outputs, count
     and record, and the notebook the seed's ``metadata.nbrepro``: what running
     those sources here gave when the seed was recorded (``record.py``). The
@@ -196,18 +198,18 @@ def replay(nb, workdir, kernel_name, **_options):
     write are nbrepro's own."""
     seed = nbformat.read(str(SEEDS / REPLAYED[0]), as_version=4)
     ran = {"".join(cell["source"]): cell for cell in seed["cells"] if cell["cell_type"] == "code"}
-    outcome = headless.Outcome(nb)
+    outcome = runner.Outcome(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         recorded = ran.get(cell.source)
         cell.outputs = recorded.outputs if recorded else []
         cell.execution_count = recorded.execution_count if recorded else None
-        cell.metadata.pop(notebook.KEY, None)
+        cell.metadata.pop(metadata.KEY, None)
         if recorded:
-            cell.metadata[notebook.KEY] = recorded.metadata[notebook.KEY]
+            cell.metadata[metadata.KEY] = recorded.metadata[metadata.KEY]
             outcome.recorded += 1
-    nb.metadata[notebook.KEY] = seed.metadata[notebook.KEY]
+    nb.metadata[metadata.KEY] = seed.metadata[metadata.KEY]
     return outcome
 
 
@@ -218,7 +220,7 @@ REPLAYED = ["pip.ipynb"]
 def replayed_kernel(name):
     REPLAYED[0] = name
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(headless, "run_notebook", replay)
+        patch.setattr(runner, "run_notebook", replay)
         yield
 
 
@@ -328,8 +330,8 @@ def test_verify_and_run_with_a_real_kernel(tmp_path):
         path = folder / "nb.ipynb"
         path.write_bytes(data)
         try:
-            headless.read_notebook(path)
-        except headless.RunError:
+            runner.read_notebook(path)
+        except errors.RunError:
             if case % 4:  # most unreadable ones are left to the property test
                 continue
         else:

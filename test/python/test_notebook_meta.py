@@ -1,4 +1,4 @@
-"""The notebook metadata core (``nbrepro.notebook``) and the shared vectors.
+"""The notebook metadata core (``nbrepro.record.metadata``) and the shared vectors.
 
 The TypeScript side runs the same files from ``test/vectors/metadata/``.
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nbrepro import notebook, schemas
+from nbrepro.record import metadata, schemas
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "metadata"
 # The "read" vectors are the door's (test_document.py runs them).
@@ -26,7 +26,7 @@ def test_vector(path):
     vector = json.loads(path.read_text(encoding="utf-8"))
     frozen = copy.deepcopy(vector)
     if "collected" in vector:
-        meta, cells = notebook.apply_collect(
+        meta, cells = metadata.apply_collect(
             vector["before"],
             vector["collected"],
             vector["captured_at"],
@@ -35,7 +35,7 @@ def test_vector(path):
         )
         assert {"notebook": meta, "cells": cells} == vector["expected"]
     else:
-        assert notebook.prune(vector["notebook"], vector["cells"]) == vector["expected"]
+        assert metadata.prune(vector["notebook"], vector["cells"]) == vector["expected"]
     assert vector == frozen  # inputs are never modified
 
 
@@ -55,41 +55,41 @@ def test_vector(path):
     ],
 )
 def test_read_metadata_never_crashes_and_gives_a_valid_shape(raw):
-    meta, problems = notebook.read_metadata(raw)
+    meta, problems = metadata.read_metadata(raw)
     assert set(meta) >= {"schema_version", "current", "snapshots", "runs"}
     assert meta["schema_version"] == 1
     assert all(isinstance(p, str) and len(p) < 400 for p in problems)
     assert (raw is None) == (problems == [])
-    assert notebook.validate(meta) == []
+    assert metadata.validate(meta) == []
 
 
 def test_read_metadata_bounds_what_it_keeps():
     raw = {
         "schema_version": 1,
-        "runs": {("%016x" % i): {} for i in range(notebook.MAX_RUNS + 10)},
+        "runs": {("%016x" % i): {} for i in range(metadata.MAX_RUNS + 10)},
     }
-    meta, problems = notebook.read_metadata(raw)
-    assert len(meta["runs"]) == notebook.MAX_RUNS
+    meta, problems = metadata.read_metadata(raw)
+    assert len(meta["runs"]) == metadata.MAX_RUNS
     assert any("more than" in p for p in problems)
 
 
 def test_validate_reports_schema_errors():
-    meta = notebook.empty()
+    meta = metadata.empty()
     meta["snapshots"]["a" * 16] = {"environment": {"python": 1}, "captured_at": "t"}
     meta["extra"] = 1
-    errors = notebook.validate(meta)
+    errors = metadata.validate(meta)
     assert any("extra" in e for e in errors)
     assert any(e.startswith("snapshots/" + "a" * 16) for e in errors)
-    assert notebook.validate_cell({"env": "a" * 16, "src": "b" * 16, "run": "c" * 16}) == []
-    assert notebook.validate_cell({"env": "A" * 16, "src": "b" * 16})
+    assert metadata.validate_cell({"env": "a" * 16, "src": "b" * 16, "run": "c" * 16}) == []
+    assert metadata.validate_cell({"env": "A" * 16, "src": "b" * 16})
 
 
 def test_drop_invalid_removes_only_bad_snapshots():
-    meta = notebook.empty()
+    meta = metadata.empty()
     meta["snapshots"]["a" * 16] = {"environment": {"python": 1}, "captured_at": "t"}
     meta["runs"]["b" * 16] = {"seeds": "not an object"}
     meta["runs"]["c" * 16] = {}
-    cleaned, problems = notebook.drop_invalid(meta)
+    cleaned, problems = metadata.drop_invalid(meta)
     assert cleaned["snapshots"] == {} and list(cleaned["runs"]) == ["c" * 16]
     assert len(problems) == 2
 
@@ -109,9 +109,9 @@ def test_wheel_carries_the_schemas():
 def test_author_order_is_kept_when_valid_and_dropped_when_not():
     good = {"cells": [2, 3], "counts": [4, None], "finding": "out-of-order"}
     base = {"schema_version": 1, "snapshots": {}, "runs": {}}
-    meta, problems = notebook.read_metadata(dict(base, author_order=good))
+    meta, problems = metadata.read_metadata(dict(base, author_order=good))
     assert problems == [] and meta["author_order"] == good
-    assert notebook.validate(dict(base, author_order=good)) == []
+    assert metadata.validate(dict(base, author_order=good)) == []
     for bad in (
         dict(good, counts=[4]),
         dict(good, cells=[0, 3]),
@@ -121,9 +121,9 @@ def test_author_order_is_kept_when_valid_and_dropped_when_not():
         dict(good, extra=1),
         [good],
     ):
-        meta, problems = notebook.read_metadata(dict(base, author_order=bad))
+        meta, problems = metadata.read_metadata(dict(base, author_order=bad))
         assert "author_order" not in meta
         assert problems == ["metadata.nbrepro.author_order is not valid; dropped"]
         if isinstance(bad, dict) and len(bad["cells"]) == len(bad["counts"]):
             # the schema says the same, except that the two lists match in length
-            assert notebook.validate(dict(base, author_order=bad)) != []
+            assert metadata.validate(dict(base, author_order=bad)) != []

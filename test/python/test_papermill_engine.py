@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbrepro import notebook
+from nbrepro.record import metadata
 
 pytest.importorskip("papermill")
 BIN = Path(sys.executable).parent
@@ -58,7 +58,7 @@ def test_papermill_with_the_nbrepro_engine_records_like_nbrepro_run(tmp_path):
     pm = nbformat.read(str(tmp_path / "pm.ipynb"), as_version=4)
     run = nbformat.read(str(tmp_path / "run.ipynb"), as_version=4)
     meta = pm.metadata["nbrepro"]
-    assert notebook.validate(meta) == []
+    assert metadata.validate(meta) == []
     assert meta["current"] in meta["snapshots"] and meta["kernel"]["name"] == "python3"
     assert sorted(meta) == sorted(run.metadata["nbrepro"])
     # the injected cell, then every code cell, carries its record
@@ -68,7 +68,7 @@ def test_papermill_with_the_nbrepro_engine_records_like_nbrepro_run(tmp_path):
     assert code[1].source == [c for c in run.cells if c.cell_type == "code"][1].source
     for cell in code:
         record = cell.metadata["nbrepro"]
-        assert notebook.validate_cell(record) == [] and record["env"] == meta["current"]
+        assert metadata.validate_cell(record) == [] and record["env"] == meta["current"]
         assert record["run"] in meta["runs"]
         assert cell.metadata["papermill"]["status"] == "completed"  # papermill's own still there
     assert code[-1].outputs[0]["text"] == run.cells[-1].outputs[0]["text"]
@@ -89,21 +89,22 @@ def test_a_failing_cell_fails_papermill_and_keeps_the_records_of_what_ran(tmp_pa
     assert "nbrepro" not in code[-1].metadata  # never ran
     assert code[-2].metadata["papermill"]["status"] == "failed"
     assert nb.metadata["papermill"]["exception"] is True
-    assert notebook.validate(nb.metadata["nbrepro"]) == []
+    assert metadata.validate(nb.metadata["nbrepro"]) == []
 
 
 def test_nothing_but_the_engine_imports_papermill():
     probe = (
-        "import sys, nbrepro.cli, nbrepro.headless, nbrepro.parameters, nbrepro.export.bundle\n"
+        "import sys, nbrepro.cli, nbrepro.run.runner, nbrepro.record.parameters\n"
+        "import nbrepro.export.bundle\n"
         "nbrepro.cli.build_parser()\n"
         "print('papermill' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
-    package = Path(notebook.__file__).parent
+    package = Path(metadata.__file__).parents[1]
     importers = sorted(
         str(path.relative_to(package))
         for path in package.rglob("*.py")
         if "import papermill" in path.read_text() or "from papermill" in path.read_text()
     )
-    assert importers == ["papermill_engine.py"]
+    assert importers == ["integrations/papermill_engine.py"]

@@ -7,8 +7,9 @@ import math
 import nbformat
 import pytest
 
-from nbrepro import cli, notebook
-from nbrepro import parameters as params
+from nbrepro import cli
+from nbrepro.record import metadata
+from nbrepro.record import parameters as params
 
 papermill_cli = pytest.importorskip("papermill.cli")
 papermill_iorw = pytest.importorskip("papermill.iorw")
@@ -125,7 +126,7 @@ def test_run_injects_records_and_the_exported_script_takes_the_options(tmp_path,
     assert nb.cells[-1].outputs[0]["text"] == "0.6 from-file.csv\n"
     # recorded like every other cell that ran
     record = cell.metadata["nbrepro"]
-    assert notebook.validate_cell(record) == []
+    assert metadata.validate_cell(record) == []
     assert record["src"] == notebook_src(cell.source)
 
     from nbrepro.export import script

@@ -305,7 +305,9 @@ def test_the_readme_says_what_pip_install_gives(built, installed, tmp_path):
         ],
         env=env,
     )
-    assert result.stdout.strip() == "['nbrepro.papermill_engine:NbreproEngine']", result.stderr
+    assert result.stdout.strip() == "['nbrepro.integrations.papermill_engine:NbreproEngine']", (
+        result.stderr
+    )
     # the words the README quotes are the command's
     nbformat.write(nbformat.v4.new_notebook(), str(tmp_path / "nb.ipynb"))
     result = run([bin_ / "nbrepro", "run", "nb.ipynb", "--mlflow"], cwd=tmp_path, env=env)

@@ -9,7 +9,9 @@ import sys
 import nbformat
 import pytest
 
-from nbrepro import cli, headless, notebook
+from nbrepro import cli
+from nbrepro.record import metadata
+from nbrepro.run import runner
 
 FOREIGN = {
     "papermill": {"parameters": {"alpha": 0.5}, "environment_variables": {}, "version": "2.6.0"},
@@ -67,7 +69,7 @@ def test_run_records_like_jupyterlab_and_keeps_foreign_metadata(tmp_path, capsys
         )
     nbformat.validate(nbformat.reads(json.dumps(written), as_version=4))
     meta = written["metadata"]["nbrepro"]
-    assert notebook.validate(meta) == []
+    assert metadata.validate(meta) == []
     assert meta["kernel"] == {"name": "python3", "language": "python"}
     assert list(meta["snapshots"]) == [meta["current"]]
 
@@ -77,7 +79,7 @@ def test_run_records_like_jupyterlab_and_keeps_foreign_metadata(tmp_path, capsys
     assert {r["env"] for r in records} == {meta["current"]}
     assert set(meta["runs"]) == {r["run"] for r in records}
     assert meta["runs"][records[0]["run"]]["seeds"]["status"] == "seeded"
-    assert all(notebook.validate_cell(r) == [] for r in records)
+    assert all(metadata.validate_cell(r) == [] for r in records)
     printed_total = "".join(code_cells[1]["outputs"][0]["text"])
     assert printed_total == "%s\n" % (2 * __import__("random").Random(7).random())
 
@@ -113,7 +115,7 @@ def test_failing_cell_stops_the_run_and_still_writes(tmp_path, capsys):
     assert [("nbrepro" in c.metadata) for c in code_cells] == [True, True, True, False]
     assert code_cells[2].metadata["nbrepro"]["src"] == src("1 / 0")
     assert code_cells[2].outputs[0]["ename"] == "ZeroDivisionError"
-    assert notebook.validate(written.metadata["nbrepro"]) == []
+    assert metadata.validate(written.metadata["nbrepro"]) == []
     assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
 
 
@@ -121,15 +123,15 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     path = write_notebook(tmp_path / "nb.ipynb", CELLS[:1])
     before = path.read_bytes()
     nb = nbformat.read(str(path), as_version=4)
-    nb.metadata["nbrepro"] = notebook.empty()
+    nb.metadata["nbrepro"] = metadata.empty()
     nb.cells[1].source = "changed = 1"
 
     def fail(src_, dst):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(headless.os, "replace", fail)
+    monkeypatch.setattr(runner.os, "replace", fail)
     with pytest.raises(OSError, match="simulated"):
-        headless.write_atomically(nb, path)
+        runner.write_atomically(nb, path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["ipython", "nb.ipynb"] or sorted(
         os.listdir(tmp_path)
@@ -138,7 +140,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     monkeypatch.undo()
     nb.metadata["nbrepro"]["snapshots"] = {"bad": {}}  # invalid: nothing is written
     with pytest.raises(ValueError, match="schema"):
-        headless.write_atomically(nb, path)
+        runner.write_atomically(nb, path)
     assert path.read_bytes() == before
 
 

@@ -16,7 +16,7 @@ import fuzz_mutations
 import many_packages
 import pytest
 
-from nbrepro import schemas
+from nbrepro.record import schemas
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from nbrepro import __version__
-from nbrepro.server import API_VERSION
+from nbrepro.server.handlers import API_VERSION
 
 
 async def test_version_endpoint_answers(jp_fetch):

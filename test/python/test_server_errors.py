@@ -101,7 +101,7 @@ def boom(*args, **kwargs):
             ("nbrepro.export.bundle", "export"),
             ("export", {"method": "POST", "body": json.dumps({"path": "a.ipynb"})}),
         ),
-        (("nbrepro.kernel_bridge", "engine_payload"), ("engine", {})),
+        (("nbrepro.run.kernel", "engine_payload"), ("engine", {})),
     ],
 )
 async def test_a_bug_in_a_handler_says_so_without_a_traceback(

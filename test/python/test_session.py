@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from kernel_helpers import start_kernel, state, stdlib, stop_kernel
 
-from nbrepro import kernel_bridge
 from nbrepro.capture import session
+from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nbrepro import terminal
+from nbrepro.cli import terminal
 
 BIN = Path(sys.executable).parent
 # OSC title + BEL, clear screen, carriage return over the line, 8-bit CSI, RTL override.

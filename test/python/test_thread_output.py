@@ -9,7 +9,7 @@ process-wide `sys.stdout`/`sys.stderr`, even for a moment.
 import pytest
 from kernel_helpers import start_kernel, stop_kernel
 
-from nbrepro import kernel_bridge
+from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
 THREADS = 8

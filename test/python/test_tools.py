@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from nbrepro import headless
+from nbrepro import errors
 from nbrepro.capture import tools
+from nbrepro.run import runner
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell fakes")
 
@@ -54,11 +55,11 @@ def test_the_marker_is_private_to_the_run():
 
 def test_run_python_that_floods_or_fails_is_a_clear_error(tmp_path):
     flood = script(tmp_path / "python-flood", "yes ModuleNotFoundError\n")
-    with pytest.raises(headless.RunError, match="cannot be run: printed more than 64 KiB"):
-        headless.check_interpreter(str(flood))
+    with pytest.raises(errors.RunError, match="cannot be run: printed more than 64 KiB"):
+        runner.check_interpreter(str(flood))
     broken = script(
         tmp_path / "python-broken",
         "echo \"ModuleNotFoundError: No module named 'ipykernel'\" >&2\nexit 1\n",
     )
-    with pytest.raises(headless.RunError, match="cannot import ipykernel .ModuleNotFoundError"):
-        headless.check_interpreter(str(broken))
+    with pytest.raises(errors.RunError, match="cannot import ipykernel .ModuleNotFoundError"):
+        runner.check_interpreter(str(broken))

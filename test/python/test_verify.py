@@ -12,7 +12,7 @@ import pytest
 from test_verify_units import png
 
 from nbrepro import cli
-from nbrepro.commands import verify as verify_command
+from nbrepro.cli import verify as verify_command
 
 # One notebook for every case that needs a kernel: recorded once, verified once.
 CELLS = {

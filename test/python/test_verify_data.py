@@ -9,7 +9,7 @@ import nbformat
 import pytest
 
 from nbrepro import cli
-from nbrepro.commands import verify as verify_command
+from nbrepro.cli import verify as verify_command
 from nbrepro.verify.causes import dependencies, follow_data
 
 CELLS = [

@@ -15,7 +15,7 @@ import pytest
 from capture import conftest as capture_env
 
 from nbrepro.capture import capture
-from nbrepro.export import workflow
+from nbrepro.integrations import snakemake
 
 pytest.importorskip("snakemake")
 BIN = Path(sys.executable).parent
@@ -146,7 +146,7 @@ def test_a_conda_step_gets_its_lock_where_snakemake_reads_a_pin_file(pipeline, c
     for snapshot in nb.metadata["nbrepro"]["snapshots"].values():
         snapshot["environment"] = environment
     nbformat.write(nb, str(pipeline / "prepare.ipynb"))
-    steps = workflow.export([pipeline / "prepare.ipynb"], pipeline / "wf")
+    steps = snakemake.export([pipeline / "prepare.ipynb"], pipeline / "wf")
     platform = environment["conda"]["platform"]
     env_file = pipeline / "wf" / "envs" / "prepare.yml"
     # Snakemake's own rule for the pin file's name: the .yml suffix replaced.
@@ -180,9 +180,9 @@ def test_a_snakefile_nbrepro_did_not_write_is_never_replaced(pipeline):
 
 
 def test_path_parameters():
-    assert workflow.names_path("data/raw.csv") and workflow.names_path("model.pkl")
+    assert snakemake.names_path("data/raw.csv") and snakemake.names_path("model.pkl")
     for value in ("hello", "", " a.csv", "https://x.org/a.csv", 3, "two words"):
-        assert not workflow.names_path(value), value
+        assert not snakemake.names_path(value), value
 
 
 # -- input:/output: from the recorded file accesses ------------------------------------
@@ -381,7 +381,7 @@ def test_a_file_read_then_written_is_an_output_and_a_gone_one_a_comment(tmp_path
     )
     recorded(tmp_path, "count.ipynb")
     (tmp_path / "once.txt").unlink()
-    steps = workflow.export([tmp_path / "count.ipynb"], tmp_path / "wf")
+    steps = snakemake.export([tmp_path / "count.ipynb"], tmp_path / "wf")
     assert steps[0].outputs == [(None, "state.txt")] and steps[0].inputs == []
     text = (tmp_path / "wf" / "Snakefile").read_text()
     assert "# state.txt: read, then written by the notebook: an output only" in text
@@ -397,7 +397,7 @@ def test_without_a_recording_the_rules_say_what_to_fill_in(pipeline):
         for run in nb.metadata["nbrepro"]["runs"].values():
             run.pop("inputs", None)
         nbformat.write(nb, str(pipeline / name))
-    steps = workflow.export([pipeline / n for n in NOTEBOOKS], pipeline)
+    steps = snakemake.export([pipeline / n for n in NOTEBOOKS], pipeline)
     assert [s.inputs for s in steps] == [
         [("source", "data/raw.csv")],
         [("table", "results/clean.csv")],
@@ -446,7 +446,7 @@ def test_papermill_steps_get_papermill_and_nbrepro_in_their_conda_env(pipeline, 
 
     for mode in ("papermill", "script"):
         out = pipeline / mode
-        steps = workflow.export([pipeline / "prepare.ipynb"], out, mode=mode)
+        steps = snakemake.export([pipeline / "prepare.ipynb"], out, mode=mode)
         env_file = out / "envs" / "prepare.yml"
         recorded = _pip_section(out / "steps" / "prepare" / "environment.yml")
         assert recorded and not any(r.startswith(("papermill", "nbrepro")) for r in recorded)
@@ -469,7 +469,7 @@ def test_papermill_steps_get_papermill_and_nbrepro_in_their_conda_env(pipeline, 
 
 def test_a_venv_papermill_step_has_no_pin_file_and_papermill_in_its_yml(pipeline):
     out = pipeline / "wf"
-    workflow.export([pipeline / n for n in NOTEBOOKS], out, mode="papermill")
+    snakemake.export([pipeline / n for n in NOTEBOOKS], out, mode="papermill")
     assert sorted(p.name for p in (out / "envs").iterdir()) == ["prepare.yml", "summarize.yml"]
     section = _pip_section(out / "envs" / "prepare.yml")
     assert section[:-2] == _pip_section(out / "steps" / "prepare" / "environment.yml")
@@ -489,8 +489,8 @@ def test_the_post_deploy_script_installs_the_pip_section_with_pip(tmp_path, buil
         }
         manifest = {"environment": {"lock": "conda-linux-64.lock", "platform": "linux-64"}}
 
-    step = workflow.Step(tmp_path / "s.ipynb", "s", Bundle(), [])
-    env_yml, pin, deploy = workflow.step_environment(step, "script")
+    step = snakemake.Step(tmp_path / "s.ipynb", "s", Bundle(), [])
+    env_yml, pin, deploy = snakemake.step_environment(step, "script")
     assert env_yml == Bundle.files["environment.yml"] and pin == b"@EXPLICIT\n"
     (tmp_path / "deploy.sh").write_bytes(deploy)
     venv = tmp_path / "env"
@@ -535,8 +535,8 @@ def test_the_step_wheels_are_found_where_snakemake_and_conda_run_pip(tmp_path, b
         manifest = {"environment": {"lock": "conda-linux-64.lock", "platform": "linux-64"}}
 
     out = tmp_path / "wf"
-    step = workflow.Step(out / "s.ipynb", "s", Bundle(), [])
-    env_yml, _pin, deploy = workflow.step_environment(step, "script")
+    step = snakemake.Step(out / "s.ipynb", "s", Bundle(), [])
+    env_yml, _pin, deploy = snakemake.step_environment(step, "script")
     (out / "envs").mkdir(parents=True)
     (out / "envs" / "s.yml").write_bytes(env_yml)
     (out / "envs" / "s.post-deploy.sh").write_bytes(deploy)
@@ -545,7 +545,7 @@ def test_the_step_wheels_are_found_where_snakemake_and_conda_run_pip(tmp_path, b
         shutil.copy(wheel, out / "steps" / "s" / "wheels")
     probe = '\nrule probe:\n    output:\n        "probe.txt",\n    shell:\n' \
         '        "printf %s \\"$NBREPRO_WORKFLOW_DIR\\" > {output:q}"\n'  # fmt: skip
-    (out / "Snakefile").write_text(workflow.snakefile([step]) + probe)
+    (out / "Snakefile").write_text(snakemake.snakefile([step]) + probe)
     ran = tool("snakemake", "--cores", "1", "probe.txt", cwd=out)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     seen = (out / "probe.txt").read_text()
@@ -592,8 +592,8 @@ def test_notebooks_that_read_each_others_outputs_are_refused(tmp_path):
 
 
 def test_recorded_paths_a_rule_cannot_name_are_left_out():
-    assert workflow._workflow_path("data/raw.csv") == "data/raw.csv"
+    assert snakemake._workflow_path("data/raw.csv") == "data/raw.csv"
     installed = "env/lib/python3.11/site-packages/p/data.txt"
     for path in ("/etc/hosts", "../x.csv", ".cache/a", "d/.hidden", installed,
                  "out/{sample}.csv", "x\\\\y", 'a"b.csv', ""):  # fmt: skip
-        assert workflow._workflow_path(path) is None, path
+        assert snakemake._workflow_path(path) is None, path

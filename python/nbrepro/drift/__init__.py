@@ -12,9 +12,10 @@ report's layout is schema/drift.schema.json.
   environment.yml, explicit lock or requirements.txt.
 """
 
+from ..record.words import normalize
 from .diff import diff, notebook_context, restore_commands, used_distributions
 from .view import package_view, read_side, side_from_environment
-from .vocabulary import KINDS, SCHEMA_VERSION, SEVERITIES, normalize
+from .vocabulary import KINDS, SCHEMA_VERSION, SEVERITIES
 
 __all__ = [
     "KINDS",

@@ -26,18 +26,10 @@ A fact is compared only when both sides know it. Ignore patterns (``*`` and
 
 import re
 
+from ..record.words import describe_type, normalize
 from . import supply_chain, versions
 from .view import read_side
-from .vocabulary import (
-    KINDS,
-    MAX_PATTERNS,
-    SCHEMA_VERSION,
-    SEVERITIES,
-    describe_type,
-    lower_level,
-    normalize,
-    raise_level,
-)
+from .vocabulary import KINDS, MAX_PATTERNS, SCHEMA_VERSION, SEVERITIES, lower_level, raise_level
 
 DISTANCE_SEVERITY = {
     "major": "high",
@@ -380,7 +372,7 @@ def _runtime(old, new, out):
 def _conda(old, new, out):
     """The installed conda changed: information, with what it means for the
     files conda writes; never package drift."""
-    from .. import envfiles
+    from ..record import envfiles
 
     was, now = old.get("conda"), new.get("conda")
     if not was or not now or not was.get("version") or not now.get("version"):

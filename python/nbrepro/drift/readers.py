@@ -3,17 +3,19 @@
 requirements.txt. The format is told by the content, not the file name.
 
 ``read_file`` returns a ``Source``; input it cannot read at all raises
-``InputError`` with a message for the user, input it reads in part gives a
+``errors.InputError`` with a message for the user, input it reads in part gives a
 side and ``problems``.
 """
 
 import json
 import re
 
-from .. import document
+from .. import errors
+from ..record import document
+from ..record.words import normalize, short
 from .diff import notebook_context
 from .view import channel_name, empty_side, side_from_environment, split_conda_string
-from .vocabulary import MAX_PACKAGES, normalize, short
+from .vocabulary import MAX_PACKAGES
 
 SUBDIRS = {
     "linux-64": ("linux", "x86_64"),
@@ -31,10 +33,6 @@ _YAML_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*:(\s|$)")
 GIVE_UP_AFTER = 50
 MAX_LINE = 10000
 _EXACT = re.compile(r"^[^=<>!~,|\s*]+(\.\*)?$")
-
-
-class InputError(Exception):
-    """Input that cannot be read as any of the formats; the message says why."""
 
 
 class Source:
@@ -55,8 +53,8 @@ def read_file(path):
     try:
         data = document.read_bytes(path)
         return read_text(document.decode(data, str(path)), str(path))
-    except document.Unreadable as error:
-        raise InputError(str(error)) from None
+    except errors.Unreadable as error:
+        raise errors.InputError(str(error)) from None
 
 
 def read_text(text, name="<input>"):
@@ -66,7 +64,7 @@ def read_text(text, name="<input>"):
     form = document.sniff(text)
     try:
         if form == "empty":
-            raise InputError(
+            raise errors.InputError(
                 "%s is empty: give a notebook, nbrepro snapshot JSON, environment.yml, "
                 "explicit lock or requirements.txt" % name
             )
@@ -81,21 +79,21 @@ def read_text(text, name="<input>"):
         if form == "yaml":
             data = document.parse_yaml(text, name)
             if not isinstance(data, dict) or "dependencies" not in data:
-                raise InputError(
+                raise errors.InputError(
                     "%s has a dependencies: line but is no YAML mapping with a dependencies "
                     "list: not an environment.yml" % name
                 )
             return _environment_yml(data, name)
         try:
             return _requirements(lines, name)
-        except InputError:
+        except errors.InputError:
             if _YAML_KEY.match(text.lstrip()):
-                raise InputError(
+                raise errors.InputError(
                     "%s is YAML without a dependencies list: not an environment.yml" % name
                 ) from None
             raise
-    except document.Unreadable as error:
-        raise InputError(str(error)) from None
+    except errors.Unreadable as error:
+        raise errors.InputError(str(error)) from None
 
 
 # ------------------------------------------------------------ JSON
@@ -103,13 +101,13 @@ def read_text(text, name="<input>"):
 
 def _from_json(value, name):
     if not isinstance(value, dict):
-        raise InputError("%s is JSON but not an object" % name)
+        raise errors.InputError("%s is JSON but not an object" % name)
     if "cells" in value or "nbformat" in value:
         return _notebook(value, name)
     if "environment" in value:
         problems = []
         if not isinstance(value["environment"], dict):
-            raise InputError("%s: its environment is not an object" % name)
+            raise errors.InputError("%s: its environment is not an object" % name)
         # `nbrepro snapshot` output (it has `capture`) comes from a process that ran
         # none of the notebook's cells: its seeds and determinism flags describe
         # nothing a notebook did, and compared with a recorded run they are all drift.
@@ -124,7 +122,7 @@ def _from_json(value, name):
     if "python" in value and ("pip" in value or "conda" in value):
         problems = []
         return Source(name, "environment", side_from_environment(value, None, problems), problems)
-    raise InputError(
+    raise errors.InputError(
         "%s is JSON but neither a notebook nor an nbrepro snapshot "
         "(no cells, environment or packages key)" % name
     )
@@ -133,12 +131,12 @@ def _from_json(value, name):
 def _notebook(value, name):
     try:
         doc = document.notebook_from_value(value, name)
-    except document.Unreadable as error:
-        raise InputError(str(error)) from None
+    except errors.Unreadable as error:
+        raise errors.InputError(str(error)) from None
     meta, problems = doc.meta, list(doc.problems)
     current = meta["current"]
     if current is None:
-        raise InputError(
+        raise errors.InputError(
             "%s has no recorded environment (metadata.nbrepro.current is empty); "
             "run it in JupyterLab with nbrepro, or with `nbrepro run`, first" % name
         )
@@ -221,7 +219,7 @@ def _environment_yml(data, name):
         problems.append("%s: channels is not a list; ignored" % name)
     dependencies = data.get("dependencies")
     if not isinstance(dependencies, list):
-        raise InputError("%s: dependencies is not a list" % name)
+        raise errors.InputError("%s: dependencies is not a list" % name)
     specs, pip_lines = [], []
     for index, item in enumerate(dependencies[:MAX_PACKAGES]):
         if isinstance(item, str):
@@ -325,7 +323,7 @@ def _requirements(lines, name):
             if not side["packages"] and len(problems) >= GIVE_UP_AFTER:
                 # Text that is none of the formats: say so now, not after
                 # reading every line of a large file.
-                raise InputError(_none_of(name, problems[0])) from None
+                raise errors.InputError(_none_of(name, problems[0])) from None
             continue
         if len(side["packages"]) >= MAX_PACKAGES:
             problems.append(
@@ -340,7 +338,7 @@ def _requirements(lines, name):
             entry["source"] = requirement.url
         side["packages"][normalize(requirement.name)] = entry
     if not side["packages"] and problems and len(problems) == sum(1 for _ in _logical_lines(lines)):
-        raise InputError(_none_of(name, problems[0]))
+        raise errors.InputError(_none_of(name, problems[0]))
     side["channels"] = sorted(set(indexes or ["pypi"]))
     return Source(name, "requirements.txt", side, problems)
 

@@ -14,7 +14,8 @@ problem (a sentence, identical in src/driftview.ts) says what and where.
 
 import json
 
-from .vocabulary import MAX_PACKAGES, MAX_TEXT, describe_type, normalize, short
+from ..record.words import describe_type, normalize, short
+from .vocabulary import MAX_PACKAGES, MAX_TEXT
 
 UNKNOWN_CHANNEL = "<unknown>"
 MACHINES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}

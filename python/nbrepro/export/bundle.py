@@ -29,7 +29,10 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from .. import __version__, atomic, document, envfiles
+from .. import __version__, errors
+from ..record import atomic, document, envfiles
+from ..record import inputs as recorded
+from ..record.order import finding
 from . import carry, gate
 
 BUNDLE_VERSION = 1
@@ -51,18 +54,6 @@ FIXED_NAMES = (
 )
 # A zip's entries get one timestamp, so the same bundle zips to the same bytes.
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-
-
-class ExportError(Exception):
-    """The notebook cannot be exported, or the bundle cannot be written (exit status 2)."""
-
-
-class GateFailed(Exception):
-    """``--strict`` and the gate found something (exit status 1)."""
-
-    def __init__(self, findings):
-        super().__init__("; ".join(f["message"] for f in findings))
-        self.findings = findings
 
 
 class Bundle(object):
@@ -164,7 +155,7 @@ def check(doc, path=None, wheel_limit=None, data_limit=None):
     nb, meta = doc.nb, doc.meta
     try:
         _snapshot_id, snapshot = gate.environment_of(nb, meta)
-    except gate.NotExportable:
+    except errors.NotExportable:
         snapshot = None  # never recorded: the checks still read the author's counts
     findings = gate.check_findings(nb, (meta, doc.problems))
     if path is not None:
@@ -228,7 +219,7 @@ def build(
     except ValueError as error:
         # What the metadata holds that no bundle file can say (the schema
         # allows it, a rebuild cannot use it); the message names it.
-        raise ExportError("cannot export %s: %s" % (name, error)) from error
+        raise errors.ExportError("cannot export %s: %s" % (name, error)) from error
 
 
 @contextlib.contextmanager
@@ -257,12 +248,12 @@ def _build(
     try:
         snapshot_id, snapshot = gate.environment_of(nb, meta)
         findings = gate.findings(nb, (meta, doc.problems))
-    except gate.NotExportable as error:
-        raise ExportError(str(error)) from error
+    except errors.NotExportable as error:
+        raise errors.ExportError(str(error)) from error
     environment = snapshot["environment"]
     python = envfiles.python_minor(environment)
     if python is None:
-        raise ExportError(
+        raise errors.ExportError(
             "the recorded environment (snapshot %s) names no Python version, so the bundle "
             "cannot say which Python to rebuild; run the notebook again with nbrepro" % snapshot_id
         )
@@ -274,14 +265,14 @@ def _build(
     step("checking the notebook")
     bundle.findings = findings
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
-    needs = carry.needs(nb, meta)
+    needs = recorded.needs(nb, meta)
     reserved = set(FIXED_NAMES) | {stem + ".ipynb", stem + ".py", ".env", "wheels"}
     carried, bundle.inputs, carry_findings = carry.carry(
         needs, folder, reserved, limit, supplied=supplied
     )
     if folder is None and (needs.modules or needs.inputs):
         carry_findings = [
-            gate._finding(
+            finding(
                 "missing-inputs",
                 [],
                 "the notebook's folder was not given, so its local modules and input files "
@@ -409,7 +400,7 @@ def input_findings(nb, folder, data_limit=None, meta=None):
         meta, _problems = gate.metadata_of(nb)
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
     stem_free = set(FIXED_NAMES) | {".env"}
-    return carry.carry(carry.needs(nb, meta), folder, stem_free, limit)[2]
+    return carry.carry(recorded.needs(nb, meta), folder, stem_free, limit)[2]
 
 
 def manifest(bundle, plan, snapshot_id, created_at):
@@ -521,12 +512,14 @@ def write(bundle, output, force=False):
 
 def _check_target(output, force):
     if not output.parent.is_dir():
-        raise ExportError("cannot write %s: folder %s does not exist" % (output, output.parent))
+        raise errors.ExportError(
+            "cannot write %s: folder %s does not exist" % (output, output.parent)
+        )
     if output.exists() or output.is_symlink():
         if not force:
-            raise ExportError("%s exists; pass --force to replace it" % output)
+            raise errors.ExportError("%s exists; pass --force to replace it" % output)
         if output.is_dir() and not output.is_symlink() and not _is_bundle(output):
-            raise ExportError(
+            raise errors.ExportError(
                 "%s exists and is not an nbrepro bundle (no manifest.json); not replacing it"
                 % output
             )
@@ -538,7 +531,7 @@ def _write_folder(bundle, output, force):
     try:
         staging = atomic.temporary_folder(output)
     except OSError as error:  # a folder nbrepro may not write in
-        raise ExportError("cannot write %s: %s" % (output, error)) from error
+        raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
     try:
         for name, data in bundle.files.items():
             target = staging / name
@@ -557,7 +550,7 @@ def _write_folder(bundle, output, force):
             os.replace(str(staging), str(output))
     except OSError as error:
         shutil.rmtree(str(staging), ignore_errors=True)
-        raise ExportError("cannot write %s: %s" % (output, error)) from error
+        raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
 
 
 def _write_zip(bundle, output, force):
@@ -566,7 +559,7 @@ def _write_zip(bundle, output, force):
     try:
         handle = atomic.temporary_file(output)
     except OSError as error:
-        raise ExportError("cannot write %s: %s" % (output, error)) from error
+        raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
     try:
         with handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in bundle.files.items():
@@ -582,7 +575,7 @@ def _write_zip(bundle, output, force):
             os.unlink(handle.name)
         except OSError:
             pass
-        raise ExportError("cannot write %s: %s" % (output, error)) from error
+        raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
 
 
 def default_output(path, as_zip=False):
@@ -593,15 +586,15 @@ def default_output(path, as_zip=False):
 
 
 def read_source(path):
-    """The ``document.Notebook`` at ``path``; ExportError if it cannot be read."""
+    """The ``document.Notebook`` at ``path``; errors.ExportError if it cannot be read."""
     try:
         return document.read_notebook(path)
-    except document.Unreadable as error:
-        raise ExportError(str(error)) from None
+    except errors.Unreadable as error:
+        raise errors.ExportError(str(error)) from None
 
 
 def read(path):
-    """The notebook at ``path`` read at the door; ExportError if it cannot be read."""
+    """The notebook at ``path`` read at the door; errors.ExportError if it cannot be read."""
     return read_source(path)
 
 
@@ -630,7 +623,7 @@ def export(
         build_wheels=build_wheels,
     )
     if strict and bundle.findings:
-        raise GateFailed(bundle.findings)
+        raise errors.GateFailed(bundle.findings)
     target = Path(output) if output else default_output(path)
     if progress:
         progress("writing %s" % target)
@@ -639,8 +632,6 @@ def export(
 
 __all__ = [
     "Bundle",
-    "ExportError",
-    "GateFailed",
     "build",
     "default_output",
     "export",

@@ -20,123 +20,14 @@ read or written.
 
 import hashlib
 import os
-import re
 from pathlib import Path, PurePosixPath
 
-from . import gate
+from ..record.inputs import safe_path, sha256_file
+from ..record.order import finding, listed_cells
 
 DEFAULT_DATA_LIMIT = 50 * 1024 * 1024  # bytes of input data carried, in all
 MAX_MODULE_FILES = 500
 MAX_LISTED = 8
-MAX_NAMED = 200
-# Path-like words in a cell's source: `!python scripts/run.py`, `%run helpers.py`,
-# `!head data.dat` open files in another process or as Python source, which the
-# audit hook does not see; a word that names a file beside the notebook is carried.
-_PATH_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*\.[A-Za-z0-9]+")
-
-
-class Needs(object):
-    def __init__(self):
-        self.modules = {}  # module -> path relative to the notebook's folder
-        self.module_cells = {}  # module -> first cell number that had it imported
-        self.inputs = {}  # path -> {"sha256", "size", "cells": [...]} as first read
-        self.outputs = set()
-        self.outside = {}  # cell number -> files opened outside the notebook's folder
-        self.named = {}  # path-like word in a cell's source -> first cell number
-
-
-def cells_in_run_order(nb, meta):
-    """(number, source, run record's inputs, seeds) for recorded cells, by execution
-    count; ``meta`` is the notebook's model (``document.read_meta``)."""
-    runs = meta["runs"]
-    rows = []
-    for number, _cell, source, count, record in gate.code_cells(nb):
-        if not record or count is None:
-            continue
-        run = runs.get(record.get("run"), {})
-        rows.append((count, number, source, run.get("inputs", {}), run.get("seeds", {})))
-    rows.sort(key=lambda row: (row[0], row[1]))
-    return [(number, source, inputs, seeds) for _count, number, source, inputs, seeds in rows]
-
-
-def needs(nb, meta):
-    found = Needs()
-    for number, source, inputs, _seeds in cells_in_run_order(nb, meta):
-        for word in _PATH_WORD.findall(source):
-            if len(found.named) < MAX_NAMED and word not in found.outputs:
-                found.named.setdefault(word, number)
-        for name, path in sorted(inputs.get("local_modules", {}).items()):
-            if path in found.outputs:
-                continue  # the notebook writes it (%%writefile) before importing it
-            if name not in found.modules:
-                found.modules[name] = path
-                found.module_cells[name] = number
-        for item in inputs.get("files", ()):
-            path = item["path"]
-            if item["mode"] == "w":
-                found.outputs.add(path)
-                continue
-            if path in found.outputs:
-                continue  # written by an earlier cell: the run makes it again
-            entry = found.inputs.get(path)
-            if entry is None:
-                entry = found.inputs[path] = {
-                    "sha256": item.get("sha256"),
-                    "size": item.get("size"),
-                    "cells": [],
-                }
-            if number not in entry["cells"]:
-                entry["cells"].append(number)
-        outside = inputs.get("outside", {})
-        if outside.get("count"):
-            found.outside[number] = outside["count"]
-    return found
-
-
-def safe_path(name, reserved=()):
-    """``name`` as a relative POSIX path that stays in its folder, or None."""
-    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
-        return None
-    pure = PurePosixPath(name)
-    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
-        return None
-    if any(part.startswith(".") for part in pure.parts):
-        return None  # hidden files and folders (.env, .git) are not carried
-    if str(pure) in reserved or pure.parts[0] in reserved:
-        return None
-    return str(pure)
-
-
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(str(path), "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def changed_inputs(nb, meta, workdir):
-    """``({path: "changed" | "missing"}, warnings)``: the input files the recording
-    of notebook ``nb`` (``meta``: its model) read, with their sha256, looked up in
-    ``workdir`` (``verify`` before it runs, ``check`` beside the notebook)."""
-    changed, warnings = {}, []
-    for path, item in sorted(needs(nb, meta).inputs.items()):
-        expected = item["sha256"]
-        if not expected:
-            continue
-        safe = safe_path(path)
-        target = Path(workdir) / safe if safe else None
-        cells = ", ".join(str(c) for c in item["cells"])
-        if target is None or not target.is_file():
-            changed[path] = "missing"
-            warnings.append("input data missing: %s (read by cell %s)" % (path, cells))
-        elif _sha256(target) != expected:
-            changed[path] = "changed"
-            warnings.append(
-                "input data changed: %s (read by cell %s; its sha256 differs from the recording's)"
-                % (path, cells)
-            )
-    return changed, warnings
 
 
 def _inside(folder, path):
@@ -148,7 +39,7 @@ def _inside(folder, path):
 
 
 def _numbers(cells):
-    return gate._numbers(sorted(cells))
+    return listed_cells(sorted(cells))
 
 
 def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
@@ -204,7 +95,7 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
             missing.append((cells[0], "%s (read by %s) is gone" % (path, _numbers(cells))))
             continue
         size = source.stat().st_size
-        digest = _sha256(source) if size <= limit else None
+        digest = sha256_file(source) if size <= limit else None
         if item.get("sha256") and digest and digest != item["sha256"]:
             entry["changed_since_recording"] = True
             missing.append(
@@ -258,7 +149,7 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
     findings = []
     if missing:
         findings.append(
-            gate._finding(
+            finding(
                 "missing-inputs",
                 sorted(set(cell for cell, _ in missing)),
                 "the bundle lacks what the recording needed: %s"
@@ -272,7 +163,7 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
         )
     if large:
         findings.append(
-            gate._finding(
+            finding(
                 "large-inputs",
                 sorted(set(cell for cell, _ in large)),
                 "input data over the %s limit is listed with its sha256 in the README and the "

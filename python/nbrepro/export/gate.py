@@ -35,11 +35,13 @@ import functools
 import json
 from pathlib import Path
 
-from .. import document, notebook
+from .. import errors
 from ..capture.session import source_id
 from ..drift import diff, notebook_context, side_from_environment
+from ..record import document
+from ..record import metadata as notebook
+from ..record.order import MAX_LISTED, author_findings, finding, listed_cells, order_findings
 
-MAX_LISTED = 8
 # Every finding kind, in the order ``check`` reports them. Their titles, for
 # people, are in src/data/finding-titles.json: the export dialog
 # (src/export.ts) and the bundle README show the same words (tests hold the
@@ -90,10 +92,6 @@ SEED_CALLS = {
 }
 
 
-class NotExportable(Exception):
-    """The notebook cannot be exported at all (no recorded environment)."""
-
-
 def code_cells(nb):
     """(number, cell, source, count, record) for each code cell with source."""
     return [(c.number, c.cell, c.source, c.count, c.record) for c in document.code_cells(nb)]
@@ -106,7 +104,7 @@ def metadata_of(nb):
 
 
 def environment_of(nb, meta=None):
-    """(snapshot id, snapshot) the bundle rebuilds; NotExportable when none is recorded."""
+    """(snapshot id, snapshot) the bundle rebuilds; errors.NotExportable when none is recorded."""
     meta = meta if meta is not None else metadata_of(nb)[0]
     latest = None
     for number, _cell, _source_text, count, record in code_cells(nb):
@@ -116,22 +114,11 @@ def environment_of(nb, meta=None):
                 latest = (key, record["env"])
     snapshot_id = latest[1] if latest else meta["current"]
     if snapshot_id is None:
-        raise NotExportable(
+        raise errors.NotExportable(
             "the notebook has no recorded environment (metadata.nbrepro is empty): run it "
             "in JupyterLab with nbrepro, or with `nbrepro run NOTEBOOK`, then export"
         )
     return snapshot_id, meta["snapshots"][snapshot_id]
-
-
-def _numbers(cells):
-    listed = ", ".join(str(n) for n in cells[:MAX_LISTED])
-    if len(cells) > MAX_LISTED:
-        listed += " and %d more" % (len(cells) - MAX_LISTED)
-    return ("cell " if len(cells) == 1 else "cells ") + listed
-
-
-def _finding(kind, cells, message):
-    return {"kind": kind, "cells": list(cells), "message": message}
 
 
 def check(nb, meta=None):
@@ -145,7 +132,7 @@ def check(nb, meta=None):
     if stopped is not None:
         number, ename = stopped
         findings.append(
-            _finding(
+            finding(
                 "stopped",
                 [number],
                 "recording stopped at cell %d: %s; the cells below it did not run, so the "
@@ -156,11 +143,11 @@ def check(nb, meta=None):
     never = [n for n, _c, _s, count, _r in cells if count is None]
     if never:
         findings.append(
-            _finding(
+            finding(
                 "never-run",
                 never,
                 "%s never ran: the bundle runs them, but there are no outputs to compare"
-                % _numbers(never),
+                % listed_cells(never),
             )
         )
 
@@ -175,21 +162,21 @@ def check(nb, meta=None):
     ]
     if edited:
         findings.append(
-            _finding(
+            finding(
                 "edited-after-run",
                 edited,
                 "%s changed after running: the outputs shown came from other code"
-                % _numbers(edited),
+                % listed_cells(edited),
             )
         )
 
     unrecorded = [n for n, _c, _s, count, record in cells if count is not None and not record]
     if unrecorded:
         findings.append(
-            _finding(
+            finding(
                 "unrecorded",
                 unrecorded,
-                "%s ran without nbrepro recording its environment" % _numbers(unrecorded),
+                "%s ran without nbrepro recording its environment" % listed_cells(unrecorded),
             )
         )
 
@@ -199,7 +186,7 @@ def check(nb, meta=None):
             envs.setdefault(record["env"], []).append(n)
     if len(envs) > 1:
         findings.append(
-            _finding(
+            finding(
                 "mixed-snapshots",
                 sorted(n for numbers in envs.values() for n in numbers),
                 "the outputs come from %d different environments (%s): re-run all cells "
@@ -207,7 +194,7 @@ def check(nb, meta=None):
                 % (
                     len(envs),
                     "; ".join(
-                        "%s in %s" % (_numbers(numbers), env) for env, numbers in envs.items()
+                        "%s in %s" % (listed_cells(numbers), env) for env, numbers in envs.items()
                     ),
                 ),
             )
@@ -215,11 +202,11 @@ def check(nb, meta=None):
 
     drift = drift_report(nb, meta)
     if drift is not None and drift["differences"]:
-        findings.append(_finding("drift", [], drift_message(drift)))
+        findings.append(finding("drift", [], drift_message(drift)))
 
     unseeded = unseeded_draws(nb, meta)
     if unseeded:
-        findings.append(unseeded_finding(unseeded))
+        findings.append(unseededfinding(unseeded))
     return findings
 
 
@@ -240,7 +227,7 @@ def unseeded_draws(nb, meta):
     return out
 
 
-def unseeded_finding(unseeded):
+def unseededfinding(unseeded):
     parts, calls = [], []
     for number, drew in unseeded[:MAX_LISTED]:
         names = [SEED_CALLS.get(k, (k, None))[0] for k in drew]
@@ -251,12 +238,12 @@ def unseeded_finding(unseeded):
         )
         calls.extend(f for f in fixes if f not in calls)
     more = " and %d more" % (len(unseeded) - MAX_LISTED) if len(unseeded) > MAX_LISTED else ""
-    return _finding(
+    return finding(
         "unseeded",
         [number for number, _drew in unseeded],
         "%s drew from a random generator no seed had fixed, so a re-run gives other numbers: "
         "%s%s; seed once at the top (%s), or pass a seeded numpy.random.default_rng(0) along"
-        % (_numbers([n for n, _ in unseeded]), ", ".join(parts), more, "; ".join(calls)),
+        % (listed_cells([n for n, _ in unseeded]), ", ".join(parts), more, "; ".join(calls)),
     )
 
 
@@ -282,11 +269,11 @@ def _stopped_at(cells):
 
 def findings(nb, read=None):
     """Everything the export reports before writing: problems reading the
-    metadata, then ``check``. NotExportable when there is no environment.
+    metadata, then ``check``. errors.NotExportable when there is no environment.
     ``read`` is ``(meta, problems)`` when the caller read them already."""
     meta, problems = read if read is not None else metadata_of(nb)
     environment_of(nb, meta)
-    metadata = [_finding("metadata", [], problem) for problem in problems]
+    metadata = [finding("metadata", [], problem) for problem in problems]
     return metadata + check(nb, meta)
 
 
@@ -296,12 +283,12 @@ def check_findings(nb, read=None):
     evidence), and one more that says export needs a recording first.
     ``read`` is ``(meta, problems)`` when the caller read them already."""
     meta, problems = read if read is not None else metadata_of(nb)
-    out = [_finding("metadata", [], problem) for problem in problems]
+    out = [finding("metadata", [], problem) for problem in problems]
     try:
         environment_of(nb, meta)
-    except NotExportable:
+    except errors.NotExportable:
         out.append(
-            _finding(
+            finding(
                 "unrecorded",
                 [],
                 "nbrepro never recorded this notebook's environment, so it cannot be "
@@ -313,94 +300,13 @@ def check_findings(nb, read=None):
     return sorted(out + found, key=lambda finding: KINDS.index(finding["kind"]))
 
 
-def order_findings(counted):
-    """The ``out-of-order`` or ``not-one-pass`` finding (a list of at most one)
-    for ``[(cell number, execution count), ...]`` of the cells that ran."""
-    down = [n for (_, before), (n, count) in zip(counted, counted[1:]) if count <= before]
-    if down:
-        return [
-            _finding(
-                "out-of-order",
-                down,
-                "%s ran before a cell above them (execution counts go down): the outputs "
-                "may depend on state a top-to-bottom run does not rebuild; restart the "
-                "kernel and run all cells" % _numbers(down),
-            )
-        ]
-    if not counted:
-        return []
-    counts = [count for _n, count in counted]
-    expected = list(range(counts[0], counts[0] + len(counts)))
-    if counts == expected and counts[0] == 1:
-        return []
-    skipped = counts[-1] - len(counts)
-    return [
-        _finding(
-            "not-one-pass",
-            [n for n, _count in counted],
-            "the execution counts (%s) are not one run from the top: %d execution%s "
-            "the notebook does not show may have shaped the outputs; restart the "
-            "kernel and run all cells"
-            % (_short_counts(counts), skipped, "" if skipped == 1 else "s"),
-        )
-    ]
-
-
-def author_order(nb):
-    """``metadata.nbrepro.author_order`` for notebook ``nb`` as it is now (before
-    ``nbrepro run`` re-executes it), or None when its counts show no order problem."""
-    cells = code_cells(nb)
-    counted = [(n, count) for n, _c, _s, count, _r in cells if count is not None]
-    found = order_findings(counted)
-    if not found:
-        return None
-    return {
-        "cells": [n for n, _c, _s, _count, _r in cells],
-        "counts": [count for _n, _c, _s, count, _r in cells],
-        "finding": found[0]["kind"],
-    }
-
-
-def author_findings(order):
-    """The order finding ``nbrepro run`` kept from before it re-ran the notebook."""
-    if not order:
-        return []
-    pairs = [
-        "cell %d: %s" % (n, "-" if c is None else c)
-        for n, c in zip(order["cells"], order["counts"])
-    ]
-    listed = ", ".join(pairs[:MAX_LISTED]) + (", …" if len(pairs) > MAX_LISTED else "")
-    counted = [(n, c) for n, c in zip(order["cells"], order["counts"]) if c is not None]
-    again = order_findings(counted)
-    cells = again[0]["cells"] if again else []
-    why = (
-        "execution counts go down at %s" % _numbers(cells)
-        if order["finding"] == "out-of-order"
-        else "the cells were not run once from the top"
-    )
-    return [
-        _finding(
-            order["finding"],
-            cells,
-            "before nbrepro re-ran it, the author's execution counts were %s: %s, so the "
-            "outputs the author saw may not be what a top-to-bottom run gives" % (listed, why),
-        )
-    ]
-
-
-def _short_counts(counts):
-    if len(counts) <= MAX_LISTED:
-        return ", ".join(str(c) for c in counts)
-    return ", ".join(str(c) for c in counts[:MAX_LISTED]) + ", …"
-
-
 def drift_report(nb, meta):
     """The drift from the vouched-for environment to the one the outputs came
     from, or None when they are the same (or either is unknown)."""
     current = meta.get("current")
     try:
         used_id, used = environment_of(nb, meta)
-    except NotExportable:
+    except errors.NotExportable:
         return None
     if current is None or current == used_id:
         return None

@@ -9,7 +9,7 @@ shows it as data.
 
 import re
 
-from .. import envfiles
+from ..record import envfiles
 from . import gate
 
 MAX_TEXT = 200

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from packageurl import PackageURL
 
-from .. import envfiles
 from ..capture import compact, distinfo, urls
+from ..record import envfiles
 
 SPEC_VERSION = "1.6"
 _HEX = {"MD5": re.compile(r"^[0-9a-f]{32}$"), "SHA-256": re.compile(r"^[0-9a-f]{64}$")}

@@ -15,7 +15,7 @@ import re
 import tokenize
 
 from .. import __version__
-from .. import parameters as params_table
+from ..record import parameters as params_table
 from . import magics, preamble
 
 # Modules the generated code may need; each is imported under its own name

@@ -35,8 +35,8 @@ import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .. import envfiles
 from ..capture import distinfo, tools, urls
+from ..record import envfiles
 
 KIND = "not-fetchable"
 SOURCES = ("index", "private-index", "vcs", "url", "local-file", "local-folder", "editable")

@@ -15,16 +15,14 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from .. import errors
+
 MANIFEST = "manifest.json"
 BUNDLE_VERSION = 1
 MAX_UNPACKED = 4 * 1024**3
 MAX_MEMBERS = 100000
 MAX_MANIFEST = 16 * 1024**2
 BUNDLE_PYTHON = ".env/bin/python"  # what the bundle's run.sh builds
-
-
-class BundleError(Exception):
-    """The bundle cannot be used (exit status 2)."""
 
 
 class Bundle(object):
@@ -83,23 +81,23 @@ def extract(archive, target):
         with zipfile.ZipFile(str(archive)) as zipped:
             members = zipped.infolist()
             if len(members) > MAX_MEMBERS:
-                raise BundleError(
+                raise errors.BundleError(
                     "%s holds %d members, more than a bundle can" % (archive, len(members))
                 )
             total = 0
             for member in members:
                 if safe_relative(member.filename.rstrip("/") or "/") is None:
-                    raise BundleError(
+                    raise errors.BundleError(
                         "%s: member %r would be written outside the bundle; refusing the archive"
                         % (archive, member.filename)
                     )
                 if stat.S_ISLNK(member.external_attr >> 16):
-                    raise BundleError(
+                    raise errors.BundleError(
                         "%s: member %r is a link; refusing the archive" % (archive, member.filename)
                     )
                 total += member.file_size
             if total > MAX_UNPACKED:
-                raise BundleError(
+                raise errors.BundleError(
                     "%s unpacks to %d bytes, more than %d" % (archive, total, MAX_UNPACKED)
                 )
             target.mkdir(parents=True, exist_ok=True)
@@ -116,35 +114,35 @@ def extract(archive, target):
                             break
                         sink.write(chunk)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError) as error:
-        raise BundleError("cannot extract %s: %s" % (archive, error)) from error
+        raise errors.BundleError("cannot extract %s: %s" % (archive, error)) from error
 
 
 def read_manifest(folder, problems=None):
     """The manifest, read at the door as any untrusted file (size, depth, lone
     surrogates: ``document``; what was replaced is added to ``problems``);
-    BundleError when it is not an nbrepro manifest."""
-    from .. import document
+    errors.BundleError when it is not an nbrepro manifest."""
+    from ..record import document
 
     path = Path(folder) / MANIFEST
     if not path.exists():
-        raise BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
+        raise errors.BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
     try:
         data = document.read_bytes(path, MAX_MANIFEST)
         manifest = document.parse_json(
             document.decode(data, str(path)), str(path), problems, kind="bundle manifest"
         )
-    except document.Unreadable as error:
-        raise BundleError(str(error)) from None
+    except errors.Unreadable as error:
+        raise errors.BundleError(str(error)) from None
     if not isinstance(manifest, dict) or manifest.get("nbrepro_bundle") != BUNDLE_VERSION:
-        raise BundleError(
+        raise errors.BundleError(
             '%s is not an nbrepro bundle manifest (no "nbrepro_bundle": %d)'
             % (path, BUNDLE_VERSION)
         )
     notebook = safe_relative(manifest.get("notebook"))
     if notebook is None:
-        raise BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
+        raise errors.BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
     if not (Path(folder) / notebook).is_file():
-        raise BundleError(
+        raise errors.BundleError(
             "%s names the notebook %s, which the bundle does not hold" % (path, notebook)
         )
     return dict(manifest, notebook=str(notebook))

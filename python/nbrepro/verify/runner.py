@@ -1,6 +1,6 @@
 """Re-execute a notebook and compare every code cell with its recording.
 
-The re-run goes through ``headless.run_notebook`` on a copy with outputs and
+The re-run goes through ``runner.run_notebook`` on a copy with outputs and
 records cleared, so it records its own environment snapshot and run records
 exactly as ``nbrepro run`` and JupyterLab do; the likely causes compare those
 with the recording's.
@@ -25,8 +25,9 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 
 import copy
 
-from .. import document, headless, notebook
 from ..capture.session import source_id
+from ..record import document, metadata
+from ..run import runner
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 
@@ -36,12 +37,12 @@ STATUSES = ("same", "different", "error", "not recorded", "not run")
 def fresh_copy(nb):
     """``nb`` without outputs, execution counts or nbrepro records, ready to run again."""
     copied = copy.deepcopy(nb)
-    copied.metadata.pop(notebook.KEY, None)
+    copied.metadata.pop(metadata.KEY, None)
     for cell in copied.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-            cell.metadata.pop(notebook.KEY, None)
+            cell.metadata.pop(metadata.KEY, None)
     return copied
 
 
@@ -57,13 +58,13 @@ def verify_notebook(
     progress=None,
     image_options=None,
 ):
-    """Run a fresh copy of notebook ``doc`` (read at the door, ``headless.read_notebook``)
+    """Run a fresh copy of notebook ``doc`` (read at the door, ``runner.read_notebook``)
     and return the report (module docstring)."""
-    from ..export import carry
+    from ..record import inputs as recorded
 
-    changed, input_warnings = carry.changed_inputs(doc.nb, doc.meta, workdir)
+    changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
     rerun = fresh_copy(doc.nb)
-    outcome = headless.run_notebook(
+    outcome = runner.run_notebook(
         rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
@@ -82,7 +83,7 @@ def compare_notebooks(
 ):
     """The report for two executed copies of the same notebook, both read at the
     door (``document.Notebook``; pure). ``changed``: the input files that differ
-    from the recording's (``carry.changed_inputs``); ``image_options``:
+    from the recording's (``record.inputs.changed_inputs``); ``image_options``:
     ``images.compare_images``'s ``tolerance`` and ``hash_distance``."""
     then_meta, now_meta = recorded.meta, rerun.meta
     warnings = list(recorded.problems)

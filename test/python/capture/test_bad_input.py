@@ -80,7 +80,7 @@ def test_missing_fields_and_misnamed_records(prefix):
     packages = {p["name"]: p for p in compact.conda_packages(result["environment"]["conda"])}
     assert packages["nourl"]["url"] is None and packages["nourl"]["md5"] is None
     assert "<unknown>/linux-64/nourl-1.0-0.conda" in result["environment"]["conda"]["packages"]
-    from nbrepro import envfiles
+    from nbrepro.record import envfiles
 
     assert "# no URL for: nourl-1.0-0.conda" in envfiles.explicit(result["environment"])
 

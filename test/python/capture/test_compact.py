@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nbrepro import envfiles
 from nbrepro.capture import capture, compact
+from nbrepro.record import envfiles
 
 from .test_capture_contract import validate
 

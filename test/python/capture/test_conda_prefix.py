@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from nbrepro import envfiles
 from nbrepro.capture import capture, compact, distinfo, environment_id
+from nbrepro.record import envfiles
 
 from .conftest import PY_VERSION, SP
 

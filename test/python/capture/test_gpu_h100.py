@@ -76,7 +76,7 @@ def test_the_three_sources_agreed_on_the_machine():
 
 
 def test_the_recorded_h100_notebook_is_read_as_a_gpu_run():
-    from nbrepro import document
+    from nbrepro.record import document
 
     model = document.read_notebook(H100 / "gpu-run.ipynb")
     assert model.problems == []

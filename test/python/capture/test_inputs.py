@@ -7,8 +7,8 @@ import time
 import pytest
 from kernel_helpers import start_kernel, state, stop_kernel
 
-from nbrepro import kernel_bridge
 from nbrepro.capture import inputs
+from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
 

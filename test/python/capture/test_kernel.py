@@ -19,7 +19,8 @@ import jsonschema
 import kernel_helpers
 import pytest
 
-from nbrepro import kernel_bridge
+from nbrepro import errors
+from nbrepro.run import kernel as kernel_bridge
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((ROOT / "schema" / "snapshot.schema.json").read_text())
@@ -420,9 +421,9 @@ def test_decode_reply_errors():
         )
         is None
     )
-    with pytest.raises(kernel_bridge.KernelCaptureError, match="KeyError"):
+    with pytest.raises(errors.KernelCaptureError, match="KeyError"):
         kernel_bridge.decode_reply({"status": "error", "ename": "KeyError", "evalue": "x"})
-    with pytest.raises(kernel_bridge.KernelCaptureError, match="base64"):
+    with pytest.raises(errors.KernelCaptureError, match="base64"):
         kernel_bridge.decode_reply({"status": "ok", "data": {"text/plain": "'not base64!'"}})
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nbrepro import envfiles
 from nbrepro.capture import capture, compact
+from nbrepro.record import envfiles
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real-world"
 EXPORTS = sorted((REAL / "conda-env-export").glob("*.yml"))

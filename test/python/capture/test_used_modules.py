@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from kernel_helpers import start_kernel, stop_kernel
 
-from nbrepro import kernel_bridge
 from nbrepro.capture import modules
 from nbrepro.capture.context import Context
+from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
 

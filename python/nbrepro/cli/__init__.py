@@ -1,15 +1,11 @@
 """The ``nbrepro`` command line: a thin layer over the core.
 
-Each subcommand lives in ``nbrepro.commands.<name>`` and exposes
+Each subcommand lives in ``nbrepro.cli.<name>`` and exposes
 ``add_parser(subparsers)``; the parser's ``func`` default runs it and returns
-the exit status. Every command means the same by it:
-
-- 0: done, nothing found;
-- 1: the finding the command exists for (drift past ``--fail-on``, a
-  ``--strict`` export stopped, outputs that differ, a cell that failed);
-- 2: input or usage it cannot work with (the message says which);
-- 70 (``EX_SOFTWARE`` of sysexits.h): a bug in nbrepro. One line says so,
-  with the version; ``NBREPRO_TRACEBACK=1`` shows the traceback instead.
+the exit status. Every command means the same by it (``nbrepro.errors``):
+0 done, nothing found; 1 the finding the command exists for; 2 input or usage
+it cannot work with; 70 a bug in nbrepro (one line says so, with the version;
+``NBREPRO_TRACEBACK=1`` shows the traceback instead).
 """
 
 import argparse
@@ -17,7 +13,7 @@ import importlib
 import os
 import sys
 
-from . import __version__
+from .. import __version__, errors
 
 # Subcommands in the order ``--help`` lists them. A module that is not there
 # yet is skipped, so the CLI works while later issues add commands.
@@ -38,16 +34,13 @@ def build_parser(only=None):
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS if only is None else only:
         try:
-            module = importlib.import_module("nbrepro.commands." + name)
+            module = importlib.import_module("nbrepro.cli." + name)
         except ModuleNotFoundError as error:
-            if error.name != "nbrepro.commands." + name:
+            if error.name != "nbrepro.cli." + name:
                 raise
             continue
         module.add_parser(subparsers)
     return parser
-
-
-OK, FOUND, UNUSABLE, INTERNAL_ERROR = 0, 1, 2, 70
 
 
 def main(argv=None):
@@ -68,32 +61,16 @@ def main(argv=None):
             args = parser.parse_args(argv)
             if not getattr(args, "func", None):
                 parser.print_help()
-                return OK
+                return errors.OK
             return args.func(args)
         except KeyboardInterrupt:
             sys.stderr.write("nbrepro: interrupted\n")
-            return 130
+            return errors.INTERRUPTED
         except Exception as error:  # noqa: BLE001 - the last line of defence
             if os.environ.get("NBREPRO_TRACEBACK"):
                 raise
-            sys.stderr.write("nbrepro: %s\n" % bug_message(error))
-            return INTERNAL_ERROR
-
-
-def bug_message(
-    error, hint="please report it with the command; NBREPRO_TRACEBACK=1 shows where it happened"
-):
-    """One line for an exception nbrepro did not expect: it is nbrepro's fault.
-    The server says the same, with its own ``hint``."""
-    text = " ".join(str(error).split())
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return "this is a bug in nbrepro %s: %s%s (%s)" % (
-        __version__,
-        type(error).__name__,
-        ": " + text if text else "",
-        hint,
-    )
+            sys.stderr.write("nbrepro: %s\n" % errors.bug_message(error))
+            return errors.INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ read up to a size limit, decoded, parsed with a depth limit, and a notebook's
 ``metadata.nbrepro`` is checked against ``schema/notebook.schema.json``. What
 comes out is a ``Notebook`` whose metadata every later step may trust, and the
 problems found on the way, each naming what was dropped and why. Input that
-cannot be used at all raises ``Unreadable`` with a sentence for the user
+cannot be used at all raises ``errors.Unreadable`` with a sentence for the user
 (exit status 2).
 
 What the schema cannot say is checked here too (``_scrub_run``): a value that
@@ -20,7 +20,8 @@ import json
 import re
 from pathlib import Path
 
-from . import notebook
+from .. import errors
+from . import metadata as notebook
 
 MAX_BYTES = 64 * 1024 * 1024
 # JSON and YAML nesting: a real notebook's output is rarely 20 deep; past
@@ -36,24 +37,20 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class Unreadable(Exception):
-    """Input that cannot be used at all; the message says what and why."""
-
-
 # ------------------------------------------------------------ bytes and text
 
 
 def read_bytes(path, limit=MAX_BYTES):
-    """The file's bytes, at most ``limit`` of them; Unreadable otherwise."""
+    """The file's bytes, at most ``limit`` of them; errors.Unreadable otherwise."""
     try:
         with Path(path).open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as error:
-        raise Unreadable("cannot read %s: %s" % (path, error.strerror or error)) from None
+        raise errors.Unreadable("cannot read %s: %s" % (path, error.strerror or error)) from None
     except ValueError as error:  # a NUL in the path
-        raise Unreadable("cannot read %r: %s" % (str(path), error)) from None
+        raise errors.Unreadable("cannot read %r: %s" % (str(path), error)) from None
     if len(data) > limit:
-        raise Unreadable("%s is larger than %d MB; not read" % (path, limit // 2**20))
+        raise errors.Unreadable("%s is larger than %d MB; not read" % (path, limit // 2**20))
     return data
 
 
@@ -61,7 +58,7 @@ def decode(data, name):
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Unreadable("%s is not UTF-8 text (byte %d)" % (name, error.start)) from None
+        raise errors.Unreadable("%s is not UTF-8 text (byte %d)" % (name, error.start)) from None
 
 
 def depth_exceeds(value, limit=MAX_DEPTH):
@@ -84,7 +81,7 @@ def depth_exceeds(value, limit=MAX_DEPTH):
 
 
 def parse_json(text, name, problems=None, kind=None):
-    """The JSON value of ``text``; Unreadable when it does not parse or nests too deep.
+    """The JSON value of ``text``; errors.Unreadable when it does not parse or nests too deep.
 
     A ``\\ud800`` escape gives a
     string Python cannot print or write; such lone surrogates become U+FFFD and
@@ -93,13 +90,17 @@ def parse_json(text, name, problems=None, kind=None):
     try:
         value = json.loads(text)
     except RecursionError:
-        raise Unreadable("%s nests deeper than %d levels; not read" % (name, MAX_DEPTH)) from None
+        raise errors.Unreadable(
+            "%s nests deeper than %d levels; not read" % (name, MAX_DEPTH)
+        ) from None
     except ValueError as error:
         if kind:
-            raise Unreadable("%s is not a readable %s: %s" % (name, kind, error)) from None
-        raise Unreadable("%s looks like JSON but does not parse: %s" % (name, error)) from None
+            raise errors.Unreadable("%s is not a readable %s: %s" % (name, kind, error)) from None
+        raise errors.Unreadable(
+            "%s looks like JSON but does not parse: %s" % (name, error)
+        ) from None
     if depth_exceeds(value):
-        raise Unreadable("%s nests deeper than %d levels; not read" % (name, MAX_DEPTH))
+        raise errors.Unreadable("%s nests deeper than %d levels; not read" % (name, MAX_DEPTH))
     if _SURROGATE_ESCAPE.search(text):
         value, count = _replace_surrogates(value)
         if count and problems is not None:
@@ -147,7 +148,7 @@ def _replace_surrogates(value):
 
 
 def parse_yaml(text, name):
-    """The YAML value of ``text``, or None when it is not YAML; Unreadable when
+    """The YAML value of ``text``, or None when it is not YAML; errors.Unreadable when
     it is too large or nests too deep to read safely.
 
     The nesting is counted on PyYAML's event stream (a flat loop) before the
@@ -156,7 +157,7 @@ def parse_yaml(text, name):
     import yaml
 
     if len(text) > MAX_YAML_BYTES:
-        raise Unreadable(
+        raise errors.Unreadable(
             "%s is larger than %d MB; too large for an environment.yml, not read"
             % (name, MAX_YAML_BYTES // 2**20)
         )
@@ -167,7 +168,9 @@ def parse_yaml(text, name):
             if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise Unreadable("%s nests deeper than %d levels; not read" % (name, MAX_DEPTH))
+                    raise errors.Unreadable(
+                        "%s nests deeper than %d levels; not read" % (name, MAX_DEPTH)
+                    )
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
@@ -238,7 +241,7 @@ class Notebook(object):
 
 
 def read_notebook(path):
-    """The Notebook at ``path``; Unreadable when it is not one."""
+    """The Notebook at ``path``; errors.Unreadable when it is not one."""
     data = read_bytes(path)
     return notebook_from_text(decode(data, str(path)), str(path), raw=data)
 
@@ -255,7 +258,7 @@ def notebook_from_value(value, name="<notebook>", raw=None, problems=None):
     if not isinstance(value, dict) or (
         "nbformat" not in value and not isinstance(value.get("cells"), list)
     ):
-        raise Unreadable("%s is not a readable notebook: no nbformat version in it" % name)
+        raise errors.Unreadable("%s is not a readable notebook: no nbformat version in it" % name)
     if "nbformat" in value and (value["nbformat"] != 4 or not isinstance(value.get("cells"), list)):
         value, raw = _upgrade(value, name), None
     metadata = value.get("metadata")
@@ -270,7 +273,7 @@ def _upgrade(value, name):
     try:
         return nbformat.reads(json.dumps(value), as_version=4)
     except Exception as error:  # nbformat raises several kinds for bad input
-        raise Unreadable("%s is not a readable notebook: %s" % (name, error)) from None
+        raise errors.Unreadable("%s is not a readable notebook: %s" % (name, error)) from None
 
 
 def code_cells(nb):

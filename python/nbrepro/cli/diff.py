@@ -2,6 +2,7 @@
 
 import sys
 
+from .. import errors
 from ..drift import SEVERITIES
 
 FAIL_ON = SEVERITIES + ("never",)
@@ -49,7 +50,7 @@ def run(args):
     try:
         before = readers.read_file(args.before)
         after = readers.read_file(args.after)
-    except readers.InputError as error:
+    except errors.InputError as error:
         return usage_error("diff", error)
     context = dict(before.context or {"used": None, "gpu_framework_imported": False})
     context["ignore"] = list(args.ignore)
@@ -67,7 +68,7 @@ def print_report(report, args):
     import json
 
     from ..capture.urls import redact_text
-    from ..drift.table import format_report
+    from .drift_table import format_report
 
     # A notebook recorded before redaction by allow-list, or edited by hand, may
     # hold a URL token; a report is pasted into CI logs and issues.

@@ -8,19 +8,20 @@ import functools
 import json
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+# the package folder: nbrepro/schema/ in a wheel, schema/ at the top of a checkout
+PACKAGE = Path(__file__).resolve().parents[1]
 SNAPSHOT = "snapshot.schema.json"
 NOTEBOOK = "notebook.schema.json"
 NOTEBOOK_ID = "https://nbrepro.dev/schema/notebook/1.json"
 
 
 def schema_dir():
-    for candidate in (HERE / "schema", HERE.parent.parent / "schema"):
+    for candidate in (PACKAGE / "schema", PACKAGE.parents[1] / "schema"):
         if (candidate / NOTEBOOK).is_file():
             return candidate
     raise FileNotFoundError(
         "nbrepro's schema files are missing (looked in %s and %s); reinstall nbrepro"
-        % (HERE / "schema", HERE.parent.parent / "schema")
+        % (PACKAGE / "schema", PACKAGE.parents[1] / "schema")
     )
 
 

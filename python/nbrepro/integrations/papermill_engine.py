@@ -2,7 +2,7 @@
 
 Registered through the ``papermill.engine`` entry point (pyproject.toml), so
 papermill, and every orchestrator that calls papermill with an engine name,
-runs the notebook through ``headless.run_notebook``: the same kernel-side
+runs the notebook through ``runner.run_notebook``: the same kernel-side
 recording as ``nbrepro run``, written into the notebook papermill saves. papermill
 has injected the parameters cell by then; it is recorded like any other cell.
 
@@ -20,7 +20,8 @@ from pathlib import Path
 
 from papermill.engines import Engine
 
-from . import headless
+from .. import errors
+from ..run import runner
 
 logger = logging.getLogger("papermill.nbrepro")
 
@@ -43,8 +44,8 @@ class NbreproEngine(Engine):
     ):
         nb = nb_man.nb
         try:
-            name = headless.kernel_name_for(nb, kernel_name)
-        except headless.RunError as error:
+            name = runner.kernel_name_for(nb, kernel_name)
+        except errors.RunError as error:
             raise RuntimeError("nbrepro engine: %s" % error) from error
 
         def starting(index):
@@ -69,7 +70,7 @@ class NbreproEngine(Engine):
             source = kwargs.get("input_path")
             tracked = mlflow_runs.start(tracking, Path(source).stem if source else "papermill")
         try:
-            outcome = headless.run_notebook(
+            outcome = runner.run_notebook(
                 nb,
                 os.getcwd(),  # papermill has changed into its --cwd already
                 name,

@@ -3,6 +3,8 @@
 import json
 import sys
 
+from .. import errors
+
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
@@ -121,7 +123,7 @@ def _check_only(args):
         findings = bundles.check(
             bundles.read(args.notebook), args.notebook, args.wheel_limit, args.data_limit
         )
-    except bundles.ExportError as error:
+    except errors.ExportError as error:
         sys.stderr.write("nbrepro export: %s\n" % error)
         return 2
     if args.json:
@@ -163,14 +165,14 @@ def run(args):
             wheel_limit=args.wheel_limit,
             build_wheels=not args.no_build,
         )
-    except bundles.GateFailed as failed:
+    except errors.GateFailed as failed:
         for finding in failed.findings:
             sys.stderr.write("nbrepro export: %s: %s\n" % (finding["kind"], finding["message"]))
         sys.stderr.write(
             "nbrepro export: not written (--strict): fix the above, or export without --strict\n"
         )
         return 1
-    except bundles.ExportError as error:
+    except errors.ExportError as error:
         sys.stderr.write("nbrepro export: %s\n" % error)
         return 2
     untranslated = [i for i in bundle.conversion.report if i.get("action") == "untranslated"]
@@ -210,14 +212,14 @@ def run(args):
 
 
 def run_workflow(args):
-    from ..export import workflow
+    from ..integrations import snakemake
 
     if not args.output or args.output.lower().endswith(".zip"):
         sys.stderr.write("nbrepro export: --workflow writes a folder: give it with -o DIR\n")
         return 2
     try:
-        steps = workflow.export(args.notebook, args.output, mode=args.steps, force=args.force)
-    except workflow.bundles.ExportError as error:
+        steps = snakemake.export(args.notebook, args.output, mode=args.steps, force=args.force)
+    except errors.ExportError as error:
         sys.stderr.write("nbrepro export: %s\n" % error)
         return 2
     for step in steps:

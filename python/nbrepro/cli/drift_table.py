@@ -1,7 +1,7 @@
 """A drift report as a readable table for the terminal."""
 
 from ..capture.urls import redact_text
-from ..terminal import escape
+from .terminal import escape
 
 ARROW = " -> "
 

@@ -17,6 +17,7 @@ Pure functions over plain data.
 
 import re
 
+from .. import errors
 from . import condayaml
 
 CONDA_LOCKFILES = "conda-lockfiles 0.2.2"
@@ -86,7 +87,7 @@ def _lock_packages(conda):
     missing = [p for p in packages if not p.get("url")]
     if missing:
         names = "".join("\n  - %s" % ("%s/%s::%s-%s-%s" % _dist_parts(p)) for p in missing)
-        raise ValueError(
+        raise errors.CondaRefuses(
             "conda export refuses to write this lock: the following packages have no URL:%s" % names
         )
     return packages

@@ -16,8 +16,10 @@ import re
 import time
 from pathlib import Path
 
+from .. import errors
+
 PACKAGE = "_nbrepro_capture"
-CAPTURE_DIR = Path(__file__).resolve().parent / "capture"
+CAPTURE_DIR = Path(__file__).resolve().parents[1] / "capture"
 EXPRESSION_KEY = "nbrepro"
 # What the probe expression evaluates to when the engine is missing or outdated.
 NOT_INSTALLED = "NBREPRO_NOT_INSTALLED"
@@ -51,10 +53,6 @@ def install(sources, order, version, package):
     root.__engine_version__ = version
 install(SOURCES, ORDER, VERSION, PACKAGE)
 """
-
-
-class KernelCaptureError(RuntimeError):
-    """The kernel did not return a capture (an error in the expression, or no reply)."""
 
 
 # directory -> (stat key, sources, version or None). Every capture builds the probe
@@ -198,15 +196,15 @@ def probe_expression(options=None, directory=CAPTURE_DIR):
 def decode_reply(value):
     """The capture dict from one ``user_expressions`` value; None when the engine is missing."""
     if not isinstance(value, dict):
-        raise KernelCaptureError("user expression value is not a mime bundle: %r" % (value,))
+        raise errors.KernelCaptureError("user expression value is not a mime bundle: %r" % (value,))
     if value.get("status") != "ok":
-        raise KernelCaptureError(
+        raise errors.KernelCaptureError(
             "capture expression failed in the kernel: %s: %s"
             % (value.get("ename", "?"), value.get("evalue", ""))
         )
     text = (value.get("data") or {}).get("text/plain")
     if not isinstance(text, str):
-        raise KernelCaptureError("capture reply has no text/plain value")
+        raise errors.KernelCaptureError("capture reply has no text/plain value")
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
@@ -215,7 +213,7 @@ def decode_reply(value):
     try:
         return json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
     except ValueError as exc:
-        raise KernelCaptureError("capture reply is not base64 JSON: %s" % exc) from exc
+        raise errors.KernelCaptureError("capture reply is not base64 JSON: %s" % exc) from exc
 
 
 def _execute(client, code, expressions, timeout):
@@ -231,11 +229,13 @@ def _execute(client, code, expressions, timeout):
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise KernelCaptureError("no reply from the kernel within %.1f s" % timeout)
+            raise errors.KernelCaptureError("no reply from the kernel within %.1f s" % timeout)
         try:
             reply = client.get_shell_msg(timeout=remaining)
         except Exception as exc:  # queue.Empty from jupyter_client
-            raise KernelCaptureError("no reply from the kernel within %.1f s" % timeout) from exc
+            raise errors.KernelCaptureError(
+                "no reply from the kernel within %.1f s" % timeout
+            ) from exc
         if reply.get("parent_header", {}).get("msg_id") == msg_id:
             return reply["content"]
 
@@ -255,13 +255,13 @@ def capture_in_kernel(kernel_client, options=None, timeout=30.0):
         content = _execute(kernel_client, kernel_source(), expressions, deadline - time.monotonic())
         result = _reply_value(content)
         if result is None:
-            raise KernelCaptureError("the kernel did not keep the installed capture engine")
+            raise errors.KernelCaptureError("the kernel did not keep the installed capture engine")
     return result
 
 
 def _reply_value(content):
     if content.get("status") != "ok":
-        raise KernelCaptureError(
+        raise errors.KernelCaptureError(
             "installing the capture engine failed: %s: %s"
             % (content.get("ename", "?"), content.get("evalue", ""))
         )
@@ -351,7 +351,7 @@ def collect_in_kernel(kernel_client, options=None, timeout=30.0):
         code = install_statement(options)
         result = _reply_value(_execute_unless_aborted(kernel_client, code, expressions, deadline))
         if result is None:
-            raise KernelCaptureError("the kernel did not keep the installed hooks")
+            raise errors.KernelCaptureError("the kernel did not keep the installed hooks")
     return result
 
 
@@ -366,5 +366,5 @@ def _execute_unless_aborted(kernel_client, code, expressions, deadline):
         if content.get("status") != "aborted":
             return content
         if time.monotonic() + 0.05 >= deadline:
-            raise KernelCaptureError("the kernel kept aborting the collect request")
+            raise errors.KernelCaptureError("the kernel kept aborting the collect request")
         time.sleep(0.05)

@@ -18,6 +18,8 @@ import keyword
 import math
 import re
 
+from .. import errors
+
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
 COMMENT = "Parameters"
@@ -65,10 +67,6 @@ def add_options(group):
         )
 
 
-class ParameterError(ValueError):
-    """A parameter name or value that cannot be injected (exit status 2)."""
-
-
 @functools.lru_cache(maxsize=None)
 def _loader():
     """PyYAML's safe loader without the timestamp resolver: papermill reads
@@ -104,7 +102,7 @@ def resolve_type(text):
 
 def check_name(name):
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-        raise ParameterError(
+        raise errors.ParameterError(
             "parameter name %r is not a Python name (letters, digits and _, "
             "not starting with a digit, not a keyword)" % (name,)
         )
@@ -121,13 +119,13 @@ def _check_value(value, where):
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                raise ParameterError(
+                raise errors.ParameterError(
                     "%s: mapping key %r is not a string; papermill would turn it into one"
                     % (where, key)
                 )
             _check_value(item, where)
         return
-    raise ParameterError(
+    raise errors.ParameterError(
         "%s: a %s is no parameter value (strings, numbers, true/false, null, "
         "lists and mappings are)" % (where, type(value).__name__)
     )
@@ -140,11 +138,11 @@ def load_yaml(text, where):
     try:
         value = yaml.load(text, Loader=_loader())  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
-        raise ParameterError("%s is not valid YAML: %s" % (where, error)) from error
+        raise errors.ParameterError("%s is not valid YAML: %s" % (where, error)) from error
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ParameterError(
+        raise errors.ParameterError(
             "%s must hold a mapping of parameter names to values, not a %s"
             % (where, type(value).__name__)
         )
@@ -160,7 +158,9 @@ def collect(pairs=(), raw_pairs=(), files=(), yamls=()):
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError) as error:
-            raise ParameterError("cannot read parameters file %s: %s" % (path, error)) from error
+            raise errors.ParameterError(
+                "cannot read parameters file %s: %s" % (path, error)
+            ) from error
         out.update(load_yaml(text, "parameters file %s" % path))
     for text in yamls or ():
         out.update(load_yaml(text, "--parameters-yaml %r" % text))
@@ -204,7 +204,7 @@ def translate(value):
         )
     if isinstance(value, list):
         return "[%s]" % ", ".join(translate(v) for v in value)
-    raise ParameterError("cannot write a %s as a parameter" % type(value).__name__)
+    raise errors.ParameterError("cannot write a %s as a parameter" % type(value).__name__)
 
 
 def codify(parameters, comment=COMMENT):

@@ -18,7 +18,7 @@ import copy
 import json
 import re
 
-from .drift.vocabulary import describe_type
+from .words import describe_type
 
 SCHEMA_VERSION = 1
 KEY = "nbrepro"

@@ -3,7 +3,7 @@
 The same engine and hooks as in JupyterLab: right after the kernel starts the
 engine and its IPython hooks are installed (``kernel_bridge.collect_in_kernel``,
 which also records the environment at kernel start), the cells run, and one
-collect at the end brings every cell's record back; ``notebook.apply_collect``
+collect at the end brings every cell's record back; ``metadata.apply_collect``
 and ``prune`` write them exactly as the front end does.
 
 nbclient sends no cell id with its execute requests (IPython sees
@@ -20,13 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import atomic, kernel_bridge, notebook
-from .capture import tools
-from .capture.session import source_id
-
-
-class RunError(Exception):
-    """Something the user must fix before the notebook can run (exit status 2)."""
+from .. import errors
+from ..capture import tools
+from ..capture.session import source_id
+from ..record import atomic, metadata
+from . import kernel as kernel_bridge
 
 
 class Outcome(object):
@@ -44,21 +42,21 @@ def read_notebook(path):
     its model (``metadata.nbrepro`` checked against the schema, the code cells'
     records, the problems: what was dropped and why), whose ``nb`` is the
     NotebookNode nbclient executes, valid nbformat 4, holding the model's
-    ``metadata.nbrepro``. RunError when the file is not such a notebook.
+    ``metadata.nbrepro``. errors.RunError when the file is not such a notebook.
     """
     import nbformat
 
-    from . import document
+    from ..record import document
 
     try:
         doc = document.read_notebook(path)
-    except document.Unreadable as error:
-        raise RunError(str(error)) from None
+    except errors.Unreadable as error:
+        raise errors.RunError(str(error)) from None
     nb = nbformat.from_dict(doc.nb)
     minor = nb.get("nbformat_minor")
     if not isinstance(minor, int) or isinstance(minor, bool) or minor < 0:
         # nbformat's validator asserts this; it would be an AssertionError.
-        raise RunError(
+        raise errors.RunError(
             "%s is not a valid nbformat 4 notebook (nbformat_minor: %s)"
             % (path, _short(json.dumps(minor), 60))
         )
@@ -66,19 +64,19 @@ def read_notebook(path):
         nbformat.validate(nb)
     except nbformat.ValidationError as error:
         where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        raise RunError(
+        raise errors.RunError(
             "%s is not a valid nbformat 4 notebook (%s: %s); open and save it in "
             "JupyterLab, or fix it by hand" % (path, where, _short(error.message))
         ) from None
     except Exception as error:  # noqa: BLE001 - nbformat's messages fail on some shapes
-        raise RunError(
+        raise errors.RunError(
             "%s is not a valid nbformat 4 notebook (nbformat's check stopped on it: %s)"
             % (path, _short("%s: %s" % (type(error).__name__, error)))
         ) from None
     # As nbformat.reads gives it: multi-line strings joined, transient fields dropped.
     nb = nbformat.v4.to_notebook_json(nb)
-    if notebook.KEY in nb.metadata:
-        nb.metadata[notebook.KEY] = doc.meta
+    if metadata.KEY in nb.metadata:
+        nb.metadata[metadata.KEY] = doc.meta
     return document.Notebook(nb, doc.meta, doc.problems, doc.name, doc.raw)
 
 
@@ -97,7 +95,7 @@ def kernel_name_for(nb, requested=None):
         manager.get_kernel_spec(name)
     except NoSuchKernel as error:
         known = ", ".join(sorted(manager.find_kernel_specs())) or "none"
-        raise RunError(
+        raise errors.RunError(
             "no kernel named %r (installed kernels: %s); pass --kernel NAME" % (name, known)
         ) from error
     return name
@@ -116,7 +114,7 @@ def check_interpreter(python):
     """
     path = Path(python).expanduser()
     if not path.is_file() or not os.access(str(path), os.X_OK):
-        raise RunError("--python %s: no such executable file" % python)
+        raise errors.RunError("--python %s: no such executable file" % python)
     # Bounded like every tool nbrepro starts: time, output size, process tree.
     try:
         done = tools.run(
@@ -125,15 +123,15 @@ def check_interpreter(python):
             max_output=64 * 1024,
         )
     except OSError as error:
-        raise RunError("--python %s cannot be run: %s" % (python, error)) from error
+        raise errors.RunError("--python %s cannot be run: %s" % (python, error)) from error
     if done is None:
-        raise RunError(
+        raise errors.RunError(
             "--python %s cannot be run: no answer within %d s" % (python, INTERPRETER_CHECK_TIMEOUT)
         )
     returncode, output = done
     if returncode != 0:
         last = (output.strip().splitlines() or ["exit status %d" % returncode])[-1]
-        raise RunError(
+        raise errors.RunError(
             "--python %s cannot import ipykernel (%s); install it there with "
             "'%s -m pip install ipykernel'" % (python, last, python)
         )
@@ -263,7 +261,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
             else:
                 try:
                     collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
-                except kernel_bridge.KernelCaptureError as error:
+                except errors.KernelCaptureError as error:
                     outcome.warnings.append("cannot record in kernel %r: %s" % (kernel_name, error))
                     collecting = False
             for number, (index, cell) in enumerate(code_cells, 1):
@@ -320,7 +318,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
             if collecting:
                 try:
                     collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
-                except kernel_bridge.KernelCaptureError as error:
+                except errors.KernelCaptureError as error:
                     outcome.warnings.append(
                         "the per-cell records could not be collected: %s" % error
                     )
@@ -338,7 +336,7 @@ def _clear_not_run(code_cells, ran):
         if index not in done:
             cell.outputs = []
             cell.execution_count = None
-            cell.metadata.pop(notebook.KEY, None)
+            cell.metadata.pop(metadata.KEY, None)
 
 
 async def _ensure(value):
@@ -371,25 +369,25 @@ def _record(outcome, collects, ran, counts, kernel_name):
     captured_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     language = (nb.metadata.get("language_info") or {}).get("name")
     kernel = {"name": kernel_name, "language": language} if language else {"name": kernel_name}
-    meta, problems = notebook.read_metadata(nb.metadata.get(notebook.KEY))
+    meta, problems = metadata.read_metadata(nb.metadata.get(metadata.KEY))
     outcome.warnings.extend(problems)
     for collected in collects:
-        meta, _ = notebook.apply_collect(meta, dict(collected, cells=[]), captured_at, kernel)
+        meta, _ = metadata.apply_collect(meta, dict(collected, cells=[]), captured_at, kernel)
         for problem in collected.get("problems") or ():
             outcome.warnings.append("%s: %s" % (problem.get("probe"), problem.get("message")))
-    meta, cells = notebook.apply_collect(meta, {"cells": matched}, captured_at)
+    meta, cells = metadata.apply_collect(meta, {"cells": matched}, captured_at)
     for key, cell in keyed.items():
         # A cell that ran without a usable record loses its old one: it no
         # longer describes the cell's outputs.
         if key in cells:
-            cell.metadata[notebook.KEY] = cells[key]
+            cell.metadata[metadata.KEY] = cells[key]
             outcome.recorded += 1
         else:
-            cell.metadata.pop(notebook.KEY, None)
-    meta = notebook.prune(meta, [c.metadata.get(notebook.KEY) for c in nb.cells])
-    meta, problems = notebook.drop_invalid(meta)
+            cell.metadata.pop(metadata.KEY, None)
+    meta = metadata.prune(meta, [c.metadata.get(metadata.KEY) for c in nb.cells])
+    meta, problems = metadata.drop_invalid(meta)
     outcome.warnings.extend(problems)
-    nb.metadata[notebook.KEY] = meta
+    nb.metadata[metadata.KEY] = meta
 
 
 def keep_author_order(nb):
@@ -397,17 +395,17 @@ def keep_author_order(nb):
     an order problem, as ``metadata.nbrepro.author_order`` (the author's
     evidence, which the re-run's counts replace). A notebook whose counts are
     one pass keeps any earlier evidence."""
-    from .export import gate
+    from ..record.order import author_order
 
-    order = gate.author_order(nb)
-    if order is None:
+    found = author_order(nb)
+    if found is None:
         return
-    raw = nb.metadata.get(notebook.KEY)
+    raw = nb.metadata.get(metadata.KEY)
     if raw is None:
-        nb.metadata[notebook.KEY] = {"schema_version": notebook.SCHEMA_VERSION}
-        raw = nb.metadata[notebook.KEY]
+        nb.metadata[metadata.KEY] = {"schema_version": metadata.SCHEMA_VERSION}
+        raw = nb.metadata[metadata.KEY]
     if isinstance(raw, dict):
-        raw["author_order"] = order
+        raw["author_order"] = found
 
 
 def write_atomically(nb, path):
@@ -417,28 +415,28 @@ def write_atomically(nb, path):
     import nbformat
 
     nbformat.validate(nb)
-    errors = notebook.validate(nb.metadata.get(notebook.KEY))
-    if errors:
-        raise ValueError("nbrepro metadata does not match the schema: " + "; ".join(errors[:3]))
+    problems = metadata.validate(nb.metadata.get(metadata.KEY))
+    if problems:
+        raise ValueError("nbrepro metadata does not match the schema: " + "; ".join(problems[:3]))
     text = nbformat.writes(nb)
     atomic.write_bytes(path, text.encode("utf-8"))
 
 
 def inject_parameters(nb, parameters):
-    """papermill's injected-parameters cell (see ``nbrepro.parameters``); RunError
+    """papermill's injected-parameters cell (see ``nbrepro.record.parameters``); errors.RunError
     for a notebook in a language papermill's Python translator does not write."""
-    from . import parameters as params
+    from ..record import parameters as params
 
     spec = nb.metadata.get("kernelspec") or {}
     language = spec.get("language") or (nb.metadata.get("language_info") or {}).get("name")
     if language and language != "python":
-        raise RunError(
+        raise errors.RunError(
             "parameters can be injected into Python notebooks only; this one is %s" % language
         )
     try:
         return params.inject(nb, parameters)
-    except params.ParameterError as error:
-        raise RunError(str(error)) from error
+    except errors.ParameterError as error:
+        raise errors.RunError(str(error)) from error
 
 
 def main(
@@ -450,14 +448,14 @@ def main(
     stderr=None,
     python=None,
     parameters=None,
-    mlflow=None,
+    observers=(),
     allow_errors=False,
 ):
     """``nbrepro run``: 0 all cells ran, 1 a cell failed (output still written), 2 bad input.
 
-    ``parameters``: a dict (from ``nbrepro.parameters.collect``) injected as
-    papermill does before the run. ``mlflow``: a tracking URI ("" for MLflow's
-    default) to log the execution as one MLflow run (``nbrepro.mlflow_runs``)."""
+    ``parameters``: a dict (from ``nbrepro.record.parameters.collect``) injected as
+    papermill does before the run. ``observers``: ``run.observers.RunObserver``s
+    (MLflow's run tracking, ``integrations/mlflow_runs.py``) told of the run."""
     stderr = stderr or sys.stderr
 
     def log(text):
@@ -479,21 +477,26 @@ def main(
             name = kernel or INTERPRETER_KERNEL
         else:
             name = kernel_name_for(nb, kernel)
-    except RunError as error:
+    except errors.RunError as error:
         log("nbrepro run: %s" % error)
         return 2
     target = Path(output) if output else Path(path)
     workdir = Path(path).resolve().parent
-    tracked = None
-    if mlflow is not None:
-        from . import mlflow_runs
-
+    started = []
+    for observer in observers:
         try:
-            tracked = mlflow_runs.start(mlflow, Path(path).stem)
-        except mlflow_runs.MlflowError as error:
+            line = observer.start(path)
+        except errors.NbreproError as error:
             log("nbrepro run: %s" % error)
+            for done in started:
+                done.finish(None)
             return 2
-        log("nbrepro run: MLflow run %s" % tracked.run_id)
+        started.append(observer)
+        if line:
+            log("nbrepro run: %s" % line)
+    env = {}
+    for observer in started:
+        env.update(observer.kernel_env())
     try:
         outcome = run_notebook(
             nb,
@@ -503,13 +506,13 @@ def main(
             options=options,
             log=log,
             python=python,
-            env=tracked.kernel_env() if tracked else None,
+            env=env or None,
             allow_errors=allow_errors,
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         log("nbrepro run: cannot run %s in kernel %r: %s" % (path, name, error))
-        if tracked:
-            tracked.finish(None)
+        for observer in started:
+            observer.finish(None)
         return 2
     for warning in outcome.warnings:
         log("nbrepro run: warning: %s" % warning)
@@ -517,15 +520,15 @@ def main(
         write_atomically(outcome.nb, target)
     except (OSError, ValueError) as error:
         log("nbrepro run: cannot write %s: %s" % (target, error))
-        if tracked:
-            tracked.finish(None)
+        for observer in started:
+            observer.finish(None)
         return 2  # the output cannot be written: unusable, not a finding
     log("nbrepro run: wrote %s (%d cells recorded)" % (target, outcome.recorded))
-    if tracked:
+    for observer in started:
         try:
-            tracked.finish(outcome.nb, target, failed=bool(outcome.failure), kernel=name)
-        except Exception as error:  # the server went away: the notebook is written
-            log("nbrepro run: the MLflow run %s is incomplete: %s" % (tracked.run_id, error))
+            observer.finish(outcome.nb, target, failed=bool(outcome.failure), kernel=name)
+        except Exception as error:  # e.g. a tracking server went away: the notebook is written
+            log("nbrepro run: %s" % observer.incomplete(error))
             return 1
     if outcome.failure:
         log("nbrepro run: %s" % outcome.failure)

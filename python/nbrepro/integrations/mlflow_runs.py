@@ -25,21 +25,20 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import __version__
+from .. import __version__, errors
+from ..run.observers import RunObserver
 
 GIT_TIMEOUT = 10
 ARTIFACT_DIR = "nbrepro"
-
-
-class MlflowError(Exception):
-    """MLflow is missing or the tracking server cannot be used (exit status 2)."""
 
 
 def _client(tracking_uri):
     try:
         from mlflow.tracking import MlflowClient
     except ImportError as error:
-        raise MlflowError('MLflow is not installed here: pip install "nbrepro[mlflow]"') from error
+        raise errors.MlflowError(
+            'MLflow is not installed here: pip install "nbrepro[mlflow]"'
+        ) from error
     return MlflowClient(tracking_uri=tracking_uri or None)
 
 
@@ -101,8 +100,8 @@ class Run(object):
             self.client.set_terminated(self.run_id, status=status)
 
     def _log(self, nb, path, kernel, source):
-        from .export import bundle as bundles
-        from .export import script
+        from ..export import bundle as bundles
+        from ..export import script
 
         meta = nb.metadata.get("nbrepro") or {}
         conversion = script.convert(nb, meta.get("runs") or {}, name="notebook")
@@ -120,7 +119,7 @@ class Run(object):
         name = Path(where).name if where is not None else "notebook.ipynb"
         try:
             built = bundles.build(nb, name)
-        except bundles.ExportError as error:  # nothing recorded: tags and notebook only
+        except errors.ExportError as error:  # nothing recorded: tags and notebook only
             built = None
             tags["nbrepro.snapshot"] = "none (%s)" % error
         if built is not None:
@@ -148,7 +147,7 @@ class Run(object):
 
 
 def start(tracking_uri, run_name, experiment=None):
-    """Create the run (before the kernel starts); MlflowError when that fails."""
+    """Create the run (before the kernel starts); errors.MlflowError when that fails."""
     client = _client(tracking_uri)
     try:
         experiment_id = "0"
@@ -160,7 +159,28 @@ def start(tracking_uri, run_name, experiment=None):
             experiment_id, run_name=run_name, tags={"mlflow.source.name": run_name}
         )
     except Exception as error:  # MLflow raises many kinds for an unreachable server
-        raise MlflowError(
+        raise errors.MlflowError(
             "cannot start an MLflow run at %s: %s" % (tracking_uri or "the default store", error)
         ) from error
     return Run(client, created.info.run_id, tracking_uri)
+
+
+class Observer(RunObserver):
+    """``nbrepro run --mlflow [URI]``: one MLflow run per execution."""
+
+    def __init__(self, tracking_uri):
+        self.tracking_uri = tracking_uri
+        self.run = None
+
+    def start(self, path):
+        self.run = start(self.tracking_uri, Path(path).stem)
+        return "MLflow run %s" % self.run.run_id
+
+    def kernel_env(self):
+        return self.run.kernel_env()
+
+    def finish(self, nb, path=None, failed=False, kernel=None, source=None):
+        self.run.finish(nb, path, failed=failed, kernel=kernel, source=source)
+
+    def incomplete(self, error):
+        return "the MLflow run %s is incomplete: %s" % (self.run.run_id, error)

@@ -43,9 +43,11 @@ import re
 import shlex
 from pathlib import Path
 
-from .. import __version__, atomic
-from . import bundle as bundles
-from . import carry, script
+from .. import __version__, errors
+from ..export import bundle as bundles
+from ..export import carry, script
+from ..record import atomic
+from ..record import inputs as recorded
 
 MODES = ("script", "papermill")
 MAX_NAMED = 5  # files a comment names before it counts the rest
@@ -57,10 +59,6 @@ _OUTPUT_NAME = re.compile(
 )
 _BRACES = re.compile(r"[{}]")  # Snakemake reads them as wildcards
 _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}$")
-
-
-class WorkflowError(bundles.ExportError):
-    """The workflow cannot be written (exit status 2)."""
 
 
 def _value(parameter):
@@ -107,7 +105,7 @@ _SKIPPED_PARTS = ("site-packages", "dist-packages", "__pycache__", "node_modules
 def _workflow_path(path):
     """A recorded path as a rule may name it: relative, inside the folder, not a hidden
     file or an installed package's, no Snakemake wildcard braces; else None."""
-    safe = carry.safe_path(path)
+    safe = recorded.safe_path(path)
     if safe is None or "{" in safe or "}" in safe or "'" in safe or '"' in safe:
         return None
     if any(part in _SKIPPED_PARTS for part in safe.split("/")):
@@ -152,7 +150,7 @@ def _subfolders(folders):
     for folder in folders:
         sub = Path(os.path.relpath(str(folder), root)).as_posix()
         if sub != "." and _workflow_path(sub) is None:
-            raise WorkflowError(
+            raise errors.WorkflowError(
                 "%s: a rule cannot run in the notebook's folder %s (hidden, or braces or "
                 "quotes in its name); move the notebook" % (_safe(folder), _safe(sub))
             )
@@ -164,7 +162,7 @@ class _Access(object):
     """What one notebook's recorded run read and wrote, in rule terms."""
 
     def __init__(self, doc, folder, sub="."):
-        found = carry.needs(doc.nb, doc.meta)
+        found = recorded.needs(doc.nb, doc.meta)
         self.sub = sub  # the notebook's folder, relative to the workflow's (the notebooks')
         self.reads = {}  # path -> first cell that read it before any cell wrote it
         self.writes = set()
@@ -177,7 +175,7 @@ class _Access(object):
                 self.reads[_rebase(sub, usable)] = (item.get("cells") or [None])[0]
         # A file written and gone by the end of the cell was a temporary one.
         last = {}
-        for _number, _source, inputs, _seeds in carry.cells_in_run_order(doc.nb, doc.meta):
+        for _number, _source, inputs, _seeds in recorded.cells_in_run_order(doc.nb, doc.meta):
             for item in inputs.get("files") or ():
                 if isinstance(item, dict) and item.get("mode") == "w":
                     last[item.get("path")] = bool(item.get("missing"))
@@ -221,7 +219,7 @@ def _check_no_cycle(steps, written):
         for before in after[path]:
             if state.get(before) == "open":
                 loop = trail[trail.index(before) :] + [before]
-                raise WorkflowError(
+                raise errors.WorkflowError(
                     "the notebooks read each other's outputs in a loop (%s); a workflow "
                     "cannot run it" % " -> ".join(_safe(p.name) for p in loop)
                 )
@@ -245,7 +243,7 @@ def plan(paths, now=None, output=None):
         stem = bundles.safe_stem(Path(path).name)
         rule = _rule_name(stem)
         if rule in stems or rule == "all":
-            raise WorkflowError(
+            raise errors.WorkflowError(
                 "%s and %s would both be step %r; rename one" % (stems.get(rule), path, rule)
             )
         stems[rule] = path
@@ -254,7 +252,7 @@ def plan(paths, now=None, output=None):
         try:
             parameters = script.convert(doc.nb, bundles._runs_of(doc.meta), name=stem).parameters
         except ValueError as error:
-            raise WorkflowError("cannot export %s: %s" % (path, error)) from error
+            raise errors.WorkflowError("cannot export %s: %s" % (path, error)) from error
         step = Step(Path(path), stem, None, list(parameters))
         step.sub = sub
         access = _Access(doc, folder, sub)
@@ -281,7 +279,7 @@ def plan(paths, now=None, output=None):
         produced += [(None, path) for path in sorted(access.writes) if path not in by_name]
         for name, path in produced:
             if path in written and written[path] != step.path:
-                raise WorkflowError(
+                raise errors.WorkflowError(
                     "%s and %s both write %s%s; a file has one producer"
                     % (
                         written[path],
@@ -537,7 +535,7 @@ def _rule(step, mode):
 def snakefile(steps, mode="script"):
     """The Snakefile's text."""
     if mode not in MODES:
-        raise WorkflowError("--steps must be one of %s, not %r" % (", ".join(MODES), mode))
+        raise errors.WorkflowError("--steps must be one of %s, not %r" % (", ".join(MODES), mode))
     consumed = {path for step in steps for _name, path in step.inputs}
     targets = []
     for step in steps:
@@ -662,7 +660,9 @@ def step_environment(step, mode):
     data = yaml.safe_load(original)
     dependencies = data.setdefault("dependencies", []) if isinstance(data, dict) else None
     if not isinstance(dependencies, list):
-        raise WorkflowError("%s: the bundle's environment.yml has no dependencies" % step.path)
+        raise errors.WorkflowError(
+            "%s: the bundle's environment.yml has no dependencies" % step.path
+        )
     section = [d for d in dependencies if isinstance(d, dict) and "pip" in d]
     pip = list(section[0]["pip"]) if section else []
     added = _runner_pins(pip) if mode == "papermill" else []
@@ -702,7 +702,9 @@ def step_environment(step, mode):
     if not requirements:
         return env_yml, files[lock], None
     if any(_DEPLOY_END in line or "\n" in line for line in requirements):
-        raise WorkflowError("%s: a pip requirement line cannot be written safely" % step.path)
+        raise errors.WorkflowError(
+            "%s: a pip requirement line cannot be written safely" % step.path
+        )
     deploy = [
         _DEPLOY_HEAD.decode("ascii")
         + " %s for envs/%s.yml; export again rather than edit." % (__version__, step.stem),
@@ -737,7 +739,7 @@ def step_environment(step, mode):
 def _check_target(output, force):
     output = Path(output)
     if output.exists() and not output.is_dir():
-        raise WorkflowError("%s exists and is not a folder" % output)
+        raise errors.WorkflowError("%s exists and is not a folder" % output)
     snake = output / "Snakefile"
     if snake.exists():
         try:
@@ -745,11 +747,11 @@ def _check_target(output, force):
         except (OSError, UnicodeDecodeError):
             ours = False
         if not ours:
-            raise WorkflowError(
+            raise errors.WorkflowError(
                 "%s exists and was not written by nbrepro; not replacing it" % snake
             )
         if not force:
-            raise WorkflowError("%s exists; pass --force to replace it" % snake)
+            raise errors.WorkflowError("%s exists; pass --force to replace it" % snake)
 
 
 def write(steps, output, mode="script", force=False):
@@ -777,17 +779,17 @@ def write(steps, output, mode="script", force=False):
                 post.unlink()  # ours, from an export that needed one
         atomic.write_bytes(output / "Snakefile", text.encode("utf-8"))
     except OSError as error:
-        raise WorkflowError("cannot write %s: %s" % (output, error)) from error
+        raise errors.WorkflowError("cannot write %s: %s" % (output, error)) from error
     return output
 
 
 def export(paths, output, mode="script", force=False, now=None):
     """Plan and write; returns the steps."""
     if mode not in MODES:
-        raise WorkflowError("--steps must be one of %s, not %r" % (", ".join(MODES), mode))
+        raise errors.WorkflowError("--steps must be one of %s, not %r" % (", ".join(MODES), mode))
     steps = plan([Path(p) for p in paths], now=now, output=output)
     write(steps, output, mode=mode, force=force)
     return steps
 
 
-__all__ = ["MODES", "WorkflowError", "export", "names_path", "plan", "snakefile", "write"]
+__all__ = ["MODES", "export", "names_path", "plan", "snakefile", "write"]

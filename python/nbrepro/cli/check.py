@@ -2,6 +2,7 @@
 
 import sys
 
+from .. import errors
 from .diff import add_report_options, print_report, usage_error
 
 
@@ -37,7 +38,7 @@ def run(args):
     if args.against:
         try:
             current = readers.read_file(args.against)
-        except readers.InputError as error:
+        except errors.InputError as error:
             return usage_error("check", error)
         side, side_problems = current.side, list(current.problems)
     else:
@@ -58,7 +59,7 @@ def _check_one(path, side, side_problems, args):
 
     try:
         recorded = readers.read_file(path)
-    except readers.InputError as error:
+    except errors.InputError as error:
         return usage_error("check", error)
     if recorded.form != "notebook":
         return usage_error("check", "%s is %s, not a notebook" % (path, _article(recorded.form)))
@@ -78,7 +79,7 @@ def _add_inputs(report, path, doc):
     from pathlib import Path
 
     from ..drift.vocabulary import SEVERITIES
-    from ..export.carry import changed_inputs
+    from ..record.inputs import changed_inputs
 
     try:
         changed, messages = changed_inputs(doc.nb, doc.meta, Path(path).resolve().parent)

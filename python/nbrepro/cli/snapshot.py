@@ -89,8 +89,8 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from .. import envfiles
     from ..capture import capture
+    from ..record import envfiles
 
     full = bool(
         args.full or (args.format == "explicit" and args.sha256) or args.format in LOCKS[:2]
@@ -133,7 +133,7 @@ def run(args):
                 from_history=args.from_history,
             )
         elif args.format in LOCKS:
-            from .. import lockfiles
+            from ..record import lockfiles
 
             conda = (result.get("environment_full") or {}).get("conda")
             if args.format == "pylock":

@@ -6,7 +6,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import terminal
+from .. import errors
+from . import terminal
 
 BAR_WIDTH = 24
 
@@ -143,7 +144,7 @@ class _Stop(Exception):
 
 
 def _verify(args, scratch, say, stderr):
-    from .. import headless
+    from ..run import runner
     from ..verify import bundle as bundles
     from ..verify.runner import verify_notebook
 
@@ -162,13 +163,13 @@ def _verify(args, scratch, say, stderr):
                 )
         else:
             path, workdir = target, target.resolve().parent
-        doc = headless.read_notebook(path)  # its problems are the report's warnings
+        doc = runner.read_notebook(path)  # its problems are the report's warnings
         if python is not None:
-            python = headless.check_interpreter(python)
-            kernel = args.kernel or headless.INTERPRETER_KERNEL
+            python = runner.check_interpreter(python)
+            kernel = args.kernel or runner.INTERPRETER_KERNEL
         else:
-            kernel = headless.kernel_name_for(doc.nb, args.kernel)
-    except (bundles.BundleError, headless.RunError) as error:
+            kernel = runner.kernel_name_for(doc.nb, args.kernel)
+    except (errors.BundleError, errors.RunError) as error:
         raise _Stop(str(error)) from error
     interactive = hasattr(stderr, "isatty") and stderr.isatty()
     log = None if interactive else (lambda text: (stderr.write(text + "\n"), stderr.flush()))

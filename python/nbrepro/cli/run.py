@@ -1,8 +1,10 @@
 """`nbrepro run`: execute a notebook and record what it ran on, as JupyterLab does."""
 
+from .. import errors
+
 
 def add_parser(subparsers):
-    from .. import parameters as params
+    from ..record import parameters as params
 
     parser = subparsers.add_parser(
         "run",
@@ -56,24 +58,29 @@ def add_parser(subparsers):
 def run(args):
     import sys
 
-    from .. import headless
-    from .. import parameters as params
+    from ..record import parameters as params
+    from ..run import runner
 
     try:
         values = params.collect(
             args.parameters, args.parameters_raw, args.parameters_file, args.parameters_yaml
         )
-    except params.ParameterError as error:
+    except errors.ParameterError as error:
         sys.stderr.write("nbrepro run: %s\n" % error)
         return 2
     timeout = args.timeout if args.timeout and args.timeout > 0 else None
-    return headless.main(
+    observers = []
+    if args.mlflow is not None:
+        from ..integrations import mlflow_runs
+
+        observers.append(mlflow_runs.Observer(args.mlflow))
+    return runner.main(
         args.notebook,
         output=args.output,
         kernel=args.kernel,
         timeout=timeout,
         python=args.python,
         parameters=values or None,
-        mlflow=args.mlflow,
+        observers=observers,
         allow_errors=args.allow_errors,
     )

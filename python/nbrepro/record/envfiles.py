@@ -24,8 +24,9 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from . import __version__, condayaml
-from .capture import compact, distinfo, urls
+from .. import __version__, errors
+from ..capture import compact, distinfo, urls
+from . import condayaml
 
 NO_CONDA = (
     "this environment has no conda-meta/ folder, so there is no conda export; "
@@ -183,10 +184,6 @@ CONDA_EXPORT_ALIASES = {"yaml": "environment-yaml", "yml": "environment-yaml"}
 CONDA_EXPORT_ALIASES.update(json="environment-json", reqs="requirements", txt="requirements")
 
 
-class CondaRefuses(ValueError):
-    """conda itself would refuse this export; the message is conda's reason."""
-
-
 def _cep23_header(conda):
     return [
         "# This file may be used to create an environment using:",
@@ -204,7 +201,7 @@ def conda_export(environment, export_format, order=None, no_builds=False, from_h
     the order conda-meta lists its records (`order`: the record file names as
     os.scandir gave them; None keeps the capture's order), refused when pip
     packages are present; requirements is `<channel>::<name>==<version>=<build>`
-    per conda package, sorted by name. Raises CondaRefuses where conda refuses."""
+    per conda package, sorted by name. Raises errors.CondaRefuses where conda refuses."""
     export_format = CONDA_EXPORT_ALIASES.get(export_format, export_format)
     conda = _conda(environment)
     line = (conda.get("behaviour") or {}).get("conda") or "26.7"
@@ -233,7 +230,7 @@ def conda_export(environment, export_format, order=None, no_builds=False, from_h
 def _conda_export_requirements(environment, conda):
     listed = exported_packages(conda)
     if not listed:
-        raise CondaRefuses(
+        raise errors.CondaRefuses(
             "Cannot export requirements format: no requested packages found. "
             "Use 'explicit' format for environments with installed packages, "
             "or ensure the environment has package specifications."
@@ -262,13 +259,13 @@ def _conda_export_explicit(environment, conda, order):
     records = packages(conda)
     pip = compact.conda_pip(environment)
     if not records:
-        raise CondaRefuses(
+        raise errors.CondaRefuses(
             "Cannot export explicit format: no explicit packages with installation metadata "
             "found. Use 'requirements' format for environments with only requested packages, "
             "or ensure the environment has been solved and installed."
         )
     if pip:
-        raise CondaRefuses(
+        raise errors.CondaRefuses(
             "Cannot export explicit format: environment contains external packages that cannot "
             "be represented in explicit format. Use a different format to include external "
             "packages."
@@ -280,7 +277,7 @@ def _conda_export_explicit(environment, conda, order):
     for package in records:
         url = package.get("url")
         if not url or url.startswith("<unknown>"):
-            raise CondaRefuses(
+            raise errors.CondaRefuses(
                 "Cannot export '%s': explicit format requires package URLs" % package["name"]
             )
         lines.append(url)

@@ -1,0 +1,36 @@
+"""Small words the model needs: how a problem names a JSON type, a value cut
+short, a package name normalised. TypeScript has the same in src/ (held equal
+by the shared vectors in test/vectors/)."""
+
+import re
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def normalize(name):
+    """PEP 503: lower case, every run of ``-``, ``_`` and ``.`` becomes one ``-``."""
+    if "_" in name or "." in name or "--" in name:
+        return _SEPARATORS.sub("-", name).lower()
+    return name.lower()  # no run to replace: the common case, without the regex
+
+
+def describe_type(value):
+    """How a problem names the type of a JSON value (identical in TypeScript)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a " + type(value).__name__
+
+
+def short(text, limit=60):
+    """A name or value quoted in a problem, cut to a readable length."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

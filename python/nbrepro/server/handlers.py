@@ -1,0 +1,160 @@
+"""The server extension: one authenticated handler per endpoint, one route table.
+
+Handlers only translate HTTP to calls into the core; they hold no logic.
+"""
+
+import asyncio
+import json
+import platform
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from .. import __version__, errors
+from . import requests
+
+# The front end checks this number and says so when the two parts disagree
+# (a JupyterLab reload after `pip install -U nbrepro` fixes it).
+API_VERSION = 1
+
+
+class Handler(APIHandler):
+    """What every nbrepro endpoint shares: an exception nbrepro did not expect
+    is its own bug, and says so in JSON, as the command line does (exit 70);
+    the traceback goes to the server's log, never to the client. Input a
+    handler cannot use is answered before, with 400, 404, 409 or 422."""
+
+    def write_error(self, status_code, **kwargs):
+        exc_info = kwargs.get("exc_info")
+        error = exc_info[1] if exc_info else None
+        if error is None or isinstance(error, tornado.web.HTTPError):
+            return super().write_error(status_code, **kwargs)
+        # tornado has logged the traceback (log_exception) before this runs.
+        self.set_header("Content-Type", "application/json")
+        self.finish(
+            json.dumps(
+                {
+                    "message": errors.bug_message(
+                        error, "please report it; the Jupyter server's log shows where it happened"
+                    ),
+                    "reason": "bug",
+                }
+            )
+        )
+
+
+class VersionHandler(Handler):
+    """Tells the front end that the server part is there, and which one."""
+
+    @tornado.web.authenticated
+    def get(self):
+        self.finish(
+            json.dumps(
+                {
+                    "name": "nbrepro",
+                    "version": __version__,
+                    "api_version": API_VERSION,
+                    "python": platform.python_version(),
+                }
+            )
+        )
+
+
+class EngineHandler(Handler):
+    """The kernel-side capture engine, built from python/nbrepro/capture/.
+
+    The front end sends it to kernels where nbrepro is not installed; serving
+    it from here keeps those files the only copy of the engine.
+    """
+
+    @tornado.web.authenticated
+    def get(self):
+        from ..run.kernel import engine_payload
+
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(engine_payload()))
+
+
+class ExportHandler(Handler):
+    """Checks a notebook for export, or writes its bundle beside it."""
+
+    @tornado.web.authenticated
+    async def post(self):
+
+        try:
+            request = requests.parse_body(self.request.body or b"")
+        except errors.RequestRefused as refused:
+            return self._reply(refused.status, {"message": str(refused)})
+        fmt = request.get("format", "folder")
+        if fmt not in ("folder", "zip"):
+            return self._reply(
+                400, {"message": "format must be 'folder' or 'zip', not %s" % requests.shown(fmt)}
+            )
+        data_limit = request.get("data_limit")
+        if data_limit is not None and (
+            not isinstance(data_limit, int)
+            or isinstance(data_limit, bool)
+            or not 0 <= data_limit <= requests.MAX_DATA_LIMIT
+        ):
+            return self._reply(
+                400, {"message": "data_limit must be a number of bytes from 0 to 2^40"}
+            )
+        wheel_limit = request.get("wheel_limit")
+        if wheel_limit is not None and (
+            not isinstance(wheel_limit, int)
+            or isinstance(wheel_limit, bool)
+            or not 0 <= wheel_limit <= requests.MAX_DATA_LIMIT
+        ):
+            return self._reply(
+                400, {"message": "wheel_limit must be a number of bytes from 0 to 2^40"}
+            )
+        root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
+        loop = asyncio.get_running_loop()
+        try:
+            allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
+            path = requests.resolve_notebook(root, request.get("path"), allow_hidden=allow_hidden)
+            if request.get("check_only"):
+                body = await loop.run_in_executor(
+                    None, requests.check_notebook, path, data_limit, wheel_limit
+                )
+            else:
+                body = await loop.run_in_executor(
+                    None,
+                    lambda: requests.export_notebook(
+                        root,
+                        path,
+                        as_zip=fmt == "zip",
+                        strict=bool(request.get("strict")),
+                        force=bool(request.get("force")),
+                        data_limit=data_limit,
+                        wheel_limit=wheel_limit,
+                    ),
+                )
+        except errors.RequestRefused as refused:
+            return self._reply(refused.status, dict(message=str(refused), **refused.extra))
+        except errors.GateFailed as failed:
+            message = "not exported (strict): %d problem%s found" % (
+                len(failed.findings),
+                "" if len(failed.findings) == 1 else "s",
+            )
+            return self._reply(422, {"message": message, "findings": failed.findings})
+        except errors.ExportError as error:
+            return self._reply(400, {"message": str(error)})
+        self._reply(200, body)
+
+    def _reply(self, status, body):
+        self.set_status(status)
+        self.finish(json.dumps(body))
+
+
+def setup_handlers(web_app):
+    base_url = web_app.settings["base_url"]
+    routes = [
+        ("version", VersionHandler),
+        ("engine", EngineHandler),
+        ("export", ExportHandler),
+    ]
+    web_app.add_handlers(
+        ".*$", [(url_path_join(base_url, "nbrepro", path), handler) for path, handler in routes]
+    )
