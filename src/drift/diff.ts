@@ -43,7 +43,8 @@ export const KINDS = [
   'gpu-changed',
   'determinism-changed',
   'seeding-changed',
-  'supply-chain'
+  'supply-chain',
+  'conda-changed'
 ] as const;
 export type DriftKind = (typeof KINDS)[number];
 
@@ -256,6 +257,7 @@ namespace Private {
     gpu(old, now, ctx, differences);
     runtime(old, now, differences);
     channels(old, now, ctx, differences);
+    conda(old, now, differences);
     return makeReport(differences, problems);
   }
 
@@ -621,6 +623,59 @@ namespace Private {
         after: is
       });
     }
+  }
+
+  const CONDA_LINES = ['24.11', '25.7', '26.7'];
+  const LINE_CHANGES = [
+    "environment.yml would now list the packages' channels first and write --from-history specs without their channel",
+    'environment.yml would now be written without the implicit defaults channel, and --from-history would leave out what pip replaced'
+  ];
+
+  /**
+   * What the installed conda changing from one release line to another means
+   * for the files conda writes (envfiles.conda_change in Python).
+   */
+  export function condaChange(before: string, after: string): string {
+    const from = CONDA_LINES.indexOf(before);
+    const to = CONDA_LINES.indexOf(after);
+    if (from === to || from < 0 || to < 0) {
+      return 'the files conda writes are the same for both';
+    }
+    const text = LINE_CHANGES.slice(
+      Math.min(from, to),
+      Math.max(from, to)
+    ).join('; ');
+    return to < from
+      ? 'the older conda undoes this: ' +
+          text.split(' would now ').join(' was ')
+      : text;
+  }
+
+  /**
+   * The installed conda changed: information with its consequence, never
+   * package drift.
+   */
+  export function conda(
+    old: IDriftSide,
+    now: IDriftSide,
+    out: IDifference[]
+  ): void {
+    const was = old.conda?.version;
+    const is = now.conda?.version;
+    if (!was || !is || was === is) {
+      return;
+    }
+    out.push({
+      kind: 'conda-changed',
+      severity: 'info',
+      name: 'conda',
+      before: was,
+      after: is,
+      detail: `conda ${was} -> ${is}: ${condaChange(
+        old.conda?.conda ?? '',
+        now.conda?.conda ?? ''
+      )}`
+    });
   }
 
   export function gpu(

@@ -33,6 +33,10 @@ export interface IDriftSide {
   platform: Facts | null;
   gpu: Facts | null;
   runtime: { seeding: Facts; determinism: Facts } | null;
+  /**
+   * Which conda the conda files are written for (environment.conda.behaviour).
+   */
+  conda: Facts | null;
 }
 
 export const MAX_PACKAGES = 20000;
@@ -51,6 +55,7 @@ const DEFAULTS = new Set([
   'pkgs/free',
   'pkgs/pro'
 ]);
+export const CONDA_FACTS = ['conda', 'version', 'source'];
 export const GPU_FACTS = [
   'driver',
   'cuda_driver',
@@ -123,7 +128,8 @@ export function emptySide(): IDriftSide {
     python: null,
     platform: null,
     gpu: null,
-    runtime: null
+    runtime: null,
+    conda: null
   };
 }
 
@@ -342,6 +348,15 @@ export function sideFromEnvironment(
       }
     }
     side.channels = [...channels].sort();
+    const behaviour = get(conda, 'behaviour');
+    if (isObject(behaviour)) {
+      side.conda = Private.readFacts(
+        behaviour,
+        CONDA_FACTS,
+        where + '.conda.behaviour',
+        problems
+      );
+    }
   }
   const version = get(get(environment, 'python'), 'version');
   if (typeof version === 'string') {
@@ -421,6 +436,12 @@ export function readSide(
     get(value, 'gpu'),
     GPU_FACTS,
     where + '.gpu',
+    problems
+  );
+  side.conda = Private.readFacts(
+    get(value, 'conda'),
+    CONDA_FACTS,
+    where + '.conda',
     problems
   );
   const runtime = get(value, 'runtime');

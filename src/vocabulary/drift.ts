@@ -111,7 +111,8 @@ export function describeChange(
     'gpu-changed': trans.__('GPU changed'),
     'determinism-changed': trans.__('determinism changed'),
     'seeding-changed': trans.__('seeding changed'),
-    'supply-chain': trans.__('supply chain')
+    'supply-chain': trans.__('supply chain'),
+    'conda-changed': trans.__('conda changed')
   };
   const word = words[difference.kind] ?? difference.kind;
   if (

@@ -21,6 +21,7 @@ KINDS = (
     "determinism-changed",
     "seeding-changed",
     "supply-chain",
+    "conda-changed",
 )
 
 # Limits on untrusted input: past them a side is read partially and a problem says so.
