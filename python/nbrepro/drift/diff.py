@@ -1,6 +1,6 @@
 """The graded diff of two sides, and the context a notebook gives it.
 
-Severity rules (src/drift.ts implements the same; the shared vectors in
+Severity rules (src/drift/diff.ts implements the same; the shared vectors in
 test/vectors/drift/ hold both to them):
 
 - package version change: major or epoch high, minor medium, patch (also a

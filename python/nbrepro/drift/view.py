@@ -9,7 +9,7 @@ name to ``{"name", "version", "build"?, "manager", "channel"?, "source"?}``;
 ``read_side`` accepts a side, or ``{"environment": <stored environment>,
 "runtime"?: <run record>}`` which it turns into one (``side_from_environment``).
 Nothing here raises on bad input: what cannot be read is left out and a
-problem (a sentence, identical in src/driftview.ts) says what and where.
+problem (a sentence, identical in src/drift/view.ts) says what and where.
 """
 
 import json

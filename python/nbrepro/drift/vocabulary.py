@@ -1,6 +1,6 @@
 """The words of a drift report, as schema/drift.schema.json spells them.
 
-src/drift.ts holds the same lists in the same order; the order is the sort
+src/drift/diff.ts holds the same lists in the same order; the order is the sort
 order of a report (most severe first, then kind, then name).
 """
 
