@@ -22,6 +22,7 @@ KINDS = (
     "seeding-changed",
     "supply-chain",
     "conda-changed",
+    "fonts-changed",
 )
 
 # Limits on untrusted input: past them a side is read partially and a problem says so.
