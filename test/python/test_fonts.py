@@ -411,9 +411,12 @@ def test_the_plan_carries_shareable_fonts_and_names_the_others(tmp_path):
             sha256=sha(LIBERATION),
         ),
         font_run(name="Sneaky", file="x.ttf", where="notebook", path="../system/cmr10.ttf"),
+        font_run(name="Script", file="run.sh", where="notebook", path="run.sh"),
+        font_run(name="Key", file="id", where="environment", path="../../etc/passwd"),
         font_run(name="DejaVu Sans", file="DejaVuSans.ttf", where="matplotlib"),
     ]
-    result = bundle_fonts.plan(runs, project, search=[system])
+    (project / "run.sh").write_text("echo hostile\n")
+    result = bundle_fonts.plan(runs, project, search=[system], taken={"run.sh"})
     status = {e["font"]["name"]: (e["status"], e.get("file"), e.get("why")) for e in result.fonts}
     assert status["Inconsolata"] == ("carried", "nbrepro-fonts/Inconsolata.otf", None)
     assert status["cmr10"][:2] == ("not carried", None)
@@ -421,6 +424,9 @@ def test_the_plan_carries_shareable_fonts_and_names_the_others(tmp_path):
     assert status["Arial"] == ("not carried", None, "this machine has no such file")
     assert status["Liberation Sans"] == ("notebook", "fonts/" + LIBERATION.name, None)
     assert status["Sneaky"][0] == "not carried"
+    assert status["Script"] == ("not carried", None, "its path is another file of the bundle")
+    assert status["Key"][0] == "not carried"
+    assert "run.sh" not in result.files
     assert status["DejaVu Sans"] == ("matplotlib", None, None)
     assert result.files["nbrepro-fonts/Inconsolata.otf"] == INCONSOLATA.read_bytes()
     assert result.files["fonts/" + LIBERATION.name] == LIBERATION.read_bytes()
@@ -430,7 +436,7 @@ def test_the_plan_carries_shareable_fonts_and_names_the_others(tmp_path):
         "nbrepro-fonts/Inconsolata.otf",
         "fonts/" + LIBERATION.name,
     ]
-    assert [f["name"] for f in spec["system"]] == ["cmr10", "Arial", "Sneaky"]
+    assert [f["name"] for f in spec["system"]] == ["cmr10", "Arial", "Sneaky", "Script", "Key"]
     assert result.files[bundle_fonts.SCRIPT] == bundle_fonts.TEMPLATE.read_bytes()
     assert result.rc.splitlines()[-2:] == [
         "font.family: sans-serif",
@@ -480,6 +486,10 @@ def test_preflight_names_uncarried_fonts_this_machine_lacks(tmp_path, monkeypatc
         "is not one that lets anyone share it): figures drawn with it will differ"
     ]
     assert bundle_fonts.preflight(tmp_path / "no-bundle") == []
+    check = bundle_fonts.fonts_check(folder)
+    assert (check["check"], check["verdict"]) == ("fonts", "unknown")
+    assert "No Such Font" in check["reason"]
+    assert bundle_fonts.fonts_check(tmp_path / "no-bundle") is None
 
 
 def test_run_sh_and_the_dockerfile_run_the_font_list_step(tmp_path):

@@ -123,7 +123,11 @@ def plan(runs, folder=None, environment=None, search=None, taken=()):
             entry.update(status="not carried", why="the notebook's folder was not given")
             continue
         if kind == "notebook" and font.get("path"):
-            path = _inside(Path(folder), font["path"])
+            relative = font["path"]
+            if relative in taken or relative.startswith(FOLDER + "/") or relative == RC:
+                entry.update(status="not carried", why="its path is another file of the bundle")
+                continue
+            path = _inside(Path(folder), relative) if _is_font(relative) else None
             data = _read(path, font.get("sha256")) if path else None
             if data is None:
                 entry.update(status="not carried", why="it is not in the notebook's folder now")
@@ -286,9 +290,13 @@ _SUFFIXES = tuple(s for s in (".ttf", ".otf", ".ttc", ".pfb", ".afm")) + tuple(
 )
 
 
+def _is_font(name):
+    return name.lower().endswith(_SUFFIXES[:5])
+
+
 def _matches(path, font):
     """The recorded file: its sha256 when one was recorded, else the family it names."""
-    if not path.is_file():
+    if not _is_font(path.name) or not path.is_file():
         return False
     if font.get("sha256"):
         try:
@@ -421,6 +429,24 @@ def preflight(folder):
                 % (_plain(font["name"]), _plain(str(font.get("why"))))
             )
     return out
+
+
+def fonts_check(folder):
+    """The fonts check of ``nbrepro preflight`` (``{"check", "verdict", "reason"}``), or
+    None for a bundle without fonts: ``unknown`` when a font the notebook drew with
+    is neither carried nor installed here (figures may differ, nothing stops the
+    rebuild), else ``yes``."""
+    path = Path(folder) / SPEC
+    if not path.is_file():
+        return None
+    missing = preflight(folder)
+    if missing:
+        return {"check": "fonts", "verdict": "unknown", "reason": "; ".join(missing)}
+    return {
+        "check": "fonts",
+        "verdict": "yes",
+        "reason": "the fonts the notebook drew with are carried or installed here",
+    }
 
 
 def installed_families(folders):
