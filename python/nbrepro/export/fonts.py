@@ -364,6 +364,10 @@ def describe(entry):
     """One line on a font of the plan, for the READMEs."""
     font = entry["font"]
     text = recorded.label(font, version=True)
+    if font.get("style"):
+        text += ", %s" % font["style"]
+    if font.get("file"):
+        text += " (%s)" % font["file"]
     status = entry["status"]
     if status == "matplotlib":
         return text + ": comes with Matplotlib"
