@@ -145,18 +145,16 @@ def describe(ctx, path, root=None):
     if not stat_module.S_ISREG(st.st_mode):
         return None
     cache = ctx.cache.setdefault(FACTS_CACHE_KEY, {})
-    key = (full, st.st_size, st.st_mtime_ns)
-    facts = cache.get(key)
-    if facts is None:
+    key = (full, st.st_size, st.st_mtime_ns, root)
+    if key not in cache:
         facts = read_facts(full, st.st_size)
+        if facts is not None:
+            facts.update(where(full, root))
         if len(cache) >= MAX_FACTS:
             cache.clear()
         cache[key] = facts
-    if facts is None:
-        return None
-    out = dict(facts)
-    out.update(where(full, root))
-    return out
+    facts = cache[key]
+    return dict(facts) if facts is not None else None
 
 
 def where(full, root=None):
