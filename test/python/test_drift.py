@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from nbrepro import errors
-from nbrepro.drift import diff, notebook_context, package_view, readers, used_distributions
+from nbrepro.drift import diff, notebook_context, used_distributions
 from nbrepro.drift.supply_chain import edits, near_popular
 from nbrepro.drift.versions import compare
+from nbrepro.record import envreaders as readers
+from nbrepro.record.sides import package_view
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real-world"
 EXPORTS = FIXTURES / "conda-env-export"
