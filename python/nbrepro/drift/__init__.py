@@ -1,9 +1,9 @@
 """Drift: what differs between a recorded environment and another, and how much it matters.
 
-Pure functions over sides (``record/sides.py``: the door makes them from
-notebooks, snapshots and environment files, ``record/envreaders.py`` from
-files); src/drift.ts is the same diff for the JupyterLab front end, and both
-run the vectors in test/vectors/drift/. The report's layout is
+Pure functions over sides, which the door makes (``record/sides.py`` from a
+stored environment or side JSON, ``record/envreaders.py`` from a file) and
+drift takes as given. src/drift.ts is the same diff for the JupyterLab front
+end, and both run the vectors in test/vectors/drift/. The report's layout is
 schema/drift.schema.json.
 
 - ``compare(old, new, context)``: the report of two sides made at the door.
