@@ -271,10 +271,10 @@ def test_the_readme_names_an_extra_index_whose_packages_cannot_be_told(tmp_path)
     built = wheel(tmp_path, "mylib", "0.1.0")
     plan = wheels.plan([dist("numpy", "2.0.0"), installed_from(built)], index=index)
     assert plan.findings == []  # numpy may be from either index: nothing to flag
-    text = "\n".join(readme._packages_section(plan))
+    text = readme.packages_section(plan)
     assert "also set to read `https://download.example/whl`" in text and "tok" not in text
     assert "| mylib 0.1.0 | a local file | `wheels/mylib-0.1.0-py3-none-any.whl` (copied" in text
-    assert readme._packages_section(wheels.plan([dist("numpy", "2.0.0")])) == []
+    assert readme.packages_section(wheels.plan([dist("numpy", "2.0.0")])) == ""
 
 
 def test_only_a_recorded_python_builds_a_wheel():
