@@ -2,8 +2,8 @@
 
 Pure functions over sides, which the door makes (``record/sides.py`` from a
 stored environment or side JSON, ``record/envreaders.py`` from a file) and
-drift takes as given. src/drift.ts is the same diff for the JupyterLab front
-end, and both run the vectors in test/vectors/drift/. The report's layout is
+drift takes as given. src/drift/diff.ts is the same diff for the JupyterLab
+front end, and both run the vectors in test/vectors/drift/. The report's layout is
 schema/drift.schema.json.
 
 - ``compare(old, new, context)``: the report of two sides made at the door.

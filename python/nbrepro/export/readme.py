@@ -8,6 +8,7 @@ goes in through ``fill.markdown`` (or ``fill.code`` in a code span), so a
 viewer shows it as data.
 """
 
+from ..record import envfiles
 from . import fill, gate
 
 SOURCE_WORDS = {
@@ -227,6 +228,9 @@ def render(
         "implementation": md(python["implementation"]) if python["implementation"] else False,
         "executable_kind": md(python["executable_kind"]) if python["executable_kind"] else False,
         "platform": _platform_cell(environment),
+        "conda_files": md("written " + envfiles.written_for(conda))
+        if conda
+        else fill.words("none (no conda-meta/)"),
         "conda": bool(conda),
         "conda_platform": md(conda["platform"] or "?") if conda else False,
         "conda_count": fill.number(len(conda["packages"])) if conda else False,
