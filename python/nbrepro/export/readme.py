@@ -109,10 +109,14 @@ def _seeds(meta):
 def packages_section(carry):
     """Where the rebuild gets the packages no public index has
     (``templates/README-packages.md.in``), or "" when that is nowhere else."""
+    return _packages(carry).text
+
+
+def _packages(carry):
     rows = list(getattr(carry, "sources", None) or ())
     extra = list(getattr(carry, "extra_index_urls", None) or ())
     if not rows and not extra:
-        return ""
+        return fill.words("")
     carried = dict(((c["name"], c["version"]), c) for c in getattr(carry, "carried", ()))
     out = []
     for row in rows:
@@ -141,7 +145,7 @@ def packages_section(carry):
             }
         )
     quoted = [fill.joined([fill.words("`"), md(url), fill.words("`")]) for url in extra]
-    return fill.fill(
+    return fill.part(
         "README-packages.md.in",
         {
             "extra_index_urls": fill.joined(quoted, ", ") if extra else False,
@@ -268,6 +272,6 @@ def render(
         "parameters": parameters,
         "files": [{"file": fill.code(name)} for name in files],
     }
-    values["packages_section"] = fill.words(packages_section(packages))
+    values["packages_section"] = _packages(packages)
     values.update(_inputs(inputs or {}, data_limit))
     return fill.fill("README.md.in", values)
