@@ -102,6 +102,14 @@ def test_gaps_in_the_counts_mean_not_one_pass():
     assert "2 executions" in findings[0]["message"]
 
 
+def test_an_empty_cell_the_author_ran_keeps_one_pass_one_pass():
+    """Counts 1, 2, 3 where the 2nd cell is empty: one run from the top (issue 21)."""
+    nb = notebook([code("a = 1", 1), code("", 2), code("b = a", 3)])
+    assert kinds(gate.check(nb)) == []
+    nb = notebook([code("a = 1", 1), code("", 2), code("b = a", 4)])
+    assert kinds(gate.check(nb)) == ["not-one-pass"]
+
+
 def test_a_cell_edited_after_it_ran():
     nb = notebook([code("a = 2", 1, recorded_source="a = 1"), code("a", 2)])
     findings = gate.check(nb)

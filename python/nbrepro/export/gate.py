@@ -151,8 +151,7 @@ def check(nb, meta=None):
             )
         )
 
-    counted = [(n, count) for n, _c, _s, count, _r in cells if count is not None]
-    findings.extend(order_findings(counted))
+    findings.extend(order_findings(document.execution_counts(nb)))
     findings.extend(author_findings(meta.get("author_order")))
 
     edited = [

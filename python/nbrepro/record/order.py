@@ -61,8 +61,7 @@ def author_order(nb):
     """``metadata.nbrepro.author_order`` for notebook ``nb`` as it is now (before
     ``nbrepro run`` re-executes it), or None when its counts show no order problem."""
     cells = [(c.number, c.count) for c in document.code_cells(nb)]
-    counted = [(n, count) for n, count in cells if count is not None]
-    found = order_findings(counted)
+    found = order_findings(document.execution_counts(nb))
     if not found:
         return None
     return {
