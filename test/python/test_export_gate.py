@@ -230,3 +230,21 @@ def test_a_recording_that_stopped_at_an_error_says_where():
     failed["metadata"]["tags"] = []
     cells[2] = code("b = 2", 3)  # the run went on past the error
     assert kinds(gate.check(notebook(cells))) == []
+
+
+def test_a_missing_magic_stopped_the_recording_too():
+    """IPython writes a UsageError as a stderr stream, not an error output (issue 21)."""
+    failed = code("%nosuchmagic", 2)
+    failed["outputs"] = [
+        {
+            "output_type": "stream",
+            "name": "stderr",
+            "text": "UsageError: Line magic function `%nosuchmagic` not found.\n",
+        }
+    ]
+    cells = [code("a = 1", 1), failed, code("b = 2", None)]
+    findings = gate.check(notebook(cells))
+    assert kinds(findings) == ["stopped", "never-run"]
+    assert findings[0]["message"].startswith("recording stopped at cell 2: UsageError")
+    failed["outputs"][0]["name"] = "stdout"  # the same words printed by the cell: no stop
+    assert kinds(gate.check(notebook(cells))) == ["never-run"]

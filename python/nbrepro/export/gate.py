@@ -263,7 +263,23 @@ def _stopped_at(cells):
     for output in outputs:
         if isinstance(output, dict) and output.get("output_type") == "error":
             return number, str(output.get("ename") or "an exception")[:100]
+        if _usage_error(output):
+            return number, "UsageError"
     return None
+
+
+def _usage_error(output):
+    """IPython reports a UsageError (a magic that does not exist, a wrong magic
+    option) as a stderr stream, not an error output, yet the cell failed and a
+    run stops there."""
+    if not isinstance(output, dict) or output.get("output_type") != "stream":
+        return False
+    if output.get("name") != "stderr":
+        return False
+    text = output.get("text")
+    if isinstance(text, list):
+        text = "".join(t for t in text if isinstance(t, str))
+    return isinstance(text, str) and text.lstrip().startswith("UsageError:")
 
 
 def findings(nb, read=None):
