@@ -205,7 +205,7 @@ def check(nb, meta=None):
 
     unseeded = unseeded_draws(nb, meta)
     if unseeded:
-        findings.append(unseededfinding(unseeded))
+        findings.append(unseeded_finding(unseeded))
     return findings
 
 
@@ -226,7 +226,7 @@ def unseeded_draws(nb, meta):
     return out
 
 
-def unseededfinding(unseeded):
+def unseeded_finding(unseeded):
     parts, calls = [], []
     for number, drew in unseeded[:MAX_LISTED]:
         names = [SEED_CALLS.get(k, (k, None))[0] for k in drew]
