@@ -255,7 +255,8 @@ def render(
     out += [
         "```",
         "",
-        "`--verify` needs nbrepro where you run it (`pip install nbrepro`); it exits 0 when "
+        '`--verify` needs nbrepro where you run it (`pip install "nbrepro[images]"`: with '
+        "Pillow, a re-drawn figure is compared by its pixels, not its bytes); it exits 0 when "
         "every cell came out the same and 1 when one differs, naming the likely cause. "
         "`./run.sh --help` lists the options (`--env DIR`, `--rebuild`, `--no-run`).",
         "",
