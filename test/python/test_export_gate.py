@@ -228,8 +228,13 @@ def test_a_recording_that_stopped_at_an_error_says_where():
     failed["metadata"]["tags"] = ["raises-exception"]  # an error the author meant
     assert kinds(gate.check(notebook(cells))) == ["never-run"]
     failed["metadata"]["tags"] = []
-    cells[2] = code("b = 2", 3)  # the run went on past the error
-    assert kinds(gate.check(notebook(cells))) == []
+    cells[2] = code("b = 2", 3)  # the run went on past the error (--allow-errors)
+    findings = gate.check(notebook(cells))
+    assert kinds(findings) == ["raised"]
+    assert findings[0]["cells"] == [2]
+    assert findings[0]["message"].startswith(
+        "cell 2 raised ZeroDivisionError in the recording, which ran on past it"
+    )
 
 
 def test_a_missing_magic_stopped_the_recording_too():

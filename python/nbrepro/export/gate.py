@@ -40,7 +40,15 @@ from ..capture.session import source_id
 from ..drift import diff, notebook_context, side_from_environment
 from ..record import document
 from ..record import metadata as notebook
-from ..record.order import MAX_LISTED, author_findings, finding, listed_cells, order_findings
+from ..record.order import (
+    MAX_LISTED,
+    author_findings,
+    errors_ran_past,
+    finding,
+    listed_cells,
+    order_findings,
+    raised,
+)
 
 # Every finding kind, in the order ``check`` reports them. Their titles, for
 # people, are in src/data/finding-titles.json: the export dialog
@@ -49,6 +57,7 @@ from ..record.order import MAX_LISTED, author_findings, finding, listed_cells, o
 KINDS = (
     "metadata",
     "stopped",
+    "raised",
     "never-run",
     "out-of-order",
     "not-one-pass",
@@ -137,6 +146,24 @@ def check(nb, meta=None):
                 [number],
                 "recording stopped at cell %d: %s; the cells below it did not run, so the "
                 "notebook's story ends there" % (number, ename),
+            )
+        )
+
+    went_on = errors_ran_past(nb)
+    if went_on:
+        names = sorted(set(name for _n, name in went_on))
+        findings.append(
+            finding(
+                "raised",
+                [n for n, _name in went_on],
+                "%s raised %s in the recording, which ran on past %s (nbrepro run "
+                "--allow-errors): verify runs past them too, and a cell that raises the same "
+                "exception again counts as the same"
+                % (
+                    listed_cells([n for n, _name in went_on]),
+                    " and ".join(names) if len(names) <= 3 else ", ".join(names[:3]) + ", …",
+                    "it" if len(went_on) == 1 else "them",
+                ),
             )
         )
 
@@ -259,27 +286,8 @@ def _stopped_at(cells):
     tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell, dict) else None
     if isinstance(tags, list) and "raises-exception" in tags:
         return None
-    outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
-    for output in outputs:
-        if isinstance(output, dict) and output.get("output_type") == "error":
-            return number, str(output.get("ename") or "an exception")[:100]
-        if _usage_error(output):
-            return number, "UsageError"
-    return None
-
-
-def _usage_error(output):
-    """IPython reports a UsageError (a magic that does not exist, a wrong magic
-    option) as a stderr stream, not an error output, yet the cell failed and a
-    run stops there."""
-    if not isinstance(output, dict) or output.get("output_type") != "stream":
-        return False
-    if output.get("name") != "stderr":
-        return False
-    text = output.get("text")
-    if isinstance(text, list):
-        text = "".join(t for t in text if isinstance(t, str))
-    return isinstance(text, str) and text.lstrip().startswith("UsageError:")
+    name = raised(cell)  # an error output, or a UsageError's stderr stream
+    return (number, name) if name else None
 
 
 def findings(nb, read=None):
