@@ -302,3 +302,15 @@ def test_sides_the_door_made_are_compared_as_given(monkeypatch, capsys):
         recorded["environment"], moved["environment"], {a_name}
     )
     assert [change[0] for change in imported + other] == [a_name]
+
+
+def test_an_archive_source_names_its_sha256_as_the_typescript_view_does():
+    """Same bytes, same package (issue 21): the sha256 is part of an archive's source."""
+    from nbrepro.record.sides import describe_source
+
+    url = "file:///home/a/dist/x-1.0-py3-none-any.whl"
+    digest = "AB" * 32
+    expected = url + "#sha256=" + digest.lower()
+    assert describe_source({"url": url, "archive_info": {"hashes": {"sha256": digest}}}) == expected
+    assert describe_source({"url": url, "archive_info": {"hash": "sha256=" + digest}}) == expected
+    assert describe_source({"url": url, "archive_info": {"hash": "md5=00"}}) == url

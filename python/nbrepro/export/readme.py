@@ -88,14 +88,48 @@ def _gpu_cell(environment, meta):
     return _listed(parts, "none recorded", "; ")
 
 
+def _cells(n):
+    return "%d cell%s" % (n, "" if n == 1 else "s")
+
+
+def _seeding_line(meta):
+    """What the cells did with randomness, counted by cell (each recorded cell
+    keeps one run record): seeding calls, and draws from a global generator with
+    or without a seed set before them."""
+    seeding = drew = unseeded = 0
+    for run in meta["runs"].values():
+        seeds = run.get("seeds") or {}
+        if seeds.get("status") == "seeded" and not seeds.get("seeded_earlier_by"):
+            seeding += 1
+        if (run.get("inputs") or {}).get("drew"):
+            drew += 1
+            unseeded += seeds.get("status") != "seeded"
+    if not seeding and not drew:
+        return "no cell seeded a generator or drew from a global one"
+    parts = ["%s seeded a generator" % _cells(seeding)] if seeding else []
+    if drew:
+        parts.append(
+            "%s drew from a global generator, %s"
+            % (
+                _cells(drew),
+                "all after a seed"
+                if not unseeded
+                else "none after a seed"
+                if unseeded == drew
+                else "%d of them with no seed set first" % unseeded,
+            )
+        )
+    else:
+        parts.append("no cell drew from a global generator")
+    return "; ".join(parts)
+
+
 def _seeds(meta):
-    statuses = {}
     recovered = {}
     flags = set()
     for run in meta["runs"].values():
         seeds = run.get("seeds")  # a run that seeded nothing records none
         if seeds:
-            statuses[seeds["status"]] = statuses.get(seeds["status"], 0) + 1
             for key, value in seeds["recovered"].items():
                 if value is not None:
                     recovered[key] = value
@@ -103,7 +137,7 @@ def _seeds(meta):
         for name, value in (determinism["env"] if determinism else {}).items():
             if value is not None:
                 flags.add("%s=%s" % (name, value))
-    return statuses, recovered, sorted(flags)
+    return recovered, sorted(flags)
 
 
 def packages_section(carry):
@@ -208,7 +242,7 @@ def render(
     python = environment["python"]
     conda = environment["conda"]
     pip = environment["pip"]["distributions"]
-    statuses, recovered, flags = _seeds(meta)
+    recovered, flags = _seeds(meta)
     parameters = [
         {"option": fill.code(p["name"].replace("_", "-")), "default": md(p.get("default"))}
         for p in getattr(conversion, "parameters", None) or ()
@@ -240,13 +274,7 @@ def render(
         "conda_count": fill.number(len(conda["packages"])) if conda else False,
         "pip_count": fill.number(len(pip)),
         "gpu_facts": _gpu_cell(environment, meta),
-        "seeding": _listed(
-            [
-                fill.joined([fill.number(n), fill.words(" cells "), md(s)])
-                for s, n in sorted(statuses.items())
-            ],
-            "not recorded",
-        ),
+        "seeding": fill.words(_seeding_line(meta)),  # counts in nbrepro's words
         "recovered": _listed(
             [fill.joined([md(k), fill.words(" = "), md(v)]) for k, v in sorted(recovered.items())],
             "none",
