@@ -1,8 +1,10 @@
 /**
  * What a drift diff compares: a side, read from untrusted JSON. The rules and
- * the problem sentences are those of python/nbrepro/drift/view.py, which
+ * the problem sentences are those of python/nbrepro/record/sides.py, which
  * documents them; the shared vectors hold the two to the same results.
  */
+
+import { describeType, short } from '../record/words';
 
 export type Manager = 'conda' | 'pip';
 
@@ -92,29 +94,6 @@ export function normalize(name: string): string {
     return name.toLowerCase();
   }
   return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
-/**
- * How a problem names the type of a JSON value.
- */
-export function describeType(value: unknown): string {
-  if (value === null || value === undefined) {
-    return 'null';
-  }
-  if (typeof value === 'boolean') {
-    return 'a boolean';
-  }
-  if (typeof value === 'number') {
-    return 'a number';
-  }
-  if (typeof value === 'string') {
-    return 'a string';
-  }
-  return Array.isArray(value) ? 'a list' : 'an object';
-}
-
-export function short(text: string, limit = 60): string {
-  return text.length <= limit ? text : text.slice(0, limit - 3) + '...';
 }
 
 function quoted(text: string): string {
@@ -986,3 +965,5 @@ namespace Private {
     return entry;
   }
 }
+
+export { describeType, short };
