@@ -1,6 +1,6 @@
 """Writes the ``read`` vectors of test/vectors/metadata (60-69) from the fuzz
 seeds, with python/nbrepro/document.py's answer as the expected value;
-src/document.ts must give the same (test/ts/document.spec.ts).
+src/record/document.ts must give the same (test/ts/record/document.spec.ts).
 
     .venv/bin/python test/python/make_read_vectors.py
 """
@@ -25,6 +25,7 @@ CHOSEN = (
     ("64", "conda-package-a-bare-name", "a conda package that is no package string: it goes"),
     ("65", "channel-urls-a-string", "channel_urls a string: the snapshot goes"),
     ("66", "newline-in-a-determinism-value", "a newline in a determinism value: read as unset"),
+    ("67", "fonts-where-a-path", "fonts that name a path for where: the fonts section goes"),
 )
 
 

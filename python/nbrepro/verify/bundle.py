@@ -1,12 +1,8 @@
 """An exported bundle as ``verify`` reads it: a folder or a .zip with a manifest.json.
 
-The manifest (written by ``nbrepro export``)::
-
-    {"nbrepro_bundle": 1, "notebook": "<stem>.ipynb", "script": "<stem>.py",
-     "files": {"<relative path>": {"sha256": "<hex>", "size": <int>}, ...}, ...}
-
-Everything here is untrusted input: the manifest's paths must stay inside the
-bundle, and a zip is extracted member by member, refusing absolute paths,
+The manifest is read at the door (``record/manifest.py``) and taken as given
+here: its notebook and each listed file's path stay inside the bundle. A zip is
+untrusted too: it is extracted member by member, refusing absolute paths,
 ``..``, links and archives that unpack to more than ``MAX_UNPACKED`` bytes.
 """
 
@@ -17,12 +13,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from .. import errors
+from ..record.manifest import MANIFEST, read_manifest, safe_relative
 
-MANIFEST = "manifest.json"
-BUNDLE_VERSION = 1
 MAX_UNPACKED = 4 * 1024**3
 MAX_MEMBERS = 100000
-MAX_MANIFEST = 16 * 1024**2
 ENV_FOLDER = ".env"  # what the bundle's run.sh builds
 BUNDLE_PYTHON = ENV_FOLDER + "/bin/python"
 STAMP = ENV_FOLDER + "/.nbrepro-stamp"  # run.sh's: what it built from, and where
@@ -33,10 +27,12 @@ IMPORTABLE = (".py", ".pth")
 
 
 class Bundle(object):
+    """A bundle's folder and its manifest (``record.manifest.Manifest``)."""
+
     def __init__(self, folder, manifest, extracted=False):
         self.folder = Path(folder)
         self.manifest = manifest
-        self.notebook = self.folder / manifest["notebook"]
+        self.notebook = self.folder / manifest.notebook
         self.extracted = extracted  # unpacked from a zip into a scratch folder
         self.warnings = []
         self.modified = []  # how the files differ from the manifest
@@ -111,12 +107,9 @@ def open_bundle(path, scratch, allow_modified=False):
         entries = list(folder.iterdir())
         if not (folder / MANIFEST).exists() and len(entries) == 1 and entries[0].is_dir():
             folder = entries[0]
-    problems = []
-    bundle = Bundle(folder, read_manifest(folder, problems), extracted)
-    bundle.warnings.extend(problems)
-    warnings, modified = check_files(folder, bundle.manifest.get("files"), bundle.manifest)
-    bundle.warnings.extend(warnings)
-    bundle.modified = modified
+    bundle = Bundle(folder, read_manifest(folder), extracted)
+    bundle.warnings.extend(bundle.manifest.problems)
+    modified = check_files(folder, bundle.manifest)
     if modified and not allow_modified:
         shown = modified[:5] + (["and %d more" % (len(modified) - 5)] if len(modified) > 5 else [])
         raise errors.BundleModified(
@@ -124,21 +117,12 @@ def open_bundle(path, scratch, allow_modified=False):
             "not a bundle made to deceive: read what it runs, then pass --allow-modified to "
             "run it anyway" % (path, "; ".join(shown))
         )
+    bundle.modified = modified
     bundle.warnings.extend(modified)
     shipped = bundle.shipped_python()
     if shipped:
         bundle.warnings.append(shipped)
     return bundle
-
-
-def safe_relative(name):
-    """``name`` as a relative POSIX path inside the bundle, or None when it would leave it."""
-    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
-        return None
-    pure = PurePosixPath(name)
-    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
-        return None
-    return pure
 
 
 def extract(archive, target):
@@ -150,8 +134,8 @@ def extract(archive, target):
                 raise errors.BundleError(
                     "%s holds %d members, more than a bundle can" % (archive, len(members))
                 )
-            total = 0
             members = [m for m in members if ENV_FOLDER not in PurePosixPath(m.filename).parts]
+            total = 0
             for member in members:
                 if safe_relative(member.filename.rstrip("/") or "/") is None:
                     raise errors.BundleError(
@@ -184,79 +168,38 @@ def extract(archive, target):
         raise errors.BundleError("cannot extract %s: %s" % (archive, error)) from error
 
 
-def read_manifest(folder, problems=None):
-    """The manifest, read at the door as any untrusted file (size, depth, lone
-    surrogates: ``document``; what was replaced is added to ``problems``);
-    errors.BundleError when it is not an nbrepro manifest."""
-    from ..record import document
-
-    path = Path(folder) / MANIFEST
-    if not path.exists():
-        raise errors.BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
-    try:
-        data = document.read_bytes(path, MAX_MANIFEST)
-        manifest = document.parse_json(
-            document.decode(data, str(path)), str(path), problems, kind="bundle manifest"
-        )
-    except errors.Unreadable as error:
-        raise errors.BundleError(str(error)) from None
-    if not isinstance(manifest, dict) or manifest.get("nbrepro_bundle") != BUNDLE_VERSION:
-        raise errors.BundleError(
-            '%s is not an nbrepro bundle manifest (no "nbrepro_bundle": %d)'
-            % (path, BUNDLE_VERSION)
-        )
-    notebook = safe_relative(manifest.get("notebook"))
-    if notebook is None:
-        raise errors.BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
-    if not (Path(folder) / notebook).is_file():
-        raise errors.BundleError(
-            "%s names the notebook %s, which the bundle does not hold" % (path, notebook)
-        )
-    return dict(manifest, notebook=str(notebook))
-
-
-def check_files(folder, files, manifest=None):
-    """``(warnings, modified)``: what could not be checked, and how the bundle's
-    files differ from the manifest: a listed file missing or with another sha256,
-    the notebook not listed, a Python file (``IMPORTABLE``) the
-    manifest does not list (outside ``.env/``, which run.sh builds)."""
+def check_files(folder, manifest):
+    """How the bundle's files differ from ``manifest`` (``record.manifest.Manifest``):
+    a listed file missing or with another sha256, a manifest whose files cannot be
+    checked, the notebook not listed, a Python file (``IMPORTABLE``) it does not
+    list, outside ``.env/`` (which run.sh builds). Each a sentence."""
+    modified = []
+    files = manifest.raw.get("files")
     if not isinstance(files, dict):
         what = "lists no files" if files is None else 'has a "files" that is not an object'
-        return [], ["manifest.json %s, so no file can be checked" % what]
-    warnings, modified = [], []
-    for name in sorted(files):
-        entry = files[name]
-        relative = safe_relative(name)
-        expected = entry.get("sha256") if isinstance(entry, dict) else None
-        if relative is None:
-            warnings.append("manifest.json lists %r, a path outside the bundle; skipped" % name)
-            continue
-        if not isinstance(expected, str):
-            warnings.append("manifest.json gives no sha256 for %s; not checked" % name)
-            continue
+        return ["manifest.json %s, so no file can be checked" % what]
+    for name, relative, expected in manifest.files:
         path = Path(folder).joinpath(*relative.parts)
         try:
             digest = file_sha256(path)
         except OSError:
             modified.append("%s is listed in manifest.json but missing from the bundle" % name)
             continue
-        if digest != expected.lower():
+        if digest != expected:
             modified.append(
                 "%s does not match the sha256 in manifest.json: the bundle was altered after export"
                 % name
             )
-    notebook = (manifest or {}).get("notebook")  # what verify runs
-    entry = files.get(notebook) if isinstance(notebook, str) else None
-    if isinstance(notebook, str) and not isinstance((entry or {}).get("sha256"), str):
-        modified.append("manifest.json gives no sha256 for the notebook %s" % notebook)
-    listed = {str(safe_relative(name)) for name in files if safe_relative(name) is not None}
+    listed = {str(relative) for _name, relative, _expected in manifest.files}
+    if manifest.notebook not in listed:  # what verify runs
+        modified.append("manifest.json gives no sha256 for the notebook %s" % manifest.notebook)
     for name in _importable_files(folder):
         if name not in listed:
             modified.append(
                 "%s is not in manifest.json: a module the notebook could import instead of "
                 "the one it names" % name
             )
-    return warnings, modified
+    return modified
 
 
 def _importable_files(folder, limit=MAX_MEMBERS):
