@@ -12,7 +12,7 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
-import { ExportDialogBody } from './dialog';
+import { ExportDialogBody, IBuild } from './dialog';
 
 /**
  * The server's answer to an export: where the bundle is, relative to
@@ -78,16 +78,16 @@ export async function exportBundle(
   const request = Private.requester(app, path, options.wheelLimit?.());
 
   let findings: IFinding[];
+  let builds: IBuild[];
   try {
     const limit = options.dataLimit?.();
-    findings =
-      (
-        await request(
-          limit === undefined
-            ? { check_only: true }
-            : { check_only: true, data_limit: limit }
-        )
-      ).findings ?? [];
+    const checked = await request(
+      limit === undefined
+        ? { check_only: true }
+        : { check_only: true, data_limit: limit }
+    );
+    findings = checked.findings ?? [];
+    builds = Array.isArray(checked.builds) ? checked.builds : [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];
@@ -99,7 +99,12 @@ export async function exportBundle(
     );
     return;
   }
-  const body = new ExportDialogBody(findings, options.defaultFormat(), trans);
+  const body = new ExportDialogBody(
+    findings,
+    options.defaultFormat(),
+    trans,
+    builds
+  );
   const choice = await showDialog<ExportFormat>({
     title: trans.__('Export Reproducible Bundle'),
     body,
@@ -114,7 +119,8 @@ export async function exportBundle(
     return;
   }
   options.rememberFormat?.(choice.value);
-  await Private.write(options, request, choice.value, false);
+  // A build runs only with the user's yes, given in the dialog.
+  await Private.write(options, request, choice.value, false, body.buildWheels);
 }
 
 namespace Private {
@@ -158,7 +164,8 @@ namespace Private {
     options: IExportOptions,
     request: Request,
     format: ExportFormat,
-    force: boolean
+    force: boolean,
+    buildWheels: boolean
   ): Promise<void> {
     const { trans } = options;
     const id = Notification.emit(trans.__('Exporting bundle…'), 'in-progress', {
@@ -168,10 +175,9 @@ namespace Private {
     let result: IExportResult;
     try {
       const limit = options.dataLimit?.();
+      const body = { format, force, build_wheels: buildWheels };
       result = await request(
-        limit === undefined
-          ? { format, force }
-          : { format, force, data_limit: limit }
+        limit === undefined ? body : { ...body, data_limit: limit }
       );
       await settled(shown);
     } catch (error) {
@@ -187,7 +193,7 @@ namespace Private {
           ]
         });
         if (replace.button.accept) {
-          await write(options, request, format, true);
+          await write(options, request, format, true, buildWheels);
         }
         return;
       }
