@@ -15,13 +15,16 @@ script_env=()
 
 usage() {
   cat <<'EOF'
-Usage: ./run.sh [--verify] [--env DIR] [--rebuild] [--no-run] [--no-gpu-check] [-- SCRIPT-ARGS...]
+Usage: ./run.sh [--verify [--allow-modified]] [--env DIR] [--rebuild] [--no-run] [--no-gpu-check]
+                [-- SCRIPT-ARGS...]
 
 Rebuilds the environment the notebook ran in, then runs its script.
 
-  --verify    after running, check the results with `nbrepro verify` (it runs
-              even when the script fails; the exit status is verify's when it
-              fails, else the script's)
+  --verify    first check the files against manifest.json (before anything is
+              built), then after running check the results with `nbrepro verify`
+              (it runs even when the script fails; the exit status is verify's
+              when it fails, else the script's)
+  --allow-modified  with --verify, go on when files differ from manifest.json
   --env DIR   build the environment in DIR (default: .env in this folder)
   --rebuild   remove the environment and build it again
   --no-run    build the environment only
@@ -50,12 +53,14 @@ caller_dir=$(pwd -P)
 bundle_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 env_dir=
 verify=0
+allow_modified=()
 rebuild=0
 run=1
 gpu_check=1
 while [ "$#" -gt 0 ]; do
   case $1 in
     --verify) verify=1 ;;
+    --allow-modified) allow_modified=(--allow-modified) ;;
     --no-gpu-check) gpu_check=0 ;;
     --rebuild) rebuild=1 ;;
     --no-run) run=0 ;;
@@ -86,6 +91,16 @@ case $env_dir in
 esac
 cd -- "$bundle_dir"
 stamp_file=$env_dir/.nbrepro-stamp
+
+# The stamp's last line: the folder run.sh built, by inode and real path. An
+# environment that came with the bundle (unpacked, copied, cloned) is another
+# inode, so its python is never taken for one run.sh built (nbrepro verify
+# reads the same line).
+built_line() {
+  local inode
+  inode=$(ls -di -- "$env_dir") || return 1
+  printf 'built %s %s\n' "${inode%% *}" "$(cd -- "$env_dir" && pwd -P)"
+}
 
 env_python() {
   local candidate
@@ -270,12 +285,27 @@ fi
 
 check_local_packages() { :; }
 
+# With --verify, the files are checked against manifest.json before anything is
+# built or run (pip install runs setup code): a changed bundle stops here.
+if [ "$verify" = 1 ]; then
+  if command -v nbrepro >/dev/null 2>&1; then
+    nbrepro_cmd=(nbrepro)
+  elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
+    nbrepro_cmd=(python3 -m nbrepro)
+  else
+    fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
+      "(into any Python: it checks the bundle from outside)"
+  fi
+  "${nbrepro_cmd[@]}" verify "$bundle_dir" --check-only \
+    ${allow_modified[@]+"${allow_modified[@]}"} || exit $?
+fi
+
 method=$(build_method)
 wanted=$(stamp)
 if [ -e "$env_dir" ]; then
   if [ "$rebuild" = 1 ]; then
     remove_env
-  elif [ -f "$stamp_file" ] && [ "$(cat -- "$stamp_file")" = "$wanted" ]; then
+  elif [ -f "$stamp_file" ] && [ "$(cat -- "$stamp_file")" = "$wanted"$'\n'"$(built_line)" ]; then
     say "reusing the environment in $env_dir"
   else
     remove_env
@@ -288,9 +318,11 @@ if [ ! -e "$env_dir" ]; then
   else
     build_pip
   fi
-  printf '%s\n' "$wanted" >"$stamp_file"
+  printf '%s\n%s\n' "$wanted" "$(built_line)" >"$stamp_file"
 fi
 python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
+# Compiled files the bundle may hold are not read: Python keeps its own in the environment.
+export PYTHONPYCACHEPREFIX=$env_dir/pycache
 
 # With --verify, verify re-runs the notebook first, in a folder the script has
 # not touched yet (a script that writes files, as a writefile cell magic does, changes
@@ -298,14 +330,8 @@ python=$(env_python) || fail 1 "no python in $env_dir; run again with --rebuild"
 # and its failure does not stop here: both outcomes are told at the end.
 if [ "$verify" = 1 ]; then
   verify_status=0
-  if command -v nbrepro >/dev/null 2>&1; then
-    nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
-  elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
-    python3 -m nbrepro verify "$bundle_dir" --python "$python" || verify_status=$?
-  else
-    fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro'" \
-      "(into any Python: it checks the bundle from outside)"
-  fi
+  "${nbrepro_cmd[@]}" verify "$bundle_dir" --python "$python" \
+    ${allow_modified[@]+"${allow_modified[@]}"} || verify_status=$?
 fi
 
 script_status=-
