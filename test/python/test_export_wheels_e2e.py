@@ -231,3 +231,5 @@ def test_a_build_is_named_first_and_runs_only_with_the_users_yes(recorded):
         "nbrepro export: will run the build of projpkg 1.0 from projpkg (pip wheel runs its "
         "setup code)" in recorded["export_stderr"]
     )
+    listed = run([BIN / "nbrepro", "export", path, "--check-only"], env=recorded["env"])
+    assert "build: will run the build of projpkg 1.0 from projpkg" in listed.stdout

@@ -24,7 +24,8 @@ annotations, comments after it). For each cell:
   script (``--steps script``) or papermill (``--steps papermill``) given those
   words sees the notebook's values.
 
-CI runs 300 cases; more on demand (new ones each time)::
+CI runs 200 cases (the same ones each run) and the three kept below; more on demand,
+new ones each time::
 
     NBREPRO_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest test/python/test_parameters_as_values.py
 """
@@ -41,7 +42,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from nbrepro.export import script
@@ -54,7 +55,7 @@ snakemake_containers = pytest.importorskip("snakemake.iocontainers")
 snakemake_utils = pytest.importorskip("snakemake.utils")
 
 EXAMPLES = int(os.environ.get("NBREPRO_FUZZ_EXAMPLES", "0") or 0)
-CASES = EXAMPLES or 300
+CASES = EXAMPLES or 200
 NAMES = ("alpha", "query", "n_rows", "größe", "out_path", "flag", "x")
 PAYLOAD = "\nraise SystemExit(13)\n#"
 FRAGMENTS = [
@@ -371,6 +372,11 @@ def snakefile_words(parameters, mode):
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(case=parameters_cells())
+# Cases the generated ones found once, kept: argparse drops a "--" even in
+# --NAME=--; Snakemake's formatter drops an empty value; a brace is a wildcard.
+@example(case=("out_path = '--'  # {x}\n", {"out_path": "-`id`"}))
+@example(case=("alpha = ''\n", {"alpha": "--"}))
+@example(case=("query = '{sample}'\nx = (1,)\n", {"query": "", "x": {"k": [1]}}))
 def test_parameters_reach_script_papermill_and_snakefile_as_values(case, tmp_path_factory):
     cell, overrides = case
     names = list(overrides)

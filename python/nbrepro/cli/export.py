@@ -119,19 +119,28 @@ def data_size(value):
 def _check_only(args):
     from ..export import bundle as bundles
 
+    builds = []
     try:
         findings = bundles.check(
-            bundles.read(args.notebook), args.notebook, args.wheel_limit, args.data_limit
+            bundles.read(args.notebook),
+            args.notebook,
+            args.wheel_limit,
+            args.data_limit,
+            builds=builds,
         )
     except errors.ExportError as error:
         sys.stderr.write("nbrepro export: %s\n" % error)
         return 2
+    for build in builds:
+        build.pop("folder", None)  # the sentence names it, relative to the project
     if args.json:
-        json.dump({"findings": findings}, sys.stdout, indent=2)
+        json.dump({"findings": findings, "builds": builds}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for finding in findings:
             sys.stdout.write("%s: %s\n" % (finding["kind"], finding["message"]))
+        for build in builds if not args.no_build else ():
+            sys.stdout.write("build: %s (--no-build skips it)\n" % build["message"])
         sys.stdout.write("%d finding%s\n" % (len(findings), "" if len(findings) == 1 else "s"))
     return 1 if args.strict and findings else 0
 

@@ -713,16 +713,29 @@ def _parameter_parser(name, state):
     helpers = [
         "def _nbrepro_pairs(argv):",
         '    """papermill\'s -p and -r NAME VALUE take the next two words, whatever they',
-        '    are (a VALUE may start with "-"), as papermill\'s command line reads them."""',
+        '    are (a VALUE may start with "-"), as papermill\'s command line reads them;',
+        '    and --NAME=-- gives a text parameter "--" (argparse would drop it)."""',
         "    flags = {%s}"
         % ", ".join(
             "%s: %s" % (preamble.quote_py(f), preamble.quote_py(k)) for f, k in pair_flags.items()
+        ),
+        "    text_flags = {%s}"
+        % ", ".join(
+            "%s: %s" % (preamble.quote_py(f), preamble.quote_py(p["name"]))
+            for p in state.parameters
+            if p["type"] == "str"
+            for f in dict.fromkeys(["--" + p["name"], "--" + p["name"].replace("_", "-")])
         ),
         '    words, pairs, index = [], {"p": [], "r": []}, 0',
         "    while index < len(argv):",
         '        if argv[index] == "--":',
         "            words += argv[index:]",
         "            break",
+        '        flag, equals, value = argv[index].partition("=")',
+        '        if equals and value == "--" and flag in text_flags:',
+        '            pairs["r"].append((text_flags[flag], value))',
+        "            index += 1",
+        "            continue",
         "        kind = flags.get(argv[index])",
         "        if kind and index + 2 < len(argv):",
         "            pairs[kind].append((argv[index + 1], argv[index + 2]))",
