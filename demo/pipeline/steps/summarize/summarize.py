@@ -12,13 +12,20 @@ import sys
 
 def _nbrepro_pairs(argv):
     """papermill's -p and -r NAME VALUE take the next two words, whatever they
-    are (a VALUE may start with "-"), as papermill's command line reads them."""
+    are (a VALUE may start with "-"), as papermill's command line reads them;
+    and --NAME=-- gives a text parameter "--" (argparse would drop it)."""
     flags = {"-p": "p", "--parameters": "p", "-r": "r", "--parameters_raw": "r"}
+    text_flags = {"--table": "table", "--report_out": "report_out", "--report-out": "report_out"}
     words, pairs, index = [], {"p": [], "r": []}, 0
     while index < len(argv):
         if argv[index] == "--":
             words += argv[index:]
             break
+        flag, equals, value = argv[index].partition("=")
+        if equals and value == "--" and flag in text_flags:
+            pairs["r"].append((text_flags[flag], value))
+            index += 1
+            continue
         kind = flags.get(argv[index])
         if kind and index + 2 < len(argv):
             pairs[kind].append((argv[index + 1], argv[index + 2]))
