@@ -93,7 +93,7 @@ def conda_locks(environment, created_at, locks, read=reread):
             locks.files[PIXI_LOCK] = lockfiles.pixi_lock(section)
             locks.files[CONDA_LOCK] = text
         except errors.CondaRefuses as error:
-            names = ", ".join(str(error).split("\n  - ")[1:])
+            names = lockfiles.named(str(error).split("\n  - ")[1:])
             why = errors.NoLock("conda refuses to write it too: these packages have no URL", names)
     if why is not None:
         locks.miss(CONDA_LOCK, why)
@@ -123,7 +123,7 @@ def pylock(environment, carry, locks, index_url=None, lookup=lockfiles.index_fil
             PYLOCK,
             errors.NoLock(
                 "no index has these packages and the bundle does not carry them",
-                ", ".join("%s %s" % (f["name"], f["version"]) for f in flagged),
+                lockfiles.named("%s %s" % (f["name"], f["version"]) for f in flagged),
             ),
         )
         return locks

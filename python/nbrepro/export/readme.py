@@ -269,6 +269,7 @@ def _lock_values(plan, files, locks):
         "rebuild_from": fill.words(rebuild),
         "lock_rows": rows,
         "missing_locks": missing,
+        "locks_missing": bool(missing),
     }
 
 

@@ -21,10 +21,21 @@ from .. import errors
 from . import condayaml
 
 CONDA_LOCKFILES = "conda-lockfiles 0.2.2"
+MAX_NAMED = 20  # packages named in a reason; the rest are counted
 _NAME = re.compile(r"^\s*([^\s=<>!~\[\]]+)")
 _BRACKET = re.compile(r"\[(.*)\]\s*$")
 _BRACKET_VERSION = re.compile(r"""(?:^|,)\s*version\s*=\s*(['"]?)([^'",]*)\1""")
 _OPERATOR_ALONE = re.compile(r"^(?:[<>=!~]=?|==)$")
+
+
+def named(items):
+    """Items (package names, ``name version``) joined for a reason: the first
+    ``MAX_NAMED``, then how many more."""
+    items = list(items)
+    text = ", ".join(items[:MAX_NAMED])
+    if len(items) > MAX_NAMED:
+        text += " and %d more" % (len(items) - MAX_NAMED)
+    return text
 
 
 def version_of(spec):
@@ -464,15 +475,15 @@ def pylock_packages(
                 package["wheels"] = wheels
         packages.append(package)
     if unlisted and index_url == "":
-        raise errors.NoLock(NO_INDEX, ", ".join(unlisted + unhashed))
+        raise errors.NoLock(NO_INDEX, named(unlisted + unhashed))
     if unlisted:
         raise errors.NoLock(
             "the index lists no file with a sha256 for the recorded version",
-            "%s at %s" % (", ".join(unlisted), index_url or PYPI_SIMPLE),
+            "%s at %s" % (named(unlisted), index_url or PYPI_SIMPLE),
         )
     if unhashed:
         raise errors.NoLock(
-            "pip recorded no sha256 of the archive it installed from a URL", ", ".join(unhashed)
+            "pip recorded no sha256 of the archive it installed from a URL", named(unhashed)
         )
     return sorted(packages, key=lambda p: p["name"])
 
