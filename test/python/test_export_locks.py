@@ -14,6 +14,7 @@ and the manifest say which are missing and why.
 
 import copy
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -143,6 +144,17 @@ def test_no_conda_lock_from_a_recording_without_the_fingerprint(isolated):
     for snapshot in nb["metadata"]["nbrepro"]["snapshots"].values():
         del snapshot["environment"]["conda"]["lock_digest"]
     _says_missing(build(nb), "the recording predates nbrepro's fingerprint")
+
+
+def test_a_prefix_a_notebook_names_is_read_only_as_plain_files(isolated):
+    """A forged notebook may name a prefix whose conda-meta/ holds a FIFO (a read
+    would block) or a link to a device (a read would never end): neither is read."""
+    prefix = prefix_copy(isolated, "rattler-plain")
+    nb = recorded(prefix)
+    os.mkfifo(prefix / "conda-meta" / "zz-fifo.json")
+    os.symlink("/dev/zero", prefix / "conda-meta" / "zz-zero.json")
+    item = _says_missing(build(nb), "holds records that are no plain files")
+    assert item["detail"] == "zz-fifo.json, zz-zero.json"
 
 
 def test_no_conda_lock_where_conda_refuses_one(isolated):

@@ -21,9 +21,10 @@ network for nothing else.
 """
 
 import os
+import stat
 
 from .. import errors
-from ..capture import distinfo
+from ..capture import compact, distinfo
 from ..record import envfiles, lockfiles
 
 CONDA_LOCK = "conda-lock.yml"
@@ -44,16 +45,52 @@ class Locks(object):
         self.missing.append({"file": name, "reason": error.reason, "detail": error.detail})
 
 
-def reread(prefix):
-    """The verbose conda section of ``prefix`` read now, or (None, errors.NoLock)."""
-    from ..capture import capture
+def reread(prefix, order):
+    """The conda-meta records of ``prefix`` read now, as the capture's verbose
+    entries (``capture.conda.package_entry``): the names in ``order`` first,
+    in that order, then any others; or (None, errors.NoLock).
 
-    options = {"prefix": prefix, "full": True, "gpu": False, "record_paths": True}
-    result = capture(options=options)
-    conda = (result.get("environment_full") or {}).get("conda")
-    if not conda:
-        return None, errors.NoLock("the recorded environment holds no conda-meta/ any more", prefix)
-    return conda, None
+    The prefix is named by a notebook, which anyone may have written: only a
+    conda-meta/ of plain files is read (a FIFO would block the read, a link
+    to a device would never end), and nothing else of the prefix."""
+    from ..capture import conda as probe
+    from ..capture import conda_meta
+    from ..capture.context import Context
+
+    meta_dir = os.path.join(prefix, "conda-meta")
+    odd = []
+    try:
+        for entry in os.scandir(meta_dir):
+            if entry.name.endswith(".json") and not entry.name.startswith("._"):
+                try:
+                    plain = stat.S_ISREG(os.stat(entry.path).st_mode)
+                except OSError:
+                    plain = False
+                if not plain:
+                    odd.append(entry.name)
+    except OSError as error:
+        return None, errors.NoLock(
+            "the recorded environment's conda-meta/ cannot be listed", str(error)
+        )
+    if odd:
+        return None, errors.NoLock(
+            "the recorded environment's conda-meta/ holds records that are no plain files",
+            lockfiles.named(sorted(odd)),
+        )
+    ctx = Context({"record_paths": True})
+    records = conda_meta.load_records(ctx, meta_dir)
+    if ctx.problems:
+        return None, errors.NoLock(
+            "the recorded environment's conda-meta/ holds a record conda would not read",
+            "%s: %s" % (ctx.problems[0].get("path"), ctx.problems[0]["message"]),
+        )
+    by_name = {}
+    for record in records:
+        by_name[record["name"]] = record  # the later file wins, as in the capture
+    interop = {"clobbered": (), "replaced": ()}
+    ordered = [by_name.pop(name) for name in order if name in by_name]
+    ordered += [by_name[name] for name in sorted(by_name)]
+    return {"packages": [probe.package_entry(record, interop) for record in ordered]}, None
 
 
 def _prefix_here(recorded):
@@ -84,7 +121,8 @@ def conda_locks(environment, created_at, locks, read=reread):
             str(recorded.get("prefix") or ""),
         )
     else:
-        reread_conda, why = read(prefix)
+        order = [p["name"] for p in compact.conda_packages(recorded)]
+        reread_conda, why = read(prefix, order)
         if reread_conda is not None:
             section, why = lockfiles.from_recording(recorded, reread_conda)
     if section is not None:
