@@ -13,15 +13,19 @@ and the manifest say which are missing and why.
 """
 
 import copy
+import hashlib
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import golden_prefixes
 import pytest
 import tomllib
+from capture import builders
 
 from nbrepro.capture import capture
 from nbrepro.export import bundle as bundles
@@ -265,3 +269,41 @@ def test_no_pylock_for_a_url_install_without_its_hash(isolated):
     item = _missing(bundle)[locks.PYLOCK]
     assert item["reason"] == "pip recorded no sha256 of the archive it installed from a URL"
     assert item["detail"] == "urlpkg 1.0"
+
+
+UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(UV is None, reason="uv is not installed (requirements/test.txt)")
+def test_real_uv_installs_a_bundles_pylock_from_its_own_wheels(isolated):
+    """A wheel installed from a local file travels in wheels/, and the bundle's
+    pylock.toml names it there with its sha256: real uv installs it offline."""
+    built = Path(builders.wheel(isolated / "dist", "mylib", "0.1.0"))
+    digest = hashlib.sha256(built.read_bytes()).hexdigest()
+    nb = _pip_recording(
+        isolated,
+        [
+            {
+                "name": "mylib",
+                "version": "0.1.0",
+                "source": {"url": built.as_uri(), "archive_info": {"hashes": {"sha256": digest}}},
+            }
+        ],
+    )
+    bundle = build(nb, build_wheels=False)
+    data = tomllib.loads(bundle.files[locks.PYLOCK].decode("utf-8"))
+    (package,) = data["packages"]
+    assert package["wheels"] == [
+        {"name": built.name, "path": "wheels/" + built.name, "hashes": {"sha256": digest}}
+    ]
+    folder = bundles.write(bundle, isolated / "bundle")
+    built.unlink()  # only the bundle's copy is left
+    fresh = isolated / "fresh"
+    run = dict(check=True, capture_output=True, text=True, timeout=120)
+    subprocess.run([UV, "venv", "-q", "--python", sys.executable, str(fresh)], **run)
+    python = str(fresh / "bin" / "python")
+    subprocess.run([UV, "pip", "install", "--offline", "--python", python, "-r", "pylock.toml"],
+                   cwd=str(folder), **run)  # fmt: skip
+    listed = subprocess.run([UV, "pip", "freeze", "--python", python], **run).stdout
+    assert listed == "mylib==0.1.0\n"
