@@ -275,6 +275,7 @@ UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("
 
 
 @pytest.mark.slow
+@pytest.mark.venv
 @pytest.mark.skipif(UV is None, reason="uv is not installed (requirements/test.txt)")
 def test_real_uv_installs_a_bundles_pylock_from_its_own_wheels(isolated):
     """A wheel installed from a local file travels in wheels/, and the bundle's
