@@ -30,7 +30,6 @@ from ..record import envfiles, lockfiles
 CONDA_LOCK = "conda-lock.yml"
 PIXI_LOCK = "pixi.lock"
 PYLOCK = "pylock.toml"
-NAMES = (CONDA_LOCK, PIXI_LOCK, PYLOCK)
 
 
 class Locks(object):

@@ -187,8 +187,7 @@ def from_recording(recorded, reread):
                 differs.append(field)
         if differs:
             return None, errors.NoLock(
-                "the recorded environment changed since the recording (its package is no "
-                "longer the recorded one)",
+                "a package of the recorded environment changed since the recording",
                 "%s %s at %s: %s" % (record["name"], record["version"], where, ", ".join(differs)),
             )
     if compact.lock_digest(entries) != digest:
