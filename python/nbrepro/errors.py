@@ -44,6 +44,16 @@ class CondaRefuses(NbreproError, ValueError):
     """conda itself would refuse this export; the message is conda's reason."""
 
 
+class NoLock(NbreproError, ValueError):
+    """A lock file cannot be written as its tool writes it: ``reason`` in
+    nbrepro's words, ``detail`` what it names (packages, a path) or None."""
+
+    def __init__(self, reason, detail=None):
+        super().__init__(reason + (": " + detail if detail else ""))
+        self.reason = reason
+        self.detail = detail
+
+
 class NotExportable(NbreproError):
     """The notebook cannot be exported at all (no recorded environment)."""
 
