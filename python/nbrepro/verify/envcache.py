@@ -268,7 +268,7 @@ def fingerprint(prefix):
 
 def folder_size(path):
     total = 0
-    for root, dirs, files in os.walk(str(path)):
+    for root, _dirs, files in os.walk(str(path)):
         for name in files:
             try:
                 total += os.lstat(os.path.join(root, name)).st_size

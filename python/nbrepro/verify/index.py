@@ -274,7 +274,8 @@ def fetch(url, timeout, redirects=3):
 def _fetch_with_urllib(url, headers, timeout):
     import urllib.error
 
-    request = urllib.request.Request(url, headers=dict(headers, **{"Accept-Encoding": "identity"}))
+    headers = dict(headers, **{"Accept-Encoding": "identity"})
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) only
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
             return answer.status, answer.read(MAX_PAGE + 1), answer.headers.get("Content-Type", "")
