@@ -379,6 +379,11 @@ class Obtained(object):
         return self.entry.key
 
 
+# key -> why its build failed, in this process: a batch does not build a failing
+# lock again for each bundle that has it (a later run tries again).
+_FAILED = {}
+
+
 @contextmanager
 def obtain(plan, root=None, log=None, base_python=None, build_timeout=None):
     """The environment of ``plan``, built now unless the cache holds it; held with a
@@ -400,13 +405,19 @@ def obtain(plan, root=None, log=None, base_python=None, build_timeout=None):
             entry.lock.acquire(exclusive=True)
             python = entry.usable()
         waited = time.perf_counter() - started
+        if python is None and entry.key in _FAILED:
+            raise errors.BundleError(_FAILED[entry.key])
         if python is None:
             if entry.folder.exists():
                 why = "incomplete" if entry.info() is None else "changed since it was built"
                 log("the cached environment %s is %s: building it again" % (entry.key, why))
                 entry.remove()
             began = time.perf_counter()
-            _build(plan, entry, log, base_python, build_timeout)
+            try:
+                _build(plan, entry, log, base_python, build_timeout)
+            except errors.BundleError as error:
+                _FAILED[entry.key] = "%s (the same lock's build failed before)" % error
+                raise
             seconds = time.perf_counter() - began
             python = entry.usable()
             if python is None:

@@ -72,6 +72,7 @@ def verify_notebook(
     now = document.notebook_from_value(outcome.nb, "the re-run")
     report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options))
     report["failure"] = outcome.failure
+    report["rerun"] = outcome.nb  # the executed notebook (not part of the JSON report)
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if outcome.failure:
         report["exit_status"] = 1
