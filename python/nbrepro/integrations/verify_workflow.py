@@ -87,8 +87,9 @@ def _plan(source, slug):
     with tempfile.TemporaryDirectory(prefix="nbrepro-workflow-") as scratch:
         try:
             opened = bundles.open_bundle(source, scratch)
-        except errors.BundleError as error:
-            raise errors.WorkflowError("%s: %s" % (source, error)) from None
+        except errors.BundleError:
+            # Its rule reports it as unusable; the other bundles go on.
+            return Planned(source, slug, None, 0.0, None)
         try:
             seconds = recorded_seconds(document.read_notebook(opened.notebook).nb)
         except errors.NbreproError:
@@ -171,7 +172,7 @@ def snakefile(planned, nbrepro, options):
             "        nbrepro=NBREPRO,",
             "    threads: 1",
             "    resources:",
-            "        # minutes: the recording ran %.0f s; three times that, and %d for the build"
+            "        # minutes: the recording ran %.1f s; three times that, and %d for the build"
             % (item.seconds, BUILD_MINUTES),
             "        runtime=%d," % _runtime(item.seconds),
             "        # mem_mb: the recording measured no memory; set it for your cluster",
@@ -193,10 +194,13 @@ def snakefile(planned, nbrepro, options):
         "    output:",
         "        %s," % q(REPORT + "/results.json"),
         "        %s," % q(REPORT + "/index.html"),
+        "    log:",
+        "        %s," % q("logs/report.log"),
         "    params:",
         "        nbrepro=NBREPRO,",
         "    shell:",
-        "        %s" % q("{params.nbrepro} verify --gather --report %s %s" % (REPORT, slugs)),
+        "        %s"
+        % q("{params.nbrepro} verify --gather --report %s %s > {log:q} 2>&1" % (REPORT, slugs)),
         "",
     ]
     return "\n".join(lines)

@@ -26,7 +26,7 @@ from pathlib import Path
 from .. import __version__, errors
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
-PREDICATE_TYPE = "https://github.com/nbrepro/nbrepro/blob/main/schema/verification-predicate.md"
+PREDICATE_TYPE = "https://nbrepro.dev/attestation/verification/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 RECORD = "attestation.json"
 MAX_RECORD = 64 * 1024 * 1024

@@ -103,6 +103,7 @@ def verify_one(source, slug, report_dir, options):
         "causes": [],
         "warnings": [],
         "machine": None,
+        "tolerance": None,
         "page": "bundles/%s/index.html" % slug,
         "rerun": None,
         "attestation": None,
