@@ -196,6 +196,17 @@ def write_record(part, opened, folder, private_key=None):
 # -- checking ---------------------------------------------------------------------------
 
 
+def strict_b64decode(text):
+    """Base64 in its one canonical spelling: a character changed where only unused
+    bits are (the last one before ``=``) is a change too. ValueError otherwise."""
+    if not isinstance(text, str):
+        raise ValueError("not a base64 string")
+    data = base64.b64decode(text, validate=True)
+    if base64.b64encode(data).decode("ascii") != text:
+        raise ValueError("not canonical base64")
+    return data
+
+
 def read_record(path):
     """``(statement, envelope or None)`` of a record file; AttestationError when it is
     neither a DSSE envelope nor an in-toto Statement."""
@@ -213,7 +224,7 @@ def read_record(path):
                 % (path, value.get("payloadType"), PAYLOAD_TYPE)
             )
         try:
-            payload = base64.b64decode(value.get("payload") or "", validate=True)
+            payload = strict_b64decode(value.get("payload"))
             inner = json.loads(payload.decode("utf-8"))
         except (ValueError, TypeError, UnicodeDecodeError) as error:
             raise errors.AttestationError(
@@ -261,14 +272,15 @@ def check(record_path, public_key_path=None, bundle_folder=None):
         public = load_public_key(public_key_path)
         if wrapped is None:
             return False, lines + ["not signed: the record is a bare Statement, not an envelope"]
-        payload = base64.b64decode(wrapped["payload"])
+        payload = strict_b64decode(wrapped["payload"])
         wanted = keyid(public)
         good = False
         for signature in wrapped.get("signatures") or []:
-            if not isinstance(signature, dict):
+            # a signature that names another key is not this key's
+            if not isinstance(signature, dict) or signature.get("keyid", wanted) != wanted:
                 continue
             try:
-                raw = base64.b64decode(signature.get("sig") or "", validate=True)
+                raw = strict_b64decode(signature.get("sig"))
                 public.verify(raw, pae(wrapped["payloadType"], payload))
             except Exception:  # noqa: BLE001 - cryptography's InvalidSignature, bad base64
                 continue
