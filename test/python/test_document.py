@@ -347,7 +347,7 @@ READ_VECTORS = sorted((SEEDS.parents[1] / "vectors" / "metadata").glob("*-read-*
 
 @pytest.mark.parametrize("path", READ_VECTORS, ids=[p.stem for p in READ_VECTORS])
 def test_read_vector(path):
-    """Shared with src/document.ts (test/ts/document.spec.ts); written by
+    """Shared with src/record/document.ts (test/ts/record/document.spec.ts); written by
     make_read_vectors.py."""
     from make_read_vectors import kept
 

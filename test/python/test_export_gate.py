@@ -11,6 +11,9 @@ from nbrepro import errors
 from nbrepro.capture.session import source_id
 from nbrepro.export import gate
 
+# The export dialog's titles of each kind (TypeScript), held equal to the gate's.
+FINDING_WORDS = Path(__file__).resolve().parents[2] / "src" / "vocabulary" / "findings.ts"
+
 ENV_A = "aaaaaaaaaaaaaaaa"
 ENV_B = "bbbbbbbbbbbbbbbb"
 
@@ -168,7 +171,7 @@ def test_long_lists_of_cells_are_shortened_in_messages():
 
 
 def test_the_front_end_titles_every_kind_the_gate_reports():
-    source = (Path(__file__).resolve().parents[2] / "src" / "export.ts").read_text()
+    source = FINDING_WORDS.read_text()
     titled = set(re.findall(r"case '([a-z-]+)':", source))
     assert titled == set(gate.KINDS)
 
@@ -176,7 +179,7 @@ def test_the_front_end_titles_every_kind_the_gate_reports():
 def test_the_dialog_and_the_readme_give_each_kind_the_same_title():
     """src/data/finding-titles.json holds the words; the dialog's switch (literal
     strings, for translation) must say the same, kind by kind."""
-    source = (Path(__file__).resolve().parents[2] / "src" / "export.ts").read_text()
+    source = FINDING_WORDS.read_text()
     in_dialog = dict(re.findall(r"case '([a-z-]+)':\s*return trans\.__\('([^']+)'\);", source))
     assert tuple(gate.titles()) == gate.KINDS
     assert in_dialog == gate.titles()

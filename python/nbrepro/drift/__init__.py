@@ -1,6 +1,6 @@
 """Drift: what differs between a recorded environment and another, and how much it matters.
 
-Pure functions over plain JSON values; src/drift.ts is the same diff for the
+Pure functions over plain JSON values; src/drift/diff.ts is the same diff for the
 JupyterLab front end, and both run the vectors in test/vectors/drift/. The
 report's layout is schema/drift.schema.json.
 

@@ -1,6 +1,6 @@
 """The graded diff of two sides, and the context a notebook gives it.
 
-Severity rules (src/drift.ts implements the same; the shared vectors in
+Severity rules (src/drift/diff.ts implements the same; the shared vectors in
 test/vectors/drift/ hold both to them):
 
 - package version change: major or epoch high, minor medium, patch (also a
@@ -57,6 +57,7 @@ def diff(before, after, context=None):
     _gpu(old, new, ctx, differences)
     _runtime(old, new, differences)
     _channels(old, new, ctx, differences)
+    _conda(old, new, differences)
     return report(differences, problems)
 
 
@@ -366,6 +367,33 @@ def _runtime(old, new, out):
                 item["before"] = before.get(name) or "unset"
                 item["after"] = after.get(name) or "unset"
                 out.append(item)
+
+
+def _conda(old, new, out):
+    """The installed conda changed: information, with what it means for the
+    files conda writes; never package drift."""
+    from ..record import envfiles
+
+    was, now = old.get("conda"), new.get("conda")
+    if not was or not now or not was.get("version") or not now.get("version"):
+        return
+    if was["version"] == now["version"]:
+        return
+    out.append(
+        {
+            "kind": "conda-changed",
+            "severity": "info",
+            "name": "conda",
+            "before": was["version"],
+            "after": now["version"],
+            "detail": "conda %s -> %s: %s"
+            % (
+                was["version"],
+                now["version"],
+                envfiles.conda_change(was.get("conda"), now.get("conda")),
+            ),
+        }
+    )
 
 
 def _channels(old, new, ctx, out):

@@ -9,7 +9,7 @@ name to ``{"name", "version", "build"?, "manager", "channel"?, "source"?}``;
 ``read_side`` accepts a side, or ``{"environment": <stored environment>,
 "runtime"?: <run record>}`` which it turns into one (``side_from_environment``).
 Nothing here raises on bad input: what cannot be read is left out and a
-problem (a sentence, identical in src/driftview.ts) says what and where.
+problem (a sentence, identical in src/drift/view.ts) says what and where.
 """
 
 import json
@@ -27,6 +27,10 @@ PLATFORM_FACTS = ("os", "machine", "libc")
 MAX_FACTS = 500
 
 
+# Which conda the conda files are written for (environment.conda.behaviour).
+CONDA_FACTS = ("conda", "version", "source")
+
+
 def empty_side():
     return {
         "packages": {},
@@ -35,6 +39,7 @@ def empty_side():
         "platform": None,
         "gpu": None,
         "runtime": None,
+        "conda": None,
     }
 
 
@@ -289,6 +294,10 @@ def side_from_environment(environment, runtime=None, problems=None, where="envir
             if entry["manager"] == "conda" and "channel" in entry
         )
         side["channels"] = sorted(channels)
+    if isinstance(conda, dict) and isinstance(conda.get("behaviour"), dict):
+        side["conda"] = _read_facts(
+            conda["behaviour"], CONDA_FACTS, where + ".conda.behaviour", problems
+        )
     python = environment.get("python")
     if isinstance(python, dict) and isinstance(python.get("version"), str):
         side["python"] = python["version"]
@@ -401,6 +410,7 @@ def read_side(value, where, problems):
         value.get("platform"), PLATFORM_FACTS, where + ".platform", problems
     )
     side["gpu"] = _read_facts(value.get("gpu"), GPU_FACTS, where + ".gpu", problems)
+    side["conda"] = _read_facts(value.get("conda"), CONDA_FACTS, where + ".conda", problems)
     runtime = value.get("runtime")
     if isinstance(runtime, dict):
         side["runtime"] = {

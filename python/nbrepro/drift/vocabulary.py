@@ -1,6 +1,6 @@
 """The words of a drift report, as schema/drift.schema.json spells them.
 
-src/drift.ts holds the same lists in the same order; the order is the sort
+src/drift/diff.ts holds the same lists in the same order; the order is the sort
 order of a report (most severe first, then kind, then name).
 """
 
@@ -21,6 +21,7 @@ KINDS = (
     "determinism-changed",
     "seeding-changed",
     "supply-chain",
+    "conda-changed",
 )
 
 # Limits on untrusted input: past them a side is read partially and a problem says so.

@@ -44,7 +44,7 @@ from ..record.order import MAX_LISTED, author_findings, finding, listed_cells, o
 
 # Every finding kind, in the order ``check`` reports them. Their titles, for
 # people, are in src/data/finding-titles.json: the export dialog
-# (src/export.ts) and the bundle README show the same words (tests hold the
+# (src/vocabulary/findings.ts) and the bundle README show the same words (tests hold the
 # kinds, the file and the dialog together).
 KINDS = (
     "metadata",

@@ -9,6 +9,7 @@ shows it as data.
 
 import re
 
+from ..record import envfiles
 from . import gate
 
 MAX_TEXT = 200
@@ -256,6 +257,12 @@ def render(
         "| Python | %s |" % _python_line(environment),
         "| platform | %s |" % _platform_line(environment),
         "| environment | %s |" % _environment_line(plan, environment),
+        "| conda files | %s |"
+        % (
+            text("written " + envfiles.written_for(environment["conda"]))
+            if environment.get("conda")
+            else "none (no conda-meta/)"
+        ),
         "| GPU | %s |" % _gpu_line(environment, meta),
         "| seeding | %s |"
         % (

@@ -12,7 +12,7 @@ cannot be used at all raises ``errors.Unreadable`` with a sentence for the user
 What the schema cannot say is checked here too (``_scrub_run``): a value that
 will land in a shell script or a Dockerfile must hold no control character.
 
-src/document.ts reads notebooks the same way; the vectors in
+src/record/document.ts reads notebooks the same way; the vectors in
 ``test/vectors/metadata/`` whose name says ``read`` hold the two equal.
 """
 
