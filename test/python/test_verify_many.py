@@ -11,7 +11,6 @@ writes on three of them and gives the same results.json.
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path

@@ -611,7 +611,9 @@ cache_root() {
 
 # The lines that mean something to pip or conda: no comments, no blank lines.
 meaningful_lines() {
-  LC_ALL=C awk '{ sub(/[ \t\r\v\f]+$/, ""); if ($0 == "" || $0 ~ /^[ \t\r\v\f]*#/) next; print }' "$1"
+  LC_ALL=C awk '{ sub(/[ \t\r\v\f]+$/, "") }
+    $0 == "" || $0 ~ /^[ \t\r\v\f]*#/ { next }
+    { print }' "$1"
 }
 
 key_python() {
