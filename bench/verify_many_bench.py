@@ -94,11 +94,14 @@ def main():
             text=True,
         )
         batch = time.perf_counter() - began
-        print("batch: nbrepro verify --jobs %d: %.1f s (exit status %d)"
-              % (args.jobs, batch, done.returncode))
+        print(
+            "batch: nbrepro verify --jobs %d: %.1f s (exit status %d)"
+            % (args.jobs, batch, done.returncode)
+        )
         print(done.stdout.splitlines()[-1] if done.stdout else done.stderr[-2000:])
         print("ratio batch / separate: %.3f (target <= 0.5)" % (batch / separate))
-        print("machine: %d CPUs, load average %.2f at the end" % (os.cpu_count(), os.getloadavg()[0]))
+        load = os.getloadavg()[0]
+        print("machine: %d CPUs, load average %.2f at the end" % (os.cpu_count(), load))
     return 0
 
 
