@@ -189,9 +189,8 @@ def _run_verify(opened, python, part, part_dir, options):
     rerun = part_dir / "rerun.ipynb"
     argv = [sys.executable, "-m", "nbrepro", "verify", str(opened.folder), "--json"]
     argv += ["--python", str(python), "--save-rerun", str(rerun)] + options.verify_argv()
-    env = dict(os.environ, NBREPRO_NO_CACHE_LOOKUP="1")
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env)
+    done = subprocess.run(argv, capture_output=True, text=True)
     part["seconds"]["run"] = round(time.perf_counter() - started, 3)
     try:
         report = json.loads(done.stdout) if done.stdout.strip() else None
