@@ -26,9 +26,9 @@ A fact is compared only when both sides know it. Ignore patterns (``*`` and
 
 import re
 
+from ..record.sides import read_side, same_archive
 from ..record.words import describe_type, normalize
 from . import supply_chain, versions
-from .view import read_side, same_archive
 from .vocabulary import KINDS, MAX_PATTERNS, SCHEMA_VERSION, SEVERITIES, lower_level, raise_level
 
 DISTANCE_SEVERITY = {
@@ -45,10 +45,21 @@ _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
 
 
 def diff(before, after, context=None):
-    """The drift report (schema/drift.schema.json) from ``before`` to ``after``."""
+    """The drift report (schema/drift.schema.json) from ``before`` to ``after``,
+    two sides as untrusted JSON: each is read at the door first
+    (``record.sides.read_side``), and what it left out is in the report's
+    problems. The shared vectors in test/vectors/drift/ call this."""
     problems = []
     old = read_side(before, "before", problems)
     new = read_side(after, "after", problems)
+    return compare(old, new, context, problems)
+
+
+def compare(old, new, context=None, problems=None):
+    """The drift report from side ``old`` to side ``new``, both made at the door
+    (``record.sides``, ``record.envreaders``) and taken as given. ``problems``
+    (a list, extended) start the report's problems."""
+    problems = [] if problems is None else problems
     ctx = read_context(context, problems)
     differences = []
     _packages(old, new, ctx, differences)

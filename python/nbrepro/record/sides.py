@@ -1,4 +1,4 @@
-"""What a drift diff compares: a *side*, read from untrusted JSON.
+"""The door for what a drift diff compares: a *side*, made from untrusted JSON.
 
 A side is ``{"packages": view, "channels", "python", "platform", "gpu",
 "runtime"}`` (schema/drift.schema.json, ``$defs/side``); every fact but
@@ -6,17 +6,24 @@ A side is ``{"packages": view, "channels", "python", "platform", "gpu",
 name to ``{"name", "version", "build"?, "manager", "channel"?, "source"?}``;
 ``version`` is null for an unpinned spec and ends in ``.*`` for a prefix pin.
 
-``read_side`` accepts a side, or ``{"environment": <stored environment>,
-"runtime"?: <run record>}`` which it turns into one (``side_from_environment``).
-Nothing here raises on bad input: what cannot be read is left out and a
-problem (a sentence, identical in src/drift/view.ts) says what and where.
+Sides are made here and nowhere else: ``side_from_environment`` from a stored
+environment (a notebook's snapshot, ``nbrepro snapshot`` JSON, a live
+capture), ``read_side`` from side JSON in either form (a side, or
+``{"environment": <stored environment>, "runtime"?: <run record>}``), and
+``envreaders`` from environment files. ``drift`` compares them as given and
+never checks their shape again. Nothing here raises on bad input: what cannot
+be read is left out and a problem (a sentence, identical in src/drift/view.ts)
+says what and where.
 """
 
 import json
 import re
 
-from ..record.words import describe_type, normalize, short
-from .vocabulary import MAX_PACKAGES, MAX_TEXT
+from .words import describe_type, normalize, short
+
+# Limits on untrusted input: past them a side is read partially and a problem says so.
+MAX_PACKAGES = 20000
+MAX_TEXT = 1000
 
 UNKNOWN_CHANNEL = "<unknown>"
 MACHINES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}
