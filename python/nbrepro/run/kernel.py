@@ -37,7 +37,7 @@ def install(sources, order, version, package, codes=None, magic=None):
         # the sender's bytecode, when this interpreter reads the same (its magic)
         import importlib.util, marshal, binascii
         if importlib.util.MAGIC_NUMBER.hex() == magic:
-            compiled = marshal.loads(binascii.a2b_base64(codes))
+            compiled = dict((k, marshal.loads(binascii.a2b_base64(v))) for k, v in codes.items())
     if sources is None and not compiled:
         raise RuntimeError("NBREPRO_NEEDS_SOURCES")
     sources = compiled if sources is None else sources
@@ -193,15 +193,14 @@ _CODE_CACHE = {}
 
 
 def engine_codes(directory=CAPTURE_DIR):
-    """``(base64 of marshal of {module name: code}, magic hex)`` of the engine, as this
-    interpreter compiled it: through its import system's bytecode cache
-    (``__pycache__``), so an unchanged engine is compiled once per install, not
-    in every kernel. The kernel takes it only when its magic number is the same
-    (the same bytecode); else it compiles the sources (``_INSTALLER``)."""
+    """``({module name: base64 of its marshalled code}, magic hex)`` of the engine as
+    this interpreter compiles it, taken from its import system's bytecode cache
+    (``__pycache__``, written by the first import or compiled here when stale),
+    so an unchanged engine is compiled once per install, not in every kernel.
+    The kernel takes it only when its magic number is the same (the same
+    bytecode); else it compiles the sources (``_INSTALLER``)."""
     import binascii
-    import importlib.machinery
     import importlib.util
-    import marshal
 
     sources = engine_sources(directory)
     version = engine_version(sources)
@@ -209,17 +208,46 @@ def engine_codes(directory=CAPTURE_DIR):
     if cached is None:
         codes = {}
         for name in sources:
-            path = Path(directory) / ("%s.py" % name)
-            loader = importlib.machinery.SourceFileLoader("nbrepro.capture." + name, str(path))
-            code = loader.get_code(loader.name)
-            if code is None:  # the file changed under us: the kernel compiles the source
+            body = _bytecode(Path(directory) / ("%s.py" % name))
+            if body is None:  # the file changed under us: the kernel compiles the source
                 return None, None
-            codes[name] = code
-        text = binascii.b2a_base64(marshal.dumps(codes), newline=False).decode("ascii")
-        cached = (text, importlib.util.MAGIC_NUMBER.hex())
+            codes[name] = binascii.b2a_base64(body, newline=False).decode("ascii")
+        cached = (codes, importlib.util.MAGIC_NUMBER.hex())
         _CODE_CACHE.clear()
         _CODE_CACHE[version] = cached
     return cached
+
+
+def _bytecode(path):
+    """The marshalled code of the module at ``path``: the body of its ``.pyc`` when
+    that was made from the file as it is (PEP 552's header: magic, flags 0, the
+    source's mtime and size), else compiled now (and the ``.pyc`` rewritten)."""
+    import importlib.machinery
+    import importlib.util
+    import marshal
+
+    try:
+        stat = path.stat()
+        with open(importlib.util.cache_from_source(str(path)), "rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError, NotImplementedError):
+        data = b""
+    header = (
+        importlib.util.MAGIC_NUMBER
+        + (0).to_bytes(4, "little")
+        + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+        + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+        if data
+        else None
+    )
+    if header is not None and data[:16] == header:
+        return data[16:]
+    loader = importlib.machinery.SourceFileLoader("nbrepro.capture." + path.stem, str(path))
+    try:
+        code = loader.get_code(loader.name)
+    except (OSError, SyntaxError):
+        return None
+    return marshal.dumps(code) if code is not None else None
 
 
 # What the installer raises when it was sent bytecode only, for another Python.
