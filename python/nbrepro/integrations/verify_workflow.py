@@ -94,7 +94,7 @@ def _plan(source, slug):
             seconds = recorded_seconds(document.read_notebook(opened.notebook).nb)
         except errors.NbreproError:
             seconds = 0.0
-        environment = opened.manifest.get("environment") or {}
+        environment = opened.manifest.raw.get("environment") or {}
         env_files = None
         if environment.get("kind") == "conda":
             env_files = _conda_files(opened, environment, slug)

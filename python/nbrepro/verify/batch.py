@@ -113,7 +113,7 @@ def verify_one(source, slug, report_dir, options):
         opened = None
         try:
             opened = bundles.open_bundle(source, scratch)
-            part["notebook"] = opened.manifest["notebook"]
+            part["notebook"] = opened.manifest.notebook
             part["warnings"] = list(opened.warnings)
             _verify_opened(opened, part, part_dir, options, say)
         except errors.NbreproError as error:
@@ -154,7 +154,7 @@ def _verify_opened(opened, part, part_dir, options, say):
                 c["reason"] for c in checked["checks"] if c["verdict"] == "no"
             )
             return
-        plan = envcache.plan_for(opened.folder, opened.manifest)
+        plan = envcache.plan_for(opened.folder, opened.manifest.raw)
         with envcache.obtain(
             plan,
             root=options.cache,

@@ -546,7 +546,8 @@ def preflight(
 
     started = time.perf_counter()
     environ = os.environ if environ is None else environ
-    folder, manifest = bundle.folder, bundle.manifest
+    # the manifest as read at the door (record/manifest.py): its environment and packages
+    folder, manifest = bundle.folder, bundle.manifest.raw
     environment = (
         manifest.get("environment") if isinstance(manifest.get("environment"), dict) else {}
     )
