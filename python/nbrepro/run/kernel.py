@@ -480,18 +480,22 @@ def collect_in_kernel(kernel_client, options=None, timeout=30.0, fresh=False):
         result = _reply_value(_execute_unless_aborted(kernel_client, "", expressions, deadline))
     if result is None:
         expressions = install_expressions(options)
-        content = _execute_unless_aborted(kernel_client, "", expressions, deadline)
+        install = {INSTALL_KEY: expressions.pop(INSTALL_KEY)}
+        content = _execute_unless_aborted(kernel_client, "", install, deadline)
         value = (content.get("user_expressions") or {}).get(INSTALL_KEY) or {}
         if value.get("status") == "error" and NEEDS_SOURCES in str(value.get("evalue")):
-            expressions = install_expressions(options, with_sources=True)
-            content = _execute_unless_aborted(kernel_client, "", expressions, deadline)
-        for key in (INSTALL_KEY, HOOKS_KEY):
-            value = (content.get("user_expressions") or {}).get(key) or {}
-            if content.get("status") == "ok" and value.get("status") != "ok":
-                raise errors.KernelCaptureError(
-                    "installing the capture engine failed: %s: %s"
-                    % (value.get("ename", "?"), value.get("evalue", ""))
-                )
+            install = {INSTALL_KEY: install_source_expression(with_sources=True)}
+            content = _execute_unless_aborted(kernel_client, "", install, deadline)
+            value = (content.get("user_expressions") or {}).get(INSTALL_KEY) or {}
+        if content.get("status") == "ok" and value.get("status") != "ok":
+            raise errors.KernelCaptureError(
+                "installing the capture engine failed: %s: %s"
+                % (value.get("ename", "?"), value.get("evalue", ""))
+            )
+        # The hooks go in as a (silent) cell, as the front end sends them: the
+        # collect's first snapshot is then taken as every later one is.
+        hooks = expressions.pop(HOOKS_KEY)
+        content = _execute_unless_aborted(kernel_client, hooks, expressions, deadline)
         result = _reply_value(content)
         if result is None:
             raise errors.KernelCaptureError("the kernel did not keep the installed hooks")
