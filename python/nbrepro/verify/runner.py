@@ -29,6 +29,7 @@ from ..capture.session import source_id
 from ..record import document, fonts, metadata
 from ..record.order import RAISES, errors_ran_past, raised
 from ..run import runner
+from . import images
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, IMAGES, compare_outputs
 
@@ -78,6 +79,9 @@ def verify_notebook(
         progress=progress,
         allow_errors=went_on,
     )
+    if python and images.pillow() is None:
+        # No Pillow here: the re-run's interpreter may compare the figures.
+        image_options = dict(image_options or {}, python=python)
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
     now = document.notebook_from_value(outcome.nb, "the re-run")
@@ -240,8 +244,6 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=F
 
 
 def _images(options):
-    from . import images
-
     options = options or {}
     return {
         "image_tolerance": options.get("tolerance", images.DEFAULT_TOLERANCE),
