@@ -43,7 +43,10 @@ class Bundle(object):
         path = self.folder / BUNDLE_PYTHON
         if self.extracted or not path.is_file():
             return None
-        return str(path) if built_here(self.folder / ENV_FOLDER) else None
+        env = self.folder / ENV_FOLDER
+        if built_here(env) or cached_here(env):
+            return str(path)
+        return None
 
     def shipped_python(self):
         """Why the bundle's own ``.env/bin/python`` is not used, or None when
@@ -54,9 +57,9 @@ class Bundle(object):
         if not (path.is_file() or path.is_symlink()) or self.python():
             return None
         return (
-            "the bundle holds %s, which run.sh did not build here (its stamp does not name "
-            "this folder): it is not run; run ./run.sh to build the environment, or give "
-            "--python" % BUNDLE_PYTHON
+            "the bundle holds %s, which run.sh did not build here (no stamp of run.sh names "
+            "this folder, and it leads to no environment in nbrepro's cache): it is not run; "
+            "run ./run.sh to build the environment, or give --python" % BUNDLE_PYTHON
         )
 
 
@@ -76,6 +79,27 @@ def built_here(env):
         return False
     lines = text.rstrip("\n").split("\n")
     return bool(lines) and lines[-1] == stamp_line(inode, os.path.realpath(str(env)))
+
+
+def cached_here(env, root=None):
+    """Whether ``env`` is the link run.sh leaves to an environment it built in
+    nbrepro's environment cache (``envcache``): it leads to ``<root>/envs/<key>/env``
+    of a complete entry nothing was installed into since. A link that came with
+    the bundle and leads anywhere else is not run."""
+    from . import envcache
+
+    env = Path(env)
+    if not env.is_symlink():
+        return False
+    root = envcache.cache_root() if root is None else Path(root)
+    try:
+        target = Path(os.path.realpath(str(env)))
+        envs = Path(os.path.realpath(str(root / "envs")))
+    except OSError:
+        return False
+    if target.name != "env" or target.parent.parent != envs:
+        return False
+    return envcache.Entry(root, target.parent.name).usable() is not None
 
 
 def stamp_line(inode, real_path):
