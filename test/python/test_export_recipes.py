@@ -247,7 +247,7 @@ def test_verify_without_nbrepro_says_how_to_install_it(tools, pip_bundle, tmp_pa
     result = run(pip_bundle, "--verify", "--no-run", env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert (
-        "run.sh: --verify needs nbrepro: install it with 'python3 -m pip install nbrepro'"
+        "run.sh: --verify needs nbrepro: install it with 'python3 -m pip install nbrepro[images]'"
         in result.stderr
     )
 
@@ -659,21 +659,36 @@ def test_an_environment_that_came_with_the_bundle_is_never_run(tools, tmp_path):
     assert "reusing the environment" in again.stderr
 
 
-def test_verify_checks_the_manifest_before_anything_is_built(tools, tmp_path):
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_verify_checks_the_manifest_before_anything_is_built(tools, tmp_path, cache):
     """Issue 20, defect 6: ./run.sh --verify ran pip install (a package's setup
-    code) before any manifest check."""
+    code) before any manifest check. The check comes first, before preflight
+    and before a build in .env or in the environment cache."""
     bundle = write_bundle(tmp_path / "b", plan(kind="conda"))
+    calls = tmp_path / "calls"
     stub(
         tmp_path / "bin",
         "nbrepro",
-        'case "$*" in *--check-only*) echo "changed after export" >&2; exit 2 ;; esac\nexit 0\n',
+        'echo "$*" >> %s\n' % shlex.quote(str(calls))
+        + 'case "$*" in *--allow-modified*) exit 0 ;;\n'
+        + '  *--check-only*) echo "changed after export" >&2; exit 2 ;; esac\nexit 0\n',
     )
-    env = environ(tools)
+    env = environ(tools, NBREPRO_CACHE=cache, NBREPRO_CACHE_DIR=str(tmp_path / "cache"))
     env["PATH"] = "%s%s%s" % (tmp_path / "bin", os.pathsep, env["PATH"])
     result = run(bundle, "--verify", env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "changed after export" in result.stderr
+    assert calls.read_text().splitlines() == ["verify %s --check-only" % bundle.resolve()]
     assert not (bundle / ".env").exists()
+    assert not (tmp_path / "cache" / "envs").exists() or not any(
+        p.is_dir() for p in (tmp_path / "cache" / "envs").iterdir()
+    )
+    # Told to go on, it checks with --allow-modified, then preflight, then builds.
+    allowed = run(bundle, "--verify", "--allow-modified", "--no-run", env=env, cwd=tmp_path)
+    said = calls.read_text().splitlines()[1:]
+    assert said[0] == "verify %s --check-only --allow-modified" % bundle.resolve()
+    assert said[1].startswith("preflight ") and said[-1].endswith("--allow-modified")
+    assert allowed.returncode == 0, allowed.stderr
 
 
 # ------------------------------------------- check-packages.sh, as Docker runs it
@@ -832,6 +847,10 @@ def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reus
     entry = envcache.Entry(root, key)
     assert entry.usable() == str(prefix / "bin" / "python")
     assert entry.info()["built_by"] == "run.sh"
+    # verify runs the environment .env leads to (issue 20: one that came with a bundle never)
+    from nbrepro.verify import bundle as bundles
+
+    assert bundles.cached_here(first / ".env", root)
     reused = run(second, env=cached(tools, root), cwd=tmp_path)
     assert reused.returncode == 0, reused.stderr
     assert "reusing the environment %s from the cache" % key in reused.stderr

@@ -399,6 +399,48 @@ def test_manifest_checks_name_each_altered_or_missing_file(tmp_path):
     ]
 
 
+def _cache_entry(root, key, fingerprint=None):
+    """An environment as run.sh leaves it in the cache: env/bin/python, entry.json."""
+    env = root / "envs" / key / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").write_text("#!/bin/sh\nexit 0\n")
+    (env / "bin" / "python").chmod(0o755)
+    info = {"key": key}
+    if fingerprint:
+        info["fingerprint"] = fingerprint
+    (root / "envs" / key / "entry.json").write_text(json.dumps(info))
+    return env
+
+
+def test_the_link_run_sh_leaves_to_the_cache_is_run_and_no_other(tmp_path, monkeypatch):
+    """Issue 20, defect 6, with the environment cache: run.sh builds in the cache
+    and leaves .env as a link to it, which verify runs; a link that came with the
+    bundle and leads anywhere else (a folder in the bundle, a fake entry, an entry
+    someone installed into since) is not run."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("NBREPRO_CACHE_DIR", str(root))
+    folder = tmp_path / "b"
+    folder.mkdir()
+    opened = bundle.Bundle(folder, manifest.Manifest("nb.ipynb", [], [], {}))
+    cached = _cache_entry(root, "a" * 32)
+    (folder / ".env").symlink_to(cached)
+    assert bundle.cached_here(folder / ".env")
+    assert opened.python() == str(folder / ".env" / "bin" / "python")
+    assert opened.shipped_python() is None
+
+    shipped = folder / "shipped" / "envs" / ("b" * 32) / "env"
+    _cache_entry(folder / "shipped", "b" * 32)
+    changed = _cache_entry(root, "c" * 32, fingerprint="0" * 64)
+    for target in (shipped, changed, cached.parent):
+        (folder / ".env").unlink()
+        (folder / ".env").symlink_to(target)
+        assert not bundle.cached_here(folder / ".env"), target
+        assert opened.python() is None
+    (folder / ".env").unlink()
+    (folder / ".env").symlink_to(shipped)
+    assert "which run.sh did not build here" in opened.shipped_python()
+
+
 def test_bad_options_and_missing_interpreter_exit_2(tmp_path, capsys):
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))

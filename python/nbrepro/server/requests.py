@@ -163,14 +163,14 @@ def read_settled(path, wait=SAVE_WAIT, poll=0.05):
     while True:
         if not os.path.lexists(intermediate):
             before = _identity(path)
-            data = _read(path, document)
+            try:
+                read, problem = document.read_notebook(path), None
+            except errors.Unreadable as error:  # half written, or not a notebook
+                read, problem = None, error
             if before == _identity(path) and not os.path.lexists(intermediate):
-                try:
-                    return document.notebook_from_text(
-                        document.decode(data, str(path)), str(path), raw=data
-                    )
-                except errors.Unreadable as error:
-                    raise errors.ExportError(str(error)) from None
+                if problem is not None:
+                    raise errors.ExportError(str(problem)) from None
+                return read
         if time.monotonic() > deadline:
             raise errors.RequestRefused(
                 409,
@@ -186,13 +186,6 @@ def _identity(path):
     except OSError:
         return None
     return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
-
-
-def _read(path, document):
-    try:
-        return document.read_bytes(path)
-    except errors.Unreadable as error:
-        raise errors.ExportError(str(error)) from None
 
 
 def check_notebook(path, data_limit=None, wheel_limit=None):
