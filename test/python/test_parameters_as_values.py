@@ -28,6 +28,10 @@ CI runs 200 cases (the same ones each run) and the three kept below; more on dem
 new ones each time::
 
     NBREPRO_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest test/python/test_parameters_as_values.py
+
+Measured on the 2 shared cores of the development machine (load average about 18):
+the 200 cases and the kept ones in 28 s; 3,000 new cases in 549 s (77 s of CPU),
+none failing.
 """
 
 import contextlib
