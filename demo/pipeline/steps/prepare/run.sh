@@ -487,7 +487,7 @@ if [ "$verify" = 1 ]; then
   elif command -v python3 >/dev/null 2>&1 && python3 -c 'import nbrepro' 2>/dev/null; then
     nbrepro_cmd=(python3 -m nbrepro)
   else
-    fail 3 "--verify needs nbrepro: install it with 'python3 -m pip install nbrepro[images]'" \
+    fail 3 "--verify needs nbrepro: install it with: python3 -m pip install 'nbrepro[images]'" \
       "(into any Python: it checks the bundle from outside)"
   fi
   "${nbrepro_cmd[@]}" verify "$bundle_dir" --check-only \
