@@ -441,6 +441,35 @@ def test_the_link_run_sh_leaves_to_the_cache_is_run_and_no_other(tmp_path, monke
     assert "which run.sh did not build here" in opened.shipped_python()
 
 
+def test_many_bundles_refuse_a_changed_one_unless_allowed(tmp_path, monkeypatch):
+    """Issue 20, defect 6, in ``verify --report``: a bundle whose files differ from
+    its manifest is unusable, before any environment is built or kernel started;
+    --allow-modified opens it and passes the flag on to the re-run."""
+    from nbrepro.verify import batch
+
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "nb.ipynb").write_text("{}")
+    (folder / "data.txt").write_text("changed")
+    files = {
+        "nb.ipynb": {"sha256": hashlib.sha256(b"{}").hexdigest(), "size": 2},
+        "data.txt": {"sha256": hashlib.sha256(b"as exported").hexdigest(), "size": 11},
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps({"nbrepro_bundle": 1, "notebook": "nb.ipynb", "files": files})
+    )
+    reached = []
+    monkeypatch.setattr(batch, "_verify_opened", lambda opened, *rest: reached.append(opened))
+    refused = batch.verify_one(folder, "01-b", tmp_path / "report", batch.Options())
+    assert refused["verdict"] == "unusable" and reached == []
+    assert "data.txt does not match the sha256" in refused["message"]
+    assert "--allow-modified" in refused["message"]
+    allowed = batch.Options(allow_modified=True)
+    batch.verify_one(folder, "01-b", tmp_path / "report", allowed)
+    assert len(reached) == 1 and reached[0].modified
+    assert allowed.verify_argv()[-1] == "--allow-modified"
+
+
 def test_bad_options_and_missing_interpreter_exit_2(tmp_path, capsys):
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
