@@ -26,6 +26,16 @@ export interface IFinding {
 }
 
 /**
+ * A file the bundle carries from the notebook's project (a module, a script or
+ * data), by its path in the bundle; the check lists them before anything is
+ * written, so the user sees what is about to be shared.
+ */
+export interface ICarriedFile {
+  path: string;
+  size: number;
+}
+
+/**
  * The server's answer to an export: where the bundle is, relative to
  * Jupyter's root, and what a reviewer should know about it.
  */
@@ -89,16 +99,16 @@ export async function exportBundle(
   const request = Private.requester(app, path, options.wheelLimit?.());
 
   let findings: IFinding[];
+  let carried: ICarriedFile[];
   try {
     const limit = options.dataLimit?.();
-    findings =
-      (
-        await request(
-          limit === undefined
-            ? { check_only: true }
-            : { check_only: true, data_limit: limit }
-        )
-      ).findings ?? [];
+    const checked = await request(
+      limit === undefined
+        ? { check_only: true }
+        : { check_only: true, data_limit: limit }
+    );
+    findings = checked.findings ?? [];
+    carried = Array.isArray(checked.carried) ? checked.carried : [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];
@@ -110,7 +120,12 @@ export async function exportBundle(
     );
     return;
   }
-  const body = new ExportDialogBody(findings, options.defaultFormat(), trans);
+  const body = new ExportDialogBody(
+    findings,
+    options.defaultFormat(),
+    trans,
+    carried
+  );
   const choice = await showDialog<ExportFormat>({
     title: trans.__('Export Reproducible Bundle'),
     body,
@@ -166,8 +181,23 @@ export function kernelDriftFindings(
 }
 
 /**
+ * A size in bytes as people read it: `812 B`, `4.0 KB`, `1.5 MB`.
+ */
+export function formatSize(size: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
  * The dialog's body: the gate's findings as text (their messages come from
- * notebook metadata anyone can edit), and the choice of folder or zip.
+ * notebook metadata anyone can edit), every file the bundle carries from the
+ * project (path and size), and the choice of folder or zip.
  */
 export class ExportDialogBody
   extends Widget
@@ -176,7 +206,8 @@ export class ExportDialogBody
   constructor(
     findings: IFinding[],
     format: ExportFormat,
-    trans: TranslationBundle
+    trans: TranslationBundle,
+    carried: ICarriedFile[] = []
   ) {
     super();
     this.addClass('jp-nbrepro-ExportDialog');
@@ -203,6 +234,30 @@ export class ExportDialogBody
         list.appendChild(item);
       }
       this.node.appendChild(list);
+    }
+    if (carried.length > 0) {
+      this.node.appendChild(
+        el(
+          'p',
+          undefined,
+          trans._n(
+            'The bundle carries %1 file from the project:',
+            'The bundle carries %1 files from the project:',
+            carried.length
+          )
+        )
+      );
+      const files = el('ul', 'jp-nbrepro-ExportDialog-carried');
+      for (const file of carried) {
+        const item = el(
+          'li',
+          undefined,
+          `${file.path} (${formatSize(file.size)})`
+        );
+        item.dataset.path = file.path;
+        files.appendChild(item);
+      }
+      this.node.appendChild(files);
     }
     const choices = el('fieldset', 'jp-nbrepro-ExportDialog-format');
     choices.appendChild(

@@ -28,7 +28,8 @@ both versions), unseeded randomness, hidden state (cells edited or run out of
 order in the recording).
 
 For a bundle the files are first checked against the sha256 sums of its
-manifest (a mismatch is a warning), the working directory is the bundle, and
+manifest (a mismatch is a warning), the working directory is the notebook's
+folder in the bundle (which keeps the project's layout), and
 its .env/bin/python (built by run.sh) runs the kernel unless --python is given.
 The re-run stops at the first cell that raises; the cells after it are "not run".
 """
@@ -144,6 +145,7 @@ class _Stop(Exception):
 
 
 def _verify(args, scratch, say, stderr):
+    from ..record import project as projects
     from ..run import runner
     from ..verify import bundle as bundles
     from ..verify.runner import verify_notebook
@@ -154,7 +156,9 @@ def _verify(args, scratch, say, stderr):
         if bundles.is_bundle(target):
             opened = bundles.open_bundle(target, scratch)
             warnings.extend(opened.warnings)
-            path, workdir = opened.notebook, opened.folder
+            # The bundle keeps the project's layout: the notebook runs in its own folder.
+            path, workdir = opened.notebook, opened.notebook.parent
+            where = projects.of_folder(opened.folder, opened.notebook_dir)
             if python is None and opened.python():
                 python = opened.python()
                 say(
@@ -163,6 +167,7 @@ def _verify(args, scratch, say, stderr):
                 )
         else:
             path, workdir = target, target.resolve().parent
+            where = projects.of_notebook(target)
         doc = runner.read_notebook(path)  # its problems are the report's warnings
         if python is not None:
             python = runner.check_interpreter(python)
@@ -190,6 +195,7 @@ def _verify(args, scratch, say, stderr):
                 "tolerance": args.image_tolerance,
                 "hash_distance": args.image_hash_distance,
             },
+            project=where,
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         raise _Stop("cannot run %s in kernel %r: %s" % (path, kernel, error)) from error

@@ -325,28 +325,42 @@ def render(
 
 
 def _inputs_section(inputs, data_limit):
-    """What the notebook read besides packages: carried or not, with sha256."""
+    """What the notebook read besides packages: carried or not, with sha256; what
+    lies outside the project and what was left out, by the path the notebook used."""
     modules, data = inputs.get("modules") or [], inputs.get("data") or []
-    if not modules and not data:
+    outside, left_out = inputs.get("outside") or [], inputs.get("left_out") or []
+    project = inputs.get("project") or {}
+    if not modules and not data and not outside and not left_out:
         return []
+    where = ""
+    if project:
+        where = " The notebook's project is %s; the bundle keeps its layout%s." % (
+            text(project.get("root")),
+            ""
+            if project.get("notebook_dir", ".") == "."
+            else ", with the notebook in `%s/` (the script runs there)"
+            % text(project["notebook_dir"]).replace("`", ""),
+        )
     out = [
         "",
         "## What the notebook reads",
         "",
-        "Recorded while it ran: the local modules it imported and the files it opened for "
-        "reading, by their path in the notebook's folder. Modules are always carried; data "
-        "up to %s in all. A file that is not carried must be put at its path before running."
-        % ("%d bytes" % data_limit if data_limit is not None else "the limit"),
+        "Recorded while it ran: the local modules it imported, the scripts its cells ran and "
+        "the files it opened for reading, by their path in the bundle.%s Modules are always "
+        "carried; data up to %s in all. A file that is not carried must be put at its path "
+        "before running; `./run.sh` names each one that is missing before it builds anything."
+        % (where, "%d bytes" % data_limit if data_limit is not None else "the limit"),
         "",
         "| path | kind | read by cells | size | sha256 | in the bundle |",
         "|---|---|---|---|---|---|",
     ]
     for item in modules:
+        kind = "script" if item.get("script") else "module %s" % text(item.get("module"))
         out.append(
-            "| `%s` | module %s | %s | | | %s |"
+            "| `%s` | %s | %s | | | %s |"
             % (
                 text(item.get("path")).replace("`", ""),
-                text(item.get("module")),
+                kind,
                 text(", ".join(str(c) for c in item.get("cells") or ())),
                 "yes" if item.get("carried") else "**no**",
             )
@@ -367,4 +381,41 @@ def _inputs_section(inputs, data_limit):
                 carried,
             )
         )
+    if outside:
+        out += [
+            "",
+            "Outside the project, never carried; named by the path the notebook used, from its "
+            "folder:",
+            "",
+            "| path | kind | used by cells | size | sha256 |",
+            "|---|---|---|---|---|",
+        ]
+        for item in outside:
+            if item.get("module"):
+                kind = "module %s" % text(item["module"])
+            else:
+                kind = "script" if item.get("script") else "data"
+            out.append(
+                "| %s | %s | %s | %s | %s |"
+                % (
+                    "`%s`" % text(item["path"]).replace("`", "")
+                    if item.get("path")
+                    else "(a folder nbrepro does not name)",
+                    kind,
+                    text(", ".join(str(c) for c in item.get("cells") or ())),
+                    text(item.get("size") if item.get("size") is not None else ""),
+                    "`%s`" % text(item["sha256"]) if item.get("sha256") else "",
+                )
+            )
+    if left_out:
+        out += ["", "Left out of the bundle:", ""]
+        out += [
+            "- `%s` (cells %s): %s"
+            % (
+                text(item["path"]).replace("`", ""),
+                text(", ".join(str(c) for c in item.get("cells") or ())),
+                text(item.get("why")),
+            )
+            for item in left_out
+        ]
     return out

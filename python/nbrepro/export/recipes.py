@@ -10,7 +10,8 @@ Plain functions over a plan dict::
      "gpu": False, "cuda": None,  # optional: the recording saw a GPU / a CUDA build ("12.1")
      "wheels": False, "carried": [(file, sha256)], "needed": [(key, label, supply, sha256)],
      "vcs_tools": ["git"],  # optional: packages no index has (check-packages.sh checks them)
-     "inputs": ["helpers.py", "data/x.csv"]}  # optional: carried modules and data files
+     "inputs": ["helpers.py", "data/x.csv"],  # optional: carried modules and data files
+     "expected": [(path, sha256, why)]}  # optional: what run.sh looks for, not carried
 
 Every value lands in the text quoted (shlex for bash, JSON and escapes for the
 Dockerfile), even though the bundle writer already made the file names safe:
@@ -82,6 +83,7 @@ def run_sh(plan):
     values = [
         ("kind", q(plan["kind"])),
         ("script", q(plan["script"])),
+        ("script_dir", q(plan["script"].rpartition("/")[0] or ".")),
         ("notebook", q(plan["notebook"])),
         ("python_version", q(plan["python"])),
         ("platform", q(plan.get("platform") or "")),
@@ -101,7 +103,53 @@ def run_sh(plan):
         "",
     ]
     settings = [_assignment(name, text) for name, text in values]
-    return "\n".join(header + settings) + "\n" + RUN_SH_BODY + _run_sh_check(plan) + RUN_SH_MAIN
+    return (
+        "\n".join(header + settings)
+        + "\n"
+        + RUN_SH_BODY
+        + _run_sh_check(plan)
+        + _run_sh_inputs(plan)
+        + RUN_SH_MAIN
+    )
+
+
+def _run_sh_inputs(plan):
+    """run.sh's look, before anything is built or run, for what the notebook needs
+    that the bundle does not hold (``plan["expected"]``: data over the limit,
+    files outside the project, what was left out), from the notebook's folder."""
+    expected = plan.get("expected") or ()
+    if not expected:
+        return "\ncheck_inputs() { :; }\n"
+    lines = [
+        "",
+        "# What the notebook needs that the bundle does not hold, by the path the notebook",
+        "# used from its folder: looked for before anything is built or run.",
+        _array("expected_paths", [path for path, _, _ in expected]),
+        _array("expected_sha256", [sha256 for _, sha256, _ in expected]),
+        _array("expected_why", [why for _, _, why in expected]),
+    ]
+    return "\n".join(_assignment_lines(lines)) + "\n" + INPUTS_CHECK
+
+
+INPUTS_CHECK = r"""
+check_inputs() {
+  local i path missing=0
+  for i in ${expected_paths[@]+"${!expected_paths[@]}"}; do
+    path=$bundle_dir/$script_dir/${expected_paths[$i]}
+    if [ ! -e "$path" ]; then
+      say "MISSING: ${expected_paths[$i]} (from $script_dir in the bundle): ${expected_why[$i]}"
+      missing=$((missing + 1))
+    elif [ -n "${expected_sha256[$i]}" ] && [ -f "$path" ] &&
+      [ "$(checksum "$path" | cut -d' ' -f1)" != "${expected_sha256[$i]}" ]; then
+      say "WARNING: ${expected_paths[$i]} is not the file the notebook read (its sha256 differs)"
+    fi
+  done
+  if [ "$missing" -gt 0 ]; then
+    say "WARNING: $missing file(s) the notebook needs are missing (above): put them at those" \
+      "paths, or the cells that use them will fail"
+  fi
+}
+"""
 
 
 # The pre-check of the packages no index has, a file of the bundle that run.sh
@@ -547,6 +595,7 @@ fi
 """
 
 RUN_SH_MAIN = r"""
+check_inputs
 method=$(build_method)
 wanted=$(stamp)
 if [ -e "$env_dir" ]; then
@@ -589,10 +638,12 @@ script_status=-
 if [ "$run" = 1 ]; then
   say "running $script, the script of $notebook"
   script_status=0
+  # From the notebook's own folder, as Jupyter ran it: its relative paths hold.
+  cd -- "$bundle_dir/$script_dir"
   if [ "$verify" = 1 ]; then
-    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@" || script_status=$?
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./${script##*/}" "$@" || script_status=$?
   else
-    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./${script##*/}" "$@"
   fi
 fi
 
@@ -760,6 +811,19 @@ def dockerfile(plan):
     for name, value in (plan.get("env") or {}).items():
         lines.append("ENV %s=%s" % (name, _env_value(value)))
     lines += _copy_inputs(plan)
-    lines.append(_copy([plan["notebook"], plan["script"]], "notebook or script name"))
-    lines.append("CMD %s" % json.dumps(["python", plan["script"]]))
+    folder = plan["script"].rpartition("/")[0]
+    if folder:
+        sources = ", ".join(
+            _docker_string(n, "notebook or script name") for n in (plan["notebook"], plan["script"])
+        )
+        lines.append(
+            "COPY --chown=$MAMBA_USER:$MAMBA_USER [%s, %s]"
+            % (sources, _docker_string("./%s/" % folder, "notebook's folder"))
+        )
+        lines.append("# The script runs from the notebook's own folder, as Jupyter ran it.")
+        lines.append("WORKDIR %s/%s" % (WORKDIR, folder))
+        lines.append("CMD %s" % json.dumps(["python", plan["script"].rpartition("/")[2]]))
+    else:
+        lines.append(_copy([plan["notebook"], plan["script"]], "notebook or script name"))
+        lines.append("CMD %s" % json.dumps(["python", plan["script"]]))
     return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ bundle, and a zip is extracted member by member, refusing absolute paths,
 ``..``, links and archives that unpack to more than ``MAX_UNPACKED`` bytes.
 """
 
-import hashlib
+import os
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -30,6 +30,8 @@ class Bundle(object):
         self.folder = Path(folder)
         self.manifest = manifest
         self.notebook = self.folder / manifest["notebook"]
+        # The notebook's folder in the bundle, which keeps its project's layout.
+        self.notebook_dir = str(PurePosixPath(manifest["notebook"]).parent)
         self.warnings = []
 
     def python(self):
@@ -124,8 +126,11 @@ def read_manifest(folder, problems=None):
     from ..record import document
 
     path = Path(folder) / MANIFEST
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise errors.BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
+    odd = special(path)
+    if odd:
+        raise errors.BundleError("%s is %s, which no export writes; not read" % (path, odd))
     try:
         data = document.read_bytes(path, MAX_MANIFEST)
         manifest = document.parse_json(
@@ -141,11 +146,39 @@ def read_manifest(folder, problems=None):
     notebook = safe_relative(manifest.get("notebook"))
     if notebook is None:
         raise errors.BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
-    if not (Path(folder) / notebook).is_file():
+    odd = special(Path(folder).joinpath(*notebook.parts))
+    if odd == "missing":
         raise errors.BundleError(
             "%s names the notebook %s, which the bundle does not hold" % (path, notebook)
         )
+    if odd:
+        raise errors.BundleError(
+            "the bundle's notebook %s is %s, which no export writes; not read" % (notebook, odd)
+        )
     return dict(manifest, notebook=str(notebook))
+
+
+def special(path):
+    """None for a regular file; else what it is instead ("missing", "a link", "a
+    FIFO", ...). An export writes regular files only, and reading a FIFO or a link
+    to /dev/zero would never end: such a file in a bundle is never opened."""
+    try:
+        mode = os.lstat(str(path)).st_mode
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(mode):
+        return "a link"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
 
 
 def check_files(folder, files):
@@ -166,11 +199,21 @@ def check_files(folder, files):
             warnings.append("manifest.json gives no sha256 for %s; not checked" % name)
             continue
         path = Path(folder).joinpath(*relative.parts)
-        try:
-            digest = file_sha256(path)
-        except OSError:
+        odd = special(path)
+        if odd == "missing":
             warnings.append("%s is listed in manifest.json but missing from the bundle" % name)
             continue
+        if odd:
+            warnings.append(
+                "%s is %s in the bundle, which no export writes: not read, and the bundle was "
+                "altered after export" % (name, odd)
+            )
+            continue
+        size = entry.get("size")
+        try:
+            digest = file_sha256(path, size if isinstance(size, int) and size >= 0 else None)
+        except OSError:
+            digest = None  # larger than the manifest says, or swapped while read
         if digest != expected.lower():
             warnings.append(
                 "%s does not match the sha256 in manifest.json: the bundle was altered after export"
@@ -179,9 +222,8 @@ def check_files(folder, files):
     return warnings
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(str(path), "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(path, limit=None):
+    """The sha256 of a regular file, never read past ``limit`` bytes (OSError then)."""
+    from ..record.inputs import sha256_file
+
+    return sha256_file(path, limit)

@@ -24,10 +24,12 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 """
 
 import copy
+import os
 
 from ..capture.session import source_id
 from ..record import document, metadata
 from ..run import runner
+from . import paths
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
 
@@ -57,12 +59,16 @@ def verify_notebook(
     log=None,
     progress=None,
     image_options=None,
+    project=None,
 ):
     """Run a fresh copy of notebook ``doc`` (read at the door, ``runner.read_notebook``)
-    and return the report (module docstring)."""
+    in ``workdir`` (the notebook's folder) and return the report (module docstring).
+    ``project`` (a ``record.project.Project``) is where its input files are looked up
+    (default: a project that is ``workdir``)."""
     from ..record import inputs as recorded
+    from ..record import project as projects
 
-    changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
+    changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, project or workdir)
     rerun = fresh_copy(doc.nb)
     outcome = runner.run_notebook(
         rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
@@ -70,7 +76,8 @@ def verify_notebook(
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
     now = document.notebook_from_value(outcome.nb, "the re-run")
-    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options))
+    folders = project_paths(doc, now, project or projects.of_folder(workdir))
+    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options, folders))
     report["failure"] = outcome.failure
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if outcome.failure:
@@ -78,13 +85,63 @@ def verify_notebook(
     return report
 
 
+def project_paths(recorded, rerun, where):
+    """The folders to take out of each side's outputs (``paths.Paths``): the
+    project's and the interpreter's, the re-run's as they are (``where``, a
+    ``record.project.Project``: the bundle or the notebook's project), the
+    recording's as its outputs spell them (nothing of them is stored)."""
+    from ..record import inputs as needed
+
+    found = needed.needs(recorded.nb, recorded.meta, where.notebook_dir)
+    relatives = [where.notebook_dir] + list(found.modules.values()) + list(found.inputs)
+    relatives += sorted(found.outputs) + list(found.ran)
+    then_texts = [t for c in recorded.code_cells for t in paths.texts(c.cell.get("outputs"))]
+    then_roots = paths.find_by_suffix(then_texts, relatives)
+    now_roots = paths.now_folders(where.root)
+    now_cells = {c.number: c for c in rerun.code_cells}
+    for cell in recorded.code_cells:
+        other = now_cells.get(cell.number)
+        if other is None:
+            continue
+        pairs = zip(paths.texts(cell.cell.get("outputs")), paths.texts(other.cell.get("outputs")))
+        for then_text, now_text in pairs:
+            for root in paths.line_up(then_text, now_text, now_roots):
+                if root not in then_roots and len(then_roots) < paths.MAX_ROOTS:
+                    then_roots.append(root)
+    then_prefixes, now_prefixes = [], []
+    for snapshot in recorded.meta["snapshots"].values():
+        python = (snapshot.get("environment") or {}).get("python") or {}
+        for key in ("prefix", "base_prefix"):
+            then_prefixes += paths.find_prefix(then_texts, python.get(key))
+    for snapshot in rerun.meta["snapshots"].values():
+        python = (snapshot.get("environment") or {}).get("python") or {}
+        for key in ("prefix", "base_prefix"):
+            value = python.get(key)
+            if isinstance(value, str) and value:
+                now_prefixes += paths.now_folders(os.path.expanduser(value))
+    return paths.Paths(
+        [(root, paths.PROJECT) for root in then_roots]
+        + [(prefix, paths.PYTHON) for prefix in then_prefixes],
+        [(root, paths.PROJECT) for root in now_roots]
+        + [(prefix, paths.PYTHON) for prefix in now_prefixes],
+    )
+
+
 def compare_notebooks(
-    recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None, image_options=None
+    recorded,
+    rerun,
+    rtol=DEFAULT_RTOL,
+    atol=DEFAULT_ATOL,
+    changed=None,
+    image_options=None,
+    folders=None,
 ):
     """The report for two executed copies of the same notebook, both read at the
     door (``document.Notebook``; pure). ``changed``: the input files that differ
     from the recording's (``record.inputs.changed_inputs``); ``image_options``:
-    ``images.compare_images``'s ``tolerance`` and ``hash_distance``."""
+    ``images.compare_images``'s ``tolerance`` and ``hash_distance``; ``folders``:
+    the project's and interpreter's folders to take out of each side's outputs
+    (``paths.Paths``, ``project_paths``)."""
     then_meta, now_meta = recorded.meta, rerun.meta
     warnings = list(recorded.problems)
     code = recorded.code_cells
@@ -100,7 +157,7 @@ def compare_notebooks(
         now = now_cells.get(then.number)
         now_cell = now.cell if now else rerun.nb["cells"][then.number - 1]
         now_record = now.record if now else None
-        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options)
+        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options, folders)
         then_run = then_meta["runs"].get(_run_id(then.record))
         now_run = now_meta["runs"].get(_run_id(now_record))
         if entry["status"] == "different":
@@ -149,7 +206,7 @@ def with_names(run, source):
     return run
 
 
-def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None):
+def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, folders=None):
     entry = {"status": "same", "difference": None, "causes": [], "notes": []}
     then_outputs, now_outputs = then_cell.get("outputs") or [], now_cell.get("outputs") or []
     if then_cell.get("execution_count") is None and not then_outputs:
@@ -174,7 +231,15 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None):
     if now_cell.get("execution_count") is None:
         entry["status"] = "not run"
         return entry
-    difference, notes = compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)
+    if folders is not None:
+        then_moved = rewrite_outputs(then_outputs, folders, "recorded")
+        now_moved = rewrite_outputs(now_outputs, folders, "now")
+        difference, notes = compare_outputs(then_moved, now_moved, rtol, atol, image_options)
+        if difference is None and (then_moved != then_outputs or now_moved != now_outputs):
+            if compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)[0]:
+                notes.append(PATHS_NOTE)
+    else:
+        difference, notes = compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)
     entry["notes"] = notes
     if difference is not None:
         entry["status"] = "different"
@@ -183,6 +248,47 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None):
 
 
 RAISES = "raises-exception"
+PATHS_NOTE = "project paths normalised"
+
+
+def rewrite_outputs(outputs, folders, side):
+    """A copy of ``outputs`` with ``side``'s project and interpreter folders replaced
+    in every text (streams, error messages and tracebacks, text and JSON views)."""
+
+    def text(value):
+        if isinstance(value, list):
+            return [folders.rewrite(part, side) for part in value]
+        return folders.rewrite(value, side)
+
+    def deep(value):
+        if isinstance(value, str):
+            return folders.rewrite(value, side)
+        if isinstance(value, list):
+            return [deep(item) for item in value]
+        if isinstance(value, dict):
+            return {key: deep(item) for key, item in value.items()}
+        return value
+
+    out = []
+    for output in outputs:
+        if not isinstance(output, dict):
+            out.append(output)
+            continue
+        copied = dict(output)
+        kind = output.get("output_type")
+        if kind == "stream":
+            copied["text"] = text(output.get("text", ""))
+        elif kind == "error":
+            copied["evalue"] = text(output.get("evalue", ""))
+            copied["traceback"] = text(output.get("traceback") or [])
+        elif kind in ("execute_result", "display_data"):
+            data = dict(output.get("data") or {})
+            for mimetype, value in data.items():
+                if mimetype not in ("image/png", "image/jpeg"):
+                    data[mimetype] = deep(value) if isinstance(value, (dict,)) else text(value)
+            copied["data"] = data
+        out.append(copied)
+    return out
 
 
 def _images(options):
