@@ -350,10 +350,13 @@ def _inputs_section(inputs, data_limit):
         "carried; data up to %s in all. A file that is not carried must be put at its path "
         "before running; `./run.sh` names each one that is missing before it builds anything."
         % (where, "%d bytes" % data_limit if data_limit is not None else "the limit"),
-        "",
-        "| path | kind | read by cells | size | sha256 | in the bundle |",
-        "|---|---|---|---|---|---|",
     ]
+    if modules or data:
+        out += [
+            "",
+            "| path | kind | read by cells | size | sha256 | in the bundle |",
+            "|---|---|---|---|---|---|",
+        ]
     for item in modules:
         kind = "script" if item.get("script") else "module %s" % text(item.get("module"))
         out.append(

@@ -133,11 +133,13 @@ def _run_sh_inputs(plan):
 
 INPUTS_CHECK = r"""
 check_inputs() {
-  local i path missing=0
+  local i path missing=0 folder=$bundle_dir
+  [ "$script_dir" = . ] || folder=$bundle_dir/$script_dir
   for i in ${expected_paths[@]+"${!expected_paths[@]}"}; do
-    path=$bundle_dir/$script_dir/${expected_paths[$i]}
+    path=$folder/${expected_paths[$i]}
     if [ ! -e "$path" ]; then
-      say "MISSING: ${expected_paths[$i]} (from $script_dir in the bundle): ${expected_why[$i]}"
+      say "MISSING: ${expected_paths[$i]} (from the notebook's folder, $folder):" \
+        "${expected_why[$i]}"
       missing=$((missing + 1))
     elif [ -n "${expected_sha256[$i]}" ] && [ -f "$path" ] &&
       [ "$(checksum "$path" | cut -d' ' -f1)" != "${expected_sha256[$i]}" ]; then

@@ -85,7 +85,7 @@ def recorded_notebook_dir(nb, meta):
     for _number, _source, run in _runs_in_order(nb, meta):
         inputs = run.get("inputs") or {}
         if inputs:
-            where = inputs.get("notebook_dir") or "."
+            where = projects.folder_name(inputs.get("notebook_dir"))
     return where
 
 
@@ -104,7 +104,7 @@ def needs(nb, meta, notebook_dir=None):
     notebook whose folder is ``notebook_dir`` in its project (default: where the
     latest recording found it)."""
     rows = _runs_in_order(nb, meta)
-    target = notebook_dir or recorded_notebook_dir(nb, meta)
+    target = projects.folder_name(notebook_dir or recorded_notebook_dir(nb, meta))
     found = Needs(target)
     packaged = _distributed(run for _n, _s, run in rows)
 
@@ -120,7 +120,7 @@ def needs(nb, meta, notebook_dir=None):
 
     for number, _source, run in rows:
         inputs = run.get("inputs") or {}
-        recorded_dir = inputs.get("notebook_dir") or "."
+        recorded_dir = projects.folder_name(inputs.get("notebook_dir"))
         for name, path in sorted((inputs.get("local_modules") or {}).items()):
             path, away = place(path, recorded_dir)
             if path is None:
@@ -133,6 +133,9 @@ def needs(nb, meta, notebook_dir=None):
                 found.module_cells[name] = number
         for name, path in sorted((inputs.get("outside_modules") or {}).items()):
             if name not in packaged and name not in found.modules:
+                path = projects.relative_name(path)
+                if path is not None and recorded_dir != target:
+                    path = projects.from_notebook_dir(target, projects.join(recorded_dir, path))
                 _outside_module(found, name, path, number)
         for item in inputs.get("files", ()):
             path, away = place(item["path"], recorded_dir)
@@ -163,7 +166,10 @@ def needs(nb, meta, notebook_dir=None):
             if unnamed > 0:
                 found.unnamed[number] = unnamed
         for item in outside.get("files") or ():
-            path = item["path"]
+            path = projects.relative_name(item["path"])
+            if path is None:
+                found.unnamed[number] = found.unnamed.get(number, 0) + 1
+                continue
             if recorded_dir != target:
                 path = projects.from_notebook_dir(target, projects.join(recorded_dir, path))
             _outside_file(found, path, item, number)
@@ -171,11 +177,9 @@ def needs(nb, meta, notebook_dir=None):
 
 
 def _outside_module(found, name, path, number):
-    entry = found.outside_modules.get(name)
-    if entry is None and len(found.outside_modules) < MAX_NAMED:
-        entry = found.outside_modules[name] = {"path": path, "cells": []}
-    if entry is not None and number not in entry["cells"]:
-        entry["cells"].append(number)
+    """The first cell that had ``name`` imported (every later cell's kernel has it too)."""
+    if name not in found.outside_modules and len(found.outside_modules) < MAX_NAMED:
+        found.outside_modules[name] = {"path": path, "cells": [number]}
 
 
 def _outside_file(found, path, item, number):
@@ -200,8 +204,8 @@ def safe_path(name, reserved=()):
     if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
         return None
     pure = PurePosixPath(name)
-    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
-        return None
+    if not pure.parts or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
+        return None  # the folder itself, absolute, climbing, or a drive
     if any(part.startswith(".") for part in pure.parts):
         return None  # hidden files and folders (.env, .git) are not carried
     if str(pure) in reserved or pure.parts[0] in reserved:

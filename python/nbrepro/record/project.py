@@ -16,6 +16,7 @@ the project, opens a FIFO, a device or a socket, or reads past the limit.
 
 import errno
 import os
+import posixpath
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -61,14 +62,47 @@ def of_folder(root, notebook_dir="."):
 
 def join(notebook_dir, path):
     """``path`` relative to the notebook's folder, made relative to the project, as a
-    POSIX path; it starts with ``..`` when it leaves the project."""
-    joined = os.path.normpath(str(PurePosixPath(notebook_dir or ".") / path))
-    return joined.replace(os.sep, "/")
+    POSIX path; it starts with ``..`` when it leaves the project. Pure: nothing
+    here looks at the file system or the working folder."""
+    return posixpath.normpath(posixpath.join(notebook_dir or ".", path))
 
 
 def from_notebook_dir(notebook_dir, path):
-    """``path`` relative to the project, made relative to the notebook's folder."""
-    return os.path.relpath(path, notebook_dir or ".").replace(os.sep, "/")
+    """``path`` relative to the project, made relative to the notebook's folder (a
+    POSIX path; pure). An absolute ``path`` comes back as it is."""
+    if posixpath.isabs(path):
+        return path
+    here = [part for part in PurePosixPath(notebook_dir or ".").parts if part != "."]
+    there = [part for part in PurePosixPath(posixpath.normpath(path)).parts if part != "."]
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:]) or "."
+
+
+def folder_name(value):
+    """A recorded ``notebook_dir`` as a relative POSIX folder that stays in the
+    project, or "." for anything else (absolute, climbing, odd characters)."""
+    if not isinstance(value, str) or not value or "\\" in value or "\0" in value:
+        return "."
+    pure = PurePosixPath(value)
+    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+        return "."
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "."
+    return str(pure)
+
+
+def relative_name(value):
+    """A path the notebook used for something outside the project, when it may be
+    named: relative, POSIX, no home folder (``~``), no control character; else None."""
+    if not isinstance(value, str) or not value or "\0" in value or "\\" in value:
+        return None
+    if value.startswith(("/", "~")) or (len(value) > 1 and value[1] == ":"):
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return None
+    return posixpath.normpath(value)
 
 
 def inside(root, path):
