@@ -16,7 +16,10 @@ Execute NOTEBOOK (or the notebook of an exported BUNDLE, a folder or .zip with a
 manifest.json) again in the current environment and compare each code cell's
 outputs with the recorded ones. What legitimately varies is normalised first:
 memory addresses, timestamps, durations, progress bars, temporary paths,
-execution counts. Numbers match within |now - recorded| <= atol + rtol*|recorded|
+execution counts, and the folders of the project and the interpreter (a
+warning from a carried module names the author's folder in the recording and
+this one in the re-run: both become <project>; such a cell is "same (project
+paths normalised)"). Numbers match within |now - recorded| <= atol + rtol*|recorded|
 (integers within atol only). PNG and JPEG images are compared by their decoded
 pixels: "same image", "visually similar (max diff N, ...)" (a pixel's shift,
 other anti-aliasing or fonts: passes, with a note) or "different" (another size,

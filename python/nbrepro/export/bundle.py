@@ -196,7 +196,7 @@ def _where(folder):
     return projects.of_notebook(os.path.join(folder, "notebook.ipynb"))
 
 
-def layout(nb, meta, folder, stem, conversion=None):
+def layout(nb, meta, folder, stem, conversion=None, flat=False):
     """``(needs, where, base, notebook_dir)``: what the recording needs (with the
     scripts the conversion found cells running), the notebook's project, the
     project folder the bundle's top stands for, and the notebook's folder in
@@ -207,7 +207,7 @@ def layout(nb, meta, folder, stem, conversion=None):
         carry.add_ran(needs, conversion.ran)
     if where is None:
         return needs, None, ".", "."
-    base = carry.base_of(needs)
+    base = where.notebook_dir if flat else carry.base_of(needs)
     return needs, where, base, carry.in_bundle(base, where.notebook_dir)
 
 
@@ -247,6 +247,7 @@ def build(
     wheel_limit=None,
     build_wheels=True,
     supplied=None,
+    flat=False,
 ):
     """A Bundle for notebook ``nb`` named ``name``: a ``document.Notebook``
     (read at the door), or an nbformat NotebookNode or dict, which is read
@@ -259,7 +260,9 @@ def build(
     built into wheels when ``build_wheels``); ``wheel_limit`` the most bytes
     one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``).
     ``supplied`` maps input paths something else makes before the notebook runs
-    (a workflow's other steps) to what makes them: listed, not carried."""
+    (a workflow's other steps) to what makes them: listed, not carried.
+    ``flat`` keeps the notebook at the bundle's top and carries only what lies
+    in its folder (a workflow's step, whose rule names files from there)."""
     if not isinstance(nb, document.Notebook):
         nb = document.notebook_from_value(nb, name, raw=raw)
     step = progress or (lambda message: None)
@@ -277,6 +280,7 @@ def build(
                 wheel_limit,
                 build_wheels,
                 supplied,
+                flat,
             )
     except ValueError as error:
         # What the metadata holds that no bundle file can say (the schema
@@ -302,7 +306,18 @@ def collector_paused():
 
 
 def _build(
-    doc, name, now, step, raw, folder, data_limit, project, wheel_limit, build_wheels, supplied
+    doc,
+    name,
+    now,
+    step,
+    raw,
+    folder,
+    data_limit,
+    project,
+    wheel_limit,
+    build_wheels,
+    supplied,
+    flat=False,
 ):
     from . import readme, recipes, sbom, script, wheels
 
@@ -332,7 +347,7 @@ def _build(
     step("checking the notebook")
     bundle.findings = findings
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
-    needs, where, base, notebook_dir = layout(nb, meta, folder, stem, conversion)
+    needs, where, base, notebook_dir = layout(nb, meta, folder, stem, conversion, flat)
     if project is None and where is not None:
         project = where.root
     bundle.notebook_dir = notebook_dir

@@ -51,6 +51,14 @@ def _numbers(cells):
     return listed_cells(sorted(cells))
 
 
+def _shown(path):
+    """A recorded path as the bundle may repeat it: an absolute one (forged metadata,
+    or an old recording) is not repeated."""
+    if not isinstance(path, str) or path.startswith(("/", "~", "\\")) or path[1:2] == ":":
+        return "(an absolute path)"
+    return path
+
+
 def add_ran(found, conversion_ran):
     """Add the script files cells run (``Conversion.ran``: ``[(cell, path as
     written)]``, relative to the notebook's folder) to ``found``: inside the
@@ -122,6 +130,7 @@ class _Carrier(object):
 
     def left_out(self, path, cells, why):
         shown = projects.from_notebook_dir(self.where.notebook_dir, path) if self.where else path
+        shown = _shown(shown)
         self.listing["left_out"].append({"path": shown, "cells": list(cells), "why": why})
         self.missing.append((cells[0], "%s (%s): %s" % (shown, _numbers(cells), why)))
 
@@ -132,7 +141,9 @@ class _Carrier(object):
             self.left_out(path, cells, PRIVATE)
             return False
         if named is None or self.where is None:
-            self.missing.append((cells[0], "%s (%s): not a path inside the bundle" % (what, path)))
+            self.missing.append(
+                (cells[0], "%s (%s): not a path inside the bundle" % (what, _shown(path)))
+            )
             return False
         root = self.where.root
         source = root.joinpath(*PurePosixPath(safe).parts)
@@ -168,7 +179,7 @@ class _Carrier(object):
         cells = item["cells"]
         named, safe = self.bundle_path(path)
         entry = {
-            "path": named or path,
+            "path": named or _shown(path),
             "read_from": "the project",
             "cells": cells,
             "sha256": item.get("sha256"),
@@ -184,7 +195,9 @@ class _Carrier(object):
             entry["supplied_by"] = self.supplied[safe]
             return
         if named is None or self.where is None:
-            self.missing.append((cells[0], "%s (read by %s) is gone" % (path, _numbers(cells))))
+            self.missing.append(
+                (cells[0], "%s (read by %s) is gone" % (_shown(path), _numbers(cells)))
+            )
             return
         root = self.where.root
         try:
@@ -243,14 +256,15 @@ def carry(found, where, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None, base=
     for name, path in sorted(found.modules.items()):
         cell = found.module_cells[name]
         named, _ = carrier.bundle_path(path)
-        entry = {"module": name, "path": named or path, "cells": [cell], "carried": False}
+        entry = {"module": name, "path": named or _shown(path), "cells": [cell]}
+        entry["carried"] = False
         listing["modules"].append(entry)
         entry["carried"] = carrier.code(path, [cell], "module %s" % name)
     for path, cell in sorted(found.ran.items()):
         if path in found.modules.values():
             continue
         named, _ = carrier.bundle_path(path)
-        entry = {"module": None, "path": named or path, "cells": [cell], "carried": False}
+        entry = {"module": None, "path": named or _shown(path), "cells": [cell], "carried": False}
         entry["script"] = True
         listing["modules"].append(entry)
         entry["carried"] = carrier.code(path, [cell], "script")

@@ -145,7 +145,8 @@ def find_prefix(all_texts, recorded_prefix):
         return [recorded_prefix]
     if not recorded_prefix.startswith("~/"):
         return []
-    return find_by_suffix(all_texts, [recorded_prefix[2:]])
+    rest = recorded_prefix[2:].rstrip("/")
+    return [home + "/" + rest for home in find_by_suffix(all_texts, [rest])]
 
 
 def line_up(recorded_text, now_text, now_roots):
