@@ -120,3 +120,13 @@ def test_paths_with_spaces_and_the_recorded_home_written_as_tilde():
     texts = ["/home/alice/venvs/a/lib/python3.11/site-packages/x.py:1: W"]
     assert paths.find_prefix(texts, "~/venvs/a") == ["/home/alice/venvs/a"]
     assert paths.find_prefix(texts, "/opt/conda") == ["/opt/conda"]
+
+
+def test_a_module_found_through_a_climbing_sys_path_entry_is_the_same_place():
+    """sys.path.append('../../code') makes a module's __file__ and its warnings read
+    .../notebooks/topic/../../code/nsfg.py: the same file as <project>/code/nsfg.py."""
+    texts = ["%s/notebooks/topic/../../code/nsfg.py:5: UserWarning: x\n" % AUTHOR]
+    assert paths.find_by_suffix([paths.collapse(t) for t in texts], ["code/nsfg.py"]) == [AUTHOR]
+    then = cell(stream(texts[0], "stderr"))
+    now = cell(stream("%s/code/nsfg.py:5: UserWarning: x\n" % REVIEWER, "stderr"))
+    assert runner._compare_cell(then, now, 1e-9, 0, folders=folders())["status"] == "same"

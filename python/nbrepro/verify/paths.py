@@ -40,6 +40,20 @@ _PART = r"/[^/\s'\"<>|*?`]+"
 _PART_SPACED = r"/[^/\n'\"<>|*?`]+"
 _END = r"(?=[/\s'\":,;)\]}>]|$)"
 _SITE = re.compile(r"(?:/[^/\s'\"<>|*?`]+)+?/(?:site|dist)-packages(?=/)")
+# A folder and the ``..`` after it (``topic/../../code/nsfg.py``, as a module found
+# through ``sys.path.append('../../code')`` names its file): the same place, spelt out.
+_UP = re.compile(r"/(?!\.\.(?:/|$))[^/\s'\"<>|*?`]+/\.\.(?=/|$|[\s'\":,;)\]}>])")
+
+
+def collapse(text):
+    """``text`` with every ``folder/..`` of an absolute path taken out."""
+    if "/.." not in text:
+        return text
+    while True:
+        shorter = _UP.sub("", text)
+        if shorter == text:
+            return text
+        text = shorter
 
 
 def _root_pattern(root):
@@ -63,6 +77,7 @@ class Paths(object):
         """``text`` with ``side``'s folders (``"recorded"`` or ``"now"``) replaced."""
         if not isinstance(text, str) or "/" not in text:
             return text
+        text = collapse(text)
         for pattern, mark in self._recorded if side == "recorded" else self._now:
             text = pattern.sub(mark, text)
         return _SITE.sub(SITE_PACKAGES, text)
@@ -91,15 +106,16 @@ def texts(outputs):
             continue
         kind = output.get("output_type")
         if kind == "stream":
-            yield _text(output.get("text"))
+            yield collapse(_text(output.get("text")))
         elif kind == "error":
-            yield _text(output.get("evalue"))
+            yield collapse(_text(output.get("evalue")))
             for line in output.get("traceback") or ():
-                yield _text(line)
+                yield collapse(_text(line))
         elif kind in ("execute_result", "display_data"):
             for mimetype, value in (output.get("data") or {}).items():
-                if not mimetype.startswith("image/png") and mimetype != "image/jpeg":
-                    yield _text(value) if not isinstance(value, (dict, list)) else str(value)
+                if mimetype not in ("image/png", "image/jpeg"):
+                    text = _text(value) if not isinstance(value, (dict, list)) else str(value)
+                    yield collapse(text)
 
 
 def _text(value):
