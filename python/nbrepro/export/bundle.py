@@ -227,7 +227,10 @@ def carried_plan(nb, meta, folder, data_limit=None, supplied=None, conversion=No
     from . import script
 
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
-    if conversion is None:
+    if conversion is None and any(
+        "%run" in cell.source or "!" in cell.source for cell in document.code_cells(nb)
+    ):
+        # Only to find the scripts cells run (%run, !python): most notebooks have none.
         conversion = script.convert(nb, _runs_of(meta))
     stem = "notebook"
     needs, where, base, notebook_dir = layout(nb, meta, folder, stem, conversion)
