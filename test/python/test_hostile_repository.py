@@ -453,3 +453,29 @@ def test_verify_of_a_bundle_with_special_files_hangs_on_nothing(hostile):
     result = nbrepro("verify", bundle, timeout=60)
     assert result.returncode == 2, result.stderr
     assert "manifest.json is a FIFO, which no export writes; not read" in result.stderr
+
+
+def test_a_word_in_a_cell_carries_nothing_and_scripts_cells_run_are_carried(template, tmp_path):
+    """Issue 20, defect 9: a file named only in a cell's source, a comment included, was
+    carried and listed as read. Scripts a cell runs (`%run`, `!python`), which no audit
+    hook sees opened, are carried from the script converter's reading of the magics."""
+    from nbrepro.export import bundle as exporter
+
+    root = tmp_path / "repo"
+    (root / "scripts").mkdir(parents=True)
+    (root / "notes.txt").write_text(SECRET)
+    (root / "other.py").write_text("X = 1\n")
+    (root / "helpers.py").write_text("Y = 2\n")
+    (root / "scripts" / "make.py").write_text("print('made')\n")
+    cells = [
+        ("# see notes.txt and other.py for the details\nx = 1", {}),
+        ("%run helpers.py\n!python -u scripts/make.py --fast\n!python -c 'print(1)'", {}),
+    ]
+    path = root / "analysis.ipynb"
+    path.write_text(json.dumps(forge(template, cells)))
+    made, _ = exporter.export(path, tmp_path / "bundle")
+    assert "notes.txt" not in made.files and "other.py" not in made.files
+    assert made.files["helpers.py"] == b"Y = 2\n"
+    assert made.files["scripts/make.py"] == b"print('made')\n"
+    scripts = {item["path"] for item in made.inputs["modules"] if item.get("script")}
+    assert scripts == {"helpers.py", "scripts/make.py"}
