@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from nbrepro.capture.session import source_id
+from nbrepro.record.manifest import read_manifest
 from nbrepro.verify import bundle as bundles
 
 BIN = Path(sys.executable).parent
@@ -420,16 +421,17 @@ def test_verify_of_a_bundle_with_special_files_hangs_on_nothing(hostile):
     bundle = hostile["base"] / "tampered"
     result = nbrepro("export", hostile["notebook"], "-o", bundle)
     assert result.returncode == 0, result.stderr
-    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest = read_manifest(bundle)
     (bundle / "data" / "x.csv").unlink()
     os.symlink("/dev/zero", bundle / "data" / "x.csv")
     (bundle / "lib" / "inside.py").unlink()
     os.mkfifo(bundle / "lib" / "inside.py")
     (bundle / "pkg" / "ok.py").write_bytes(b"\0" * 10)
+    sparse(bundle / "README.md")  # 20 GB where the manifest says a few KB: never read whole
     warnings, done = [], threading.Event()
 
     def check():
-        warnings.extend(bundles.check_files(bundle, manifest["files"]))
+        warnings.extend(bundles.check_files(bundle, manifest.files, manifest.sizes))
         done.set()
 
     threading.Thread(target=check, daemon=True).start()
@@ -440,6 +442,7 @@ def test_verify_of_a_bundle_with_special_files_hangs_on_nothing(hostile):
     )
     assert any(w.startswith("lib/inside.py is a FIFO in the bundle") for w in warnings)
     assert any(w.startswith("pkg/ok.py does not match the sha256") for w in warnings)
+    assert any(w.startswith("README.md does not match the sha256") for w in warnings)
 
     # The manifest and the notebook themselves: refused before any kernel starts.
     notebook = bundle / "nb" / "analysis.ipynb"
