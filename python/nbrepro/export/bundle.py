@@ -72,6 +72,7 @@ class Bundle(object):
         self.packages = None  # export.wheels' Plan: pip packages no index has
         self.notebook_dir = "."  # the notebook's folder in the bundle (it keeps the project's)
         self.carried = []  # [(bundle path, size)]: the files carried from the project
+        self.fonts = None  # export.fonts' FontPlan: the fonts the figures were drawn with
 
 
 def safe_stem(name):
@@ -88,6 +89,13 @@ def safe_stem(name):
 
 def _runs_of(meta):
     return meta.get("runs") or {}
+
+
+def _runs_in_order(doc):
+    """The run records of the notebook's code cells, top to bottom (None for a cell
+    without one)."""
+    runs = _runs_of(doc.meta)
+    return [runs.get(cell.record["run"]) if cell.record else None for cell in doc.code_cells]
 
 
 _CUDA = re.compile(r"^([0-9]+)\.([0-9]+)")
@@ -322,7 +330,7 @@ def _build(
     supplied,
     flat=False,
 ):
-    from . import readme, recipes, sbom, script, wheels
+    from . import fonts, readme, recipes, sbom, script, wheels
 
     nb, meta = doc.nb, doc.meta
     try:
@@ -375,6 +383,16 @@ def _build(
             )
         ]
     bundle.findings = findings + carry_findings
+
+    step("looking for the fonts the figures were drawn with")
+    # The fonts' files sit in the notebook's folder of the bundle, beside the
+    # script: its ./matplotlibrc and nbrepro-fonts/ are where it runs.
+    taken = {projects.from_notebook_dir(notebook_dir, key) for key in set(carried) | reserved}
+    font_plan = fonts.plan(_runs_in_order(doc), folder, environment, taken=taken)
+    if prefix:
+        font_plan.files = {prefix + key: value for key, value in font_plan.files.items()}
+        font_plan.inputs = [prefix + path for path in font_plan.inputs]
+    bundle.fonts = font_plan
 
     step("looking for packages no index has")
     pip_plan = carry_plan(environment, project, wheel_limit, build_wheels)
@@ -439,8 +457,13 @@ def _build(
     if pip_plan.needs_folder:
         files.update(pip_plan.files)
         files["wheels/README.txt"] = wheels.folder_readme(pip_plan)
-    plan["inputs"] = sorted(key for key in carried if key not in files and key not in lock_names)
+    plan["inputs"] = sorted(
+        set(key for key in carried if key not in files and key not in lock_names)
+        | set(font_plan.inputs)
+    )
     plan["expected"] = expected_files(bundle.inputs, notebook_dir)
+    plan["fonts"] = font_plan.matplotlib
+    plan["matplotlibrc"] = font_plan.rc is not None
     check_sh = recipes.check_packages_sh(plan)
     if check_sh:
         files[recipes.CHECK_SCRIPT] = check_sh
@@ -462,6 +485,8 @@ def _build(
         if key not in bundle.files and key not in lock_names:
             bundle.files[key] = value
             bundle.carried.append((key, len(value)))
+    for key, value in font_plan.files.items():
+        bundle.files.setdefault(key, value)
 
     step("writing the README and the manifest")
     # The README lists what the bundle really holds: every file written above
@@ -477,6 +502,7 @@ def _build(
         conversion=conversion,
         files=sorted(set(bundle.files) | {"README.md", "manifest.json"}),
         inputs=bundle.inputs,
+        fonts=font_plan,
         data_limit=limit,
         created_at=created_at,
         tool_version=__version__,
@@ -520,7 +546,7 @@ def expected_files(inputs, notebook_dir):
 
 def manifest(bundle, plan, snapshot_id, created_at):
     """What verify and a reviewer check first: the sha256 of every other file."""
-    return {
+    out = {
         "nbrepro_bundle": BUNDLE_VERSION,
         "created_by": "nbrepro %s" % __version__,
         "created_at": created_at,
@@ -547,6 +573,21 @@ def manifest(bundle, plan, snapshot_id, created_at):
             for name, data in bundle.files.items()
         },
     }
+    if bundle.fonts is not None and bundle.fonts.fonts:
+        out["fonts"] = [_font_entry(entry) for entry in bundle.fonts.fonts]
+    return out
+
+
+def _font_entry(entry):
+    font = entry["font"]
+    out = {k: font[k] for k in ("name", "style", "version", "file", "where", "sha256") if k in font}
+    out["status"] = entry["status"]
+    for key in ("licence", "why"):
+        if entry.get(key):
+            out[key] = entry[key]
+    if entry.get("file") and entry["status"] != "not carried":
+        out["carried_as"] = entry["file"]
+    return out
 
 
 def _json(value):

@@ -13,7 +13,8 @@ Plain functions over a plan dict::
      "gpu": False, "cuda": None,  # optional: the recording saw a GPU / a CUDA build ("12.1")
      "wheels": False, "carried": [(file, sha256)], "needed": [(key, label, supply, sha256)],
      "vcs_tools": ["git"],  # optional: packages no index has (check-packages.sh checks them)
-     "inputs": ["helpers.py", "data/x.csv"]}  # optional: carried modules and data files
+     "inputs": ["helpers.py", "data/x.csv"],  # optional: carried modules and data files
+     "fonts": True, "matplotlibrc": True}  # optional: the font-list step (export/fonts.py)
 
 Every value lands in the text quoted (shlex for bash, JSON and escapes for the
 Dockerfile), even though the bundle writer already made the file names safe:
@@ -105,6 +106,7 @@ def run_sh(plan):
             "expected_paths": fill.sh_list(path for path, _, _ in expected),
             "expected_sha256": fill.sh_list(sha256 for _, sha256, _ in expected),
             "expected_why": fill.sh_list(why for _, _, why in expected),
+            "fonts": bool(plan.get("fonts")),
         },
     )
 
@@ -168,6 +170,7 @@ def dockerfile(plan):
     folders, left_out = _inputs(plan)
     what = "notebook or script name"
     folder = plan["script"].rpartition("/")[0]
+    beside = folder + "/" if folder else ""
     return fill.fill(
         "Dockerfile.in",
         {
@@ -197,6 +200,14 @@ def dockerfile(plan):
             "inputs": bool(folders),
             "input_folders": folders,
             "left_out": fill.number(left_out) if left_out else False,
+            "fonts": bool(plan.get("fonts")),
+            "matplotlibrc": bool(plan.get("matplotlibrc")),
+            # The fonts' files sit beside the script, in the notebook's folder.
+            "fonts_folder": fill.docker_json(beside + "nbrepro-fonts", what),
+            "fonts_target": fill.docker_json("./%snbrepro-fonts/" % beside, what),
+            "rc_file": fill.docker_json(beside + "matplotlibrc", what),
+            "rc_target": fill.docker_json("./" + beside, what),
+            "fontlist": fill.sh(beside + "nbrepro-fonts/fontlist.py"),
             "notebook": fill.docker_json(plan["notebook"], what),
             "script": fill.docker_json(plan["script"], what),
             "script_json": fill.json_string(plan["script"]),
