@@ -118,6 +118,17 @@ def needs(nb, meta, notebook_dir=None):
             return None, beside
         return moved, None
 
+    def moved_inside(path, recorded_dir):
+        """The project path of ``path`` (relative to the notebook's folder), which lay
+        outside the recording's project, when it lies inside this one (the project
+        grew: a repository made around it since); else None."""
+        if path is None or recorded_dir == target:
+            return None
+        moved = projects.join(target, path)
+        if moved == ".." or moved.startswith("../") or safe_path(moved) is None:
+            return None
+        return moved
+
     for number, _source, run in rows:
         inputs = run.get("inputs") or {}
         recorded_dir = projects.folder_name(inputs.get("notebook_dir"))
@@ -133,9 +144,13 @@ def needs(nb, meta, notebook_dir=None):
                 found.module_cells[name] = number
         for name, path in sorted((inputs.get("outside_modules") or {}).items()):
             if name not in packaged and name not in found.modules:
-                path = projects.relative_name(path)
-                if path is not None and recorded_dir != target:
-                    path = projects.from_notebook_dir(target, projects.join(recorded_dir, path))
+                path = projects.relative_name(path)  # from the notebook's folder
+                inside = moved_inside(path, recorded_dir)
+                if inside is not None:
+                    if inside not in found.outputs:
+                        found.modules[name] = inside
+                        found.module_cells[name] = number
+                    continue
                 _outside_module(found, name, path, number)
         for item in inputs.get("files", ()):
             path, away = place(item["path"], recorded_dir)
@@ -166,12 +181,18 @@ def needs(nb, meta, notebook_dir=None):
             if unnamed > 0:
                 found.unnamed[number] = unnamed
         for item in outside.get("files") or ():
-            path = projects.relative_name(item["path"])
+            path = projects.relative_name(item["path"])  # from the notebook's folder
             if path is None:
                 found.unnamed[number] = found.unnamed.get(number, 0) + 1
                 continue
-            if recorded_dir != target:
-                path = projects.from_notebook_dir(target, projects.join(recorded_dir, path))
+            inside = moved_inside(path, recorded_dir)
+            if inside is not None:
+                if inside not in found.outputs:
+                    fresh = {"sha256": item.get("sha256"), "size": item.get("size"), "cells": []}
+                    entry = found.inputs.setdefault(inside, fresh)
+                    if number not in entry["cells"]:
+                        entry["cells"].append(number)
+                continue
             _outside_file(found, path, item, number)
     return found
 
