@@ -42,7 +42,10 @@ CANARY = "nbrepro-hostile-canary-7f3a"  # in the exporting process's environment
 SECRET = "TOPSECRET-outside-the-project"
 SPARSE = 20 * 1024**3
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files"),
+    pytest.mark.kernel,  # the template is recorded by a real kernel
+]
 
 
 def nbrepro(*args, cwd=None, timeout=TIME_LIMIT, env=None):

@@ -73,6 +73,13 @@ def test_a_module_two_folders_away_is_carried_and_verifies_from_a_copied_bundle(
     shutil.rmtree(str(root))  # nothing of the author's folder is left to find
     assert (elsewhere / "lib" / "helper.py").read_text() == "X = 41\n"
     assert (elsewhere / "nb" / "t.ipynb").is_file()
+    # preflight (which run.sh asks before building) reads the notebook in its folder
+    skip = ["--skip", "packages", "--skip", "python", "--skip", "disk", "--skip", "carried"]
+    result = nbrepro("preflight", ".", *skip, "--json", cwd=elsewhere)
+    checked = json.loads(result.stdout)
+    assert checked["checks"] == [
+        {"check": "gpu", "verdict": "yes", "reason": "the notebook ran without an NVIDIA GPU"}
+    ], checked
     result = nbrepro("verify", ".", "--python", sys.executable, "--json", cwd=elsewhere)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     report = json.loads(result.stdout)

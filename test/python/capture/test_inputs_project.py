@@ -12,6 +12,8 @@ from kernel_helpers import start_kernel, stop_kernel
 
 from nbrepro.run import kernel as kernel_bridge
 
+pytestmark = pytest.mark.kernel
+
 OPTIONS = {"gpu": False}
 
 
