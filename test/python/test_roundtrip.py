@@ -229,14 +229,12 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
     for name, text in files.items():
         assert (bundle / name).read_text() == text
     assert (bundle / "notebooks" / "topic" / "demo.ipynb").is_file()
-    # --no-preflight: offline, preflight cannot find the venv's own pip and setuptools pins
-    # in the wheelhouse (main's concern); test_project_minimal runs it on such a bundle.
     result = run(
-        ["bash", bundle / "run.sh", "--verify", "--no-preflight", "--env", venvs["b"]],
-        env=env,
-        cwd=str(bundle),
+        ["bash", bundle / "run.sh", "--verify", "--env", venvs["b"]], env=env, cwd=str(bundle)
     )
     output = result.stdout + result.stderr
+    # run.sh asked preflight first, which read the notebook in its folder of the bundle
+    assert "the notebook ran without an NVIDIA GPU" in output, output[-3000:]
     assert "the script ran to the end" in output, output[-3000:]
     cells = verify_lines(result.stdout)
     assert sorted(cells) == list(range(1, len(PROJECT_CELLS) + 1)), output[-3000:]
