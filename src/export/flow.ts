@@ -12,7 +12,7 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
-import { ExportDialogBody, IBuild } from './dialog';
+import { ExportDialogBody, IBuild, ICarriedFile } from './dialog';
 
 /**
  * The server's answer to an export: where the bundle is, relative to
@@ -79,6 +79,7 @@ export async function exportBundle(
 
   let findings: IFinding[];
   let builds: IBuild[];
+  let carried: ICarriedFile[];
   try {
     const limit = options.dataLimit?.();
     const checked = await request(
@@ -88,6 +89,7 @@ export async function exportBundle(
     );
     findings = checked.findings ?? [];
     builds = Array.isArray(checked.builds) ? checked.builds : [];
+    carried = Array.isArray(checked.carried) ? checked.carried : [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];
@@ -103,6 +105,7 @@ export async function exportBundle(
     findings,
     options.defaultFormat(),
     trans,
+    carried,
     builds
   );
   const choice = await showDialog<ExportFormat>({

@@ -90,8 +90,8 @@ def add_parser(subparsers):
     parser.add_argument(
         "--json",
         action="store_true",
-        help='print {"output", "files", "findings", "packages", "conversion", "inputs", '
-        '"lock_files"} as JSON on stdout',
+        help='print {"output", "files", "carried", "findings", "packages", "conversion", '
+        '"inputs", "lock_files"} as JSON on stdout',
     )
     parser.add_argument(
         "--workflow",
@@ -130,10 +130,11 @@ def data_size(value):
 
 def _check_only(args):
     from ..export import bundle as bundles
+    from ..record.project import human
 
     builds = []
     try:
-        findings = bundles.check(
+        report = bundles.check_report(
             bundles.read(args.notebook),
             args.notebook,
             args.wheel_limit,
@@ -145,12 +146,16 @@ def _check_only(args):
         return 2
     for build in builds:
         build.pop("folder", None)  # the sentence names it, relative to the project
+    report["builds"] = builds
+    findings = report["findings"]
     if args.json:
-        json.dump({"findings": findings, "builds": builds}, sys.stdout, indent=2)
+        json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for finding in findings:
             sys.stdout.write("%s: %s\n" % (finding["kind"], finding["message"]))
+        for item in report["carried"]:
+            sys.stdout.write("would carry: %s (%s)\n" % (item["path"], human(item["size"])))
         for build in builds if not args.no_build else ():
             sys.stdout.write("build: %s (--no-build skips it)\n" % build["message"])
         sys.stdout.write("%d finding%s\n" % (len(findings), "" if len(findings) == 1 else "s"))
@@ -203,6 +208,7 @@ def run(args):
             {
                 "output": str(target),
                 "files": bundle.manifest["files"],
+                "carried": [{"path": name, "size": size} for name, size in bundle.carried],
                 "findings": bundle.findings,
                 "packages": bundle.manifest["packages"],
                 "conversion": bundle.conversion.report,

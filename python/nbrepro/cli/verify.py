@@ -16,7 +16,10 @@ Execute NOTEBOOK (or the notebook of an exported BUNDLE, a folder or .zip with a
 manifest.json) again in the current environment and compare each code cell's
 outputs with the recorded ones. What legitimately varies is normalised first:
 memory addresses, timestamps, durations, progress bars, temporary paths,
-execution counts. Numbers match within |now - recorded| <= atol + rtol*|recorded|
+execution counts, and the folders of the project and the interpreter (a
+warning from a carried module names the author's folder in the recording and
+this one in the re-run: both become <project>; such a cell is "same (project
+paths normalised)"). Numbers match within |now - recorded| <= atol + rtol*|recorded|
 (integers within atol only). PNG and JPEG images are compared by their decoded
 pixels: "same image", "visually similar (max diff N, ...)" (a pixel's shift,
 other anti-aliasing or fonts: passes, with a note) or "different" (another size,
@@ -30,11 +33,13 @@ order in the recording).
 For a bundle the files are first checked against the sha256 sums of its
 manifest, before anything runs: a file that differs or is missing, or a Python
 file the manifest does not list, stops verify (exit 2) unless --allow-modified.
-The working directory is the bundle, and its .env/bin/python runs the kernel
-when run.sh built it there (its stamp says so; an .env that came with the
-bundle never runs) unless --python is given. Compiled files (__pycache__) in
-the bundle are never read. The re-run stops at the first cell that raises; the
-cells after it are "not run". A bundle is code: verify runs its notebook.
+The working directory is the notebook's folder in the bundle (which keeps the
+project's layout), and its .env/bin/python runs the kernel when run.sh built it
+there (its stamp says so, or .env leads to nbrepro's environment cache; an .env
+that came with the bundle never runs) unless --python is given. Compiled files
+(__pycache__) in the bundle are never read. The re-run stops at the first cell
+that raises; the cells after it are "not run". A bundle is code: verify runs its
+notebook.
 """
 
 EPILOG = """\
@@ -217,6 +222,7 @@ class _Stop(Exception):
 
 
 def _verify(args, scratch, say, warn, stderr):
+    from ..record import project as projects
     from ..run import runner
     from ..verify import bundle as bundles
     from ..verify.runner import verify_notebook
@@ -232,7 +238,9 @@ def _verify(args, scratch, say, warn, stderr):
             if args.check_only:
                 return None
             warnings.extend(opened.warnings)
-            path, workdir = opened.notebook, opened.folder
+            # The bundle keeps the project's layout: the notebook runs in its own folder.
+            path, workdir = opened.notebook, opened.notebook.parent
+            where = projects.of_folder(opened.folder, opened.notebook_dir)
             # Compiled files the bundle holds are not what its sources say: the
             # kernel keeps its own, elsewhere.
             env = {"PYTHONPYCACHEPREFIX": str(Path(scratch) / "pycache")}
@@ -246,6 +254,7 @@ def _verify(args, scratch, say, warn, stderr):
             raise _Stop("--check-only checks a bundle; %s is a notebook" % target)
         else:
             path, workdir = target, target.resolve().parent
+            where = projects.of_notebook(target)
         doc = runner.read_notebook(path)  # its problems are the report's warnings
         if python is not None:
             python = runner.check_interpreter(python)
@@ -274,6 +283,7 @@ def _verify(args, scratch, say, warn, stderr):
                 "tolerance": args.image_tolerance,
                 "hash_distance": args.image_hash_distance,
             },
+            project=where,
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         raise _Stop("cannot run %s in kernel %r: %s" % (path, kernel, error)) from error

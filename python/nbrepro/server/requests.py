@@ -190,17 +190,20 @@ def _identity(path):
 
 def check_notebook(path, data_limit=None, wheel_limit=None):
     """What the export dialog shows: the gate's findings, the local modules and
-    input files the bundle cannot carry, the packages no index has that it
-    cannot carry, and the local packages whose build an export would run
-    (``builds``: name, version, folder, the sentence; it runs them only when
-    the user allows it, ``build_wheels``); nothing is built or written."""
+    input files the bundle cannot carry, and the packages no index has that
+    it cannot carry; every file the bundle would carry from the project
+    (``carried``: path and size) and what it leaves out; the local packages
+    whose build an export would run (``builds``: name, version, the sentence; it
+    runs them only when the user allows it, ``build_wheels``); nothing is built
+    or written."""
     from ..export import bundle
 
     builds = []
-    findings = bundle.check(read_settled(path), path, wheel_limit, data_limit, builds=builds)
+    report = bundle.check_report(read_settled(path), path, wheel_limit, data_limit, builds=builds)
     for entry in builds:  # the folder as the project names it, never the home path
         entry.pop("folder", None)
-    return {"findings": findings, "builds": builds}
+    report["builds"] = builds
+    return report
 
 
 def export_notebook(
@@ -241,6 +244,7 @@ def export_notebook(
         "output": relative_to_root(root, target),
         "format": "zip" if as_zip else "folder",
         "files": list(bundle.files),
+        "carried": [{"path": name, "size": size} for name, size in bundle.carried],
         "findings": bundle.findings,
         "untranslated": [item for item in report if item.get("action") == "untranslated"],
     }

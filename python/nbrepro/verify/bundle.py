@@ -6,14 +6,13 @@ untrusted too: it is extracted member by member, refusing absolute paths,
 ``..``, links and archives that unpack to more than ``MAX_UNPACKED`` bytes.
 """
 
-import hashlib
 import os
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from .. import errors
-from ..record.manifest import MANIFEST, read_manifest, safe_relative
+from ..record.manifest import MANIFEST, read_manifest, safe_relative, special
 
 MAX_UNPACKED = 4 * 1024**3
 MAX_MEMBERS = 100000
@@ -34,6 +33,8 @@ class Bundle(object):
         self.manifest = manifest
         self.notebook = self.folder / manifest.notebook
         self.extracted = extracted  # unpacked from a zip into a scratch folder
+        # The notebook's folder in the bundle, which keeps its project's layout.
+        self.notebook_dir = str(PurePosixPath(manifest.notebook).parent)
         self.warnings = []
         self.modified = []  # how the files differ from the manifest
 
@@ -194,21 +195,33 @@ def extract(archive, target):
 
 def check_files(folder, manifest):
     """How the bundle's files differ from ``manifest`` (``record.manifest.Manifest``):
-    a listed file missing or with another sha256, a manifest whose files cannot be
-    checked, the notebook not listed, a Python file (``IMPORTABLE``) it does not
-    list, outside ``.env/`` (which run.sh builds). Each a sentence."""
+    a listed file missing, not a regular file or with another sha256 (no file is
+    read past the size the manifest gives it, and a link, a FIFO or a device in
+    its place is never opened), a manifest whose files cannot be checked, the
+    notebook not listed, a Python file (``IMPORTABLE``) it does not list, outside
+    ``.env/`` (which run.sh builds). Each a sentence."""
     modified = []
     files = manifest.raw.get("files")
     if not isinstance(files, dict):
         what = "lists no files" if files is None else 'has a "files" that is not an object'
         return ["manifest.json %s, so no file can be checked" % what]
+    sizes = manifest.sizes or {}
     for name, relative, expected in manifest.files:
         path = Path(folder).joinpath(*relative.parts)
-        try:
-            digest = file_sha256(path)
-        except OSError:
+        odd = special(path)
+        if odd == "missing":
             modified.append("%s is listed in manifest.json but missing from the bundle" % name)
             continue
+        if odd:
+            modified.append(
+                "%s is %s in the bundle, which no export writes: not read, and the bundle was "
+                "altered after export" % (name, odd)
+            )
+            continue
+        try:
+            digest = file_sha256(path, sizes.get(name))
+        except OSError:
+            digest = None  # larger than the manifest says, or swapped while read
         if digest != expected:
             modified.append(
                 "%s does not match the sha256 in manifest.json: the bundle was altered after export"
@@ -246,9 +259,8 @@ def _importable_files(folder, limit=MAX_MEMBERS):
     return found
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(str(path), "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(path, limit=None):
+    """The sha256 of a regular file, never read past ``limit`` bytes (OSError then)."""
+    from ..record.inputs import sha256_file
+
+    return sha256_file(path, limit)

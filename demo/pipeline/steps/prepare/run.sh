@@ -5,6 +5,7 @@ set -euo pipefail
 
 kind=pip
 script=prepare.py
+script_dir=.
 notebook=prepare.ipynb
 python_version=3.11
 platform=''
@@ -479,6 +480,8 @@ fi
 
 check_local_packages() { :; }
 
+check_inputs() { :; }
+
 # With --verify, the files are checked against manifest.json before anything is
 # built or run (pip install runs setup code): a changed bundle stops here.
 if [ "$verify" = 1 ]; then
@@ -494,6 +497,7 @@ if [ "$verify" = 1 ]; then
     ${allow_modified[@]+"${allow_modified[@]}"} || exit $?
 fi
 
+check_inputs
 method=$(build_method)
 if [ "$cache" = 1 ] && ! command -v flock >/dev/null 2>&1; then
   say "no flock(1) here to share the environment cache: building in $default_env"
@@ -541,10 +545,12 @@ script_status=-
 if [ "$run" = 1 ]; then
   say "running $script, the script of $notebook"
   script_status=0
+  # From the notebook's own folder, as Jupyter ran it: its relative paths hold.
+  cd -- "$bundle_dir/$script_dir"
   if [ "$verify" = 1 ]; then
-    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@" || script_status=$?
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./${script##*/}" "$@" || script_status=$?
   else
-    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./${script##*/}" "$@"
   fi
 fi
 

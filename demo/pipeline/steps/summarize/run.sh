@@ -5,6 +5,7 @@ set -euo pipefail
 
 kind=pip
 script=summarize.py
+script_dir=.
 notebook=summarize.ipynb
 python_version=3.11
 platform=''
@@ -479,6 +480,33 @@ fi
 
 check_local_packages() { :; }
 
+# What the notebook needs that the bundle does not hold (data over the limit, files
+# outside the project, files left out), by the path the notebook used from its folder:
+# looked for before anything is built or run.
+expected_paths=(results/clean.csv)
+expected_sha256=(c5dc41e0fe9adfaad1fbc56aea4c03c57d017b277cf8f4c2e77cda920c44480d)
+expected_why=('not carried: over the data limit')
+
+check_inputs() {
+  local i path missing=0 folder=$bundle_dir
+  [ "$script_dir" = . ] || folder=$bundle_dir/$script_dir
+  for i in "${!expected_paths[@]}"; do
+    path=$folder/${expected_paths[$i]}
+    if [ ! -e "$path" ]; then
+      say "MISSING: ${expected_paths[$i]} (from the notebook's folder, $folder):" \
+        "${expected_why[$i]}"
+      missing=$((missing + 1))
+    elif [ -n "${expected_sha256[$i]}" ] && [ -f "$path" ] &&
+      [ "$(checksum "$path" | cut -d' ' -f1)" != "${expected_sha256[$i]}" ]; then
+      say "WARNING: ${expected_paths[$i]} is not the file the notebook read (its sha256 differs)"
+    fi
+  done
+  if [ "$missing" -gt 0 ]; then
+    say "WARNING: $missing file(s) the notebook needs are missing (above): put them at those" \
+      "paths, or the cells that use them will fail"
+  fi
+}
+
 # With --verify, the files are checked against manifest.json before anything is
 # built or run (pip install runs setup code): a changed bundle stops here.
 if [ "$verify" = 1 ]; then
@@ -494,6 +522,7 @@ if [ "$verify" = 1 ]; then
     ${allow_modified[@]+"${allow_modified[@]}"} || exit $?
 fi
 
+check_inputs
 method=$(build_method)
 if [ "$cache" = 1 ] && ! command -v flock >/dev/null 2>&1; then
   say "no flock(1) here to share the environment cache: building in $default_env"
@@ -541,10 +570,12 @@ script_status=-
 if [ "$run" = 1 ]; then
   say "running $script, the script of $notebook"
   script_status=0
+  # From the notebook's own folder, as Jupyter ran it: its relative paths hold.
+  cd -- "$bundle_dir/$script_dir"
   if [ "$verify" = 1 ]; then
-    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@" || script_status=$?
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./${script##*/}" "$@" || script_status=$?
   else
-    env ${script_env[@]+"${script_env[@]}"} "$python" "./$script" "$@"
+    env ${script_env[@]+"${script_env[@]}"} "$python" "./${script##*/}" "$@"
   fi
 fi
 
