@@ -84,12 +84,21 @@ class RunError(NbreproError):
     """Something the user must fix before the notebook can run."""
 
 
+class FileBusy(RunError):
+    """Another process holds the lock on the notebook."""
+
+
 class KernelCaptureError(NbreproError, RuntimeError):
     """The kernel did not return a capture (an error in the expression, or no reply)."""
 
 
 class BundleError(NbreproError):
     """The bundle cannot be used."""
+
+
+class BundleModified(BundleError):
+    """The bundle's files are not the ones its manifest lists (``--allow-modified``
+    runs it anyway)."""
 
 
 class CannotRebuild(NbreproError):

@@ -7,6 +7,17 @@ import { el } from '../ui/dom';
 import { IFinding, kindTitle } from '../vocabulary';
 
 /**
+ * A local package of the notebook's project whose build the export would run
+ * (the export check's `builds`): building runs the package's own code.
+ */
+export interface IBuild {
+  name: string;
+  version: string;
+  /** "will run the build of NAME VERSION from FOLDER (...)", from the server. */
+  message: string;
+}
+
+/**
  * A file the bundle carries from the notebook's project (a module, a script or
  * data), by its path in the bundle; the check lists them before anything is
  * written, so the user sees what is about to be shared.
@@ -33,7 +44,8 @@ export function formatSize(size: number): string {
 /**
  * The dialog's body: the gate's findings as text (their messages come from
  * notebook metadata anyone can edit), every file the bundle carries from the
- * project (path and size), and the choice of folder or zip.
+ * project (path and size), the builds the export would run, which run only
+ * when the user ticks the box, and the choice of folder or zip.
  */
 export class ExportDialogBody
   extends Widget
@@ -43,7 +55,8 @@ export class ExportDialogBody
     findings: IFinding[],
     format: ExportFormat,
     trans: TranslationBundle,
-    carried: ICarriedFile[] = []
+    carried: ICarriedFile[] = [],
+    builds: IBuild[] = []
   ) {
     super();
     this.addClass('jp-nbrepro-ExportDialog');
@@ -95,6 +108,10 @@ export class ExportDialogBody
       }
       this.node.appendChild(files);
     }
+    if (builds.length > 0) {
+      this.node.appendChild(Private.buildsSection(builds, this._build, trans));
+      this._askedToBuild = true;
+    }
     const choices = el('fieldset', 'jp-nbrepro-ExportDialog-format');
     choices.appendChild(
       el('legend', undefined, trans.__('Write beside the notebook as'))
@@ -123,5 +140,55 @@ export class ExportDialogBody
     return checked?.value === 'zip' ? 'zip' : 'folder';
   }
 
+  /** Whether the user allowed the builds the check named (never without them). */
+  get buildWheels(): boolean {
+    return this._askedToBuild && this._build.checked;
+  }
+
   private _inputs: HTMLInputElement[] = [];
+  private _build = document.createElement('input');
+  private _askedToBuild = false;
+}
+
+namespace Private {
+  /**
+   * What the export would build, each as the server worded it (text, never
+   * markup: a folder's name is the project's), and the box that allows it,
+   * unticked until the user ticks it.
+   */
+  export function buildsSection(
+    builds: IBuild[],
+    box: HTMLInputElement,
+    trans: TranslationBundle
+  ): HTMLElement {
+    const section = el('fieldset', 'jp-nbrepro-ExportDialog-builds');
+    section.appendChild(
+      el(
+        'legend',
+        undefined,
+        trans.__("Building these packages runs the project's own code")
+      )
+    );
+    const list = el('ul');
+    for (const build of builds) {
+      const item = el('li', undefined, build.message);
+      item.dataset.package = build.name;
+      list.appendChild(item);
+    }
+    section.appendChild(list);
+    const label = el('label');
+    box.type = 'checkbox';
+    box.checked = false;
+    label.append(
+      box,
+      document.createTextNode(
+        ' ' +
+          trans.__(
+            'Build them into the bundle (unticked: the bundle names them for the reviewer to supply)'
+          )
+      )
+    );
+    section.appendChild(label);
+    return section;
+  }
 }

@@ -12,7 +12,7 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
-import { ExportDialogBody, ICarriedFile } from './dialog';
+import { ExportDialogBody, IBuild, ICarriedFile } from './dialog';
 
 /**
  * The server's answer to an export: where the bundle is, relative to
@@ -78,6 +78,7 @@ export async function exportBundle(
   const request = Private.requester(app, path, options.wheelLimit?.());
 
   let findings: IFinding[];
+  let builds: IBuild[];
   let carried: ICarriedFile[];
   try {
     const limit = options.dataLimit?.();
@@ -87,6 +88,7 @@ export async function exportBundle(
         : { check_only: true, data_limit: limit }
     );
     findings = checked.findings ?? [];
+    builds = Array.isArray(checked.builds) ? checked.builds : [];
     carried = Array.isArray(checked.carried) ? checked.carried : [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
@@ -103,7 +105,8 @@ export async function exportBundle(
     findings,
     options.defaultFormat(),
     trans,
-    carried
+    carried,
+    builds
   );
   const choice = await showDialog<ExportFormat>({
     title: trans.__('Export Reproducible Bundle'),
@@ -119,7 +122,8 @@ export async function exportBundle(
     return;
   }
   options.rememberFormat?.(choice.value);
-  await Private.write(options, request, choice.value, false);
+  // A build runs only with the user's yes, given in the dialog.
+  await Private.write(options, request, choice.value, false, body.buildWheels);
 }
 
 namespace Private {
@@ -163,7 +167,8 @@ namespace Private {
     options: IExportOptions,
     request: Request,
     format: ExportFormat,
-    force: boolean
+    force: boolean,
+    buildWheels: boolean
   ): Promise<void> {
     const { trans } = options;
     const id = Notification.emit(trans.__('Exporting bundle…'), 'in-progress', {
@@ -173,10 +178,9 @@ namespace Private {
     let result: IExportResult;
     try {
       const limit = options.dataLimit?.();
+      const body = { format, force, build_wheels: buildWheels };
       result = await request(
-        limit === undefined
-          ? { format, force }
-          : { format, force, data_limit: limit }
+        limit === undefined ? body : { ...body, data_limit: limit }
       );
       await settled(shown);
     } catch (error) {
@@ -192,7 +196,7 @@ namespace Private {
           ]
         });
         if (replace.button.accept) {
-          await write(options, request, format, true);
+          await write(options, request, format, true, buildWheels);
         }
         return;
       }

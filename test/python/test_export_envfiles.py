@@ -3,6 +3,7 @@ PyYAML and rattler's MatchSpec for environment.yml, rattler's explicit-file
 reader for the lock, pip's own parser and resolver for requirements.txt, and
 repo2docker's buildpacks for the folder conventions."""
 
+import re
 import subprocess
 import sys
 
@@ -21,6 +22,9 @@ from nbrepro.record import envfiles
 # The real prefix py-rattler and pip build for the capture tests (session fixtures).
 built = capture_env.built
 conda_prefix = capture_env.conda_prefix
+
+# What no generated file may hold as itself: control characters and bidi overrides.
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
 def snapshot(prefix):
@@ -223,6 +227,57 @@ def test_requirements_cannot_be_injected():
         "weird===1.0-custom",
     ]
     assert "secret" not in text
+
+
+def _recorded(*distributions):
+    return {
+        "conda": None,
+        "python": {"version": "3.11.7"},
+        "pip": {"site_dirs": [], "main_site": 0, "distributions": list(distributions)},
+    }
+
+
+def test_a_variable_in_a_recorded_url_is_not_the_reviewers(tmp_path, monkeypatch):
+    """Issue 20, defect 13: pip fills ``${NAME}`` in a requirements file (and in
+    environment.yml's pip section, which conda hands to pip) from the installing
+    user's environment, so a recorded URL could send a reviewer's secret to the
+    server it names. In a URL the ``$`` is percent-encoded (the same URL); a
+    version has no such escape and is left out. pip's own parser reads the file
+    with the variable set."""
+    environment = _recorded(
+        {"name": "remote", "version": "3", "source": {"url": "https://h.example/${TOKEN}/r-3.whl"}},
+        {"name": "pinned", "version": "${TOKEN}"},
+        {"name": "plain", "version": "1.0"},
+    )
+    text = envfiles.requirements_txt(environment, extra=["x @ https://e.example/${TOKEN}.whl"])
+    (tmp_path / "requirements.txt").write_text(text)
+    monkeypatch.setenv("TOKEN", "reviewers-secret")
+    parsed = [str(requirement) for requirement, _ in pip_parse(tmp_path / "requirements.txt")]
+    assert sorted(parsed) == [
+        "plain==1.0",
+        "remote @ https://h.example/%24{TOKEN}/r-3.whl",
+        "x@ https://e.example/%24{TOKEN}.whl",
+    ]
+    assert "# left out: pinned ${TOKEN}, not a requirement to write as recorded" in text
+    pip_section = yaml.safe_load(envfiles.bundle_environment_yml(environment, "nb"))
+    pip_lines = pip_section["dependencies"][-1]["pip"]
+    assert "remote @ https://h.example/%24{TOKEN}/r-3.whl" in pip_lines
+    assert not any("${" in line for line in pip_lines)
+
+
+def test_control_characters_from_package_metadata_stay_out_of_requirements():
+    """Issue 20, defect 13: packaging reads ``name===1\x1b[2J`` as a requirement, so
+    a terminal escape in a recorded version reached requirements.txt as itself."""
+    environment = _recorded(
+        {"name": "esc", "version": "1\x1b[2J"},
+        {"name": "csi", "version": "1\x9b2J"},
+        {"name": "url", "version": "1", "source": {"url": "https://h.example/\u202ex.whl"}},
+        {"name": "plain", "version": "1.0"},
+    )
+    text = envfiles.requirements_txt(environment)
+    assert UNSHOWN.search(text.replace("\n", "")) is None
+    assert requirement_lines(text) == ["plain==1.0"]
+    assert "# left out: esc 1?[2J, not a requirement to write as recorded" in text
 
 
 def test_runtime_txt_for_repo2docker(venv, conda_prefix, tmp_path, monkeypatch):

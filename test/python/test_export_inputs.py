@@ -138,3 +138,22 @@ def test_bad_data_limit_is_a_usage_error(text, capsys):
         cli.main(["export", "x.ipynb", "--data-limit", text])
     assert stopped.value.code == 2
     assert "--data-limit" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("forged", [".", "", "./", "a/..", "/"])
+def test_a_forged_module_path_is_a_finding_not_a_bug(recorded, capsys, tmp_path, forged):
+    """Issue 20, defect 13: ``inputs.local_modules {"x": "."}`` in a notebook's
+    metadata exited 70 (IndexError), and the server's check answered 500."""
+    from nbrepro.server import requests
+
+    nb = json.loads(recorded.read_text())
+    runs = nb["metadata"]["nbrepro"]["runs"]
+    for run in runs.values():
+        run.setdefault("inputs", {})["local_modules"] = {"x": forged}
+    path = tmp_path / "forged.ipynb"
+    path.write_text(json.dumps(nb))
+    result = export(capsys, path)
+    missing = [f for f in result["findings"] if f["kind"] == "missing-inputs"]
+    assert any("module x" in f["message"] for f in missing), result["findings"]
+    checked = requests.check_notebook(path)
+    assert any("module x" in f["message"] for f in checked["findings"])

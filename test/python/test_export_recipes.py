@@ -208,7 +208,9 @@ def test_failures_propagate_with_clear_messages(tools, pip_bundle, tmp_path):
     assert unknown.returncode == 2
     assert "run.sh: unknown option: --alpha (script arguments go after --" in unknown.stderr
     helped = run(pip_bundle, "--help", env=env, cwd=tmp_path)
-    assert helped.returncode == 0 and "Usage: ./run.sh [--verify]" in helped.stdout
+    assert (
+        helped.returncode == 0 and "Usage: ./run.sh [--verify [--allow-modified]]" in helped.stdout
+    )
     no_python = run(
         pip_bundle,
         "--rebuild",
@@ -645,7 +647,8 @@ def test_verify_runs_even_when_the_script_fails_and_both_outcomes_are_told(
         "run.sh: the script failed with exit status 7; nbrepro verify: the notebook verifies"
         in result.stderr
     )
-    stub(tools["bin"], "nbrepro", "exit 1\n")
+    # The manifest check before building passes; the re-run fails.
+    stub(tools["bin"], "nbrepro", 'case "$*" in *--check-only*) exit 0 ;; esac\nexit 1\n')
     try:
         result = run(pip_bundle, "--verify", "--no-run", env=environ(tools), cwd=tmp_path)
     finally:
@@ -659,6 +662,74 @@ def test_verify_runs_even_when_the_script_fails_and_both_outcomes_are_told(
         "run.sh: the script was not run (--no-run); nbrepro verify: failed with exit status 1"
         in result.stderr
     )
+
+
+def _shipped_stamp(bundle, method, files):
+    """What run.sh's stamp() prints for ``bundle``: a stamp a bundle's author can
+    compute and ship in .env/ (before issue 20 it was all run.sh compared)."""
+    lines = ["method %s" % method]
+    for name in files:
+        digest = hashlib.sha256((bundle / name).read_bytes()).hexdigest()
+        lines.append("%s  %s" % (digest, name))
+    return "\n".join(lines) + "\n"
+
+
+def test_an_environment_that_came_with_the_bundle_is_never_run(tools, tmp_path):
+    """Issue 20, defect 6: a bundle holding .env/bin/python and the stamp run.sh
+    would write for it was reused, and its python ran. run.sh's stamp now ends
+    with the folder it built, by inode and real path, which the author cannot
+    know; nbrepro verify reads the same line (bundles.stamp_line)."""
+    from nbrepro.verify import bundle as bundles
+
+    bundle = write_bundle(tmp_path / "b", plan(kind="conda"))
+    marker = tmp_path / "ran"
+    stub(bundle / ".env" / "bin", "python", "touch %s\nexit 9\n" % shlex.quote(str(marker)))
+    (bundle / ".env" / ".nbrepro-stamp").write_text(
+        _shipped_stamp(bundle, "environment.yml", ["environment.yml", "requirements.txt"])
+    )
+    result = run(bundle, env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert "removing the old environment" in result.stderr and "building" in result.stderr
+    assert result.data["argv"] == []  # the script ran, in what run.sh built
+    env = bundle / ".env"
+    last = (env / ".nbrepro-stamp").read_text().splitlines()[-1]
+    assert last == bundles.stamp_line(os.stat(env).st_ino, os.path.realpath(env))
+    assert bundles.built_here(env)
+    again = run(bundle, "--no-run", env=environ(tools), cwd=tmp_path)
+    assert "reusing the environment" in again.stderr
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_verify_checks_the_manifest_before_anything_is_built(tools, tmp_path, cache):
+    """Issue 20, defect 6: ./run.sh --verify ran pip install (a package's setup
+    code) before any manifest check. The check comes first, before preflight
+    and before a build in .env or in the environment cache."""
+    bundle = write_bundle(tmp_path / "b", plan(kind="conda"))
+    calls = tmp_path / "calls"
+    stub(
+        tmp_path / "bin",
+        "nbrepro",
+        'echo "$*" >> %s\n' % shlex.quote(str(calls))
+        + 'case "$*" in *--allow-modified*) exit 0 ;;\n'
+        + '  *--check-only*) echo "changed after export" >&2; exit 2 ;; esac\nexit 0\n',
+    )
+    env = environ(tools, NBREPRO_CACHE=cache, NBREPRO_CACHE_DIR=str(tmp_path / "cache"))
+    env["PATH"] = "%s%s%s" % (tmp_path / "bin", os.pathsep, env["PATH"])
+    result = run(bundle, "--verify", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "changed after export" in result.stderr
+    assert calls.read_text().splitlines() == ["verify %s --check-only" % bundle.resolve()]
+    assert not (bundle / ".env").exists()
+    assert not (tmp_path / "cache" / "envs").exists() or not any(
+        p.is_dir() for p in (tmp_path / "cache" / "envs").iterdir()
+    )
+    # Told to go on, it checks with --allow-modified, then preflight, then builds.
+    allowed = run(bundle, "--verify", "--allow-modified", "--no-run", env=env, cwd=tmp_path)
+    said = calls.read_text().splitlines()[1:]
+    assert said[0] == "verify %s --check-only --allow-modified" % bundle.resolve()
+    assert said[1].startswith("preflight ") and said[-1].endswith("--allow-modified")
+    assert allowed.returncode == 0, allowed.stderr
 
 
 # ------------------------------------------- check-packages.sh, as Docker runs it
@@ -817,6 +888,10 @@ def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reus
     entry = envcache.Entry(root, key)
     assert entry.usable() == str(prefix / "bin" / "python")
     assert entry.info()["built_by"] == "run.sh"
+    # verify runs the environment .env leads to (issue 20: one that came with a bundle never)
+    from nbrepro.verify import bundle as bundles
+
+    assert bundles.cached_here(first / ".env", root)
     reused = run(second, env=cached(tools, root), cwd=tmp_path)
     assert reused.returncode == 0, reused.stderr
     assert "reusing the environment %s from the cache" % key in reused.stderr

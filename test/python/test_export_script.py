@@ -228,12 +228,12 @@ def test_parameters_become_command_line_options(tmp_path):
     )
     conversion = script.convert(nb, name="nb")
     assert conversion.parameters == [
-        {"name": "alpha", "default": "0.5", "type": "float"},
-        {"name": "label", "default": '"run"', "type": "str"},
-        {"name": "verbose", "default": "False", "type": "bool"},
-        {"name": "layers", "default": "[1, 2]", "type": "literal"},
-        {"name": "learning_rate", "default": "0.1", "type": "float"},
-        {"name": "steps", "default": "3", "type": "int"},
+        {"name": "alpha", "default": "0.5", "value": 0.5, "type": "float"},
+        {"name": "label", "default": "'run'", "value": "run", "type": "str"},
+        {"name": "verbose", "default": "False", "value": False, "type": "bool"},
+        {"name": "layers", "default": "[1, 2]", "value": [1, 2], "type": "literal"},
+        {"name": "learning_rate", "default": "0.1", "value": 0.1, "type": "float"},
+        {"name": "steps", "default": "3", "value": 3, "type": "int"},
     ]
     assert entries(conversion, "untranslated") == [(1, 7, "scale = alpha * 2")]
     assert '# %% tags=["parameters"]' in conversion.text

@@ -19,6 +19,9 @@ from nbrepro.record import envfiles
 GIT = "https://github.com/example/tool"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
+# What no generated file may hold as itself: control characters and bidi overrides.
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e]")
+
 
 def dist(name="mylib", version="0.1.0", source=None, **extra):
     record = {"name": name, "normalized_name": name, "version": version, "location": "prefix"}
@@ -330,6 +333,103 @@ def test_a_local_version_label_says_why_it_needs_another_index():
         "from an index other than pypi.org (their versions carry a local label, which "
         "pypi.org never has); pip on this machine also reads https://corp.example/extra"
     ) in finding["message"]
+
+
+def test_control_characters_from_package_metadata_reach_no_generated_file(tmp_path):
+    """Issue 20, defect 13: a forged recording's name and version (``\\x1b[2J`` clears
+    the terminal, ``\\u202e`` reverses what follows) were written as themselves into
+    check-packages.sh (whose ``say`` prints them), wheels/README.txt and README.md."""
+    from nbrepro.export import readme, recipes
+
+    name, version = "evil\x1b[2Jlib", "1.0\u202e\x9b"
+    gone = dist(name, version, archive("file:///no/such/evil-1.0.whl", "a" * 64))
+    plan = wheels.plan([gone])
+    [flagged] = plan.flagged
+    script = recipes.check_packages_sh(
+        {
+            "kind": "pip",
+            "python": "3.11",
+            "script": "nb.py",
+            "notebook": "nb.ipynb",
+            "needed": [(flagged["key"], "%s %s" % (name, version), flagged["supply"], None)],
+        }
+    )
+    texts = {
+        "check-packages.sh": script,
+        "wheels/README.txt": wheels.folder_readme(plan),
+        "README.md": readme.packages_section(plan),
+    }
+    for file, text in texts.items():
+        assert UNSHOWN.search(text.replace("\n", "")) is None, file
+    checked = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+
+
+def _running(cmdline):
+    """Pids of running processes (not zombies) whose command line is ``cmdline``."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % name, "rb") as handle:
+                if handle.read() != cmdline:
+                    continue
+            with open("/proc/%s/stat" % name, "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        if stat[stat.rfind(b")") + 2 :].split()[0] != b"Z":
+            found.append(int(name))
+    return found
+
+
+ESCAPING_SETUP = """
+import os, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        # No marker variable, another session, and pip's output pipe held open.
+        os.execve("/bin/sleep", ["sleep", {seconds!r}], {{}})
+    os._exit(0)
+from setuptools import setup
+setup(name="escaper", version="1.0", py_modules=[])
+"""
+
+
+@pytest.mark.parametrize("bound", [None, "reaper"], ids=["first-that-works", "reaper"])
+def test_a_build_child_that_leaves_the_session_and_clears_its_environment_is_ended(tmp_path, bound):
+    """Issue 20, defect 4: a package's setup.py whose child called setsid and
+    cleared its environment outlived the build's bound (the process group and
+    the marker variable). The build now runs in a PID namespace where unshare
+    can make one, else under the subreaper: either way the child is gone when
+    the build is. (It holds pip's pipe, so the build runs to its time limit.)
+    The child is found by its command line, a sleep of a length no other has."""
+    import random
+    import time
+
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs Linux /proc")
+    seconds = "600.%06d" % random.randrange(10**6)
+    cmdline = b"sleep\0" + seconds.encode() + b"\0"
+    folder = tmp_path / "proj" / "escaper"
+    folder.mkdir(parents=True)
+    (folder / "setup.py").write_text(ESCAPING_SETUP.format(seconds=seconds))
+    started = time.monotonic()
+    path, why = wheels.build_wheel(folder, timeout=10, **({"bound": bound} if bound else {}))
+    assert time.monotonic() - started < 60
+    assert path is None and why == "pip wheel took longer than 10 s"
+    try:
+        deadline = time.monotonic() + 10
+        while _running(cmdline) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(cmdline), "the build's child outlived the build"
+    finally:
+        for pid in _running(cmdline):  # only the sleep this test's build started
+            os.kill(pid, 9)
+    from nbrepro.export import contained
+
+    print("\nbound: %s" % (bound or contained.prefix(10)[1]))
 
 
 def test_no_local_path_of_a_package_is_absolute_in_what_the_bundle_says(tmp_path):

@@ -211,3 +211,36 @@ def test_over_the_limit_export_reports_and_run_sh_stops_before_pip(recorded):
         [python_b, "-c", "import mylib, projpkg; print(mylib.greet('b'), projpkg.VERSION)"]
     )
     assert result.stdout.strip() == "hello b from mylib 0.1.0 1.0", result.stderr
+
+
+def test_a_build_is_named_first_and_runs_only_with_the_users_yes(recorded):
+    """Issue 20, defect 4: the export dialog's check named no build and the
+    endpoint built every local package of the project (its setup.py runs). The
+    check now names each build; the endpoint builds only with build_wheels;
+    the command line says which build it runs before it does (--no-build skips)."""
+    from nbrepro.server import requests
+
+    path = recorded["work"] / "analysis.ipynb"
+    checked = requests.check_notebook(path)
+    assert checked["builds"] == [
+        {
+            "name": "projpkg",
+            "version": "1.0",
+            "message": "will run the build of projpkg 1.0 from projpkg (pip wheel runs its "
+            "setup code)",
+        }
+    ]
+    assert str(recorded["root"]) not in json.dumps(checked["builds"])
+    root = recorded["work"]
+    refused = requests.export_notebook(root, path, force=True)
+    assert "wheels/projpkg-1.0-py3-none-any.whl" not in refused["files"]
+    [finding] = [f for f in refused["findings"] if "projpkg" in f["message"]]
+    assert "its build runs the package's own code, which was not allowed" in finding["message"]
+    allowed = requests.export_notebook(root, path, force=True, build_wheels=True)
+    assert "wheels/projpkg-1.0-py3-none-any.whl" in allowed["files"]
+    assert (
+        "nbrepro export: will run the build of projpkg 1.0 from projpkg (pip wheel runs its "
+        "setup code)" in recorded["export_stderr"]
+    )
+    listed = run([BIN / "nbrepro", "export", path, "--check-only"], env=recorded["env"])
+    assert "build: will run the build of projpkg 1.0 from projpkg" in listed.stdout

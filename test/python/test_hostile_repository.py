@@ -434,7 +434,7 @@ def test_verify_of_a_bundle_with_special_files_hangs_on_nothing(hostile):
     warnings, done = [], threading.Event()
 
     def check():
-        warnings.extend(bundles.check_files(bundle, manifest.files, manifest.sizes))
+        warnings.extend(bundles.check_files(bundle, manifest))
         done.set()
 
     threading.Thread(target=check, daemon=True).start()

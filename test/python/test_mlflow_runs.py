@@ -208,6 +208,47 @@ def test_an_unreachable_server_is_exit_2_and_the_notebook_untouched(tmp_path):
     assert (tmp_path / "step.ipynb").read_bytes() == before
 
 
+SECRET = "s3cr3t-pass"
+
+
+def test_credentials_in_the_tracking_uri_are_never_printed(server, tmp_path):
+    """Issue 20, defect 8: MLflow's "View run at" lines (printed by the client in
+    nbrepro's process) showed ``user:password@``; they and the kernel's
+    MLFLOW_TRACKING_URI now have none: the credentials travel as MLflow's
+    username and password variables (the same basic auth), and the run works."""
+    path = tmp_path / "step.ipynb"
+    make_notebook(path)
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import os\nprint(os.environ['MLFLOW_TRACKING_URI'])\n"
+            "print(os.environ.get('MLFLOW_TRACKING_USERNAME'))"
+        )
+    )
+    nbformat.write(nb, str(path))
+    uri = server["uri"].replace("http://", "http://reviewer:%s@" % SECRET)
+    done = tool("nbrepro", "run", "step.ipynb", "-o", "ran.ipynb", "--mlflow", uri, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "View run step at: %s/#/experiments/0/runs/" % server["uri"] in done.stdout
+    assert SECRET not in done.stdout + done.stderr
+    ran = (tmp_path / "ran.ipynb").read_text()
+    assert SECRET not in ran
+    last = nbformat.read(str(tmp_path / "ran.ipynb"), as_version=4).cells[-1]
+    assert last.outputs[0]["text"] == "%s\nreviewer\n" % server["uri"]
+    run = last_run(MlflowClient(server["uri"]))
+    assert run.data.metrics == {"score": 1.0} and run.info.status == "FINISHED"
+
+
+def test_an_unreachable_server_is_named_without_its_credentials(tmp_path):
+    """Issue 20, defect 8: nbrepro's own message for a server it cannot reach."""
+    make_notebook(tmp_path / "step.ipynb")
+    uri = "http://reviewer:%s@127.0.0.1:%d/?token=tok-%s" % (SECRET, free_port(), SECRET)
+    done = tool("nbrepro", "run", "step.ipynb", "--mlflow", uri, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "cannot start an MLflow run at http://127.0.0.1:" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
+
+
 def test_without_mlflow_installed_the_message_says_what_to_install(tmp_path):
     shadow = tmp_path / "shadow"
     (shadow / "mlflow").mkdir(parents=True)

@@ -133,7 +133,7 @@ def test_run_injects_records_and_the_exported_script_takes_the_options(tmp_path,
 
     conversion = script.convert(nb, nb.metadata["nbrepro"].get("runs") or {}, name="out")
     names = {(p["name"], p["type"], p["default"]) for p in conversion.parameters}
-    assert names == {("alpha", "float", "0.3"), ("source", "str", '"from-file.csv"')}
+    assert names == {("alpha", "float", "0.3"), ("source", "str", "'from-file.csv'")}
 
 
 def notebook_src(code):
@@ -153,6 +153,10 @@ def notebook_src(code):
         (["-y", "a: !!binary aGk="], "parameter a: a bytes is no parameter value"),
         (["-y", "a: {1: x}"], "mapping key 1 is not a string"),
         (["-f", "missing.yaml"], "cannot read parameters file missing.yaml"),
+        # Issue 20, defect 13: a name Python reserves, and one Python would fold
+        # into another (ﬁle is file to Python: two -p names, one variable).
+        (["-p", "__builtins__", "1"], "parameter name '__builtins__' is one of Python's own"),
+        (["-p", "\ufb01le", "1"], "is the name 'file' as Python reads it"),
     ],
 )
 def test_bad_names_and_values_exit_2_with_a_clear_error(tmp_path, capsys, argv, message):
@@ -161,6 +165,46 @@ def test_bad_names_and_values_exit_2_with_a_clear_error(tmp_path, capsys, argv, 
     status, err = run(capsys, path, *argv)
     assert status == 2
     assert message in err and "Traceback" not in err
+    assert path.read_bytes() == before
+
+
+LAUGHS = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + "".join(
+    "%s: &%s [%s]\n" % (name, name, ", ".join(["*" + before] * 9))
+    for before, name in zip("abcdefgh", "bcdefghi")
+)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (LAUGHS, "stands for more than 100000 values once its aliases"),
+        ("x: " + "[" * 3000 + "]" * 3000, "nests deeper than 100 levels"),
+        ("x: &a [1, *a]\n", "a value that contains itself"),
+    ],
+)
+def test_a_hostile_parameters_file_exits_2_at_once(tmp_path, text, message):
+    """Issue 20, defect 13: billion laughs (nine aliases of nine, nine levels deep)
+    hung ``nbrepro run -f``, deep nesting exited 70; both are refused before any
+    value is built or a kernel starts."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    path = make_notebook(tmp_path / "nb.ipynb")
+    before = path.read_bytes()
+    (tmp_path / "p.yaml").write_text(text)
+    started = time.monotonic()
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "nbrepro"), "run", str(path), "-f", "p.yaml"],
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - started < 30
     assert path.read_bytes() == before
 
 

@@ -223,3 +223,61 @@ def test_a_cell_tagged_raises_exception_does_not_stop_or_fail_the_run(tmp_path, 
     assert status == 0, err
     written = nbformat.read(str(path), as_version=4)
     assert written.cells[4].execution_count == 4
+
+
+def _start_run(path, *argv):
+    return subprocess.Popen(
+        [sys.executable, "-m", "nbrepro", "run", str(path), *argv],
+        cwd=str(path.parent),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(path, process, timeout=120):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "the cell never started"
+        time.sleep(0.05)
+
+
+SLOW_CELLS = ["import pathlib, time\npathlib.Path('started').touch()\ntime.sleep(4)", "x = 1"]
+
+
+def test_an_edit_saved_while_the_notebook_runs_is_kept_and_the_run_goes_beside_it(tmp_path):
+    """Issue 20, defect 7: ``nbrepro run NB`` wrote over an edit saved (by
+    JupyterLab, an editor) while its cells ran, and exited 0."""
+    path = write_notebook(tmp_path / "nb.ipynb", SLOW_CELLS)
+    process = _start_run(path)
+    _wait_for(tmp_path / "started", process)
+    edited = write_notebook(tmp_path / "edited.ipynb", SLOW_CELLS + ["# my edit"]).read_bytes()
+    path.write_bytes(edited)  # the user's save
+    err = process.communicate(timeout=120)[1]
+    assert process.returncode == 2, err
+    assert path.read_bytes() == edited
+    beside = tmp_path / "nb.nbrepro-run.ipynb"
+    assert "changed while it ran" in err and str(beside) in err
+    ran = nbformat.read(str(beside), as_version=4)
+    assert ran.cells[2].execution_count == 2 and "nbrepro" in ran.metadata
+
+
+def test_a_second_run_of_the_same_notebook_stops_at_once_and_loses_nothing(tmp_path):
+    """Issue 20, defect 7: two concurrent in-place runs both exited 0 and one run
+    was lost; the second now stops at once (exit 2) while the first holds the lock."""
+    path = write_notebook(tmp_path / "nb.ipynb", SLOW_CELLS)
+    first = _start_run(path)
+    _wait_for(tmp_path / "started", first)
+    second = subprocess.run(
+        [sys.executable, "-m", "nbrepro", "run", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode == 2
+    assert "is being run by another nbrepro run" in second.stderr
+    err = first.communicate(timeout=120)[1]
+    assert first.returncode == 0, err
+    assert nbformat.read(str(path), as_version=4).cells[2].execution_count == 2

@@ -79,8 +79,10 @@ async def test_check_only_lists_what_the_gate_finds_and_writes_nothing(
 
     code, body = await post(jp_fetch, path="work/clean.ipynb", check_only=True)
     assert code == 200
-    assert list(body) == ["findings", "carried", "left_out"] and gate_only(body["findings"]) == []
+    assert list(body) == ["findings", "carried", "left_out", "builds"]
+    assert gate_only(body["findings"]) == []
     assert body["carried"] == body["left_out"] == []  # it reads no file of its folder
+    assert body["builds"] == []  # the editable nbrepro of this venv is outside the project
 
     code, body = await post(jp_fetch, path="work/edited.ipynb", check_only=True)
     assert code == 200
@@ -272,3 +274,114 @@ async def test_a_wheel_limit_that_is_no_size_is_refused(jp_fetch, jp_root_dir, r
     code, body = await refused(jp_fetch, path="nb.ipynb", check_only=True, wheel_limit=limit)
     assert code == 400 and "wheel_limit" in body["message"]
     assert os.listdir(jp_root_dir) == ["nb.ipynb"]
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None, [True]])
+async def test_build_wheels_is_true_or_false(jp_fetch, jp_root_dir, recorded, value):
+    """Issue 20, defect 4: whether the export may run the builds its check named."""
+    put(jp_root_dir, "nb.ipynb", recorded)
+    code, body = await refused(jp_fetch, path="nb.ipynb", build_wheels=value)
+    assert code == 400 and "build_wheels must be true or false" in body["message"]
+
+
+def test_two_forced_exports_at_once_both_succeed_and_leave_no_hidden_copy(
+    tmp_path, recorded, monkeypatch
+):
+    """Issue 20, defect 13: forced exports of one notebook at once (the server runs
+    each request in a thread: two tabs, a double click) could answer 400 and
+    leave a hidden full copy of the old bundle for the server's lifetime (its
+    temporary name carries the server's own pid, which the stale-file sweep
+    keeps). Here the first export pauses right after moving the old bundle
+    aside, for as long as the second needs to write, as a slow disk would."""
+    import threading
+
+    from nbrepro.errors import ExportError
+    from nbrepro.export import bundle as bundles
+
+    path = put(tmp_path, "nb.ipynb", recorded)
+    target = tmp_path / "nb-bundle"
+    bundles.export(path, target)
+    replace, moved, second_done, failures = os.replace, threading.Event(), threading.Event(), []
+
+    def pausing_replace(source, destination):
+        replace(source, destination)
+        if str(source) == str(target) and not moved.is_set():  # the old bundle, moved aside
+            moved.set()
+            second_done.wait(3)
+
+    def export(done=None):
+        try:
+            bundles.export(path, target, force=True)
+        except ExportError as error:
+            failures.append(error)
+        finally:
+            if done is not None:
+                done.set()
+
+    monkeypatch.setattr(os, "replace", pausing_replace)
+    first = threading.Thread(target=export)
+    first.start()
+    assert moved.wait(30)
+    second = threading.Thread(target=export, args=(second_done,))
+    second.start()
+    first.join(60)
+    second.join(60)
+    assert failures == []
+    assert sorted(os.listdir(tmp_path)) == ["nb-bundle", "nb.ipynb"]
+    assert (target / "manifest.json").is_file()
+
+
+def test_a_zip_that_appears_after_the_check_is_never_replaced(tmp_path, recorded, monkeypatch):
+    """Issue 20, defect 13: without force, export checked that the zip was not
+    there, then renamed its new zip over whatever was there by then."""
+    from nbrepro.errors import ExportError
+    from nbrepro.export import bundle as bundles
+
+    path = put(tmp_path, "nb.ipynb", recorded)
+    target = tmp_path / "nb-bundle.zip"
+    checked = bundles._check_target
+
+    def someone_writes_it_right_after_the_check(output, force):
+        checked(output, force)
+        output.write_bytes(b"the user's own zip")
+
+    monkeypatch.setattr(bundles, "_check_target", someone_writes_it_right_after_the_check)
+    with pytest.raises(ExportError, match="exists"):
+        bundles.export(path, target)
+    assert target.read_bytes() == b"the user's own zip"
+    assert sorted(os.listdir(tmp_path)) == ["nb-bundle.zip", "nb.ipynb"]
+
+
+def test_an_export_during_a_jupyter_save_reads_the_saved_notebook(tmp_path, recorded):
+    """Issue 20, defect 13: Jupyter's contents manager saves in place (a backup
+    copy, then the file written), so an export while it wrote read half a
+    notebook (400). The save here is jupyter_server's own atomic_writing,
+    holding the file half written for a second."""
+    import threading
+    import time
+
+    from jupyter_server.services.contents.fileio import atomic_writing
+
+    from nbrepro.server import requests
+
+    path = put(tmp_path, "nb.ipynb", recorded)
+    text = edited(recorded)
+    half = threading.Event()
+
+    def save():
+        with atomic_writing(str(path)) as handle:
+            handle.write(text[: len(text) // 2])
+            handle.flush()
+            half.set()
+            time.sleep(1.0)
+            handle.write(text[len(text) // 2 :])
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    try:
+        assert half.wait(30)
+        checked = requests.check_notebook(path)
+    finally:
+        saver.join()
+    kinds = {finding["kind"] for finding in checked["findings"]}
+    assert "edited-after-run" in kinds  # what the save wrote, read whole

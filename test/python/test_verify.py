@@ -314,16 +314,45 @@ def test_a_seeded_bundle_verifies_and_an_altered_file_is_named(tmp_path, capsys,
     assert status == 0, captured.err
     assert "warning" not in captured.err
 
+    # Issue 20, defect 6: a changed file stops verify before anything runs...
     (folder / "data.txt").write_text("3\n\n")  # same outputs, altered file
     status = main("verify", folder)
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == ""
+    assert (
+        "data.txt does not match the sha256 in manifest.json: the bundle was altered after "
+        "export" in captured.err
+    )
+    assert "--allow-modified" in captured.err
+    # ... and --allow-modified runs it, saying so first.
+    status = main("verify", folder, "--allow-modified")
     captured = capsys.readouterr()
     assert status == 0
     assert (
         "nbrepro verify: warning: data.txt does not match the sha256 in manifest.json: "
         "the bundle was altered after export" in captured.err
     )
+    assert captured.err.count("data.txt does not match") == 1
+    (folder / "data.txt").write_text("3\n")
 
-    # The same bundle as a zip; a progress bar when stderr is a terminal.
+    # An interpreter that came with the bundle never runs, whatever its stamp says:
+    # run.sh's stamp names the folder it built by inode.
+    marker = tmp_path / "ran"
+    fake = folder / ".env" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\ntouch %s\nexit 1\n" % marker)
+    fake.chmod(0o755)
+    (folder / ".env" / ".nbrepro-stamp").write_text(
+        "method pip\nbuilt 12345 %s\n" % (folder / ".env").resolve()
+    )
+    status = main("verify", folder)
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert not marker.exists()
+    assert ".env/bin/python, which run.sh did not build here" in captured.err
+
+    # The same bundle as a zip, its .env/ too (never unpacked, never run); a
+    # progress bar when stderr is a terminal.
     shutil.make_archive(str(tmp_path / "bundle"), "zip", str(folder))
     stdout, stderr = io.StringIO(), Terminal()
     args = cli.build_parser().parse_args(["verify", str(tmp_path / "bundle.zip")])
@@ -331,6 +360,27 @@ def test_a_seeded_bundle_verifies_and_an_altered_file_is_named(tmp_path, capsys,
     assert stdout.getvalue().endswith("3 same, 0 different, 0 not recorded\n")
     assert "\r[" + "#" * verify_command.BAR_WIDTH + "] 3/3 cell 4" in stderr.getvalue()
     assert "[1/3]" not in stderr.getvalue()
+
+
+def test_a_tampered_bundle_runs_nothing(tmp_path, capsys):
+    """Issue 20, defect 6: verify ran a bundle's tampered notebook, then warned."""
+    folder = seeded_bundle(tmp_path / "bundle")
+    manifest(folder)
+    marker = tmp_path / "ran"
+    nb = nbformat.read(str(folder / "seeded.ipynb"), as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell("open(%r, 'w').write('ran')" % str(marker)))
+    nbformat.write(nb, str(folder / "seeded.ipynb"))
+    (folder / "numpy.py").write_text("open(%r, 'w').write('ran')\n" % str(marker))
+    status = main("verify", folder)
+    captured = capsys.readouterr()
+    assert status == 2 and not marker.exists()
+    assert "seeded.ipynb does not match the sha256 in manifest.json" in captured.err
+    assert "numpy.py is not in manifest.json: a module the notebook could import" in captured.err
+    assert main("verify", folder, "--check-only") == 2 and not marker.exists()
+    (folder / "numpy.py").unlink()
+    manifest(folder)
+    assert main("verify", folder, "--check-only") == 0
+    assert "matches its manifest" in capsys.readouterr().err
 
 
 def test_a_cell_that_raises_now_or_then(tmp_path, capsys, private_ipython):

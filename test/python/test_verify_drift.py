@@ -20,6 +20,7 @@ import nbformat
 import pytest
 
 from nbrepro import cli
+from nbrepro.verify import bundle as bundles
 
 SOURCE = "def mean(values):\n    return round(sum(values) / len(values), %d)\n"
 SITE = "lib/python%d.%d/site-packages" % sys.version_info[:2]
@@ -108,12 +109,19 @@ def test_a_drifted_package_is_named_with_both_versions(tmp_path, capsys, private
     ).returncode
 
     # The bundle: what run.sh builds is .env with the other version.
+    raw = path.read_bytes()
+    listed = {"stats.ipynb": {"sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw)}}
     (bundle / "manifest.json").write_text(
-        json.dumps({"nbrepro_bundle": 1, "notebook": "stats.ipynb", "files": {}})
+        json.dumps({"nbrepro_bundle": 1, "notebook": "stats.ipynb", "files": listed})
     )
     python_b = make_venv(bundle / ".env")
     reach_ipykernel(bundle / ".env")
     pip_install(python_b, wheels, "tinystats==1.1")
+    # run.sh's stamp: the folder it built, by inode and real path (see test_export_recipes).
+    env = bundle / ".env"
+    (env / ".nbrepro-stamp").write_text(
+        "method pip\n%s\n" % bundles.stamp_line(os.stat(env).st_ino, os.path.realpath(env))
+    )
 
     status = cli.main(["verify", str(bundle)])
     captured = capsys.readouterr()

@@ -382,13 +382,92 @@ def test_manifest_checks_name_each_altered_or_missing_file(tmp_path):
         "c.txt": {"sha256": "00", "size": 1},
         "../d.txt": {"sha256": "00", "size": 1},
     }
+    (tmp_path / "nb.ipynb").write_text("{}")
+    files["nb.ipynb"] = {"sha256": hashlib.sha256(b"{}").hexdigest(), "size": 2}
+    (tmp_path / "numpy.py").write_text("raise SystemExit('shadowed')")
+    (tmp_path / ".env" / "lib").mkdir(parents=True)
+    (tmp_path / ".env" / "lib" / "site.py").write_text("")  # what run.sh builds
     problems = []
     checkable = manifest.read_files(files, problems)
     assert problems == ["manifest.json lists '../d.txt', a path outside the bundle; skipped"]
-    assert bundle.check_files(tmp_path, checkable) == [
+    read = manifest.Manifest("nb.ipynb", checkable, problems, {"files": files})
+    assert bundle.check_files(tmp_path, read) == [
         "b.txt does not match the sha256 in manifest.json: the bundle was altered after export",
         "c.txt is listed in manifest.json but missing from the bundle",
+        "numpy.py is not in manifest.json: a module the notebook could import instead of "
+        "the one it names",
     ]
+
+
+def _cache_entry(root, key, fingerprint=None):
+    """An environment as run.sh leaves it in the cache: env/bin/python, entry.json."""
+    env = root / "envs" / key / "env"
+    (env / "bin").mkdir(parents=True)
+    (env / "bin" / "python").write_text("#!/bin/sh\nexit 0\n")
+    (env / "bin" / "python").chmod(0o755)
+    info = {"key": key}
+    if fingerprint:
+        info["fingerprint"] = fingerprint
+    (root / "envs" / key / "entry.json").write_text(json.dumps(info))
+    return env
+
+
+def test_the_link_run_sh_leaves_to_the_cache_is_run_and_no_other(tmp_path, monkeypatch):
+    """Issue 20, defect 6, with the environment cache: run.sh builds in the cache
+    and leaves .env as a link to it, which verify runs; a link that came with the
+    bundle and leads anywhere else (a folder in the bundle, a fake entry, an entry
+    someone installed into since) is not run."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("NBREPRO_CACHE_DIR", str(root))
+    folder = tmp_path / "b"
+    folder.mkdir()
+    opened = bundle.Bundle(folder, manifest.Manifest("nb.ipynb", [], [], {}))
+    cached = _cache_entry(root, "a" * 32)
+    (folder / ".env").symlink_to(cached)
+    assert bundle.cached_here(folder / ".env")
+    assert opened.python() == str(folder / ".env" / "bin" / "python")
+    assert opened.shipped_python() is None
+
+    shipped = folder / "shipped" / "envs" / ("b" * 32) / "env"
+    _cache_entry(folder / "shipped", "b" * 32)
+    changed = _cache_entry(root, "c" * 32, fingerprint="0" * 64)
+    for target in (shipped, changed, cached.parent):
+        (folder / ".env").unlink()
+        (folder / ".env").symlink_to(target)
+        assert not bundle.cached_here(folder / ".env"), target
+        assert opened.python() is None
+    (folder / ".env").unlink()
+    (folder / ".env").symlink_to(shipped)
+    assert "which run.sh did not build here" in opened.shipped_python()
+
+
+def test_many_bundles_refuse_a_changed_one_unless_allowed(tmp_path, monkeypatch):
+    """Issue 20, defect 6, in ``verify --report``: a bundle whose files differ from
+    its manifest is unusable, before any environment is built or kernel started;
+    --allow-modified opens it and passes the flag on to the re-run."""
+    from nbrepro.verify import batch
+
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "nb.ipynb").write_text("{}")
+    (folder / "data.txt").write_text("changed")
+    files = {
+        "nb.ipynb": {"sha256": hashlib.sha256(b"{}").hexdigest(), "size": 2},
+        "data.txt": {"sha256": hashlib.sha256(b"as exported").hexdigest(), "size": 11},
+    }
+    (folder / "manifest.json").write_text(
+        json.dumps({"nbrepro_bundle": 1, "notebook": "nb.ipynb", "files": files})
+    )
+    reached = []
+    monkeypatch.setattr(batch, "_verify_opened", lambda opened, *rest: reached.append(opened))
+    refused = batch.verify_one(folder, "01-b", tmp_path / "report", batch.Options())
+    assert refused["verdict"] == "unusable" and reached == []
+    assert "data.txt does not match the sha256" in refused["message"]
+    assert "--allow-modified" in refused["message"]
+    allowed = batch.Options(allow_modified=True)
+    batch.verify_one(folder, "01-b", tmp_path / "report", allowed)
+    assert len(reached) == 1 and reached[0].modified
+    assert allowed.verify_argv()[-1] == "--allow-modified"
 
 
 def test_bad_options_and_missing_interpreter_exit_2(tmp_path, capsys):

@@ -74,6 +74,27 @@ def test_the_committed_demo_runs_as_a_fresh_clone_has_it(tmp_path):
     assert summary == {"count": 4, "max": 81.95, "mean": 59.22}
 
 
+def test_a_string_parameter_with_braces_quotes_and_dashes_reaches_the_step(pipeline):
+    """Issue 20, defect 11: Snakemake reads ``{name}`` in a ``params:`` string as a
+    wildcard (WildcardError); a value starting with "-" or empty must survive the
+    command line too. Real Snakemake runs the step, which writes what it was given."""
+    label = "-{sample} $HOME 'q' \\n\"dq\" {{x}} }"
+    nb = nbformat.read(str(pipeline / "prepare.ipynb"), as_version=4)
+    nb.cells[1].source += "\nlabel = %r\nempty = ''" % label
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            'with open("label.txt", "w") as handle:\n    handle.write(repr((label, empty)))'
+        )
+    )
+    nbformat.write(nb, str(pipeline / "prepare.ipynb"))
+    done = tool("nbrepro", "export", "prepare.ipynb", "--workflow", "snakemake", "-o", ".",
+                cwd=pipeline)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ran = tool("snakemake", "--cores", "1", cwd=pipeline)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert (pipeline / "label.txt").read_text() == repr((label, ""))
+
+
 def test_snakemake_lints_plans_runs_and_would_submit_to_slurm(pipeline):
     done = tool(
         "nbrepro", "export", *NOTEBOOKS, "--workflow", "snakemake", "-o", ".", "--json",
@@ -268,7 +289,7 @@ def test_rules_take_their_files_from_the_recorded_accesses_and_form_one_dag(acce
     assert "# not listed: 1 file opened outside the notebook's folder" in text
     assert "# not listed: scratch.tmp, written and removed by the same cell" in text
     assert "outside.txt" not in text and ".ipython" not in text
-    assert "--table {output.table:q}" in text  # the parameter still drives the path
+    assert "--table={output.table:q}" in text  # the parameter still drives the path
 
     lint = tool("snakemake", "--lint", cwd=accessed)
     assert lint.returncode == 0, lint.stdout + lint.stderr

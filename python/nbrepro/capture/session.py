@@ -16,7 +16,7 @@ bounded wait.
 
 import sys
 
-from . import core, entry, inputs
+from . import core, entry, inputs, streams
 
 SCHEMA_VERSION = 1
 # Attributes on the package module, which lives as long as the kernel (or
@@ -153,6 +153,10 @@ def install_hooks(options_json=None):
     except Exception as exc:
         current.audit = False
         current.problem("inputs", "cannot add the audit hook: %r" % (exc,))
+    try:
+        streams.install(_shell())  # the user's threads keep printing into their cells
+    except Exception as exc:
+        current.problem("session", "cannot keep the streams' parent: %r" % (exc,))
     package = _package()
     if package is not None:
         setattr(package, READY_ATTRIBUTE, True)
@@ -188,6 +192,10 @@ def uninstall_hooks():
                 events.unregister(event, function)
         except Exception:
             pass
+    try:
+        streams.uninstall(shell)
+    except Exception:
+        pass
     state().hooks = False
     package = _package()
     if package is not None and hasattr(package, READY_ATTRIBUTE):

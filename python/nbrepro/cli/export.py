@@ -132,13 +132,21 @@ def _check_only(args):
     from ..export import bundle as bundles
     from ..record.project import human
 
+    builds = []
     try:
         report = bundles.check_report(
-            bundles.read(args.notebook), args.notebook, args.wheel_limit, args.data_limit
+            bundles.read(args.notebook),
+            args.notebook,
+            args.wheel_limit,
+            args.data_limit,
+            builds=builds,
         )
     except errors.ExportError as error:
         sys.stderr.write("nbrepro export: %s\n" % error)
         return 2
+    for build in builds:
+        build.pop("folder", None)  # the sentence names it, relative to the project
+    report["builds"] = builds
     findings = report["findings"]
     if args.json:
         json.dump(report, sys.stdout, indent=2)
@@ -148,6 +156,8 @@ def _check_only(args):
             sys.stdout.write("%s: %s\n" % (finding["kind"], finding["message"]))
         for item in report["carried"]:
             sys.stdout.write("would carry: %s (%s)\n" % (item["path"], human(item["size"])))
+        for build in builds if not args.no_build else ():
+            sys.stdout.write("build: %s (--no-build skips it)\n" % build["message"])
         sys.stdout.write("%d finding%s\n" % (len(findings), "" if len(findings) == 1 else "s"))
     return 1 if args.strict and findings else 0
 

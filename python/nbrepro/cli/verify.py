@@ -31,18 +31,23 @@ both versions), unseeded randomness, hidden state (cells edited or run out of
 order in the recording).
 
 For a bundle the files are first checked against the sha256 sums of its
-manifest (a mismatch is a warning), the working directory is the notebook's
-folder in the bundle (which keeps the project's layout), and
-its .env/bin/python (built by run.sh) runs the kernel unless --python is given.
-The re-run stops at the first cell that raises; the cells after it are "not run".
+manifest, before anything runs: a file that differs or is missing, or a Python
+file the manifest does not list, stops verify (exit 2) unless --allow-modified.
+The working directory is the notebook's folder in the bundle (which keeps the
+project's layout), and its .env/bin/python runs the kernel when run.sh built it
+there (its stamp says so, or .env leads to nbrepro's environment cache; an .env
+that came with the bundle never runs) unless --python is given. Compiled files
+(__pycache__) in the bundle are never read. The re-run stops at the first cell
+that raises; the cells after it are "not run". A bundle is code: verify runs its
+notebook.
 """
 
 EPILOG = """\
 exit status:
   0  every compared cell gives the same outputs
   1  some cell differs, raised an error or was not run
-  2  bad input (unreadable notebook or bundle, unsafe archive) or the kernel
-     could not be started
+  2  bad input (unreadable notebook or bundle, unsafe archive, a bundle changed
+     after export) or the kernel could not be started
   70 a bug in nbrepro (one line says so, with the version)
 
 --json prints one object:
@@ -115,6 +120,17 @@ def add_parser(subparsers):
     parser.add_argument(
         "--kernel", metavar="NAME", help="kernel to run (default: the notebook's, or python3)"
     )
+    parser.add_argument(
+        "--allow-modified",
+        action="store_true",
+        help="run a bundle whose files differ from its manifest (each difference is a warning)",
+    )
+    parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="check a bundle's files against its manifest and stop: exit 0 when they match "
+        "(run.sh --verify does this before it builds anything)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--save-rerun", metavar="FILE", help="write the re-run notebook, as it ran, to FILE"
@@ -168,18 +184,31 @@ def run(args, stdout=None, stderr=None):
             say("--%s must be a number >= 0, not %s" % (name.replace("_", "-"), value))
             return 2
     if args.workflow or args.report or args.gather or args.part or len(args.targets) > 1:
+        if args.check_only:
+            say("--check-only checks one bundle")
+            return 2
         from . import verify_many
 
         return verify_many.run(args, stdout, say)
     args.target = args.targets[0]
+    said = set()
+
+    def warn(text):
+        said.add(text)
+        say("warning: %s" % text)
+
     with tempfile.TemporaryDirectory(prefix="nbrepro-verify-") as scratch:
         try:
-            report = _verify(args, scratch, say, stderr)
+            report = _verify(args, scratch, say, warn, stderr)
         except _Stop as stop:
             say(str(stop))
             return 2
+    if report is None:  # --check-only
+        say("%s matches its manifest" % args.target)
+        return 0
     for warning in report["warnings"]:
-        say("warning: %s" % warning)
+        if warning not in said:
+            say("warning: %s" % warning)
     if args.json:
         stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -192,27 +221,37 @@ class _Stop(Exception):
     """Bad input or a kernel that cannot start: exit status 2."""
 
 
-def _verify(args, scratch, say, stderr):
+def _verify(args, scratch, say, warn, stderr):
     from ..record import project as projects
     from ..run import runner
     from ..verify import bundle as bundles
     from ..verify.runner import verify_notebook
 
     target = Path(args.target)
-    warnings, python = [], args.python
+    warnings, python, env = [], args.python, None
     try:
         if bundles.is_bundle(target):
-            opened = bundles.open_bundle(target, scratch)
+            # Checked before anything runs; what differs stops here (BundleModified).
+            opened = bundles.open_bundle(target, scratch, allow_modified=args.allow_modified)
+            for warning in opened.warnings:
+                warn(warning)
+            if args.check_only:
+                return None
             warnings.extend(opened.warnings)
             # The bundle keeps the project's layout: the notebook runs in its own folder.
             path, workdir = opened.notebook, opened.notebook.parent
             where = projects.of_folder(opened.folder, opened.notebook_dir)
+            # Compiled files the bundle holds are not what its sources say: the
+            # kernel keeps its own, elsewhere.
+            env = {"PYTHONPYCACHEPREFIX": str(Path(scratch) / "pycache")}
             if python is None and opened.python():
                 python = opened.python()
                 say(
                     "running the kernel with the bundle's %s (built by run.sh)"
                     % bundles.BUNDLE_PYTHON
                 )
+        elif args.check_only:
+            raise _Stop("--check-only checks a bundle; %s is a notebook" % target)
         else:
             path, workdir = target, target.resolve().parent
             where = projects.of_notebook(target)
@@ -239,6 +278,7 @@ def _verify(args, scratch, say, stderr):
             atol=args.atol,
             log=log,
             progress=progress,
+            env=env,
             image_options={
                 "tolerance": args.image_tolerance,
                 "hash_distance": args.image_hash_distance,

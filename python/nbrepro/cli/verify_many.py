@@ -58,6 +58,7 @@ def run(args, stdout, say):
         attest=args.attest,
         key=key,
         build_timeout=args.build_timeout,
+        allow_modified=args.allow_modified,
         log=log,
     )
     if args.gather:

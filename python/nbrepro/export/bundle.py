@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 import unicodedata
 import zipfile
@@ -148,10 +149,12 @@ def _recorded_python(value):
     return None
 
 
-def carry_plan(environment, project=None, wheel_limit=None, build_wheels=True, check=False):
+def carry_plan(
+    environment, project=None, wheel_limit=None, build_wheels=True, check=False, announce=None
+):
     """What the bundle does with the pip packages no public index has
     (``export.wheels.plan``), from the recorded environment and this
-    machine's pip configuration."""
+    machine's pip configuration; ``announce`` is told of each build first."""
     from . import wheels
 
     python = (environment or {}).get("python") or {}
@@ -163,10 +166,11 @@ def carry_plan(environment, project=None, wheel_limit=None, build_wheels=True, c
         build=build_wheels,
         python=_recorded_python(python.get("executable")),
         check=check,
+        announce=announce,
     )
 
 
-def check(doc, path=None, wheel_limit=None, data_limit=None):
+def check(doc, path=None, wheel_limit=None, data_limit=None, builds=None):
     """What the export dialog shows, without building or writing anything: the
     gate's findings, the local modules and input files the bundle cannot
     carry (when ``path`` names the notebook's file), and the packages a
@@ -181,15 +185,23 @@ def check(doc, path=None, wheel_limit=None, data_limit=None):
         findings = findings + input_findings(nb, Path(path).resolve().parent, data_limit, meta=meta)
     if snapshot is None:
         return findings
-    plan = carry_plan(snapshot["environment"], _project(path), wheel_limit, check=True)
+    project = _project(path)
+    plan = carry_plan(snapshot["environment"], project, wheel_limit, check=True)
+    if builds is not None:  # what an export would build: the user says yes first
+        from . import wheels
+
+        builds.extend(
+            dict(entry, message=wheels.build_sentence(entry, project)) for entry in plan.builds
+        )
     return findings + plan.findings
 
 
-def check_report(doc, path=None, wheel_limit=None, data_limit=None):
+def check_report(doc, path=None, wheel_limit=None, data_limit=None, builds=None):
     """``check``'s findings and what the bundle would carry from the project:
     ``{"findings": [...], "carried": [{"path", "size"}], "left_out": [...]}``,
-    read from the project the way the export reads it (nothing is written)."""
-    findings = check(doc, path, wheel_limit, data_limit)
+    read from the project the way the export reads it (nothing is written);
+    ``builds`` as ``check``'s."""
+    findings = check(doc, path, wheel_limit, data_limit, builds=builds)
     out = {"findings": findings, "carried": [], "left_out": []}
     if path is None:
         return out
@@ -408,7 +420,7 @@ def _build(
     bundle.fonts = font_plan
 
     step("looking for packages no index has")
-    pip_plan = carry_plan(environment, project, wheel_limit, build_wheels)
+    pip_plan = carry_plan(environment, project, wheel_limit, build_wheels, announce=step)
     bundle.findings = bundle.findings + pip_plan.findings
     bundle.packages = pip_plan
 
@@ -676,18 +688,28 @@ def _is_bundle(path):
     return (Path(path) / "manifest.json").is_file()
 
 
+_WRITING = {}  # output path -> the lock of the exports writing it in this process
+_WRITING_LOCK = threading.Lock()
+
+
 def write(bundle, output, force=False):
     """Write ``bundle`` to folder ``output``, or to a zip when it ends in .zip.
 
     Nothing is half-written: files go to a temporary sibling first, then one
     rename. An existing folder is replaced only with ``force`` and only when it
-    is a bundle (holds manifest.json); an existing zip only with ``force``.
+    is a bundle (holds manifest.json); an existing zip only with ``force``, and
+    without it a zip that appears meanwhile is never replaced (the new one is
+    linked in, which fails when the name is taken). Exports of one output in
+    this process (the server's threads) write one after the other.
     """
     output = Path(output)
-    if output.suffix.lower() == ".zip":
-        _write_zip(bundle, output, force)
-    else:
-        _write_folder(bundle, output, force)
+    with _WRITING_LOCK:
+        lock = _WRITING.setdefault(str(output.parent.resolve() / output.name), threading.Lock())
+    with lock:
+        if output.suffix.lower() == ".zip":
+            _write_zip(bundle, output, force)
+        else:
+            _write_folder(bundle, output, force)
     return output
 
 
@@ -713,6 +735,7 @@ def _write_folder(bundle, output, force):
         staging = atomic.temporary_folder(output)
     except OSError as error:  # a folder nbrepro may not write in
         raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
+    old = None
     try:
         for name, data in bundle.files.items():
             target = staging / name
@@ -725,13 +748,15 @@ def _write_folder(bundle, output, force):
         if output.exists() or output.is_symlink():
             old = atomic.temporary_folder(output, "old.")
             os.replace(str(output), str(old / "bundle"))
-            os.replace(str(staging), str(output))
-            shutil.rmtree(str(old), ignore_errors=True)
-        else:
-            os.replace(str(staging), str(output))
+        os.replace(str(staging), str(output))
     except OSError as error:
         shutil.rmtree(str(staging), ignore_errors=True)
         raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
+    finally:
+        # The old bundle, moved aside: gone whatever happened (another process
+        # may have written the output meanwhile), never a hidden copy left behind.
+        if old is not None:
+            shutil.rmtree(str(old), ignore_errors=True)
 
 
 def _write_zip(bundle, output, force):
@@ -750,13 +775,33 @@ def _write_zip(bundle, output, force):
                 info.external_attr = (0o100000 | mode) << 16
                 archive.writestr(info, data)
         os.chmod(handle.name, 0o644)
-        os.replace(handle.name, str(output))
+        if force:
+            os.replace(handle.name, str(output))
+        else:
+            _link_new(handle.name, output)
     except OSError as error:
+        raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
+    finally:
         try:
-            os.unlink(handle.name)
+            os.unlink(handle.name)  # gone already, unless the write failed or was linked
         except OSError:
             pass
-        raise errors.ExportError("cannot write %s: %s" % (output, error)) from error
+
+
+def _link_new(temporary, output):
+    """Put ``temporary`` at ``output`` only if nothing is there: a hard link fails
+    when the name is taken (no check-then-rename race)."""
+    try:
+        os.link(temporary, str(output))
+    except FileExistsError:
+        raise errors.ExportError("%s exists; pass --force to replace it" % output) from None
+    except OSError:  # no hard links here: exclusive creation, then the rename
+        try:
+            with open(str(output), "xb"):
+                pass
+        except FileExistsError:
+            raise errors.ExportError("%s exists; pass --force to replace it" % output) from None
+        os.replace(temporary, str(output))
 
 
 def default_output(path, as_zip=False):
@@ -790,9 +835,11 @@ def export(
     wheel_limit=None,
     build_wheels=True,
     pylock_index=None,
+    doc=None,
 ):
-    """Read, check, build and write; returns ``(bundle, output path)``."""
-    doc = read_source(path)
+    """Read, check, build and write; returns ``(bundle, output path)``. ``doc``:
+    the notebook already read at the door (the server reads it between saves)."""
+    doc = doc if doc is not None else read_source(path)
     bundle = build(
         doc,
         Path(path).name,

@@ -30,6 +30,8 @@ import re
 import shlex
 from pathlib import Path
 
+from ..record import words as record_words
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _TAG = re.compile(r"@([#^/]?)([a-z_][a-z0-9_]*)@")
@@ -39,7 +41,7 @@ _STANDALONE = re.compile(
 )
 _SC2016 = re.compile(r"^[ \t]*# shellcheck disable=SC2016\b.*\n$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TEXT_UNPRINTABLE = re.compile("(?![\t\n])" + record_words.UNPRINTABLE.pattern)
 # Characters a Dockerfile COPY source cannot hold literally: variable expansion,
 # escapes, glob patterns, and line breaks.
 _DOCKER_UNSAFE = re.compile(r"[$\\*?\[\]\x00-\x1f\x7f]")
@@ -102,19 +104,20 @@ def docker_env(value):
 
 
 def comment(value):
-    """Text for a comment line: control characters (a line break) become ``?``."""
-    return Value(_CONTROL.sub("?", str(value)))
+    """Text for a comment line: control characters (a line break) and invisible ones
+    become ``?`` (``words.printable``: a terminal reads ESC and CSI as commands)."""
+    return Value(record_words.printable(value))
 
 
 def plain(value):
-    """Text for a plain text file: control characters but tab and line feed become ``?``."""
-    return Value(_TEXT_CONTROL.sub("?", str(value)))
+    """Text for a plain text file: what ``comment`` replaces, but tab and line feed."""
+    return Value(_TEXT_UNPRINTABLE.sub("?", str(value)))
 
 
 def markdown(value):
     """An untrusted value as inert Markdown: one line, bounded, HTML entities,
-    Markdown punctuation backslash-escaped."""
-    value = " ".join(str(value).split())
+    Markdown punctuation backslash-escaped, no control or invisible character."""
+    value = record_words.printable(" ".join(str(value).split()))
     if len(value) > MAX_MARKDOWN:
         value = value[: MAX_MARKDOWN - 1] + "…"
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -145,8 +148,9 @@ def checked(value, pattern):
 
 def code(value):
     """Text for a Markdown code span: as it is, but a backquote or a control
-    character (which would end the span or the line) becomes ``?``."""
-    return Value(_CONTROL.sub("?", str(value)).replace("`", "?"))
+    character (which would end the span or the line) becomes ``?``, and so does
+    an invisible one."""
+    return Value(record_words.printable(value).replace("`", "?"))
 
 
 def words(text):

@@ -10,8 +10,19 @@ import re
 
 
 def quote_py(text):
-    """A Python string literal for ``text`` (JSON's string escapes are Python's too)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A Python string literal for ``text`` (JSON's string escapes are Python's too),
+    on one line: what is no printable character (line and paragraph separators,
+    lone surrogates, which UTF-8 cannot even write) becomes an escape too."""
+    return _UNPRINTABLE.sub(_escape, json.dumps(text, ensure_ascii=False))
+
+
+def _escape(match):
+    return "\\u%04x" % ord(match.group(0))
+
+
+# What json.dumps leaves raw that is no printable character; control characters
+# below 0x20 it has escaped already.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff]")
 
 
 # Calls that seed each global generator (capture's seeds.calls names them so).

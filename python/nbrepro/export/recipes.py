@@ -25,6 +25,7 @@ identifier, a path leaving the bundle) is refused with ValueError.
 import re
 
 from .. import __version__
+from ..record import words
 from . import fill
 
 # A fixed release of the micromamba image (tags seen in use: 2.3.x, 2.5.0,
@@ -122,17 +123,23 @@ def check_packages_sh(plan):
         return None
     carried = plan.get("carried") or ()
     needed = plan.get("needed") or ()
+
+    def listed(values):
+        # Names, versions and how to supply them come from package metadata, and
+        # `say` prints them: no control character reaches the reviewer's terminal.
+        return fill.sh_list(words.printable(value) for value in values)
+
     return fill.fill(
         "check-packages.sh.in",
         {
             "version": fill.comment(__version__),
-            "carried_files": fill.sh_list(f for f, _ in carried),
-            "carried_sha256": fill.sh_list(h for _, h in carried),
-            "needed_keys": fill.sh_list(k for k, _, _, _ in needed),
-            "needed_labels": fill.sh_list(label for _, label, _, _ in needed),
-            "needed_supply": fill.sh_list(supply for _, _, supply, _ in needed),
-            "needed_sha256": fill.sh_list(sha256 or "" for _, _, _, sha256 in needed),
-            "needed_tools": fill.sh_list(plan.get("vcs_tools") or ()),
+            "carried_files": listed(f for f, _ in carried),
+            "carried_sha256": listed(h for _, h in carried),
+            "needed_keys": listed(k for k, _, _, _ in needed),
+            "needed_labels": listed(label for _, label, _, _ in needed),
+            "needed_supply": listed(supply for _, _, supply, _ in needed),
+            "needed_sha256": listed(sha256 or "" for _, _, _, sha256 in needed),
+            "needed_tools": listed(plan.get("vcs_tools") or ()),
         },
     )
 

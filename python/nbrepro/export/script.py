@@ -74,6 +74,7 @@ _HISTORY_NAME = re.compile(r"^(?:_{1,3}|_i{1,3}|_i?\d+|In|Out|_ih|_oh)$")
 # The same names as strings (``globals()["_3"]``); not "_", which joins strings.
 _HISTORY_KEY = re.compile(r"^(?:_{2,3}|_i{1,3}|_i?\d+)$")
 _PARAMETER_TAGS = ("parameters", "injected-parameters")
+MAX_SHOWN = 200  # characters of a parameter's value a comment or a help line shows
 # A notebook that may draw with matplotlib (pandas and seaborn plot through it).
 _FIGURES = re.compile(r"matplotlib|pyplot|pylab|seaborn|plotnine|\.plot\b|\.hist\(")
 _CLOSE_FIGURES = '''
@@ -644,11 +645,9 @@ def _parameter_overrides(tree, source, state):
                 "kept as written; not a command-line option because %s" % reason,
             )
             continue
-        entry = {
-            "name": target.id,
-            "default": ast.get_source_segment(text, stmt.value),
-            "type": kind,
-        }
+        # The value, never the cell's text: the text may span lines or hold a
+        # quote that ends a comment's string, and it lands in comments and help.
+        entry = {"name": target.id, "default": shown_value(default), "value": default, "type": kind}
         known = [p for p in state.parameters if p["name"] == target.id]
         if known:
             known[0].update(entry)  # papermill's injected-parameters cell comes later and wins
@@ -659,6 +658,13 @@ def _parameter_overrides(tree, source, state):
         return []
     out = ["# nbrepro: values given on the command line replace the defaults above"]
     return out + ['%s = _nbrepro_args.get("%s", %s)' % (n, n, n) for n in names]
+
+
+def shown_value(value, limit=MAX_SHOWN):
+    """A parameter's value on one line, as Python writes it (``repr``: quotes,
+    newlines and every unprintable character escaped), cut at ``limit``."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _parameter_parser(name, state):
@@ -694,8 +700,11 @@ def _parameter_parser(name, state):
     # papermill: -f FILE and -y YAML read as papermill reads YAML, -p NAME VALUE typed
     # the way papermill's CLI types it, -r raw; from the table ``nbrepro run`` uses.
     taken = {f for p in state.parameters for f in (p["name"], p["name"].replace("_", "-"))}
+    pair_flags = {}  # -p and -r, under each spelling: they take the next two words
     for short, long_name, _dest, nargs, metavar, help_text in params_table.OPTIONS:
         flags = [short] + [f for f in (long_name,) if f[2:] not in taken]
+        if nargs == 2:
+            pair_flags.update((flag, short[1]) for flag in flags)
         out.append(
             '_nbrepro_parser.add_argument(%s, dest=%s, %saction="append", metavar=%s, help=%s)'
             % (
@@ -709,10 +718,45 @@ def _parameter_parser(name, state):
             )
         )
     out.append(
-        "_nbrepro_args = _nbrepro_papermill(_nbrepro_parser, vars(_nbrepro_parser.parse_args()))"
+        "_nbrepro_args = _nbrepro_papermill(_nbrepro_parser, %s.argv[1:])" % state.module("sys")
     )
     names = sorted(p["name"] for p in state.parameters)
     helpers = [
+        "def _nbrepro_pairs(argv):",
+        '    """papermill\'s -p and -r NAME VALUE take the next two words, whatever they',
+        '    are (a VALUE may start with "-"), as papermill\'s command line reads them;',
+        '    and --NAME=-- gives a text parameter "--" (argparse would drop it)."""',
+        "    flags = {%s}"
+        % ", ".join(
+            "%s: %s" % (preamble.quote_py(f), preamble.quote_py(k)) for f, k in pair_flags.items()
+        ),
+        "    text_flags = {%s}"
+        % ", ".join(
+            "%s: %s" % (preamble.quote_py(f), preamble.quote_py(p["name"]))
+            for p in state.parameters
+            if p["type"] == "str"
+            for f in dict.fromkeys(["--" + p["name"], "--" + p["name"].replace("_", "-")])
+        ),
+        '    words, pairs, index = [], {"p": [], "r": []}, 0',
+        "    while index < len(argv):",
+        '        if argv[index] == "--":',
+        "            words += argv[index:]",
+        "            break",
+        '        flag, equals, value = argv[index].partition("=")',
+        '        if equals and value == "--" and flag in text_flags:',
+        '            pairs["r"].append((text_flags[flag], value))',
+        "            index += 1",
+        "            continue",
+        "        kind = flags.get(argv[index])",
+        "        if kind and index + 2 < len(argv):",
+        "            pairs[kind].append((argv[index + 1], argv[index + 2]))",
+        "            index += 3",
+        "        else:",
+        "            words.append(argv[index])",
+        "            index += 1",
+        "    return words, pairs",
+        "",
+        "",
         "def _nbrepro_typed(text):",
         '    """A -p value typed as papermill types it: True, False, None, int, float, str."""',
         '    if text in ("True", "False", "None"):',
@@ -741,7 +785,7 @@ def _parameter_parser(name, state):
         "",
         "    try:",
         "        value = yaml.load(text, Loader=Loader)",
-        "    except yaml.YAMLError as error:",
+        "    except (yaml.YAMLError, RecursionError) as error:  # or nested too deep",
         '        parser.error("%s is not valid YAML: %s" % (where, error))',
         "    if value is None:",
         "        return {}",
@@ -750,8 +794,10 @@ def _parameter_parser(name, state):
         "    return value",
         "",
         "",
-        "def _nbrepro_papermill(parser, args):",
+        "def _nbrepro_papermill(parser, argv):",
         '    """-f, -y, -p, then -r (papermill\'s order), over the --NAME options."""',
+        "    words, pairs = _nbrepro_pairs(argv)",
+        "    args = vars(parser.parse_args(words))",
         "    known = [%s]" % ", ".join(preamble.quote_py(n) for n in names),
         "    given = []",
         '    for path in args.pop("_nbrepro_f", None) or ():',
@@ -765,9 +811,9 @@ def _parameter_parser(name, state):
         '    for text in args.pop("_nbrepro_y", None) or ():',
         '        values = _nbrepro_yaml(parser, text, "-y %r" % text)',
         '        given += [("-y", k, v) for k, v in values.items()]',
-        '    for k, v in args.pop("_nbrepro_p", None) or ():',
+        '    for k, v in (args.pop("_nbrepro_p", None) or []) + pairs["p"]:',
         '        given.append(("-p", k, _nbrepro_typed(v)))',
-        '    given += [("-r", k, v) for k, v in args.pop("_nbrepro_r", None) or ()]',
+        '    given += [("-r", k, v) for k, v in (args.pop("_nbrepro_r", None) or []) + pairs["r"]]',
         "    for option, name, value in given:",
         "        if name not in known:",
         '            parser.error("%s %s: no such parameter (the parameters are: %s)"',

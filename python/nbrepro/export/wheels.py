@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..capture import distinfo, tools, urls
-from ..record import envfiles
+from ..record import envfiles, words
 from . import fill
 
 KIND = "not-fetchable"
@@ -44,6 +44,8 @@ SOURCES = ("index", "private-index", "vcs", "url", "local-file", "local-folder",
 DEFAULT_LIMIT_MB = 50
 MB = 1024 * 1024
 BUILD_TIMEOUT = 120
+REAPER_GRACE = 10  # seconds the reaper has, after the build's time, to end its tree
+TIMED_OUT = 124  # the reaper's exit status when the build's time was up
 MAX_LISTED = 5
 PUBLIC_HOSTS = ("pypi.org", "pypi.python.org", "files.pythonhosted.org")
 # What a carried file may be called: a wheel or sdist name with nothing a shell,
@@ -197,6 +199,7 @@ class Plan(object):
         self.flagged = []  # {"name", "version", "source", "reason", "supply", "key"}
         self.sources = []  # each non-index package: name, version, source, detail, action
         self.findings = []
+        self.builds = []  # {"name", "version", "folder"}: local folders whose build runs
         self.project = None  # the notebook's project folder: local paths are named from it
 
     def shown(self, path):
@@ -320,12 +323,16 @@ def project_root(notebook_path):
     return folder
 
 
-def build_wheel(folder, python=None, timeout=BUILD_TIMEOUT):
+def build_wheel(folder, python=None, timeout=BUILD_TIMEOUT, bound=None):
     """``(wheel path in a temporary folder, None)`` or ``(None, why not)``:
     ``pip wheel --no-deps --no-build-isolation`` with no index, so only what
     builds from the folder and the installed build backend succeeds. Bounded
-    like every tool nbrepro starts (``capture.tools``: time, output, process
-    tree); ``-I`` keeps the current folder's files off pip's import path."""
+    like every tool nbrepro starts (``capture.tools``: time, output), and its
+    process tree within ``contained``'s bound (``bound``: which; the first that
+    works by default), which a child that calls ``setsid`` cannot leave; ``-I``
+    keeps the current folder's files off pip's import path."""
+    from . import contained
+
     python = python or sys.executable
     out = tempfile.mkdtemp(prefix="nbrepro-wheel-")
     env = dict(os.environ)
@@ -333,13 +340,19 @@ def build_wheel(folder, python=None, timeout=BUILD_TIMEOUT):
     env.pop("PIP_FIND_LINKS", None)
     command = [python, "-I", "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
     command += ["-w", out, str(folder)]
+    prefix, bound = contained.prefix(timeout, bound)
+    # The reaper keeps the time itself, so that it can end the tree; tools.run's
+    # own deadline comes after, for a reaper that did not.
+    grace = REAPER_GRACE if bound == "reaper" else 0
     try:
-        done = tools.run(command, time.monotonic() + timeout, max_output=256 * 1024, env=env)
+        done = tools.run(
+            prefix + command, time.monotonic() + timeout + grace, max_output=256 * 1024, env=env
+        )
     except OSError as error:
         shutil.rmtree(out, ignore_errors=True)
         return None, "pip wheel could not run: %s" % (getattr(error, "strerror", None) or error)
     built = [os.path.join(out, n) for n in sorted(os.listdir(out)) if n.endswith(".whl")]
-    if done is None:
+    if done is None or (bound == "reaper" and done[0] == TIMED_OUT):
         shutil.rmtree(out, ignore_errors=True)
         return None, "pip wheel took longer than %d s" % timeout
     code, output = done
@@ -362,6 +375,22 @@ def _built(plan, distribution, folder, python, source):
         return _carry_file(plan, distribution, path, _sha256_of(path), "built", source)
     finally:
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
+def _build_entry(distribution, folder):
+    return {"name": distribution["name"], "version": distribution["version"], "folder": folder}
+
+
+def build_sentence(entry, project=None):
+    """What the user is told before a build runs: its folder, relative to the
+    project when inside it."""
+    folder = entry["folder"]
+    if project and _inside(folder, project):
+        folder = os.path.relpath(os.path.realpath(folder), os.path.realpath(str(project)))
+    return words.printable(
+        "will run the build of %s %s from %s (pip wheel runs its setup code)"
+        % (entry["name"], entry["version"], folder)
+    )
 
 
 WHAT = {
@@ -413,14 +442,16 @@ def plan(
     build=True,
     python=None,
     check=False,
+    announce=None,
 ):
     """The Plan for ``dists`` (``envfiles.pip_dists``).
 
     ``project`` is the notebook's project folder (editable and local folders
     inside it are built when ``build``); ``limit`` the most bytes one carried
     file may have; ``python`` the interpreter that builds. ``check`` builds
-    nothing and reports nothing for what would be built (the export dialog's
-    check, which must be quick)."""
+    nothing, and lists what would be built in ``builds`` (the export dialog's
+    check, which must be quick, asks the user first). ``announce`` is told of
+    each build before it runs (``build_sentence``)."""
     result = Plan(limit, check, index)
     result.project = project
     private = {}
@@ -453,10 +484,17 @@ def plan(
                 why = "its folder is outside the notebook's project, so nbrepro does not build it"
             elif check:
                 row["action"] = "to build"
+                result.builds.append(_build_entry(distribution, detail))
                 continue
             elif not build:
-                why = "building wheels was turned off (--no-build)"
+                why = (
+                    "its build runs the package's own code, which was not allowed (the export "
+                    "dialog's choice, or --no-build)"
+                )
             else:
+                result.builds.append(_build_entry(distribution, detail))
+                if announce:
+                    announce(build_sentence(result.builds[-1], project))
                 why = _built(result, distribution, detail, python, source)
         if why is None:
             row["action"] = "carried"

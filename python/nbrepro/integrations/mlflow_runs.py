@@ -18,14 +18,15 @@ MLflow is an optional extra (``pip install "nbrepro[mlflow]"``); only this
 module imports it.
 """
 
-import ast
 import json
 import os
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .. import __version__, errors
+from ..capture import urls
 from ..run.observers import RunObserver
 
 GIT_TIMEOUT = 10
@@ -40,6 +41,38 @@ def _client(tracking_uri):
             'MLflow is not installed here: pip install "nbrepro[mlflow]"'
         ) from error
     return MlflowClient(tracking_uri=tracking_uri or None)
+
+
+USERNAME, PASSWORD = "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"
+
+
+def split_credentials(uri):
+    """``(uri without its user info, {variable: value})``: a tracking URI's
+    ``user:password@`` as MLflow's own variables for HTTP basic auth (the same
+    header requests would send from the URI), so that no URI nbrepro or MLflow
+    prints ("View run at ...") or hands to the kernel holds a secret. A variable
+    already set wins, as it does in MLflow."""
+    if not uri or "@" not in uri:
+        return uri, {}
+    parts = urlsplit(uri)
+    if parts.username is None and parts.password is None:
+        return uri, {}
+    clean = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    found = {USERNAME: unquote(parts.username or ""), PASSWORD: unquote(parts.password or "")}
+    return clean, {k: v for k, v in found.items() if v and not os.environ.get(k)}
+
+
+def shown(text, uri=None):
+    """A message that may hold a tracking URI, fit to print: credentials and tokens
+    out, also where MLflow's or urllib3's text quotes the URI's parts without its
+    scheme ("Max retries exceeded with url: /?token=...")."""
+    text = urls.redact_text(str(text))
+    parts = urlsplit(uri or "")
+    for secret in (parts.password, parts.username, parts.query, parts.fragment):
+        for form in {secret, unquote(secret or "")}:
+            if form and len(form) >= 3:
+                text = text.replace(form, "[redacted]")
+    return text
 
 
 def git_state(folder):
@@ -66,27 +99,26 @@ def git_state(folder):
 
 
 def _param_text(parameter):
-    """A string parameter as its value (no quotes), anything else as written."""
-    try:
-        value = ast.literal_eval(parameter["default"])
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return parameter["default"]
-    return value if isinstance(value, str) else parameter["default"]
+    """A string parameter as its value (no quotes), anything else as Python writes it."""
+    value = parameter["value"]
+    return value if isinstance(value, str) else repr(value)
 
 
 class Run(object):
     """A started MLflow run that ``finish`` completes."""
 
-    def __init__(self, client, run_id, tracking_uri):
+    def __init__(self, client, run_id, tracking_uri, credentials=None):
         self.client = client
         self.run_id = run_id
-        self.tracking_uri = tracking_uri
+        self.tracking_uri = tracking_uri  # without user info (split_credentials)
+        self.credentials = dict(credentials or {})
+        self.given_uri = tracking_uri  # as the user wrote it, to redact messages by
 
     def kernel_env(self):
         env = {"MLFLOW_RUN_ID": self.run_id}
-        uri = self.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-        if uri:
-            env["MLFLOW_TRACKING_URI"] = uri
+        if self.tracking_uri:
+            env["MLFLOW_TRACKING_URI"] = self.tracking_uri
+        env.update(self.credentials)
         return env
 
     def finish(self, nb, path=None, failed=False, kernel=None, source=None):
@@ -147,7 +179,15 @@ class Run(object):
 
 
 def start(tracking_uri, run_name, experiment=None):
-    """Create the run (before the kernel starts); errors.MlflowError when that fails."""
+    """Create the run (before the kernel starts); errors.MlflowError when that fails.
+
+    Credentials in the URI (``MLFLOW_TRACKING_URI`` when none is given) move to
+    MLflow's username and password variables, for this process and the kernel."""
+    given = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    tracking_uri, credentials = split_credentials(given)
+    os.environ.update(credentials)
+    if given and tracking_uri != given and os.environ.get("MLFLOW_TRACKING_URI") == given:
+        os.environ["MLFLOW_TRACKING_URI"] = tracking_uri
     client = _client(tracking_uri)
     try:
         experiment_id = "0"
@@ -160,9 +200,15 @@ def start(tracking_uri, run_name, experiment=None):
         )
     except Exception as error:  # MLflow raises many kinds for an unreachable server
         raise errors.MlflowError(
-            "cannot start an MLflow run at %s: %s" % (tracking_uri or "the default store", error)
+            shown(
+                "cannot start an MLflow run at %s: %s"
+                % (tracking_uri or "the default store", error),
+                given,
+            )
         ) from error
-    return Run(client, created.info.run_id, tracking_uri)
+    run = Run(client, created.info.run_id, tracking_uri, credentials)
+    run.given_uri = given
+    return run
 
 
 class Observer(RunObserver):
@@ -183,4 +229,7 @@ class Observer(RunObserver):
         self.run.finish(nb, path, failed=failed, kernel=kernel, source=source)
 
     def incomplete(self, error):
-        return "the MLflow run %s is incomplete: %s" % (self.run.run_id, error)
+        return shown(
+            "the MLflow run %s is incomplete: %s" % (self.run.run_id, error),
+            self.run.given_uri,
+        )

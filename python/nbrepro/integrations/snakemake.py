@@ -35,8 +35,7 @@ their places under the folder they share: each step runs in its own
 subfolder of DIR, and its rule names files relative to DIR (``_rebase``).
 """
 
-import ast
-import json
+import math
 import os
 import posixpath
 import re
@@ -45,7 +44,7 @@ from pathlib import Path
 
 from .. import __version__, errors
 from ..export import bundle as bundles
-from ..export import carry, script
+from ..export import carry, preamble, script
 from ..record import atomic
 from ..record import inputs as recorded
 from ..record import project as projects
@@ -63,10 +62,7 @@ _SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,10}$")
 
 
 def _value(parameter):
-    try:
-        return ast.literal_eval(parameter["default"])
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
+    return parameter.get("value")
 
 
 def names_path(value):
@@ -403,18 +399,105 @@ def _safe(text):
 
 
 def _q(text):
-    """A Python string literal for the Snakefile (JSON's escapes are Python's)."""
-    return json.dumps(str(text), ensure_ascii=True)
+    """A Python string literal for the Snakefile. (JSON's ASCII escapes are not
+    Python's: JSON writes a character beyond U+FFFF as two surrogates, which
+    Python reads as two characters.)"""
+    return preamble.quote_py(str(text))
 
 
 def _param_value(parameter):
-    """The value the Snakefile's ``params:`` holds: numbers and booleans as they are;
-    strings quoted; other literals as their text (Snakemake would join a list)."""
+    """The value the Snakefile's ``params:`` holds, written from the value (never
+    the cell's text): numbers and booleans as Python literals; strings quoted;
+    other literals as their ``repr``, which the script reads back (Snakemake
+    would join a list)."""
+    value = _value(parameter)
     if parameter["type"] in ("int", "float", "bool"):
-        return parameter["default"]
+        return _number(value)
     if parameter["type"] == "str":
-        return _q(_value(parameter))
-    return _q(parameter["default"])
+        return _param_string(value)
+    return _param_string(repr(value))
+
+
+def _number(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return 'float("%s")' % value  # inf, -inf, nan: no literal spells them
+    return repr(value)
+
+
+def _param_string(text):
+    """A ``params:`` string: Snakemake reads ``{name}`` in a string as a wildcard
+    (and fails on one it does not know), and has no escape for a brace there,
+    but leaves what a function returns alone; a string with a brace is one."""
+    if "{" in text or "}" in text:
+        return "lambda wildcards: %s" % _q(text)
+    return _q(text)
+
+
+def passable(parameter, mode):
+    """Whether a step's command line can carry the parameter's value: an argument
+    cannot hold a NUL (nor a lone surrogate), and papermill's -y reads YAML,
+    which has no tuples, sets, bytes or complex numbers. What cannot is left to
+    the notebook's own default (the rule's comment says so)."""
+    value = _value(parameter)
+    if parameter["type"] == "str":
+        return "\0" not in value and _encodable(value)
+    if mode == "papermill" and parameter["type"] not in ("int", "float", "bool"):
+        return _yaml_value(value)
+    return True
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _yaml_value(value):
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    if isinstance(value, str):
+        return "\0" not in value and _encodable(value)
+    if isinstance(value, list):
+        return all(_yaml_value(item) for item in value)
+    if isinstance(value, dict):
+        return all(
+            isinstance(k, str) and _yaml_value(k) and _yaml_value(v) for k, v in value.items()
+        )
+    return False
+
+
+def _yaml_text(name, value):
+    """``name: value`` as YAML that papermill's -y reads back as ``value`` (PyYAML's
+    own writer: JSON would write 1e+20, which PyYAML reads as a string)."""
+    import yaml
+
+    return yaml.safe_dump(
+        {name: value},
+        default_flow_style=True,
+        allow_unicode=False,
+        sort_keys=False,
+        width=float("inf"),
+    ).strip()
+
+
+def _as_yaml(parameter):
+    """Whether a papermill step gets the parameter as ``-y`` YAML: a list or a dict,
+    and the empty string (Snakemake's formatter leaves an empty value unquoted, and
+    ``-r NAME`` would take the next word)."""
+    if parameter["type"] == "str":
+        return _value(parameter) == ""
+    return parameter["type"] not in ("int", "float", "bool")
+
+
+def _passed(step, mode):
+    return [parameter for parameter in step.params if passable(parameter, mode)]
+
+
+def _literal(text):
+    """Text for a ``shell:`` command, which Snakemake formats: braces doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _names(files):
@@ -440,31 +523,37 @@ def _command(step, mode):
     given_in = "{params.%s:q}" if moved else "{input.%s:q}"
     given_out = "{params.%s:q}" if moved else "{output.%s:q}"
     if mode == "script":
-        parts = ["python", posixpath.relpath("steps/%s/%s.py" % (step.stem, step.stem), step.sub)]
-        option = "--%s"
+        script_path = posixpath.relpath("steps/%s/%s.py" % (step.stem, step.stem), step.sub)
+        parts = ["python", _literal(shlex.quote(script_path))]
+        # --NAME=VALUE, one word: a value may start with "-", and Snakemake's
+        # formatter leaves an empty value unquoted, which the shell would drop.
+        option = "--%s="
         for name in _names(step.inputs):
-            parts += [option % name, given_in % name]
+            parts.append(option % name + given_in % name)
         for name in _names(step.outputs):
-            parts += [option % name, given_out % name]
-        for parameter in step.params:
-            parts += [option % parameter["name"], "{params.%s:q}" % parameter["name"]]
+            parts.append(option % name + given_out % name)
+        for parameter in _passed(step, mode):
+            parts.append(option % parameter["name"] + "{params.%s:q}" % parameter["name"])
         if moved:
-            return "(cd %s && %s) > {log:q} 2>&1" % (shlex.quote(step.sub), " ".join(parts))
+            return "(cd %s && %s) > {log:q} 2>&1" % (
+                _literal(shlex.quote(step.sub)),
+                " ".join(parts),
+            )
     else:
-        parts = ["papermill", "--engine", "nbrepro", "--cwd", shlex.quote(step.sub)]
+        parts = ["papermill", "--engine", "nbrepro", "--cwd", _literal(shlex.quote(step.sub))]
         parts += ["steps/%s/%s.ipynb" % (step.stem, step.stem), "{output.executed:q}"]
         for name in _names(step.inputs):
             parts += ["-r", name, given_in % name]
         for name in _names(step.outputs):
             parts += ["-r", name, given_out % name]
-        for parameter in step.params:
+        for parameter in _passed(step, mode):
             name = parameter["name"]
-            if parameter["type"] == "str":
-                parts += ["-r", name, "{params.%s:q}" % name]
-            elif parameter["type"] in ("int", "float", "bool"):
-                parts += ["-p", name, "{params.%s:q}" % name]
-            else:  # a list or dict: YAML text ("name: [1, 2]"), which papermill reads
+            if _as_yaml(parameter):  # YAML text ("name: [1, 2]"), which papermill reads
                 parts += ["-y", "{params.%s_yaml:q}" % name]
+            elif parameter["type"] == "str":
+                parts += ["-r", name, "{params.%s:q}" % name]
+            else:
+                parts += ["-p", name, "{params.%s:q}" % name]
     return " ".join(parts) + " > {log:q} 2>&1"
 
 
@@ -483,6 +572,13 @@ def _rule(step, mode):
             "# output: come from parameters that name files; add the files it opens without one"
         )
     lines += ["# %s" % _safe(note) for note in step.notes]
+    passed = _passed(step, mode)
+    kept = [p["name"] for p in step.params if p not in passed]
+    if kept:
+        lines.append(
+            "# not passed, the notebook's own value is used (no command line can carry it): "
+            + ", ".join(kept)
+        )
     lines.append("rule %s:" % rule)
     outputs = list(step.outputs)
     if step.inputs:
@@ -501,7 +597,7 @@ def _rule(step, mode):
             )
         )
     moved = [] if step.sub == "." else _names(step.inputs) + _names(step.outputs)
-    if step.params or moved:
+    if passed or moved:
         lines.append("    params:")
         for name in _names(step.inputs) if moved else ():
             lines.append(
@@ -513,11 +609,11 @@ def _rule(step, mode):
                 "        %s=lambda wildcards, output: os.path.relpath(output.%s, %s),"
                 % (name, name, _q(step.sub))
             )
-        for parameter in step.params:
+        for parameter in passed:
             name = parameter["name"]
-            if mode == "papermill" and parameter["type"] not in ("int", "float", "bool", "str"):
-                text = "%s: %s" % (name, json.dumps(_value(parameter)))
-                lines.append("        %s_yaml=%s," % (name, _q(text)))
+            if mode == "papermill" and _as_yaml(parameter):
+                text = _yaml_text(name, _value(parameter))
+                lines.append("        %s_yaml=%s," % (name, _param_string(text)))
             else:
                 lines.append("        %s=%s," % (name, _param_value(parameter)))
     lines.append("    log:")

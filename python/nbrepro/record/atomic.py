@@ -7,10 +7,14 @@ so that the next write can tell a leftover of a process that is gone (killed,
 out of disk) from the work of one still running, and remove only the former.
 """
 
+import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from .. import errors
 
 # A temporary file of a process that still runs is kept unless it is this old
 # (a pid reused by an unrelated process must not keep junk forever).
@@ -133,3 +137,96 @@ def write_bytes(path, data, mode=None):
         except OSError:
             pass
         raise
+
+
+def digest(path):
+    """The sha256 of the file at ``path`` now, or None when there is none."""
+    h = hashlib.sha256()
+    try:
+        with open(str(path), "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def locked(path, what):
+    """An advisory lock (``flock``) on the file at ``path`` for the block, taken at
+    once or not at all: errors.FileBusy names ``what`` holds it. The file a path
+    names may be replaced (``os.replace``) while a holder waits; the lock is taken
+    again until it is on the file the path names. Where the file system has no
+    locks (or the platform no flock) the block runs unlocked."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    for _attempt in range(10):
+        try:
+            handle = open(str(path), "rb")  # noqa: SIM115 (held for the block)
+        except OSError:
+            yield  # nothing to lock: the reader says why
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise errors.FileBusy(
+                "%s is being run by another nbrepro run (%s); wait for it to finish, or write "
+                "elsewhere with -o" % (path, what)
+            ) from None
+        except OSError:  # no locks on this file system
+            handle.close()
+            yield
+            return
+        try:
+            same = os.path.samestat(os.fstat(handle.fileno()), os.stat(str(path)))
+        except OSError:
+            same = False
+        if not same:  # replaced between open and lock: lock what the path names now
+            handle.close()
+            continue
+        try:
+            yield
+        finally:
+            handle.close()
+        return
+    yield
+
+
+def write_beside(path, data, label):
+    """Write ``data`` to a new file beside ``path`` named ``<stem>.<label>.<suffix>``
+    (``-2``, ``-3``... when taken), never replacing one; returns its path."""
+    path = Path(path)
+    handle = temporary_file(path)
+    try:
+        with handle:
+            handle.write(data)
+        os.chmod(handle.name, new_file_mode())
+        for number in range(1, 1000):
+            name = "%s.%s%s%s" % (
+                path.stem,
+                label,
+                "" if number == 1 else "-%d" % number,
+                path.suffix,
+            )
+            target = path.with_name(name)
+            try:
+                os.link(handle.name, str(target))  # fails when the name is taken
+            except FileExistsError:
+                continue
+            except OSError:  # a file system without hard links: exclusive creation
+                try:
+                    with open(str(target), "xb") as out:
+                        out.write(data)
+                except FileExistsError:
+                    continue
+            return target
+        raise OSError("no free name beside %s" % path)
+    finally:
+        try:
+            os.unlink(handle.name)
+        except OSError:
+            pass

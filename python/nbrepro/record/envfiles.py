@@ -26,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 
 from .. import __version__, errors
 from ..capture import compact, distinfo, urls
-from . import condayaml
+from . import condayaml, words
 
 NO_CONDA = (
     "this environment has no conda-meta/ folder, so there is no conda export; "
@@ -357,14 +357,34 @@ def requirements(environment):
 # from the `conda env export` look-alikes above: no prefix, no build strings,
 # and only pip requirements that can be installed on another machine.
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONDA_NAME = re.compile(r"^(?:[^:\s]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-]*)")
 
 
 def _comment(text):
     """One comment line; control characters (a newline above all) cannot start a
     new requirement line inside it."""
-    return "# " + _CONTROL.sub("?", str(text))
+    return "# " + words.printable(text)
+
+
+# pip replaces ${NAME} in a requirements file (and in environment.yml's pip
+# section, which conda and micromamba hand to pip as one) with the environment
+# variable NAME of whoever installs: a recorded URL holding one would send the
+# reviewer's variable to a server the notebook named.
+_PIP_VARIABLE = re.compile(r"\$(?=\{[A-Z0-9_]+\})")
+
+
+def _inert(line):
+    """``(line, why not)``: a requirement line pip reads as written. In a URL,
+    ``$`` before ``{NAME}`` is percent-encoded (``%24``, the same URL); anywhere
+    else nothing can escape it, and neither can a character no terminal should
+    print, so the line is left out."""
+    if words.UNPRINTABLE.search(line):
+        return None, "it holds a control character"
+    if _PIP_VARIABLE.search(line):
+        if "://" not in line:
+            return None, "it holds ${...}, which pip would fill in from the environment"
+        line = _PIP_VARIABLE.sub("%24", line)
+    return line, None
 
 
 # PEP 508's name, then `==` and a version _pin has read with packaging.
@@ -475,9 +495,12 @@ def _extras(extra, pinned):
             comments.append(_comment("%%pip install in the notebook, not read here: %s" % text))
             continue
         key = distinfo.normalize(requirement.name)
-        if key not in pinned:
+        line, why = _inert(str(requirement))
+        if line is None:
+            comments.append(_comment("%%pip install in the notebook, left out: %s" % why))
+        elif key not in pinned:
             pinned.add(key)
-            lines.append(str(requirement))
+            lines.append(line)
     return lines, comments
 
 
@@ -521,6 +544,10 @@ def _plan(environment, extra, carry):
     for distribution in pip_dists(environment):
         entry = _carried_entry(distribution, carry, flagged)
         line, sha256, note = entry or pip_entry(distribution)
+        if line is not None:
+            line, why = _inert(line)
+            if line is None:
+                line, note = None, "not a requirement to write as recorded: %s" % why
         if line is None or note:
             label = "%s %s" % (distribution["name"], distribution["version"])
             if line is None:

@@ -17,6 +17,7 @@ import functools
 import keyword
 import math
 import re
+import unicodedata
 
 from .. import errors
 
@@ -101,10 +102,23 @@ def resolve_type(text):
 
 
 def check_name(name):
+    """A parameter name the injected cell can assign: a Python name, not a keyword,
+    not one of Python's own ``__dunder__`` names (``__builtins__ = 1`` breaks every
+    cell after it), and written as Python reads it: Python folds a name to its NFKC
+    form, so ``ﬁle`` would assign ``file`` (two names, one variable)."""
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise errors.ParameterError(
             "parameter name %r is not a Python name (letters, digits and _, "
             "not starting with a digit, not a keyword)" % (name,)
+        )
+    if len(name) > 4 and name.startswith("__") and name.endswith("__"):
+        raise errors.ParameterError(
+            "parameter name %r is one of Python's own (__name__); pick another" % (name,)
+        )
+    folded = unicodedata.normalize("NFKC", name)
+    if folded != name:
+        raise errors.ParameterError(
+            "parameter name %r is the name %r as Python reads it; write it so" % (name, folded)
         )
     return name
 
@@ -131,11 +145,66 @@ def _check_value(value, where):
     )
 
 
+# What a parameters file may hold: YAML's aliases let a few lines stand for a
+# billion values ("billion laughs"), which would then be walked and written out;
+# nesting deeper than Python's recursion limit cannot be read at all.
+MAX_YAML_DEPTH = 100
+MAX_YAML_VALUES = 100000
+
+
+def _bounded(text, where):
+    """Refuse YAML that nests deeper than MAX_YAML_DEPTH or stands for more than
+    MAX_YAML_VALUES values with its aliases expanded; counted on the parser's
+    events and the composed graph, before anything is built."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=_loader()):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise errors.ParameterError(
+                    "%s nests deeper than %d levels; parameters do not" % (where, MAX_YAML_DEPTH)
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    node = yaml.compose(text, Loader=_loader())
+    sizes = {}  # id(node) -> values it stands for; an alias is the node it names
+
+    def size(node):
+        known = sizes.get(id(node), 0)
+        if known is None:
+            raise errors.ParameterError(
+                "%s holds a value that contains itself (an alias inside its own anchor); "
+                "a parameter cannot" % where
+            )
+        if known:
+            return known
+        sizes[id(node)] = None  # being counted
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        if total > MAX_YAML_VALUES:
+            raise errors.ParameterError(
+                "%s stands for more than %d values once its aliases (*name) are expanded; "
+                "write the values out" % (where, MAX_YAML_VALUES)
+            )
+        sizes[id(node)] = total
+        return total
+
+    if node is not None:
+        size(node)
+
+
 def load_yaml(text, where):
-    """A mapping of parameters from YAML text, read as papermill reads it."""
+    """A mapping of parameters from YAML text, read as papermill reads it, within
+    the bounds of ``_bounded``."""
     import yaml
 
     try:
+        _bounded(text, where)
         value = yaml.load(text, Loader=_loader())  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         raise errors.ParameterError("%s is not valid YAML: %s" % (where, error)) from error

@@ -34,3 +34,17 @@ def describe_type(value):
 def short(text, limit=60):
     """A name or value quoted in a problem, cut to a readable length."""
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# What must never reach a generated file or a terminal as itself: C0 and C1
+# control characters (a terminal reads ESC and CSI as commands), DEL, line and
+# paragraph separators, and the invisible characters that reorder or hide text
+# (zero widths, bidirectional overrides).
+UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+
+
+def printable(text, replacement="?"):
+    """``text`` with every UNPRINTABLE character replaced."""
+    return UNPRINTABLE.sub(replacement, str(text))

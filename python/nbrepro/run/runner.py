@@ -12,6 +12,7 @@ checked against the hash of the cell's source.
 """
 
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -414,14 +415,23 @@ def write_atomically(nb, path):
     """Validate, then write through a temporary file in the same folder and
     os.replace (``atomic.write_bytes``: the mode of the file replaced, else the
     umask's; leftovers of an interrupted write removed)."""
+    atomic.write_bytes(path, _checked_bytes(nb))
+
+
+def _checked_bytes(nb):
     import nbformat
 
     nbformat.validate(nb)
     problems = metadata.validate(nb.metadata.get(metadata.KEY))
     if problems:
         raise ValueError("nbrepro metadata does not match the schema: " + "; ".join(problems[:3]))
-    text = nbformat.writes(nb)
-    atomic.write_bytes(path, text.encode("utf-8"))
+    return nbformat.writes(nb).encode("utf-8")
+
+
+def write_beside(nb, path):
+    """``write_atomically``'s checks, then a new file beside ``path``
+    (``<stem>.nbrepro-run.ipynb``), never replacing one; returns its path."""
+    return atomic.write_beside(path, _checked_bytes(nb), "nbrepro-run")
 
 
 def inject_parameters(nb, parameters):
@@ -464,6 +474,56 @@ def main(
         stderr.write(text + "\n")
         stderr.flush()
 
+    in_place = output is None or _same_file(output, path)
+    try:
+        # In place, the run holds the notebook's lock from the read to the write:
+        # a second run of the same notebook stops at once (exit 2), rather than
+        # one writing over the other.
+        with atomic.locked(path, "its lock is held") if in_place else _unlocked():
+            return _main(
+                path,
+                output,
+                kernel,
+                timeout,
+                options,
+                log,
+                python,
+                parameters,
+                observers,
+                allow_errors,
+                in_place,
+            )
+    except errors.FileBusy as busy:
+        log("nbrepro run: %s" % busy)
+        return 2
+
+
+@contextlib.contextmanager
+def _unlocked():
+    yield
+
+
+def _same_file(output, path):
+    try:
+        return os.path.samefile(str(output), str(path))
+    except OSError:
+        return False
+
+
+def _main(
+    path,
+    output,
+    kernel,
+    timeout,
+    options,
+    log,
+    python,
+    parameters,
+    observers,
+    allow_errors,
+    in_place,
+):
+    read = atomic.digest(path)  # what this run read, to tell an edit saved meanwhile
     try:
         doc = read_notebook(path)
         nb = doc.nb
@@ -518,6 +578,28 @@ def main(
         return 2
     for warning in outcome.warnings:
         log("nbrepro run: warning: %s" % warning)
+    if in_place and atomic.digest(path) != read:
+        # Saved by someone else (JupyterLab, an editor) while the cells ran: their
+        # edit stays, and the run goes beside it.
+        try:
+            beside = write_beside(outcome.nb, path)
+        except (OSError, ValueError) as error:
+            log(
+                "nbrepro run: %s changed while it ran, and the run cannot be written beside "
+                "it: %s" % (path, error)
+            )
+            beside = None
+        if beside is not None:
+            log(
+                "nbrepro run: %s changed while it ran (saved by something else); it is left "
+                "as it is, and the run is in %s" % (path, beside)
+            )
+        for observer in started:
+            if beside is None:
+                observer.finish(None)
+            else:
+                observer.finish(outcome.nb, beside, failed=bool(outcome.failure), kernel=name)
+        return 2
     try:
         write_atomically(outcome.nb, target)
     except (OSError, ValueError) as error:

@@ -109,6 +109,15 @@ class ExportHandler(Handler):
             return self._reply(
                 400, {"message": "wheel_limit must be a number of bytes from 0 to 2^40"}
             )
+        build_wheels = request.get("build_wheels", False)
+        if not isinstance(build_wheels, bool):
+            return self._reply(
+                400,
+                {
+                    "message": "build_wheels must be true or false (whether the export may run "
+                    "the builds the check named)"
+                },
+            )
         root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
         loop = asyncio.get_running_loop()
         try:
@@ -129,6 +138,7 @@ class ExportHandler(Handler):
                         force=bool(request.get("force")),
                         data_limit=data_limit,
                         wheel_limit=wheel_limit,
+                        build_wheels=build_wheels,
                     ),
                 )
         except errors.RequestRefused as refused:

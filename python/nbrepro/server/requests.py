@@ -138,21 +138,87 @@ def relative_to_root(root, path):
     return (path.parent.resolve() / path.name).relative_to(os.path.realpath(root)).as_posix()
 
 
+# How long an export waits for a save of the notebook to finish.
+SAVE_WAIT = 10.0
+
+
+def read_settled(path, wait=SAVE_WAIT, poll=0.05):
+    """The notebook at ``path`` read at the door, never in the middle of a save.
+
+    Jupyter's contents manager saves in place: it copies the file to an
+    intermediate (``.~name``), writes the file, then removes the intermediate
+    (``atomic_writing``, its ``use_atomic_writing`` default), and its save runs
+    in a worker thread while the server answers other requests. So the file is
+    read when no intermediate is there, and kept only when the file was the
+    same before and after the read and no save began meanwhile; otherwise it
+    is read again, for up to ``wait`` seconds (then a 409 says so)."""
+    import time
+
+    from jupyter_server.services.contents.fileio import path_to_intermediate
+
+    from ..record import document
+
+    intermediate = path_to_intermediate(str(path))
+    deadline = time.monotonic() + wait
+    while True:
+        if not os.path.lexists(intermediate):
+            before = _identity(path)
+            try:
+                read, problem = document.read_notebook(path), None
+            except errors.Unreadable as error:  # half written, or not a notebook
+                read, problem = None, error
+            if before == _identity(path) and not os.path.lexists(intermediate):
+                if problem is not None:
+                    raise errors.ExportError(str(problem)) from None
+                return read
+        if time.monotonic() > deadline:
+            raise errors.RequestRefused(
+                409,
+                "%s is being saved (for more than %d s); export again when the save is done"
+                % (Path(path).name, wait),
+            )
+        time.sleep(poll)
+
+
+def _identity(path):
+    try:
+        found = os.stat(str(path))
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
 def check_notebook(path, data_limit=None, wheel_limit=None):
     """What the export dialog shows: the gate's findings, the local modules and
     input files the bundle cannot carry, and the packages no index has that
     it cannot carry; every file the bundle would carry from the project
-    (``carried``: path and size) and what it leaves out; nothing is built or
-    written."""
+    (``carried``: path and size) and what it leaves out; the local packages
+    whose build an export would run (``builds``: name, version, the sentence; it
+    runs them only when the user allows it, ``build_wheels``); nothing is built
+    or written."""
     from ..export import bundle
 
-    return bundle.check_report(bundle.read(path), path, wheel_limit, data_limit)
+    builds = []
+    report = bundle.check_report(read_settled(path), path, wheel_limit, data_limit, builds=builds)
+    for entry in builds:  # the folder as the project names it, never the home path
+        entry.pop("folder", None)
+    report["builds"] = builds
+    return report
 
 
 def export_notebook(
-    root, path, as_zip=False, strict=False, force=False, data_limit=None, wheel_limit=None
+    root,
+    path,
+    as_zip=False,
+    strict=False,
+    force=False,
+    data_limit=None,
+    wheel_limit=None,
+    build_wheels=False,
 ):
-    """Build and write the bundle beside the notebook; the reply's body."""
+    """Build and write the bundle beside the notebook; the reply's body. Local
+    packages are built only with ``build_wheels``: the user's yes in the dialog,
+    which named each build (``check_notebook``)."""
     from ..export import bundle as bundles
 
     target = bundles.default_output(path, as_zip=as_zip)
@@ -164,7 +230,14 @@ def export_notebook(
             output=relative_to_root(root, target),
         )
     bundle, _ = bundles.export(
-        path, target, strict=strict, force=force, data_limit=data_limit, wheel_limit=wheel_limit
+        path,
+        target,
+        strict=strict,
+        force=force,
+        data_limit=data_limit,
+        wheel_limit=wheel_limit,
+        build_wheels=build_wheels,
+        doc=read_settled(path),
     )
     report = bundle.conversion.report or []
     return {

@@ -71,6 +71,8 @@ class Options(object):
         self.attest = bool(values.get("attest"))
         self.key = values.get("key")  # an ed25519 private key: the record is signed
         self.build_timeout = values.get("build_timeout")
+        # a bundle whose files differ from its manifest runs only when asked
+        self.allow_modified = bool(values.get("allow_modified"))
         self.log = values.get("log") or (lambda text: None)
 
     def verify_argv(self):
@@ -79,6 +81,8 @@ class Options(object):
             value = getattr(self, name)
             if value is not None:
                 argv += ["--" + name.replace("_", "-"), repr(value)]
+        if self.allow_modified:
+            argv.append("--allow-modified")
         return argv
 
 
@@ -112,7 +116,7 @@ def verify_one(source, slug, report_dir, options):
     with tempfile.TemporaryDirectory(prefix="nbrepro-batch-") as scratch:
         opened = None
         try:
-            opened = bundles.open_bundle(source, scratch)
+            opened = bundles.open_bundle(source, scratch, allow_modified=options.allow_modified)
             part["notebook"] = opened.manifest.notebook
             part["warnings"] = list(opened.warnings)
             _verify_opened(opened, part, part_dir, options, say)

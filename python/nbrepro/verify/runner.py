@@ -60,12 +60,13 @@ def verify_notebook(
     log=None,
     progress=None,
     image_options=None,
+    env=None,
     project=None,
 ):
     """Run a fresh copy of notebook ``doc`` (read at the door, ``runner.read_notebook``)
     in ``workdir`` (the notebook's folder) and return the report (module docstring).
     ``project`` (a ``record.project.Project``) is where its input files are looked up
-    (default: a project that is ``workdir``)."""
+    (default: a project that is ``workdir``); ``env``: variables added to the kernel's."""
     from ..record import inputs as recorded
     from ..record import project as projects
 
@@ -82,6 +83,7 @@ def verify_notebook(
         log=log,
         python=python,
         progress=progress,
+        env=env,
         allow_errors=went_on,
     )
     if python and images.pillow() is None:

@@ -134,3 +134,39 @@ describe('ExportDialogBody', () => {
     expect(body.getValue()).toBe('folder');
   });
 });
+
+describe('the builds an export would run', () => {
+  const builds = [
+    {
+      name: 'projpkg',
+      version: '1.0',
+      message:
+        'will run the build of projpkg 1.0 from <b>pkgs</b>/projpkg (pip wheel runs its setup code)'
+    }
+  ];
+
+  it('are named, as text, with a box that is unticked until the user ticks it', () => {
+    const body = new ExportDialogBody([], 'folder', trans, [], builds);
+    const item = body.node.querySelector<HTMLElement>(
+      '.jp-nbrepro-ExportDialog-builds li'
+    );
+    expect(item?.dataset.package).toBe('projpkg');
+    expect(item?.textContent).toBe(builds[0].message);
+    expect(body.node.querySelector('b')).toBeNull();
+    const box = body.node.querySelector<HTMLInputElement>(
+      '.jp-nbrepro-ExportDialog-builds input[type="checkbox"]'
+    );
+    expect(box?.checked).toBe(false);
+    expect(body.buildWheels).toBe(false);
+    box!.checked = true;
+    expect(body.buildWheels).toBe(true);
+    body.node.remove(); // the dialog is closed before the export reads it
+    expect(body.buildWheels).toBe(true);
+  });
+
+  it('are not asked about when there are none', () => {
+    const body = new ExportDialogBody([], 'folder', trans);
+    expect(body.node.querySelector('input[type="checkbox"]')).toBeNull();
+    expect(body.buildWheels).toBe(false);
+  });
+});
