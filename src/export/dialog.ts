@@ -7,8 +7,17 @@ import { el } from '../ui/dom';
 import { IFinding, kindTitle } from '../vocabulary';
 
 /**
+ * What an export would write beside the notebook (the server's check says).
+ */
+export interface IExportOutputs {
+  folder: string;
+  zip: string;
+}
+
+/**
  * The dialog's body: the gate's findings as text (their messages come from
- * notebook metadata anyone can edit), and the choice of folder or zip.
+ * notebook metadata anyone can edit), and the choice of folder or zip, each
+ * named as it will be written.
  */
 export class ExportDialogBody
   extends Widget
@@ -17,7 +26,8 @@ export class ExportDialogBody
   constructor(
     findings: IFinding[],
     format: ExportFormat,
-    trans: TranslationBundle
+    trans: TranslationBundle,
+    outputs: IExportOutputs | null = null
   ) {
     super();
     this.addClass('jp-nbrepro-ExportDialog');
@@ -51,8 +61,13 @@ export class ExportDialogBody
     );
     const name = DOMUtils.createDomID();
     const labels: [ExportFormat, string][] = [
-      ['folder', trans.__('Folder')],
-      ['zip', trans.__('Zip')]
+      [
+        'folder',
+        outputs
+          ? trans.__('A folder, %1/', outputs.folder)
+          : trans.__('Folder')
+      ],
+      ['zip', outputs ? trans.__('A zip, %1', outputs.zip) : trans.__('Zip')]
     ];
     for (const [value, text] of labels) {
       const label = el('label');

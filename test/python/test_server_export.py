@@ -79,7 +79,9 @@ async def test_check_only_lists_what_the_gate_finds_and_writes_nothing(
 
     code, body = await post(jp_fetch, path="work/clean.ipynb", check_only=True)
     assert code == 200
-    assert list(body) == ["findings"] and gate_only(body["findings"]) == []
+    assert list(body) == ["findings", "outputs"] and gate_only(body["findings"]) == []
+    # The dialog names what an export would write beside the notebook.
+    assert body["outputs"] == {"folder": "clean-bundle", "zip": "clean-bundle.zip"}
 
     code, body = await post(jp_fetch, path="work/edited.ipynb", check_only=True)
     assert code == 200

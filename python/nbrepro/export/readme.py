@@ -9,7 +9,7 @@ shows it as data.
 
 import re
 
-from ..record import envfiles
+from ..record import envfiles, seeding, words
 from . import gate
 
 MAX_TEXT = 200
@@ -86,22 +86,29 @@ def _gpu_line(environment, meta):
     return "; ".join(parts) or "none recorded"
 
 
-def _seeds(meta):
-    statuses = {}
-    recovered = {}
-    flags = set()
-    for run in meta["runs"].values():
-        seeds = run.get("seeds")  # a run that seeded nothing records none
-        if seeds:
-            statuses[seeds["status"]] = statuses.get(seeds["status"], 0) + 1
-            for key, value in seeds["recovered"].items():
-                if value is not None:
-                    recovered[key] = value
-        determinism = run.get("determinism")  # nor does an older capture
-        for name, value in (determinism["env"] if determinism else {}).items():
-            if value is not None:
-                flags.add("%s=%s" % (name, value))
-    return statuses, recovered, sorted(flags)
+def _seeds_section(meta, cells):
+    """Seeds and determinism in the words the panel uses (record/seeding.py):
+    each seeding cell, the others grouped, the determinism settings once."""
+    runs = meta["runs"]
+    records = [cell.record for cell in cells or ()]
+    numbers = words.cell_numbers(
+        [
+            {"execution_count": cell.count, "recorded": record is not None}
+            for cell, record in zip(cells or (), records)
+        ]
+    )
+    shown = [
+        {"number": number, "run": runs.get(record["run"], {}) if record.get("run") else None}
+        for number, record in zip(numbers, records)
+        if record is not None
+    ]
+    lines = seeding.seeding_lines(shown) + seeding.determinism_lines(shown)
+    if not lines:
+        return []
+    out = ["", "## Seeds and determinism", ""]
+    for label, sentence in lines:
+        out.append("- %s" % text("%s: %s" % (label, sentence) if label else sentence))
+    return out
 
 
 def _environment_line(plan, environment):
@@ -194,9 +201,9 @@ def render(
     inputs=None,
     data_limit=None,
     packages=None,
+    cells=None,
 ):
     environment = snapshot["environment"]
-    statuses, recovered, flags = _seeds(meta)
     parameters = list(getattr(conversion, "parameters", None) or ())
     out = [
         "# %s: a reproducible bundle" % text(stem),
@@ -264,17 +271,9 @@ def render(
             else "none (no conda-meta/)"
         ),
         "| GPU | %s |" % _gpu_line(environment, meta),
-        "| seeding | %s |"
-        % (
-            ", ".join("%d cells %s" % (n, text(s)) for s, n in sorted(statuses.items()))
-            or "not recorded"
-        ),
-        "| seeds recovered | %s |"
-        % (
-            ", ".join("%s = %s" % (text(k), text(v)) for k, v in sorted(recovered.items()))
-            or "none"
-        ),
-        "| determinism settings | %s |" % (", ".join(text(f) for f in flags) or "none set"),
+    ]
+    out += _seeds_section(meta, cells)
+    out += [
         "",
         "## Checks at export time",
         "",

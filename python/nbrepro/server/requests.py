@@ -141,10 +141,17 @@ def relative_to_root(root, path):
 def check_notebook(path, data_limit=None, wheel_limit=None):
     """What the export dialog shows: the gate's findings, the local modules and
     input files the bundle cannot carry, and the packages no index has that
-    it cannot carry; nothing is built or written."""
+    it cannot carry; nothing is built or written. ``outputs``: the names an
+    export would write beside the notebook, as a folder and as a zip."""
     from ..export import bundle
 
-    return {"findings": bundle.check(bundle.read(path), path, wheel_limit, data_limit)}
+    return {
+        "findings": bundle.check(bundle.read(path), path, wheel_limit, data_limit),
+        "outputs": {
+            "folder": bundle.default_output(path).name,
+            "zip": bundle.default_output(path, as_zip=True).name,
+        },
+    }
 
 
 def export_notebook(

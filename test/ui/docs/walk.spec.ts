@@ -53,14 +53,18 @@ async function shoot(page: Page, name: string) {
   });
   await page.waitForTimeout(300);
   await page.screenshot({ path: path.join(images, `${name}-top.png`) });
-  // The drift and its restore commands, scrolled into view.
-  const restore = sidebar
-    .locator('.jp-nbrepro-DriftPanel, .jp-nbrepro-Restore')
-    .last();
-  if ((await restore.count()) > 0) {
-    await restore.evaluate(node => node.scrollIntoView({ block: 'start' }));
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: path.join(images, `${name}-drift.png`) });
+  // The restore commands, then the seeds, scrolled into view (the panel
+  // before issue 23 had no separate seeds section: its seeds show on top).
+  for (const [selector, part] of [
+    ['.jp-nbrepro-DriftPanel, .jp-nbrepro-Restore', 'drift'],
+    ['.jp-nbrepro-Section-seeds', 'seeds']
+  ]) {
+    const target = sidebar.locator(selector).last();
+    if ((await target.count()) > 0) {
+      await target.evaluate(node => node.scrollIntoView({ block: 'start' }));
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(images, `${name}-${part}.png`) });
+    }
   }
 }
 
@@ -107,7 +111,9 @@ for (const theme of ['light', 'dark']) {
     // Notebook 7, on the same server and the same file (its own page: the
     // galata page waits for JupyterLab's launcher).
     const notebook7 = await context.newPage();
-    await notebook7.goto(`http://localhost:8888/notebooks/${tmpPath}/${name}`);
+    await notebook7.goto(
+      `${new URL(page.url()).origin}/notebooks/${tmpPath}/${name}`
+    );
     await expect(
       notebook7.locator('.jp-nbrepro-ToolbarItem')
     ).toHaveAttribute('data-state', 'serious', { timeout: 60_000 });
