@@ -143,6 +143,8 @@ export interface IReproPanel {
     notebook: NotebookPanel | null,
     section: PanelSection | null
   ): Promise<void>;
+  /** Whether the panel is on screen, showing `notebook`. */
+  isShowing(notebook: NotebookPanel): boolean;
   /** Emitted when the panel was opened on a notebook (its toast may go). */
   readonly opened: ISignal<IReproPanel, NotebookPanel>;
   /**

@@ -63,9 +63,7 @@ export class ExportDialogBody
     const labels: [ExportFormat, string][] = [
       [
         'folder',
-        outputs
-          ? trans.__('A folder, %1/', outputs.folder)
-          : trans.__('Folder')
+        outputs ? trans.__('A folder, %1/', outputs.folder) : trans.__('Folder')
       ],
       ['zip', outputs ? trans.__('A zip, %1', outputs.zip) : trans.__('Zip')]
     ];

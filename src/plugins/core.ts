@@ -159,8 +159,7 @@ class Core implements INbrepro {
 
   private _registry: CaptureRegistry;
   private _serverSettings: ServerConnection.ISettings;
-  private _serverEnvironment: Promise<IServerEnvironment | null> | null =
-    null;
+  private _serverEnvironment: Promise<IServerEnvironment | null> | null = null;
   private _settingsLoaded = new PromiseDelegate<void>();
   private _server: ServerState = { kind: 'checking' };
   private _settings: ISettings = DEFAULT_SETTINGS;

@@ -84,6 +84,10 @@ class Panel implements IReproPanel {
     }
   }
 
+  isShowing(notebook: NotebookPanel): boolean {
+    return this._sidebar.isVisible && this._sidebar.notebook === notebook;
+  }
+
   openFromIndicator(): void {
     const { _app: app, _core: core, _tracker: tracker } = this;
     const state = core.captureOf(tracker.currentWidget)?.state;

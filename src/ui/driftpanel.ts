@@ -41,6 +41,7 @@ export class DriftSection extends Section {
     private readonly _options: IDriftSectionOptions
   ) {
     super(trans, 'drift', trans.__('Drift'));
+    this.addClass('jp-nbrepro-DriftPanel');
     void _options.serverEnvironment().then(server => {
       this._server = server;
       this._serverKnown = true;
@@ -190,7 +191,11 @@ export class DriftSection extends Section {
       'jp-nbrepro-DriftPanel-name'
     );
     if (difference.used) {
-      const tag = el('span', 'jp-nbrepro-DriftPanel-used', trans.__('imported'));
+      const tag = el(
+        'span',
+        'jp-nbrepro-DriftPanel-used',
+        trans.__('imported')
+      );
       tag.title = trans.__(
         'A cell of this notebook imports it: the change can alter its results'
       );

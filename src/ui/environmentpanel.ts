@@ -134,6 +134,7 @@ export class PackagesSection extends Section {
       trans.__('Packages of the recorded environment'),
       labels
     );
+    table.dataset.columns = String(labels.length);
     const body: HTMLElement[] = [];
     for (const row of rows) {
       const tr = el('tr');

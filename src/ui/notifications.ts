@@ -69,6 +69,11 @@ export class DriftNotifier {
     this._announced.add(key);
     this.close(notebook);
     this._keys.set(notebook, key);
+    if (this._panel.isShowing(notebook)) {
+      // The panel shows this notebook's drift already (and says it to screen
+      // readers): a toast would only cover its foot.
+      return;
+    }
     const id = Notification.emit(message, type, {
       autoClose: false,
       actions: this._actions(notebook, key)
@@ -188,7 +193,10 @@ async function migrate(state: IStateDB | null, core: INbrepro): Promise<void> {
     const value = await state.fetch(STATE_KEY);
     if (Array.isArray(value)) {
       for (const key of value) {
-        if (typeof key === 'string' && !core.settings.dismissedDrifts.includes(key)) {
+        if (
+          typeof key === 'string' &&
+          !core.settings.dismissedDrifts.includes(key)
+        ) {
           core.dismissDrift(key);
         }
       }

@@ -47,7 +47,9 @@ export class RestoreBlock extends Widget {
         el(
           'p',
           'jp-nbrepro-Panel-empty',
-          trans.__('Nothing to restore here without touching what Jupyter runs on.')
+          trans.__(
+            'Nothing to restore here without touching what Jupyter runs on.'
+          )
         )
       );
     }

@@ -48,7 +48,9 @@ export class SeedsSection extends Section {
       );
       const list = el('ul', 'jp-nbrepro-Panel-determinism');
       for (const [cells, text] of settings) {
-        list.appendChild(el('li', undefined, cells ? `${cells}: ${text}` : text));
+        list.appendChild(
+          el('li', undefined, cells ? `${cells}: ${text}` : text)
+        );
       }
       this.node.appendChild(list);
     }

@@ -220,8 +220,7 @@ export class ReproSidebar extends Panel {
       exportButton.title = trans.__(
         'Export a bundle that runs this notebook again elsewhere'
       );
-      exportButton.disabled =
-        capture?.state.kind === 'unsupported' || !loaded;
+      exportButton.disabled = capture?.state.kind === 'unsupported' || !loaded;
       exportButton.addEventListener('click', () => this._options.exportNow());
       node.appendChild(exportButton);
     }
@@ -235,7 +234,9 @@ export class ReproSidebar extends Panel {
 
   private _top: Widget;
   private _live: HTMLElement;
-  private _sections: { [name in PanelSection | 'seeds' | 'cells' | 'packages']: Section };
+  private _sections: {
+    [name in PanelSection | 'seeds' | 'cells' | 'packages']: Section;
+  };
   private _notebook: NotebookPanel | null = null;
   private _capture: NotebookCapture | null = null;
   private _announced = '';

@@ -190,16 +190,22 @@ export function driftMessage(
   trans: TranslationBundle
 ): string {
   const shown = report.differences.filter(d => d.severity !== 'info');
-  const name =
-    notebook.length > 40 ? notebook.slice(0, 39) + '…' : notebook;
+  const name = notebook.length > 40 ? notebook.slice(0, 39) + '…' : notebook;
   for (let named = Math.min(2, shown.length); named >= 0; named--) {
-    const changes = shown.slice(0, named).map(d => describeDifference(d, trans));
+    const changes = shown
+      .slice(0, named)
+      .map(d => describeDifference(d, trans));
     const more = shown.length - named;
     let list = changes.join('; ');
     if (more > 0) {
       list =
         named > 0
-          ? trans._n('%2 and %1 more change', '%2 and %1 more changes', more, list)
+          ? trans._n(
+              '%2 and %1 more change',
+              '%2 and %1 more changes',
+              more,
+              list
+            )
           : trans._n('%1 change', '%1 changes', more);
     }
     const text = trans.__(

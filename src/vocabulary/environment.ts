@@ -147,7 +147,9 @@ const MONTHS = [
  * "Dec 7, 2025" from an ISO time (its own date, not the reader's zone); null
  * when it is not one.
  */
-export function recordedOn(capturedAt: string | null | undefined): string | null {
+export function recordedOn(
+  capturedAt: string | null | undefined
+): string | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(capturedAt ?? ''));
   if (!match) {
     return null;
@@ -253,22 +255,47 @@ export function environmentNames(
 
 // ------------------------------------------------- which conda, in words
 
-const FOUND_BY: { [source: string]: string } = {
-  'conda-exe': 'named by $CONDA_EXE',
-  'conda-python-exe': 'named by $CONDA_PYTHON_EXE',
-  'envs-folder': "found from the environment's location, in its envs/ folder",
-  root: 'the environment is that installation itself',
-  'environments-txt':
-    'listed beside the environment in ~/.conda/environments.txt'
-};
-const NO_CONDA: { [source: string]: string } = {
-  pixi: 'pixi manages this environment (conda-meta/pixi) and no conda is installed for it',
-  micromamba:
-    "micromamba made this environment (its history's `conda version: 3.8.0` is a placeholder libmamba writes) and no conda is installed for it",
-  rattler:
-    'a rattler-based installer made this environment (its history is empty) and no conda is installed for it',
-  newest: 'no installed conda was found and the history names none'
-};
+function foundBy(source: string, trans: TranslationBundle): string | null {
+  switch (source) {
+    case 'conda-exe':
+      return trans.__('named by $CONDA_EXE');
+    case 'conda-python-exe':
+      return trans.__('named by $CONDA_PYTHON_EXE');
+    case 'envs-folder':
+      return trans.__(
+        "found from the environment's location, in its envs/ folder"
+      );
+    case 'root':
+      return trans.__('the environment is that installation itself');
+    case 'environments-txt':
+      return trans.__(
+        'listed beside the environment in ~/.conda/environments.txt'
+      );
+    default:
+      return null;
+  }
+}
+
+function noConda(source: string, trans: TranslationBundle): string {
+  switch (source) {
+    case 'pixi':
+      return trans.__(
+        'pixi manages this environment (conda-meta/pixi) and no conda is installed for it'
+      );
+    case 'micromamba':
+      return trans.__(
+        "micromamba made this environment (its history's `conda version: 3.8.0` is a placeholder libmamba writes) and no conda is installed for it"
+      );
+    case 'rattler':
+      return trans.__(
+        'a rattler-based installer made this environment (its history is empty) and no conda is installed for it'
+      );
+    default:
+      return trans.__(
+        'no installed conda was found and the history names none'
+      );
+  }
+}
 
 /**
  * Which conda the conda files are written for and why, in one sentence:
@@ -283,12 +310,13 @@ export function writtenFor(
   const line = behaviour.conda || '26.7';
   const version = behaviour.version;
   const source = behaviour.source || 'newest';
-  if (source in FOUND_BY) {
+  const found = foundBy(source, trans);
+  if (found) {
     return trans.__(
       'as conda %1 writes them, the conda installed at %2 (%3)',
       version || line,
       behaviour.root || '?',
-      trans.__(FOUND_BY[source])
+      found
     );
   }
   if (source === 'option') {
@@ -307,6 +335,6 @@ export function writtenFor(
   return trans.__(
     'as conda %1 (the newest nbrepro follows) writes them: %2',
     line,
-    trans.__(NO_CONDA[source] ?? NO_CONDA.newest)
+    noConda(source, trans)
   );
 }

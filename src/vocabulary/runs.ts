@@ -131,9 +131,7 @@ function seeders(trans: TranslationBundle): {
     'torch.seed': [
       null,
       () =>
-        trans.__(
-          'reseeded PyTorch from the system (new numbers on every run)'
-        )
+        trans.__('reseeded PyTorch from the system (new numbers on every run)')
     ],
     'torch.cuda.manual_seed': [
       arg => trans.__('seeded PyTorch on the current GPU with %1', arg),

@@ -33,7 +33,11 @@ process.env.NBREPRO_UI_ROOT = roots.main;
 // The three servers' ports: 8888, 8889 and 8890 unless NBREPRO_UI_PORT_BASE
 // moves them (several checkouts on one machine run their UI tests at once).
 const portBase = Number(process.env.NBREPRO_UI_PORT_BASE || 8888);
-const ports = { main: portBase, noServerPart: portBase + 1, notebook7: portBase + 2 };
+const ports = {
+  main: portBase,
+  noServerPart: portBase + 1,
+  notebook7: portBase + 2
+};
 const url = port => `http://localhost:${port}`;
 process.env.NBREPRO_UI_NOTEBOOK7_ROOT = roots.notebook7;
 const jupyter = path.join(repo, '.venv', 'bin', 'jupyter');

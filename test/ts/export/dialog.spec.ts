@@ -115,8 +115,8 @@ describe('what the dialog says it will write', () => {
       folder: 'analysis-bundle',
       zip: 'analysis-bundle.zip'
     });
-    const labels = Array.from(body.node.querySelectorAll('label')).map(
-      label => label.textContent?.trim()
+    const labels = Array.from(body.node.querySelectorAll('label')).map(label =>
+      label.textContent?.trim()
     );
     expect(labels).toEqual([
       'A folder, analysis-bundle/',

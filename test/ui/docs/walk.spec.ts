@@ -114,9 +114,11 @@ for (const theme of ['light', 'dark']) {
     await notebook7.goto(
       `${new URL(page.url()).origin}/notebooks/${tmpPath}/${name}`
     );
-    await expect(
-      notebook7.locator('.jp-nbrepro-ToolbarItem')
-    ).toHaveAttribute('data-state', 'serious', { timeout: 60_000 });
+    await expect(notebook7.locator('.jp-nbrepro-ToolbarItem')).toHaveAttribute(
+      'data-state',
+      'serious',
+      { timeout: 60_000 }
+    );
     await openPanel(notebook7);
     await notebook7.waitForTimeout(1500);
     for (const [width, height] of SIZES) {

@@ -199,7 +199,8 @@ export const SERVER_PACKAGES = [
  */
 export function walkNotebook(recordedId = 'feedfacefeedface'): string {
   const notebook = JSON.parse(driftedNotebook(recordedId, []));
-  const environment = notebook.metadata.nbrepro.snapshots[recordedId].environment;
+  const environment =
+    notebook.metadata.nbrepro.snapshots[recordedId].environment;
   const find = (name: string) =>
     environment.pip.distributions.find(
       (d: any) => d.name.toLowerCase().replace(/[-_.]+/g, '-') === name
