@@ -13,7 +13,8 @@ import {
   IDriftSide,
   IPackage,
   normalize,
-  describeType
+  describeType,
+  sameArchive
 } from './view';
 import { compareVersions, Distance } from './versions';
 import { nearPopular } from './supplychain';
@@ -44,7 +45,8 @@ export const KINDS = [
   'determinism-changed',
   'seeding-changed',
   'supply-chain',
-  'conda-changed'
+  'conda-changed',
+  'fonts-changed'
 ] as const;
 export type DriftKind = (typeof KINDS)[number];
 
@@ -503,7 +505,8 @@ namespace Private {
       );
     } else if (
       was.manager === 'pip' &&
-      (was.source ?? null) !== (now.source ?? null)
+      (was.source ?? null) !== (now.source ?? null) &&
+      !sameArchive(was.source, now.source)
     ) {
       add(
         out,
@@ -734,6 +737,20 @@ namespace Private {
             after: is || 'unset'
           });
         }
+      }
+    }
+    // Another font for a family: information, known on both sides only.
+    const before = old.runtime.fonts ?? {};
+    const after = now.runtime.fonts ?? {};
+    for (const name of Object.keys(before).sort()) {
+      if (after[name] !== undefined && before[name] !== after[name]) {
+        out.push({
+          kind: 'fonts-changed',
+          severity: 'info',
+          name,
+          before: before[name] ?? 'unset',
+          after: after[name] ?? 'unset'
+        });
       }
     }
   }

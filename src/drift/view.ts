@@ -1,8 +1,10 @@
 /**
  * What a drift diff compares: a side, read from untrusted JSON. The rules and
- * the problem sentences are those of python/nbrepro/drift/view.py, which
+ * the problem sentences are those of python/nbrepro/record/sides.py, which
  * documents them; the shared vectors hold the two to the same results.
  */
+
+import { describeType, short } from '../record/words';
 
 export type Manager = 'conda' | 'pip';
 
@@ -32,7 +34,7 @@ export interface IDriftSide {
   python: string | null;
   platform: Facts | null;
   gpu: Facts | null;
-  runtime: { seeding: Facts; determinism: Facts } | null;
+  runtime: { seeding: Facts; determinism: Facts; fonts?: Facts } | null;
   /**
    * Which conda the conda files are written for (environment.conda.behaviour).
    */
@@ -92,29 +94,6 @@ export function normalize(name: string): string {
     return name.toLowerCase();
   }
   return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
-/**
- * How a problem names the type of a JSON value.
- */
-export function describeType(value: unknown): string {
-  if (value === null || value === undefined) {
-    return 'null';
-  }
-  if (typeof value === 'boolean') {
-    return 'a boolean';
-  }
-  if (typeof value === 'number') {
-    return 'a number';
-  }
-  if (typeof value === 'string') {
-    return 'a string';
-  }
-  return Array.isArray(value) ? 'a list' : 'an object';
-}
-
-export function short(text: string, limit = 60): string {
-  return text.length <= limit ? text : text.slice(0, limit - 3) + '...';
 }
 
 function quoted(text: string): string {
@@ -192,7 +171,52 @@ export function describeSource(source: unknown): string | null {
   if (get(get(source, 'dir_info'), 'editable') === true) {
     return 'editable ' + url;
   }
-  return url;
+  const digest = archiveSha256(source);
+  return digest && !url.includes('#') ? `${url}#sha256=${digest}` : url;
+}
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/** The sha256 PEP 610's archive_info gives for an archive pip installed, or null. */
+export function archiveSha256(source: unknown): string | null {
+  const archive = get(source, 'archive_info');
+  if (!isObject(archive)) {
+    return null;
+  }
+  let value = get(archive.hashes, 'sha256');
+  if (typeof value !== 'string') {
+    const legacy = archive.hash;
+    value =
+      typeof legacy === 'string' && legacy.startsWith('sha256=')
+        ? legacy.slice('sha256='.length)
+        : null;
+  }
+  return typeof value === 'string' && SHA256.test(value)
+    ? value.toLowerCase()
+    : null;
+}
+
+/**
+ * Two pip sources naming archives of one sha256 are the same bytes, wherever
+ * they were installed from (the wheel a bundle carries and the author's).
+ */
+export function sameArchive(
+  source: string | undefined,
+  other: string | undefined
+): boolean {
+  const marker = '#sha256=';
+  if (
+    !source ||
+    !other ||
+    !source.includes(marker) ||
+    !other.includes(marker)
+  ) {
+    return false;
+  }
+  return (
+    source.slice(source.lastIndexOf(marker) + marker.length) ===
+    other.slice(other.lastIndexOf(marker) + marker.length)
+  );
 }
 
 export function valueText(value: unknown): string {
@@ -370,7 +394,8 @@ export function sideFromEnvironment(
         'fingerprints',
         'calls'
       ]),
-      determinism: Private.flatten(get(runtime, 'determinism'), [])
+      determinism: Private.flatten(get(runtime, 'determinism'), []),
+      fonts: Private.fonts(get(runtime, 'fonts'))
     };
   }
   return side;
@@ -455,7 +480,8 @@ export function readSide(
       ) ?? {};
     side.runtime = {
       seeding: read('seeding'),
-      determinism: read('determinism')
+      determinism: read('determinism'),
+      fonts: read('fonts')
     };
   } else if (runtime !== null && runtime !== undefined) {
     problems.push(
@@ -710,6 +736,30 @@ namespace Private {
     return known ? out : null;
   }
 
+  /**
+   * {family: 'Name (where)'}: the fonts Matplotlib gave the families of
+   * font.family in a run record's `fonts` (python/nbrepro/capture/fonts.py).
+   */
+  export function fonts(value: unknown): Facts {
+    const out: Facts = {};
+    const items = get(value, 'matplotlib');
+    for (const item of Array.isArray(items) ? items : []) {
+      const family = get(item, 'family');
+      const name = get(item, 'name');
+      const where = get(item, 'where');
+      if (
+        typeof family === 'string' &&
+        typeof name === 'string' &&
+        Object.keys(out).length < MAX_FACTS
+      ) {
+        out[short(family)] = short(
+          typeof where === 'string' ? `${name} (${where})` : name
+        );
+      }
+    }
+    return out;
+  }
+
   export function flatten(value: unknown, skip: string[]): Facts {
     const out: Facts = {};
     if (!isObject(value)) {
@@ -915,3 +965,5 @@ namespace Private {
     return entry;
   }
 }
+
+export { describeType, short };

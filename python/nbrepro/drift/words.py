@@ -122,7 +122,7 @@ def environment_names(entries, used=None):
     distributions the notebook imports, named first; then packages both have
     at other versions, then those only some have; packaging tools last. The
     snapshot's id is never part of a name (a tooltip shows it)."""
-    from .view import package_view
+    from ..record.sides import package_view
 
     used = set(used or ())
     views = [package_view(item["environment"]) for item in entries]
