@@ -119,6 +119,15 @@ for (const theme of ['light', 'dark']) {
       'serious',
       { timeout: 60_000 }
     );
+    // Its own theme: the galata page keeps its settings to itself.
+    await notebook7.evaluate(
+      theme =>
+        (window as any).jupyterapp.commands.execute('apputils:change-theme', {
+          theme
+        }),
+      theme === 'dark' ? 'JupyterLab Dark' : 'JupyterLab Light'
+    );
+    await notebook7.waitForTimeout(1000);
     await openPanel(notebook7);
     await notebook7.waitForTimeout(1500);
     for (const [width, height] of SIZES) {
