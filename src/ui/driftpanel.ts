@@ -11,6 +11,7 @@ import {
 import { normalize } from '../drift/view';
 import { NotebookRecord } from '../record/document';
 import {
+  condaFiles,
   kindWord,
   severityTitle,
   snapshotNames,
@@ -109,6 +110,30 @@ export class DriftSection extends Section {
       const value = el('dd', undefined, names.get(id) ?? '');
       value.title = trans.__('Snapshot %1', id);
       list.appendChild(value);
+    }
+    // Which conda each side's conda files are written for, as `nbrepro
+    // check` says it (conda_files), where either side records conda.
+    const written = [recorded, kernel].map(id =>
+      condaFiles(record.snapshots[id]?.environment, trans)
+    );
+    const condaRows: [string, string | null][] =
+      written[0] === written[1]
+        ? [[trans.__('Conda files of both'), written[0]]]
+        : [
+            [trans.__('Recorded conda files'), written[0]],
+            [trans.__('This kernel’s conda files'), written[1]]
+          ];
+    if (written[0] || written[1]) {
+      for (const [label, text] of condaRows) {
+        list.appendChild(el('dt', 'jp-nbrepro-DriftPanel-conda', label));
+        list.appendChild(
+          el(
+            'dd',
+            'jp-nbrepro-DriftPanel-conda',
+            text ?? trans.__('none (no conda environment)')
+          )
+        );
+      }
     }
     this.node.appendChild(list);
     const actions = el('div', 'jp-nbrepro-DriftPanel-actions');

@@ -338,3 +338,19 @@ export function writtenFor(
     noConda(source, trans)
   );
 }
+
+/**
+ * "written as conda X writes them, ..." for an environment that records
+ * conda, else null: the twin of python/nbrepro/record/envreaders.py
+ * (conda_files), what `nbrepro check` and `nbrepro diff` say of each side.
+ */
+export function condaFiles(
+  environment: { conda?: ICondaFacts | null } | null | undefined,
+  trans: TranslationBundle
+): string | null {
+  const conda = environment?.conda;
+  if (!conda) {
+    return null;
+  }
+  return trans.__('written %1', writtenFor(conda, trans));
+}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nbrepro.drift import words as drift_words
-from nbrepro.record import envfiles, seeding, words
+from nbrepro.record import envfiles, envreaders, seeding, words
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "words"
 FILES = sorted(VECTORS.glob("*.json"))
@@ -25,6 +25,7 @@ FUNCTIONS = {
     "determinism_lines": seeding.determinism_lines,
     "environment_names": drift_words.environment_names,
     "written_for": envfiles.written_for,
+    "conda_files": envreaders.conda_files,
 }
 
 

@@ -11,6 +11,7 @@ import * as path from 'path';
 import {
   cellNumbers,
   cellRange,
+  condaFiles,
   changeText,
   determinismLines,
   environmentNames,
@@ -40,7 +41,8 @@ const FUNCTIONS: { [name: string]: (...args: any[]) => unknown } = {
   seeding_lines: cells => seedingLines(cells, trans),
   determinism_lines: cells => determinismLines(cells, trans),
   environment_names: (entries, used) => environmentNames(entries, used, trans),
-  written_for: conda => writtenFor(conda, trans)
+  written_for: conda => writtenFor(conda, trans),
+  conda_files: environment => condaFiles(environment, trans)
 };
 
 const files = fs

@@ -13,6 +13,7 @@ import * as crypto from 'crypto';
 import {
   driftedNotebook,
   readNotebook,
+  runPython,
   waitForCellRecords,
   walkNotebook
 } from './nbfiles';
@@ -437,6 +438,71 @@ test('the panel shows the recorded state from the first frame, and follows a ren
   await expect(page.locator('.jp-nbrepro-Sidebar-notebook')).toHaveText(
     'renamed.ipynb'
   );
+});
+
+test('the panel says which conda the conda files are written for, as nbrepro check says it', async ({
+  page,
+  tmpPath
+}) => {
+  // Recorded in a conda environment whose conda $CONDA_EXE named; the
+  // kernel here is a venv.
+  const notebook = JSON.parse(driftedNotebook(RECORDED));
+  const environment = notebook.metadata.nbrepro.snapshots[RECORDED].environment;
+  environment.conda = {
+    prefix: '/opt/conda/envs/analysis',
+    name: 'analysis',
+    manager: 'conda',
+    platform: 'linux-64',
+    channels: ['conda-forge'],
+    config_channels: ['conda-forge'],
+    channel_urls: { 'conda-forge': 'https://conda.anaconda.org/conda-forge' },
+    packages: [],
+    from_history: [],
+    history: { format: 'conda', requests: 1, conda_version: '25.7.0' },
+    behaviour: {
+      conda: '25.7',
+      source: 'conda-exe',
+      version: '25.7.0',
+      root: '~/miniforge3'
+    }
+  };
+  // What `nbrepro check` says of it (conda_files in --json).
+  const expected = runPython(
+    [
+      'import json, sys',
+      'from nbrepro.record.envreaders import conda_files',
+      'print(conda_files(json.load(sys.stdin)))'
+    ].join('\n'),
+    JSON.stringify(environment)
+  ).trim();
+  expect(expected).toBe(
+    'written as conda 25.7.0 writes them, the conda installed at ~/miniforge3 (named by $CONDA_EXE)'
+  );
+  const name = 'conda.ipynb';
+  await page.contents.uploadContent(
+    JSON.stringify(notebook),
+    'text',
+    `${tmpPath}/${name}`
+  );
+  await page.notebook.openByPath(`${tmpPath}/${name}`);
+  await openPanel(page);
+  await expect(header(page)).toHaveAttribute('data-state', 'serious', {
+    timeout: 30_000
+  });
+  await unfoldAll(page);
+  const facts = page.locator('.jp-nbrepro-Panel-facts tr', {
+    hasText: 'Conda files'
+  });
+  await expect(facts.locator('td')).toHaveText(expected);
+  const sides = page.locator('.jp-nbrepro-DriftPanel-sides');
+  await expect(sides.locator('dt.jp-nbrepro-DriftPanel-conda')).toHaveText([
+    'Recorded conda files',
+    'This kernel’s conda files'
+  ]);
+  await expect(sides.locator('dd.jp-nbrepro-DriftPanel-conda')).toHaveText([
+    expected,
+    'none (no conda environment)'
+  ]);
 });
 
 // The settings as the server keeps them, which both frontends read (galata
