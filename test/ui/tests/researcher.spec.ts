@@ -235,6 +235,15 @@ async function overflows(page: Page): Promise<string[]> {
       ) {
         problems.push(`${node.tagName}.${node.className} scrolls sideways`);
       }
+      // A label that wraps stays inside its button.
+      if (
+        node.tagName === 'BUTTON' &&
+        node.scrollHeight > node.clientHeight + 1
+      ) {
+        problems.push(
+          `button "${node.textContent}" spills out (${node.scrollHeight} > ${node.clientHeight})`
+        );
+      }
     }
     return problems.slice(0, 10);
   });
@@ -272,6 +281,12 @@ test('opening the panel by a command, the Kernel menu or the status item moves t
   );
   await page.notebook.openByPath(`${tmpPath}/${name}`);
   await page.notebook.activate(name);
+  // Once the notebook has its kernel (which takes the focus when ready).
+  await expect(page.locator('.jp-nbrepro-ToolbarItem')).toHaveAttribute(
+    'data-state',
+    'serious',
+    { timeout: 60_000 }
+  );
   const inPanel = () =>
     page.evaluate(() =>
       document
