@@ -587,7 +587,16 @@ test.describe('the settings on the server', () => {
     await expect(page.locator('#nbrepro-sidebar')).toBeAttached({
       timeout: 30_000
     });
-    await page.notebook.openByPath(`${tmpPath}/nb7-first.ipynb`);
+    // By the document manager: the file browser may still be restoring its
+    // folder after the reload.
+    await page.waitForFunction(() => (window as any).jupyterapp?.commands);
+    await page.evaluate(
+      (path: string) =>
+        (window as any).jupyterapp.commands.execute('docmanager:open', {
+          path
+        }),
+      `${tmpPath}/nb7-first.ipynb`
+    );
     await page.notebook.activate('nb7-first.ipynb');
     // (not by opening the panel: that puts a toast away)
     await expect(page.locator('.jp-nbrepro-Status')).toHaveAttribute(
