@@ -93,7 +93,7 @@ test('a zip export can be downloaded from the notification', async ({
   await runTwoCells(page, 'zipped.ipynb');
   await page.menu.clickMenuItem(MENU_ITEM);
   const dialog = exportDialog(page);
-  await dialog.getByRole('radio', { name: 'Zip' }).check();
+  await dialog.getByRole('radio', { name: 'A zip, zipped-bundle.zip' }).check();
   await dialog.getByRole('button', { name: EXPORT_BUTTON }).click();
 
   const toast = successToast(page);
