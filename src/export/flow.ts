@@ -12,7 +12,7 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
-import { ExportDialogBody, IExportOutputs } from './dialog';
+import { ExportDialogBody, ICarriedFile, IExportOutputs } from './dialog';
 
 /**
  * The server's answer to an export: where the bundle is, relative to
@@ -78,6 +78,7 @@ export async function exportBundle(
   const request = Private.requester(app, path, options.wheelLimit?.());
 
   let findings: IFinding[];
+  let carried: ICarriedFile[];
   let outputs: IExportOutputs | null = null;
   try {
     const limit = options.dataLimit?.();
@@ -87,6 +88,7 @@ export async function exportBundle(
         : { check_only: true, data_limit: limit }
     );
     findings = checked.findings ?? [];
+    carried = Array.isArray(checked.carried) ? checked.carried : [];
     outputs = checked.outputs ?? null;
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
@@ -103,6 +105,7 @@ export async function exportBundle(
     findings,
     options.defaultFormat(),
     trans,
+    carried,
     outputs
   );
   const choice = await showDialog<ExportFormat>({

@@ -141,17 +141,18 @@ def relative_to_root(root, path):
 def check_notebook(path, data_limit=None, wheel_limit=None):
     """What the export dialog shows: the gate's findings, the local modules and
     input files the bundle cannot carry, and the packages no index has that
-    it cannot carry; nothing is built or written. ``outputs``: the names an
-    export would write beside the notebook, as a folder and as a zip."""
+    it cannot carry; every file the bundle would carry from the project
+    (``carried``: path and size) and what it leaves out; ``outputs``: the names
+    an export would write beside the notebook, as a folder and as a zip.
+    Nothing is built or written."""
     from ..export import bundle
 
-    return {
-        "findings": bundle.check(bundle.read(path), path, wheel_limit, data_limit),
-        "outputs": {
-            "folder": bundle.default_output(path).name,
-            "zip": bundle.default_output(path, as_zip=True).name,
-        },
+    report = bundle.check_report(bundle.read(path), path, wheel_limit, data_limit)
+    report["outputs"] = {
+        "folder": bundle.default_output(path).name,
+        "zip": bundle.default_output(path, as_zip=True).name,
     }
+    return report
 
 
 def export_notebook(
@@ -176,6 +177,7 @@ def export_notebook(
         "output": relative_to_root(root, target),
         "format": "zip" if as_zip else "folder",
         "files": list(bundle.files),
+        "carried": [{"path": name, "size": size} for name, size in bundle.carried],
         "findings": bundle.findings,
         "untranslated": [item for item in report if item.get("action") == "untranslated"],
     }
