@@ -11,6 +11,7 @@ import { ISignal } from '@lumino/signaling';
 
 import type { NotebookCapture } from './capture/controller';
 import type { IDriftReport } from './drift/diff';
+import type { IServerEnvironment } from './drift/restore';
 import type { ServerState } from './server/api';
 
 /**
@@ -55,6 +56,12 @@ export interface ISettings {
   exportFormat: ExportFormat;
   exportDataLimitMB: number;
   exportWheelLimitMB: number;
+  /**
+   * The drift notices the user dismissed, by key (driftKey): kept in the
+   * settings, which JupyterLab and Notebook 7 share (their state databases
+   * are per frontend).
+   */
+  dismissedDrifts: string[];
 }
 
 /**
@@ -106,6 +113,15 @@ export interface INbrepro {
   captures(): NotebookCapture[];
   /** Emitted when a notebook gets its controller. */
   readonly captureAdded: ISignal<INbrepro, NotebookCapture>;
+  /** Resolves once the settings loaded (or failed to). */
+  readonly settingsLoaded: Promise<void>;
+  /** Remember a dismissed drift notice (in the settings both frontends read). */
+  dismissDrift(key: string): void;
+  /**
+   * The Jupyter server's own environment (its prefix, what it needs), asked
+   * once; null when the server part cannot say.
+   */
+  serverEnvironment(): Promise<IServerEnvironment | null>;
 }
 
 export const INbrepro = new Token<INbrepro>(
@@ -119,11 +135,18 @@ export type PanelSection = 'environment' | 'drift';
  * The reproducibility panel in the right sidebar.
  */
 export interface IReproPanel {
-  /** Activate `notebook` (if given) and show the panel, at `section`. */
+  /**
+   * Activate `notebook` (if given) and show the panel, at `section`, with
+   * the keyboard focus inside it.
+   */
   open(
     notebook: NotebookPanel | null,
     section: PanelSection | null
   ): Promise<void>;
+  /** Whether the panel is on screen, showing `notebook`. */
+  isShowing(notebook: NotebookPanel): boolean;
+  /** Emitted when the panel was opened on a notebook (its toast may go). */
+  readonly opened: ISignal<IReproPanel, NotebookPanel>;
   /**
    * What a click on an indicator (status item, toolbar) shows for the
    * current notebook: the drift when there is some, the panel otherwise,

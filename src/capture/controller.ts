@@ -26,7 +26,13 @@ import {
   writeRecord
 } from '../record/document';
 import { IReadResult } from '../record/model';
-import { driftKey, measureDrift, recordedState } from './drift';
+import {
+  driftKey,
+  measureDrift,
+  outputsFromOtherEnvironments,
+  recordedState
+} from './drift';
+import type { IHeaderFacts } from '../vocabulary/status';
 import { CaptureState, ICaptureSettings, IDrift } from '../tokens';
 
 /**
@@ -62,6 +68,23 @@ export class NotebookCapture implements IDisposable {
     _panel.context.saveState.connect(this._onSaveState, this);
     _panel.context.model.metadataChanged.connect(this._onMetadataChanged, this);
     void context.ready.then(() => this.schedule());
+    // The record is in the file: show it as soon as the file is read, before
+    // any kernel answers.
+    void _panel.context.ready.then(() => {
+      if (!this._isDisposed) {
+        this._file = null;
+        this._recordChanged.emit();
+        this._stateChanged.emit(this._state);
+      }
+    });
+  }
+
+  /**
+   * Whether the notebook's file has been read (before, its metadata is not
+   * known: the panel says it is reading it, not that nothing is recorded).
+   */
+  get isLoaded(): boolean {
+    return this._panel.context.isReady;
   }
 
   /**
@@ -98,22 +121,49 @@ export class NotebookCapture implements IDisposable {
 
   /**
    * Record the kernel's environment as the one this notebook vouches for.
+   * Returns what it vouched for before (for undo), or undefined when there
+   * was nothing to accept.
    */
-  accept(): void {
+  accept(): string | null | undefined {
     const model = this._panel.content.model;
     const kernelEnv = this._kernelEnv;
     if (!model || !kernelEnv) {
-      return;
+      return undefined;
     }
-    const notebook = withCurrent(this._known().value, kernelEnv);
+    const before = this._known().value;
+    const notebook = withCurrent(before, kernelEnv);
     if (!notebook) {
-      return;
+      return undefined;
     }
     // The user chose: from now on what the kernel reports is written.
     this._held = null;
     this._cellRan = true;
     this._write(notebook);
     this._updateDrift(notebook);
+    return before.current;
+  }
+
+  /**
+   * Undo an Accept: vouch again for `previous`, the environment the notebook
+   * vouched for before (the kernel's snapshot stays recorded until a save
+   * prunes what no cell refers to).
+   */
+  undoAccept(previous: string | null): void {
+    if (!this._panel.content.model || previous === null) {
+      return;
+    }
+    const notebook = withCurrent(this._known().value, previous);
+    if (notebook) {
+      this._write(notebook);
+      this._updateDrift(notebook);
+    }
+  }
+
+  /**
+   * The id of the environment the kernel runs on now, once it reported.
+   */
+  get kernelEnvironment(): string | null {
+    return this._kernelEnv;
   }
 
   /**
@@ -440,6 +490,24 @@ export class NotebookCapture implements IDisposable {
    */
   get problems(): string[] {
     return this._panel.content.model ? this._known().problems : [];
+  }
+
+  /**
+   * What the header says beside the state: whether the file is read, and
+   * whether outputs on screen came from another environment than the one
+   * the notebook vouches for (after an Accept, until the cells run again).
+   */
+  headerFacts(): IHeaderFacts {
+    const loaded = this.isLoaded && !!this._panel.content.model;
+    return {
+      loaded,
+      olderOutputs:
+        loaded &&
+        outputsFromOtherEnvironments(
+          this._known().value,
+          this.cells().map(cell => cell.record)
+        )
+    };
   }
 
   /**

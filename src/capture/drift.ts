@@ -6,7 +6,7 @@
  */
 import { diffSides, notebookContext, usedDistributions } from '../drift/diff';
 import { sideFromEnvironment } from '../drift/view';
-import { NotebookRecord } from '../record/document';
+import { CellRecord, NotebookRecord } from '../record/document';
 import { countPackages } from '../record/packages';
 import { CaptureState, IDrift } from '../tokens';
 
@@ -76,4 +76,19 @@ export function recordedState(
     snapshots: Object.keys(record.snapshots).length,
     drift: drift?.report.severity ?? 'none'
   };
+}
+
+/**
+ * Whether some outputs on screen came from another environment than the one
+ * the notebook vouches for: cells recorded under a snapshot that is not
+ * `current` (after an Accept, until the cells run again).
+ */
+export function outputsFromOtherEnvironments(
+  record: NotebookRecord,
+  cells: (CellRecord | null)[]
+): boolean {
+  return (
+    record.current !== null &&
+    cells.some(cell => cell !== null && cell.env !== record.current)
+  );
 }

@@ -199,14 +199,17 @@ export function notebookContext(
 }
 
 /**
- * Shell commands that bring back `entry` (remove it, for an added package).
+ * Shell commands that bring back `entry` as the recorded environment had it;
+ * null for an added package: nbrepro never offers to uninstall anything
+ * (what the kernel's environment holds besides may be what Jupyter runs on).
  */
-export function restoreCommands(kind: DriftKind, entry: IPackage): IRestore {
+export function restoreCommands(
+  kind: DriftKind,
+  entry: IPackage
+): IRestore | null {
   const name = entry.name;
   if (kind === 'package-added') {
-    return entry.manager === 'pip'
-      ? { pip: 'pip uninstall -y ' + quote(name) }
-      : { conda: 'conda remove ' + quote(name) };
+    return null;
   }
   const version = entry.version;
   if (entry.manager === 'pip') {
@@ -408,7 +411,10 @@ namespace Private {
     if (notes.length) {
       item.detail = notes.join('; ');
     }
-    item.restore = restoreCommands(kind, restoreTo);
+    const restore = restoreCommands(kind, restoreTo);
+    if (restore) {
+      item.restore = restore;
+    }
     out.push(item);
   }
 

@@ -18,6 +18,14 @@ export interface IBuild {
 }
 
 /**
+ * What an export would write beside the notebook (the server's check says).
+ */
+export interface IExportOutputs {
+  folder: string;
+  zip: string;
+}
+
+/**
  * A file the bundle carries from the notebook's project (a module, a script or
  * data), by its path in the bundle; the check lists them before anything is
  * written, so the user sees what is about to be shared.
@@ -45,7 +53,8 @@ export function formatSize(size: number): string {
  * The dialog's body: the gate's findings as text (their messages come from
  * notebook metadata anyone can edit), every file the bundle carries from the
  * project (path and size), the builds the export would run, which run only
- * when the user ticks the box, and the choice of folder or zip.
+ * when the user ticks the box, and the choice of folder or zip, each named as
+ * it will be written.
  */
 export class ExportDialogBody
   extends Widget
@@ -56,7 +65,8 @@ export class ExportDialogBody
     format: ExportFormat,
     trans: TranslationBundle,
     carried: ICarriedFile[] = [],
-    builds: IBuild[] = []
+    builds: IBuild[] = [],
+    outputs: IExportOutputs | null = null
   ) {
     super();
     this.addClass('jp-nbrepro-ExportDialog');
@@ -118,8 +128,11 @@ export class ExportDialogBody
     );
     const name = DOMUtils.createDomID();
     const labels: [ExportFormat, string][] = [
-      ['folder', trans.__('Folder')],
-      ['zip', trans.__('Zip')]
+      [
+        'folder',
+        outputs ? trans.__('A folder, %1/', outputs.folder) : trans.__('Folder')
+      ],
+      ['zip', outputs ? trans.__('A zip, %1', outputs.zip) : trans.__('Zip')]
     ];
     for (const [value, text] of labels) {
       const label = el('label');

@@ -12,7 +12,12 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
-import { ExportDialogBody, IBuild, ICarriedFile } from './dialog';
+import {
+  ExportDialogBody,
+  IBuild,
+  ICarriedFile,
+  IExportOutputs
+} from './dialog';
 
 /**
  * The server's answer to an export: where the bundle is, relative to
@@ -80,6 +85,7 @@ export async function exportBundle(
   let findings: IFinding[];
   let builds: IBuild[];
   let carried: ICarriedFile[];
+  let outputs: IExportOutputs | null = null;
   try {
     const limit = options.dataLimit?.();
     const checked = await request(
@@ -90,6 +96,7 @@ export async function exportBundle(
     findings = checked.findings ?? [];
     builds = Array.isArray(checked.builds) ? checked.builds : [];
     carried = Array.isArray(checked.carried) ? checked.carried : [];
+    outputs = checked.outputs ?? null;
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];
@@ -106,7 +113,8 @@ export async function exportBundle(
     options.defaultFormat(),
     trans,
     carried,
-    builds
+    builds,
+    outputs
   );
   const choice = await showDialog<ExportFormat>({
     title: trans.__('Export Reproducible Bundle'),

@@ -13,7 +13,8 @@ import { LabIcon } from '@jupyterlab/ui-components';
 
 import { exportBundle } from '../export/flow';
 import { CommandIDs, INbrepro, IReproPanel } from '../tokens';
-import { nbreproIcon } from '../ui/sidebar';
+import { acceptWithConfirmation } from '../ui/accept';
+import { nbreproIcon } from '../ui/icon';
 import { showStatusDialog } from '../ui/statusdialog';
 import { describeServerState } from '../vocabulary';
 
@@ -91,10 +92,10 @@ export function commandTable(context: ICommandContext): ICommandRow[] {
     },
     {
       id: CommandIDs.acceptEnvironment,
-      label: trans.__('Accept Current Environment'),
-      paletteLabel: trans.__('nbrepro: Accept Current Environment'),
+      label: trans.__('Accept Current Environment…'),
+      paletteLabel: trans.__('nbrepro: Accept Current Environment…'),
       caption: trans.__(
-        'Record the kernel’s environment as the one this notebook vouches for'
+        'Make the notebook vouch for the kernel’s environment (asks first; can be undone)'
       ),
       execute: () => Private.accept(context)
     },
@@ -173,7 +174,7 @@ namespace Private {
     }
   }
 
-  export function accept(context: ICommandContext): void {
+  export function accept(context: ICommandContext): unknown {
     const { core, tracker, trans } = context;
     const capture = core.captureOf(tracker.currentWidget);
     if (!capture) {
@@ -186,7 +187,7 @@ namespace Private {
         )
       );
     }
-    capture.accept();
+    return acceptWithConfirmation(capture, trans);
   }
 
   export function exportCurrent(context: ICommandContext): unknown {

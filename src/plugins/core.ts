@@ -4,12 +4,15 @@ import {
 } from '@jupyterlab/application';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ServerConnection } from '@jupyterlab/services';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { NotebookCapture } from '../capture/controller';
 import { fetchEngine } from '../capture/kernel';
 import { CaptureRegistry } from '../capture/registry';
-import { checkServer, ServerState } from '../server/api';
+import type { IServerEnvironment } from '../drift/restore';
+import { checkServer, requestAPI, ServerState } from '../server/api';
 import { ExportFormat, INbrepro, ISettings, PLUGIN_ID } from '../tokens';
 import { DEFAULT_SETTINGS, readSettings } from './settings';
 
@@ -33,6 +36,8 @@ export const corePlugin: JupyterFrontEndPlugin<INbrepro> = {
     const core = new Core(app, tracker);
     if (settingRegistry) {
       core.loadSettings(settingRegistry);
+    } else {
+      core.noSettings();
     }
     console.log('nbrepro: JupyterLab extension is activated');
     return core;
@@ -42,6 +47,7 @@ export const corePlugin: JupyterFrontEndPlugin<INbrepro> = {
 class Core implements INbrepro {
   constructor(app: JupyterFrontEnd, tracker: INotebookTracker) {
     const serverSettings = app.serviceManager.serverSettings;
+    this._serverSettings = serverSettings;
     this._registry = new CaptureRegistry(
       tracker,
       () => fetchEngine(serverSettings),
@@ -87,6 +93,37 @@ class Core implements INbrepro {
     return this._registry.captures();
   }
 
+  get settingsLoaded(): Promise<void> {
+    return this._settingsLoaded.promise;
+  }
+
+  dismissDrift(key: string): void {
+    const kept = this._settings.dismissedDrifts.filter(k => k !== key);
+    const list = [...kept, key].slice(-200);
+    this._settings = { ...this._settings, dismissedDrifts: list };
+    void this._stored?.set('dismissedDrifts', list);
+  }
+
+  serverEnvironment(): Promise<IServerEnvironment | null> {
+    if (!this._serverEnvironment) {
+      this._serverEnvironment = this.serverChecked.then(state =>
+        state.kind !== 'ok'
+          ? null
+          : requestAPI<IServerEnvironment>(
+              'environment',
+              this._serverSettings
+            ).then(
+              reply =>
+                Array.isArray(reply?.prefixes) && Array.isArray(reply?.needed)
+                  ? reply
+                  : null,
+              () => null
+            )
+      );
+    }
+    return this._serverEnvironment;
+  }
+
   rememberExportFormat(format: ExportFormat): void {
     this._settings = { ...this._settings, exportFormat: format };
     void this._stored?.set('exportFormat', format);
@@ -106,14 +143,24 @@ class Core implements INbrepro {
         };
         loaded.changed.connect(apply, this);
         apply();
+        this._settingsLoaded.resolve();
       },
       reason => {
         console.warn('nbrepro: could not load settings', reason);
+        this._settingsLoaded.resolve();
       }
     );
   }
 
+  /** No settings registry: nothing to wait for. */
+  noSettings(): void {
+    this._settingsLoaded.resolve();
+  }
+
   private _registry: CaptureRegistry;
+  private _serverSettings: ServerConnection.ISettings;
+  private _serverEnvironment: Promise<IServerEnvironment | null> | null = null;
+  private _settingsLoaded = new PromiseDelegate<void>();
   private _server: ServerState = { kind: 'checking' };
   private _settings: ISettings = DEFAULT_SETTINGS;
   private _stored: ISettingRegistry.ISettings | null = null;

@@ -12,7 +12,8 @@ export const DEFAULT_SETTINGS: ISettings = {
   showToolbarItem: true,
   exportFormat: 'folder',
   exportDataLimitMB: 50,
-  exportWheelLimitMB: 50
+  exportWheelLimitMB: 50,
+  dismissedDrifts: []
 };
 
 function limit(value: unknown): number {
@@ -24,6 +25,7 @@ function limit(value: unknown): number {
  */
 export function readSettings(get: (key: string) => unknown): ISettings {
   const ignore = get('ignorePackages');
+  const dismissed = get('dismissedDrifts');
   return {
     capture: {
       enabled: get('captureEnabled') !== false,
@@ -40,6 +42,9 @@ export function readSettings(get: (key: string) => unknown): ISettings {
     showToolbarItem: get('showToolbarItem') !== false,
     exportFormat: get('exportFormat') === 'zip' ? 'zip' : 'folder',
     exportDataLimitMB: limit(get('exportDataLimitMB')),
-    exportWheelLimitMB: limit(get('exportWheelLimitMB'))
+    exportWheelLimitMB: limit(get('exportWheelLimitMB')),
+    dismissedDrifts: Array.isArray(dismissed)
+      ? dismissed.filter((key): key is string => typeof key === 'string')
+      : []
   };
 }

@@ -49,17 +49,23 @@ export const statusBarPlugin: JupyterFrontEndPlugin<void> = {
     });
     const refresh = () => {
       const capture = core.captureOf(tracker.currentWidget);
-      item.setCapture(capture?.state ?? null, capture?.isRecorded ?? false);
+      item.setCapture(
+        capture?.state ?? null,
+        capture?.isRecorded ?? false,
+        capture?.headerFacts().olderOutputs ?? false
+      );
       activeChanged.emit();
     };
     tracker.currentChanged.connect(refresh, item);
     labShell?.currentChanged.connect(refresh, item);
     const follow = (capture: NotebookCapture) => {
-      capture.stateChanged.connect(() => {
+      const mine = () => {
         if (tracker.currentWidget === capture.panel) {
           refresh();
         }
-      }, item);
+      };
+      capture.stateChanged.connect(mine, item);
+      capture.recordChanged.connect(mine, item);
     };
     core.captures().forEach(follow);
     core.captureAdded.connect((_, capture) => follow(capture), item);

@@ -16,6 +16,7 @@
  * enforces it: eslint.config.mjs).
  */
 
+import { ICodeCellModel } from '@jupyterlab/cells';
 import { INotebookModel } from '@jupyterlab/notebook';
 
 import {
@@ -222,16 +223,21 @@ export interface ICellEntry {
   id: string;
   type: string;
   record: CellRecord | null;
+  /** What the cell's prompt shows ([n]); null when it has none. */
+  executionCount: number | null;
 }
 
 export function readCells(model: INotebookModel): ICellEntry[] {
   const cells: ICellEntry[] = [];
   for (let i = 0; i < model.cells.length; i++) {
     const cell = model.cells.get(i);
+    const count =
+      cell.type === 'code' ? (cell as ICodeCellModel).executionCount : null;
     cells.push({
       id: cell.id,
       type: cell.type,
-      record: readCellMeta(cell.getMetadata(METADATA_KEY))
+      record: readCellMeta(cell.getMetadata(METADATA_KEY)),
+      executionCount: typeof count === 'number' ? count : null
     });
   }
   return cells;

@@ -61,10 +61,23 @@ export interface ICondaOverride {
   channel?: string | null;
 }
 
+/** schema: snapshot.schema.json#/$defs/conda_behaviour. */
+export interface ICondaBehaviour {
+  /** The release line whose rules the conda files follow. */
+  conda: '24.11' | '25.7' | '26.7';
+  source: string;
+  version: string | null;
+  root?: string | null;
+  subdir?: string;
+}
+
 /** schema: snapshot.schema.json#/$defs/conda (what the front end reads). */
 export interface ICondaFacts {
   prefix: string;
   channels: string[];
+  /** Which conda the conda files are written for, and why. */
+  behaviour?: ICondaBehaviour;
+  history?: { conda_version?: string | null };
   /** `<channel key>/<subdir>/<fn>#<hash>`, one per conda-meta record. */
   packages: string[];
   overrides?: { [index: string]: ICondaOverride };

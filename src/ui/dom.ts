@@ -44,3 +44,51 @@ export function clipped(value: string): HTMLElement {
 export function whole(value: string): HTMLElement {
   return el('td', 'jp-nbrepro-whole', value);
 }
+
+/**
+ * A table with its caption (said by screen readers, shown small) and column
+ * headers.
+ */
+export function captionedTable(
+  className: string,
+  caption: string,
+  headers: string[]
+): HTMLTableElement {
+  const table = el('table', className) as HTMLTableElement;
+  table.appendChild(el('caption', 'jp-nbrepro-caption', caption));
+  if (headers.length > 0) {
+    const head = el('tr');
+    for (const label of headers) {
+      head.appendChild(headerCell(label));
+    }
+    table.appendChild(head);
+  }
+  return table;
+}
+
+/**
+ * A long name or value that may wrap only at its own separators (- _ . / :
+ * @ and spaces, or those `after` matches), never inside a word part.
+ */
+export function breakable(
+  text: string,
+  after = /(?<=[-_./:@])/
+): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  for (const part of text.split(after)) {
+    if (fragment.childNodes.length > 0) {
+      fragment.appendChild(document.createElement('wbr'));
+    }
+    fragment.appendChild(document.createTextNode(part));
+  }
+  return fragment;
+}
+
+/**
+ * A cell with a long value that wraps at its separators.
+ */
+export function wrapping(value: string, className = ''): HTMLElement {
+  const td = el('td', ('jp-nbrepro-wrap ' + className).trim());
+  td.appendChild(breakable(value));
+  return td;
+}

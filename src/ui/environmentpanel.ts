@@ -1,113 +1,38 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
 
 import { NotebookCapture } from '../capture/controller';
-import { CellRecord, NotebookRecord } from '../record/document';
 import { IEnvironment, ISnapshotRecord } from '../record/model';
 import { packageRows } from '../record/packages';
 import {
-  describeDeterminism,
   describeGpu,
   describePlatform,
   describePython,
-  describeSeeding,
-  describeSeedingStatus,
-  describeTime
+  describeTime,
+  snapshotNames,
+  writtenFor
 } from '../vocabulary';
-import { clipped, el, headerCell, whole } from './dom';
+import { captionedTable, clipped, el, wrapping } from './dom';
+import { Section } from './section';
 
 /**
- * Which cells ran under which snapshot, in notebook order.
+ * The environment the notebook vouches for, in words: its name, Python,
+ * platform, GPU and which conda its conda files are written for. The
+ * snapshot's id shows only on hover.
  */
-export function cellsBySnapshot(
-  cellMetas: (CellRecord | null)[]
-): Map<string, number[]> {
-  const groups = new Map<string, number[]>();
-  cellMetas.forEach((meta, index) => {
-    if (meta) {
-      const cells = groups.get(meta.env) ?? [];
-      cells.push(index + 1);
-      groups.set(meta.env, cells);
-    }
-  });
-  return groups;
-}
-
-/**
- * The environment panel: what a notebook's metadata says it ran on.
- */
-export class EnvironmentPanel extends Widget {
-  constructor(
-    private readonly _capture: NotebookCapture,
-    private readonly _trans: TranslationBundle,
-    private readonly _part: 'all' | 'summary' | 'details' = 'all'
-  ) {
-    super();
-    const notebook = _capture.panel;
-    this.addClass('jp-nbrepro-Panel');
-    this.addClass('jp-nbrepro-EnvironmentPanel');
-    this.id = `nbrepro-environment-${_part}-${notebook.id}`;
-    this.title.label = _trans.__('Environment: %1', notebook.title.label);
-    this.title.closable = true;
-    _capture.recordChanged.connect(this._scheduleRender, this);
-    // What a kernel reported before any cell ran is held, not written: the
-    // capture's state changes say when there is something new to show.
-    _capture.stateChanged.connect(this._scheduleRender, this);
-    notebook.disposed.connect(() => this.dispose(), this);
-    this.render();
+export class EnvironmentSection extends Section {
+  constructor(trans: TranslationBundle) {
+    super(trans, 'environment', trans.__('Environment'));
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._capture.recordChanged.disconnect(this._scheduleRender, this);
-    this._capture.stateChanged.disconnect(this._scheduleRender, this);
-    super.dispose();
-  }
-
-  private _scheduleRender(): void {
-    if (this._renderTimer === null) {
-      this._renderTimer = window.setTimeout(() => {
-        this._renderTimer = null;
-        if (!this.isDisposed) {
-          this.render();
-        }
-      }, 100);
-    }
-  }
-
-  /**
-   * Rebuild the panel from the notebook's record.
-   */
-  render(): void {
-    const trans = this._trans;
-    this.node.textContent = '';
-    // Read at the door: what the panel shows matches the schema, and what
-    // was dropped is listed as a problem.
-    const meta = this._capture.record;
-    if (!meta) {
-      return;
-    }
-    const problems = this._capture.problems;
-    const cellMetas = this._capture
-      .cells()
-      .map(cell => (cell.type === 'code' ? cell.record : null));
-    const currentId = meta.current;
-    const snapshot = currentId ? meta.snapshots[currentId] : undefined;
-    const header = el('div', 'jp-nbrepro-Panel-header');
-    const summary = this._part !== 'details';
-    if (summary) {
-      header.appendChild(el('h3', undefined, trans.__('Environment')));
-      this.node.appendChild(header);
-    }
-    for (const problem of summary ? problems : []) {
+  protected render(capture: NotebookCapture): void {
+    const trans = this.trans;
+    const record = capture.record!;
+    for (const problem of capture.problems) {
       this.node.appendChild(el('p', 'jp-nbrepro-Panel-problem', problem));
     }
-    if ((!snapshot || !currentId) && !summary) {
-      return;
-    }
-    if (!snapshot || !currentId) {
+    const id = record.current;
+    const snapshot = id ? record.snapshots[id] : undefined;
+    if (!id || !snapshot) {
       this.node.appendChild(
         el(
           'p',
@@ -119,172 +44,73 @@ export class EnvironmentPanel extends Widget {
       );
       return;
     }
-    const recorded = el(
-      'p',
-      'jp-nbrepro-Panel-id',
-      trans.__(
-        'Snapshot %1, first recorded %2',
-        currentId,
-        describeTime(snapshot.captured_at)
-      )
+    const kernel = capture.kernelEnvironment;
+    const ids = kernel && kernel !== id ? [id, kernel] : [id];
+    const name = snapshotNames(record, ids, kernel, trans).get(id) ?? '';
+    const line = el('p', 'jp-nbrepro-Panel-name', name);
+    line.title = trans.__(
+      'Snapshot %1, captured %2',
+      id,
+      describeTime(snapshot.captured_at)
     );
-    recorded.title = snapshot.captured_at;
-    header.appendChild(recorded);
+    this.node.appendChild(line);
     const env = snapshot.environment;
-    if (summary) {
-      this._facts('', [
-        [trans.__('Python'), describePython(env.python, trans)],
-        [trans.__('Platform'), describePlatform(env.platform, trans)],
-        ...describeGpu(env.gpu, trans)
+    const rows: [string, string][] = [
+      [trans.__('Python'), describePython(env.python, trans)],
+      [trans.__('Platform'), describePlatform(env.platform, trans)],
+      ...describeGpu(env.gpu, trans)
+    ];
+    if (env.conda) {
+      rows.push([
+        trans.__('Conda files'),
+        trans.__('written %1', writtenFor(env.conda, trans))
       ]);
-      this._seeds(meta, cellMetas);
-    } else {
-      this.node.textContent = '';
     }
-    if (this._part !== 'summary') {
-      this._history(meta, cellMetas);
-      this._packages(env);
-      this._raw(snapshot);
-    }
-  }
-
-  /**
-   * The record itself, for whoever needs the exact facts: as text.
-   */
-  private _raw(snapshot: ISnapshotRecord): void {
-    const details = el('details', 'jp-nbrepro-Panel-raw');
-    details.appendChild(
-      el('summary', undefined, this._trans.__('Show raw JSON'))
+    const table = captionedTable(
+      'jp-nbrepro-Panel-facts',
+      trans.__('What the notebook ran on'),
+      []
     );
-    details.addEventListener('toggle', () => {
-      if (
-        (details as HTMLDetailsElement).open &&
-        details.childElementCount < 2
-      ) {
-        details.appendChild(
-          el('pre', undefined, JSON.stringify(snapshot, null, 2))
-        );
-      }
-    });
-    this.node.appendChild(details);
-  }
-
-  private _section(title: string): HTMLElement {
-    const section = el('section', 'jp-nbrepro-Panel-section');
-    if (title) {
-      section.appendChild(el('h4', undefined, title));
-    }
-    this.node.appendChild(section);
-    return section;
-  }
-
-  private _facts(title: string, entries: [string, string][]): void {
-    const section = this._section(title);
-    if (entries.length === 0) {
-      section.appendChild(
-        el('p', 'jp-nbrepro-Panel-empty', this._trans.__('Nothing recorded.'))
-      );
-      return;
-    }
-    const table = el('table', 'jp-nbrepro-Panel-facts');
-    for (const [key, value] of entries) {
+    for (const [key, value] of rows) {
       const row = el('tr');
       const th = el('th', undefined, key);
       th.setAttribute('scope', 'row');
       row.appendChild(th);
-      row.appendChild(el('td', undefined, value));
+      row.appendChild(wrapping(value));
       table.appendChild(row);
     }
-    section.appendChild(table);
+    this.node.appendChild(table);
+  }
+}
+
+/**
+ * The packages of the recorded environment, with a filter, and the record
+ * itself as JSON for whoever needs the exact facts.
+ */
+export class PackagesSection extends Section {
+  constructor(trans: TranslationBundle) {
+    super(trans, 'packages', trans.__('Packages'));
   }
 
-  private _seeds(meta: NotebookRecord, cellMetas: (CellRecord | null)[]): void {
-    const trans = this._trans;
-    const section = this._section(trans.__('Seeds and determinism'));
-    const table = el('table', 'jp-nbrepro-Panel-table jp-nbrepro-Panel-seeds');
-    const head = el('tr');
-    for (const label of [trans.__('Cell'), trans.__('Seeding')]) {
-      head.appendChild(headerCell(label));
-    }
-    table.appendChild(head);
-    let any = false;
-    cellMetas.forEach((cell, index) => {
-      // A run the record lacks still gets its row (with nothing to say).
-      const run = cell?.run ? (meta.runs[cell.run] ?? {}) : null;
-      if (!run) {
-        return;
-      }
-      any = true;
-      const seeding =
-        describeSeeding(run) || describeSeedingStatus(run.seeds, trans);
-      const flags = describeDeterminism(run);
-      const row = el('tr');
-      row.appendChild(el('td', undefined, String(index + 1)));
-      const td = el('td', 'jp-nbrepro-Panel-seeding', seeding);
-      for (const flag of flags ? flags.split(', ') : []) {
-        // One setting a line, cut with an ellipsis (full text on hover).
-        const line = el('div', 'jp-nbrepro-Panel-determinism', flag);
-        line.title = flag;
-        td.appendChild(line);
-      }
-      row.appendChild(td);
-      table.appendChild(row);
-    });
-    section.appendChild(
-      any
-        ? table
-        : el('p', 'jp-nbrepro-Panel-empty', trans.__('No cell has run yet.'))
-    );
-  }
-
-  private _history(
-    meta: NotebookRecord,
-    cellMetas: (CellRecord | null)[]
-  ): void {
-    const trans = this._trans;
-    const section = this._section(trans.__('Cells by environment'));
-    const groups = cellsBySnapshot(cellMetas);
-    if (groups.size > 1) {
-      section.appendChild(
-        el(
-          'p',
-          'jp-nbrepro-Panel-mixed',
-          trans.__(
-            'The outputs of this notebook come from %1 different environments.',
-            groups.size
-          )
-        )
+  protected render(capture: NotebookCapture): void {
+    const record = capture.record!;
+    const id = record.current;
+    const snapshot = id ? record.snapshots[id] : undefined;
+    if (!snapshot) {
+      this.node.appendChild(
+        el('p', 'jp-nbrepro-Panel-empty', this.trans.__('Nothing recorded.'))
       );
+      return;
     }
-    const list = el('ul', 'jp-nbrepro-Panel-history');
-    for (const [id, cells] of groups) {
-      const known = id in meta.snapshots;
-      const item = el(
-        'li',
-        undefined,
-        trans._n(
-          '%2: cell %3',
-          '%2: cells %3',
-          cells.length,
-          id +
-            (id === meta.current ? trans.__(' (current)') : '') +
-            (known ? '' : trans.__(' (not recorded)')),
-          cells.join(', ')
-        )
-      );
-      item.dataset.snapshot = id;
-      list.appendChild(item);
-    }
-    section.appendChild(list);
+    this._packages(snapshot.environment);
+    this._raw(snapshot);
   }
 
   private _packages(environment: IEnvironment): void {
-    const trans = this._trans;
+    const trans = this.trans;
     const rows = packageRows(environment);
-    const section = this._section(
-      trans._n('%1 package', '%1 packages', rows.length)
-    );
-    const heading = section.firstElementChild as HTMLElement;
+    const count = el('p', 'jp-nbrepro-Panel-id');
+    this.node.appendChild(count);
     const filter = document.createElement('input');
     filter.type = 'search';
     filter.className = 'jp-nbrepro-Panel-filter';
@@ -292,44 +118,29 @@ export class EnvironmentPanel extends Widget {
     filter.setAttribute('aria-label', trans.__('Filter packages'));
     // A re-render (a new capture) keeps what the user typed.
     filter.value = this._filter;
-    section.appendChild(filter);
-    const table = el(
-      'table',
-      'jp-nbrepro-Panel-table jp-nbrepro-Panel-packages'
-    );
-    const head = el('tr');
+    this.node.appendChild(filter);
     const builds = rows.some(row => row.build !== '');
+    const origins = new Set(rows.map(row => row.origin));
+    const sources = origins.size > 1;
     const labels = [trans.__('Name'), trans.__('Version')];
     if (builds) {
       labels.push(trans.__('Build'));
     }
-    // One source for every package (all from PyPI): said once, not per row.
-    const origins = new Set(rows.map(row => row.origin));
-    const sources = origins.size > 1;
     if (sources) {
       labels.push(trans.__('Source'));
-    } else if (rows.length > 0) {
-      section.appendChild(
-        el(
-          'p',
-          'jp-nbrepro-Panel-id',
-          trans.__(
-            'All from %1.',
-            rows[0].origin || trans.__('an unknown source')
-          )
-        )
-      );
     }
-    for (const label of labels) {
-      head.appendChild(headerCell(label));
-    }
-    table.appendChild(head);
+    const table = captionedTable(
+      'jp-nbrepro-Panel-table jp-nbrepro-Panel-packages',
+      trans.__('Packages of the recorded environment'),
+      labels
+    );
+    table.dataset.columns = String(labels.length);
     const body: HTMLElement[] = [];
     for (const row of rows) {
       const tr = el('tr');
       tr.dataset.name = row.name.toLowerCase();
-      tr.appendChild(whole(row.name));
-      tr.appendChild(whole(row.version));
+      tr.appendChild(wrapping(row.name));
+      tr.appendChild(wrapping(row.version));
       if (builds) {
         tr.appendChild(clipped(row.build));
       }
@@ -347,9 +158,18 @@ export class EnvironmentPanel extends Widget {
         tr.hidden = needle !== '' && !(tr.dataset.name ?? '').includes(needle);
         shown += tr.hidden ? 0 : 1;
       }
-      heading.textContent =
+      const all = trans._n('%1 package', '%1 packages', rows.length);
+      const from =
+        !sources && rows.length > 0
+          ? trans.__(
+              '%1, all from %2',
+              all,
+              rows[0].origin || trans.__('a source not recorded')
+            )
+          : all;
+      count.textContent =
         needle === ''
-          ? trans._n('%1 package', '%1 packages', rows.length)
+          ? from
           : trans._n(
               '%2 of %1 package',
               '%2 of %1 packages',
@@ -359,11 +179,29 @@ export class EnvironmentPanel extends Widget {
     };
     filter.addEventListener('input', apply);
     apply();
-    const scroller = el('div', 'jp-nbrepro-Panel-scroll');
-    scroller.appendChild(table);
-    section.appendChild(scroller);
+    this.node.appendChild(table);
   }
 
-  private _renderTimer: number | null = null;
+  /**
+   * The record itself, as text.
+   */
+  private _raw(snapshot: ISnapshotRecord): void {
+    const details = el('details', 'jp-nbrepro-Panel-raw');
+    details.appendChild(
+      el('summary', undefined, this.trans.__('Show the raw record (JSON)'))
+    );
+    details.addEventListener('toggle', () => {
+      if (
+        (details as HTMLDetailsElement).open &&
+        details.childElementCount < 2
+      ) {
+        details.appendChild(
+          el('pre', undefined, JSON.stringify(snapshot, null, 2))
+        );
+      }
+    });
+    this.node.appendChild(details);
+  }
+
   private _filter = '';
 }

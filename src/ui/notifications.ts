@@ -5,36 +5,36 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { IDrift, INbrepro, IReproPanel } from '../tokens';
 import { driftMessage } from '../vocabulary';
+import { acceptWithConfirmation } from './accept';
 
 /**
- * Where dismissed drifts are remembered, across reloads.
+ * Where earlier versions kept dismissed drifts: JupyterLab's state database,
+ * which is per frontend (Notebook 7 never saw them). Moved to the settings.
  */
 const STATE_KEY = 'nbrepro:dismissed-drift';
 
 /**
  * The drift toasts, one per change: a (notebook, recorded, kernel) triple is
  * announced once per session; one the user dismissed is not announced again,
- * even after a reload (kept in the state database) until it changes.
+ * even after a reload and in the other frontend, until it changes. The
+ * dismissals live in nbrepro's settings (`dismissedDrifts`): JupyterLab and
+ * Notebook 7 read the same user settings, while each keeps its own state
+ * database (a workspace).
  */
 export class DriftNotifier {
   constructor(
     private readonly _core: INbrepro,
     private readonly _panel: IReproPanel,
     private readonly _trans: TranslationBundle,
-    private readonly _state: IStateDB | null
+    state: IStateDB | null
   ) {
-    this._loaded = _state
-      ? _state.fetch(STATE_KEY).then(
-          value => {
-            this._dismissed = Array.isArray(value)
-              ? (value as unknown[]).filter(
-                  (v): v is string => typeof v === 'string'
-                )
-              : [];
-          },
-          () => undefined
-        )
-      : Promise.resolve();
+    this._loaded = _core.settingsLoaded.then(() => migrate(state, _core));
+    // The panel shows the drift now: its toast has said what it had to.
+    _panel.opened.connect((_, notebook) => this.close(notebook), this);
+  }
+
+  private get _dismissed(): string[] {
+    return this._core.settings.dismissedDrifts;
   }
 
   /**
@@ -69,6 +69,11 @@ export class DriftNotifier {
     this._announced.add(key);
     this.close(notebook);
     this._keys.set(notebook, key);
+    if (this._panel.isShowing(notebook)) {
+      // The panel shows this notebook's drift already (and says it to screen
+      // readers): a toast would only cover its foot.
+      return;
+    }
     const id = Notification.emit(message, type, {
       autoClose: false,
       actions: this._actions(notebook, key)
@@ -137,12 +142,15 @@ export class DriftNotifier {
         }
       },
       {
-        label: trans.__('Accept'),
+        label: trans.__('Accept…'),
         caption: trans.__(
-          'Record the kernel’s environment as the one this notebook vouches for'
+          'Make the notebook vouch for the kernel’s environment (asks first; can be undone)'
         ),
         callback: () => {
-          this._core.captureOf(notebook)?.accept();
+          const capture = this._core.captureOf(notebook);
+          if (capture) {
+            void acceptWithConfirmation(capture, trans);
+          }
           this._toasts.delete(notebook);
         }
       },
@@ -159,13 +167,11 @@ export class DriftNotifier {
 
   private _remember(key: string): void {
     if (!this._dismissed.includes(key)) {
-      this._dismissed = [...this._dismissed, key].slice(-200);
-      void this._state?.save(STATE_KEY, this._dismissed);
+      this._core.dismissDrift(key);
     }
   }
 
   private _loaded: Promise<void>;
-  private _dismissed: string[] = [];
   private _announced = new Set<string>();
   private _toasts = new Map<NotebookPanel, string>();
   private _keys = new Map<NotebookPanel, string>();
@@ -173,4 +179,30 @@ export class DriftNotifier {
     NotebookPanel,
     { message: string; type: 'error' | 'warning' }
   >();
+}
+
+/**
+ * Dismissals an earlier version kept in this frontend's state database go to
+ * the settings, once.
+ */
+async function migrate(state: IStateDB | null, core: INbrepro): Promise<void> {
+  if (!state) {
+    return;
+  }
+  try {
+    const value = await state.fetch(STATE_KEY);
+    if (Array.isArray(value)) {
+      for (const key of value) {
+        if (
+          typeof key === 'string' &&
+          !core.settings.dismissedDrifts.includes(key)
+        ) {
+          core.dismissDrift(key);
+        }
+      }
+      await state.remove(STATE_KEY);
+    }
+  } catch {
+    // Nothing kept, or no state database: nothing to move.
+  }
 }

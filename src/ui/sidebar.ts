@@ -1,46 +1,124 @@
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { LabIcon } from '@jupyterlab/ui-components';
+import { caretDownIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { NotebookCapture } from '../capture/controller';
+import { PanelSection } from '../tokens';
 import { describeHeader } from '../vocabulary';
+import { CellsSection } from './cellspanel';
 import { el } from './dom';
-import { DriftPanel } from './driftpanel';
-import { EnvironmentPanel } from './environmentpanel';
+import { DriftSection, IDriftSectionOptions } from './driftpanel';
+import { EnvironmentSection, PackagesSection } from './environmentpanel';
+import { nbreproIcon } from './icon';
+import { Section } from './section';
+import { SeedsSection } from './seedspanel';
 
-const ICON_SVG =
-  '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 24 24">' +
-  '<g class="jp-icon3" fill="#616161">' +
-  '<path d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3zm0 2.2 6 2.2V11c0 4-2.6 7.8-6 8.9-3.4-1.1-6-4.9-6-8.9V6.4l6-2.2z"/>' +
-  '<path d="m10.6 15.4-3.3-3.3 1.4-1.4 1.9 1.9 4.7-4.7 1.4 1.4z"/>' +
-  '</g></svg>';
+export { nbreproIcon };
 
-export const nbreproIcon = new LabIcon({
-  name: 'nbrepro:shield',
-  svgstr: ICON_SVG
-});
+/**
+ * What the panel needs from the plugins.
+ */
+export interface ISidebarOptions extends IDriftSectionOptions {
+  exportNow: () => void;
+}
+
+/**
+ * A section that folds under its title, in the look of JupyterLab's own
+ * collapsible sections (the Property Inspector's): the title is a button
+ * (Enter or Space folds it, aria-expanded says how it is).
+ */
+export class Fold extends Panel {
+  constructor(
+    readonly section: Section,
+    collapsed: boolean
+  ) {
+    super();
+    this.addClass('jp-nbrepro-Fold');
+    this.addClass('jp-Collapse');
+    const header = new Widget({ node: document.createElement('button') });
+    header.addClass('jp-Collapse-header');
+    header.addClass('jp-nbrepro-Fold-header');
+    header.node.setAttribute('type', 'button');
+    header.node.setAttribute('aria-controls', section.id);
+    header.node.appendChild(
+      caretDownIcon.element({ className: 'jp-Collapser-icon' })
+    );
+    const label = document.createElement('span');
+    label.className = 'jp-Collapser-title';
+    label.textContent = section.title.label;
+    header.node.appendChild(label);
+    header.node.addEventListener('click', () => this.toggle());
+    this._header = header;
+    this.addWidget(header);
+    this.addWidget(section);
+    this.collapsed = collapsed;
+  }
+
+  /** The title button (what the keyboard lands on). */
+  get button(): HTMLElement {
+    return this._header.node;
+  }
+
+  get collapsed(): boolean {
+    return this.section.isHidden;
+  }
+
+  set collapsed(value: boolean) {
+    this.section.setHidden(value);
+    this._header.toggleClass('jp-Collapse-header-collapsed', value);
+    this._header.node.setAttribute('aria-expanded', String(!value));
+  }
+
+  toggle(): void {
+    this.collapsed = !this.collapsed;
+  }
+
+  private _header: Widget;
+}
 
 /**
  * The right sidebar: nbrepro's view of the active notebook. A header with
- * the state in words, the environment, the drift, the cells by environment
- * and the export button. It follows the notebook the user works in.
+ * the notebook, its state in words and Export; then sections that fold, in
+ * JupyterLab's sidebar style: Environment, Drift, Seeds and determinism,
+ * Cells by environment, Packages, in one scroll. It follows the notebook the
+ * user works in and its renames; a state change is announced politely to
+ * screen readers.
  */
 export class ReproSidebar extends Panel {
   constructor(
-    private readonly _trans: TranslationBundle,
-    private readonly _exportNow: () => void
+    private readonly _words: TranslationBundle,
+    private readonly _options: ISidebarOptions
   ) {
     super();
     this.id = 'nbrepro-sidebar';
     this.addClass('jp-nbrepro-Sidebar');
     this.title.icon = nbreproIcon;
-    this.title.caption = _trans.__('Reproducibility (nbrepro)');
+    this.title.caption = _words.__('Reproducibility (nbrepro)');
     this.node.setAttribute('role', 'region');
-    this.node.setAttribute('aria-label', _trans.__('Reproducibility'));
-    this._header = new Widget();
-    this._header.addClass('jp-nbrepro-Sidebar-header');
-    this.addWidget(this._header);
+    this.node.setAttribute('aria-label', _words.__('Reproducibility'));
+    this._top = new Widget();
+    this._top.addClass('jp-nbrepro-Sidebar-header');
+    this.addWidget(this._top);
+    this._live = el('div', 'jp-nbrepro-sr-only');
+    this._live.setAttribute('role', 'status');
+    this._live.setAttribute('aria-live', 'polite');
+    this.node.appendChild(this._live);
+    this._sections = {
+      environment: new EnvironmentSection(_words),
+      drift: new DriftSection(_words, _options),
+      seeds: new SeedsSection(_words),
+      cells: new CellsSection(_words),
+      packages: new PackagesSection(_words)
+    };
+    // The long lists start folded; the sections that answer "can I trust
+    // these outputs?" open.
+    for (const [name, section] of Object.entries(this._sections)) {
+      const fold = new Fold(section, name === 'cells' || name === 'packages');
+      this._folds.set(section, fold);
+      this.addWidget(fold);
+    }
     this.showNotebook(null, null);
   }
 
@@ -55,41 +133,49 @@ export class ReproSidebar extends Panel {
     notebook: NotebookPanel | null,
     capture: NotebookCapture | null
   ): void {
-    if (notebook === this._notebook && capture === this._capture) {
-      this._renderHeader();
-      return;
-    }
-    this._capture?.stateChanged.disconnect(this._renderHeader, this);
-    this._notebook?.disposed.disconnect(this._onDisposed, this);
-    for (const child of this._children) {
-      child.dispose();
-    }
-    this._children = [];
-    this._notebook = notebook;
-    this._capture = capture;
-    if (notebook && capture) {
-      capture.stateChanged.connect(this._renderHeader, this);
-      notebook.disposed.connect(this._onDisposed, this);
-      // Environment (what it ran on), Drift, then the long parts: cells by
-      // environment, the packages, the raw record.
-      this._children = [
-        new EnvironmentPanel(capture, this._trans, 'summary'),
-        new DriftPanel(capture, this._trans, notebook.title.label),
-        new EnvironmentPanel(capture, this._trans, 'details')
-      ];
-      for (const child of this._children) {
-        this.addWidget(child);
+    if (notebook !== this._notebook || capture !== this._capture) {
+      this._capture?.stateChanged.disconnect(this._renderHeader, this);
+      this._capture?.recordChanged.disconnect(this._renderHeader, this);
+      this._notebook?.disposed.disconnect(this._onDisposed, this);
+      this._notebook?.title.changed.disconnect(this._renderHeader, this);
+      this._notebook = notebook;
+      this._capture = notebook ? capture : null;
+      if (notebook && capture) {
+        capture.stateChanged.connect(this._renderHeader, this);
+        capture.recordChanged.connect(this._renderHeader, this);
+        notebook.disposed.connect(this._onDisposed, this);
+        // A rename: the header follows.
+        notebook.title.changed.connect(this._renderHeader, this);
+      }
+      for (const section of Object.values(this._sections)) {
+        section.showCapture(this._capture);
       }
     }
     this._renderHeader();
   }
 
   /**
-   * Scroll a section into view ('environment' or 'drift').
+   * Open `section` (unfold it), scroll it into view and move the keyboard
+   * focus there; null: the header, which names the notebook and its state.
    */
-  reveal(section: 'environment' | 'drift'): void {
-    const target = section === 'drift' ? this._children[1] : this._children[0];
-    target?.node.scrollIntoView({ block: 'start' });
+  reveal(section: PanelSection | null): void {
+    const fold = section ? this._folds.get(this._sections[section]) : null;
+    if (fold) {
+      fold.collapsed = false;
+      fold.button.scrollIntoView({ block: 'start' });
+      fold.button.focus();
+      return;
+    }
+    this._top.node.querySelector<HTMLElement>('h2')?.focus();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    // Opened from a command, the status item or the toolbar: the keyboard
+    // is in the panel, on the notebook's name and state.
+    if (!this.node.contains(document.activeElement)) {
+      this.reveal(null);
+    }
   }
 
   private _onDisposed(): void {
@@ -97,11 +183,21 @@ export class ReproSidebar extends Panel {
   }
 
   private _renderHeader(): void {
-    const trans = this._trans;
-    const node = this._header.node;
+    const trans = this._words;
+    const node = this._top.node;
     node.textContent = '';
-    const recorded = this._capture?.isRecorded ?? false;
-    const words = describeHeader(this._capture?.state ?? null, recorded, trans);
+    const capture = this._capture;
+    const facts = capture?.headerFacts() ?? {
+      loaded: true,
+      olderOutputs: false
+    };
+    const loaded = facts.loaded;
+    const words = describeHeader(
+      capture?.state ?? null,
+      capture?.isRecorded ?? false,
+      trans,
+      facts
+    );
     node.dataset.state = words.state;
     const title = el(
       'h2',
@@ -109,9 +205,9 @@ export class ReproSidebar extends Panel {
       this._notebook?.title.label ?? trans.__('Reproducibility')
     );
     title.title = this._notebook?.context.path ?? '';
+    title.tabIndex = -1;
     node.appendChild(title);
-    const state = el('p', 'jp-nbrepro-Sidebar-state', words.text);
-    node.appendChild(state);
+    node.appendChild(el('p', 'jp-nbrepro-Sidebar-state', words.text));
     if (words.detail) {
       node.appendChild(el('p', 'jp-nbrepro-Sidebar-detail', words.detail));
     }
@@ -120,19 +216,29 @@ export class ReproSidebar extends Panel {
         'button',
         'jp-mod-styled jp-mod-accept jp-nbrepro-Sidebar-export',
         trans.__('Export…')
-      );
+      ) as HTMLButtonElement;
       exportButton.title = trans.__(
         'Export a bundle that runs this notebook again elsewhere'
       );
-      const python = this._capture?.state.kind !== 'unsupported';
-      (exportButton as HTMLButtonElement).disabled = !python;
-      exportButton.addEventListener('click', () => this._exportNow());
+      exportButton.disabled = capture?.state.kind === 'unsupported' || !loaded;
+      exportButton.addEventListener('click', () => this._options.exportNow());
       node.appendChild(exportButton);
+    }
+    // Said once per change of the state, not on every render.
+    const announced = `${this._notebook?.title.label ?? ''}: ${words.text}`;
+    if (announced !== this._announced) {
+      this._announced = announced;
+      this._live.textContent = announced;
     }
   }
 
-  private _header: Widget;
-  private _children: Widget[] = [];
+  private _top: Widget;
+  private _live: HTMLElement;
+  private _sections: {
+    [name in PanelSection | 'seeds' | 'cells' | 'packages']: Section;
+  };
   private _notebook: NotebookPanel | null = null;
   private _capture: NotebookCapture | null = null;
+  private _announced = '';
+  private _folds = new Map<Section, Fold>();
 }

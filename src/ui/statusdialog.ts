@@ -22,7 +22,8 @@ export async function showStatusDialog(
     server,
     state,
     capture?.isRecorded ?? false,
-    trans
+    trans,
+    capture?.headerFacts().olderOutputs ?? false
   );
   const body = new Widget();
   body.addClass('jp-nbrepro-StatusDialog');

@@ -54,9 +54,14 @@ export class StatusItem extends Widget {
    * ``recorded``: whether the notebook holds a recording (until a cell runs,
    * the kernel's environment is only held in memory).
    */
-  setCapture(capture: CaptureState | null, recorded = false): void {
+  setCapture(
+    capture: CaptureState | null,
+    recorded = false,
+    olderOutputs = false
+  ): void {
     this._capture = capture;
     this._recorded = capture !== null && recorded;
+    this._olderOutputs = olderOutputs;
     this._render();
   }
 
@@ -65,7 +70,8 @@ export class StatusItem extends Widget {
       this._state,
       this._capture,
       this._recorded,
-      this._trans
+      this._trans,
+      this._olderOutputs
     );
     this._label.textContent = text.label;
     this.node.title = text.click ? text.title + ' ' + text.click : text.title;
@@ -80,4 +86,5 @@ export class StatusItem extends Widget {
   private _state: ServerState = { kind: 'checking' };
   private _capture: CaptureState | null = null;
   private _recorded = false;
+  private _olderOutputs = false;
 }

@@ -24,6 +24,7 @@ export class ToolbarIndicator extends Widget {
     this.node.appendChild(this._label);
     this.node.addEventListener('click', onClick);
     _capture.stateChanged.connect(this._render, this);
+    _capture.recordChanged.connect(this._render, this);
     this._render();
   }
 
@@ -38,7 +39,8 @@ export class ToolbarIndicator extends Widget {
     const words = describeHeader(
       this._capture.state,
       this._capture.isRecorded,
-      this._trans
+      this._trans,
+      this._capture.headerFacts()
     );
     this._label.textContent = words.text;
     this.node.dataset.state = words.state;

@@ -1,10 +1,14 @@
 /**
- * The words of drift: a change, its severity, the toast's sentence. Pure,
- * so that they are tested without a browser.
+ * The words of drift: a severity, one change, a count of changes, the
+ * toast's sentence. Twin of python/nbrepro/drift/words.py (the bundle README
+ * and the export check say the same), held equal by test/vectors/words/.
+ * The report's own words (high, package-removed) stay the schema's. Pure.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 
-import type { DriftKind, IDifference, IDriftReport } from '../drift/diff';
+import type { IDifference, IDriftReport } from '../drift/diff';
+
+const SEVERITY_ORDER = ['high', 'medium', 'low', 'info'] as const;
 
 /**
  * A severity as the panel's section titles say it.
@@ -19,16 +23,14 @@ export function severityTitle(
     low: trans.__('Minor'),
     info: trans.__('For information')
   };
-  return labels[severity];
+  return labels[severity] ?? severity;
 }
 
 /**
- * How many changes a notification names before "and N more".
+ * A severity as a sentence says it ("serious").
  */
-const NAMED = 2;
-
-function severityWord(
-  difference: IDifference,
+export function severityWord(
+  severity: string,
   trans: TranslationBundle
 ): string {
   const words: { [severity: string]: string } = {
@@ -37,69 +39,89 @@ function severityWord(
     low: trans.__('minor'),
     info: trans.__('for information')
   };
-  return words[difference.severity] ?? difference.severity;
+  return words[severity] ?? severity;
 }
 
 /**
- * One change as a toast names it: "numpy 1.26.4 → 2.4.6, serious, imported".
+ * "2 serious, 1 moderate, 16 for information": the severities present.
  */
-export function describeDifference(
+export function severityCounts(
+  counts: { [severity: string]: number },
+  trans: TranslationBundle
+): string {
+  return SEVERITY_ORDER.filter(severity => counts[severity])
+    .map(severity => `${counts[severity]} ${severityWord(severity, trans)}`)
+    .join(', ');
+}
+
+/**
+ * What changed: the package, or the fact in words ("operating system").
+ */
+export function subject(
   difference: IDifference,
   trans: TranslationBundle
 ): string {
   const name = difference.name ?? difference.kind;
-  let change = '';
-  if (difference.before !== undefined && difference.after !== undefined) {
-    change = `${difference.before} → ${difference.after}`;
-  } else if (difference.after !== undefined) {
-    change = trans.__('%1, new', difference.after);
-  } else if (difference.before !== undefined) {
-    change = trans.__('%1, removed', difference.before);
-  }
-  const parts = [
-    change ? `${name} ${change}` : name,
-    severityWord(difference, trans)
-  ];
-  if (difference.used) {
-    parts.push(trans.__('imported'));
-  }
-  return parts.join(', ');
+  const facts: { [kind: string]: { [name: string]: string } } = {
+    'python-changed': { python: trans.__('Python') },
+    'platform-changed': {
+      os: trans.__('operating system'),
+      machine: trans.__('machine'),
+      libc: trans.__('C library')
+    },
+    'gpu-changed': {
+      driver: trans.__('GPU driver'),
+      cuda_driver: trans.__('CUDA driver'),
+      cuda_runtime: trans.__('CUDA runtime'),
+      cudnn: trans.__('cuDNN'),
+      devices: trans.__('GPUs')
+    }
+  };
+  return facts[difference.kind]?.[name] ?? name;
 }
 
 /**
- * The drift toast's text: the notebook, the top changes by name, how many more.
+ * The change without its subject: "1.26.4 → 2.4.6", "3.11.2, removed",
+ * "0.20.0, new"; '' for a difference without values.
  */
-export function driftMessage(
-  notebook: string,
-  report: IDriftReport,
-  trans: TranslationBundle
-): string {
-  const shown = report.differences.filter(d => d.severity !== 'info');
-  const named = shown
-    .slice(0, NAMED)
-    .map(d => describeDifference(d, trans))
-    .join('; ');
-  const more = shown.length - Math.min(shown.length, NAMED);
-  const tail = more
-    ? trans._n(' and %1 more change', ' and %1 more changes', more)
-    : '';
-  return trans.__(
-    '%1 runs on a different environment than it recorded: %2%3.',
-    notebook,
-    named,
-    tail
-  );
-}
-
-/**
- * The change of one difference in words: "upgraded, major", "downgraded",
- * "removed", "new".
- */
-export function describeChange(
+export function versionsText(
   difference: IDifference,
   trans: TranslationBundle
 ): string {
-  const words: { [kind in DriftKind]: string } = {
+  const { before, after } = difference;
+  if (before !== undefined && after !== undefined) {
+    return `${before} → ${after}`;
+  }
+  if (before !== undefined) {
+    return trans.__('%1, removed', before);
+  }
+  if (after !== undefined) {
+    return trans.__('%1, new', after);
+  }
+  return '';
+}
+
+/**
+ * One change as every surface names it: "numpy 1.26.4 → 2.4.6",
+ * "matplotlib 3.11.2, removed", "operating system Debian 12 → Ubuntu 24.04".
+ */
+export function changeText(
+  difference: IDifference,
+  trans: TranslationBundle
+): string {
+  const values = versionsText(difference, trans);
+  const what = subject(difference, trans);
+  return values ? `${what} ${values}` : what;
+}
+
+/**
+ * The kind of change: "upgraded, major", "removed", "new".
+ */
+export function kindWord(
+  difference: IDifference,
+  trans: TranslationBundle
+): string {
+  const words: { [kind: string]: string } = {
     'package-added': trans.__('new'),
     'package-removed': trans.__('removed'),
     'package-upgraded': trans.__('upgraded'),
@@ -120,35 +142,81 @@ export function describeChange(
     difference.kind === 'package-upgraded' ||
     difference.kind === 'package-downgraded'
   ) {
-    const distance = versionDistance(difference.before, difference.after);
-    if (distance) {
-      const names: { [d: string]: string } = {
-        major: trans.__('major'),
-        minor: trans.__('minor'),
-        patch: trans.__('patch')
-      };
+    // The diff measured the distance (PEP 440): "major version change".
+    const head = (difference.detail ?? '').split(';')[0];
+    const suffix = ' version change';
+    const distance = head.endsWith(suffix) ? head.slice(0, -suffix.length) : '';
+    const names: { [d: string]: string } = {
+      major: trans.__('major'),
+      minor: trans.__('minor'),
+      patch: trans.__('patch'),
+      post: trans.__('post'),
+      local: trans.__('local')
+    };
+    if (names[distance]) {
       return `${word}, ${names[distance]}`;
     }
   }
   return word;
 }
 
-function versionDistance(
-  before?: string,
-  after?: string
-): 'major' | 'minor' | 'patch' | null {
-  const parse = (v?: string) =>
-    (v ?? '').split(/[.+-]/).map(part => parseInt(part, 10));
-  const a = parse(before);
-  const b = parse(after);
-  if (!Number.isFinite(a[0]) || !Number.isFinite(b[0])) {
-    return null;
+/**
+ * One change as the toast names it: "numpy 1.26.4 → 2.4.6 (serious,
+ * imported)".
+ */
+export function describeDifference(
+  difference: IDifference,
+  trans: TranslationBundle
+): string {
+  const notes = [severityWord(difference.severity, trans)];
+  if (difference.used) {
+    notes.push(trans.__('imported'));
   }
-  if (a[0] !== b[0]) {
-    return 'major';
+  return `${changeText(difference, trans)} (${notes.join(', ')})`;
+}
+
+/**
+ * JupyterLab cuts a toast's message at 140 characters, mid-word.
+ */
+export const TOAST_LIMIT = 140;
+
+/**
+ * The drift toast's sentence, whole within TOAST_LIMIT: the notebook, the
+ * most serious changes by name (fewer when they would not fit), how many
+ * more.
+ */
+export function driftMessage(
+  notebook: string,
+  report: IDriftReport,
+  trans: TranslationBundle
+): string {
+  const shown = report.differences.filter(d => d.severity !== 'info');
+  const name = notebook.length > 40 ? notebook.slice(0, 39) + '…' : notebook;
+  for (let named = Math.min(2, shown.length); named >= 0; named--) {
+    const changes = shown
+      .slice(0, named)
+      .map(d => describeDifference(d, trans));
+    const more = shown.length - named;
+    let list = changes.join('; ');
+    if (more > 0) {
+      list =
+        named > 0
+          ? trans._n(
+              '%2 and %1 more change',
+              '%2 and %1 more changes',
+              more,
+              list
+            )
+          : trans._n('%1 change', '%1 changes', more);
+    }
+    const text = trans.__(
+      '%1 runs on a different environment than it recorded: %2.',
+      name,
+      list
+    );
+    if (text.length <= TOAST_LIMIT || named === 0) {
+      return text;
+    }
   }
-  if ((a[1] ?? 0) !== (b[1] ?? 0)) {
-    return 'minor';
-  }
-  return 'patch';
+  return '';
 }

@@ -5,6 +5,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import type { IDriftReport } from '../drift/diff';
+import { changeText, severityCounts } from './drift';
 
 /**
  * One thing the export gate found (python/nbrepro/export/gate.py); `cells`
@@ -68,24 +69,17 @@ export function kernelDriftFindings(
   if (report.differences.length === 0) {
     return [];
   }
-  const counts = (['high', 'medium', 'low', 'info'] as const)
-    .filter(severity => report.counts[severity] > 0)
-    .map(severity => `${report.counts[severity]} ${severity}`)
-    .join(', ');
-  const shown = report.differences.slice(0, 3).map(item => {
-    const name = item.name ?? item.kind;
-    return item.before || item.after
-      ? `${name} ${item.before ?? '-'} → ${item.after ?? '-'}`
-      : name;
-  });
+  const shown = report.differences
+    .slice(0, 3)
+    .map(item => changeText(item, trans));
   const more = report.differences.length - shown.length;
   return [
     {
       kind: 'drift',
       cells: [],
       message: trans.__(
-        "the running kernel's environment differs from the recorded one (%1; %2%3): the bundle rebuilds the environment the outputs came from; run the cells again first if they should come from the kernel's",
-        counts,
+        "the running kernel's environment differs from the recorded one (%1; %2%3): the bundle rebuilds the environment the outputs came from; if they should come from the kernel's environment instead, run the cells again before exporting",
+        severityCounts(report.counts, trans),
         shown.join('; '),
         more > 0 ? trans.__(' and %1 more', more) : ''
       )

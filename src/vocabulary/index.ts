@@ -6,8 +6,11 @@
  * subject; add a subject as a module and export it below. Tested without a
  * browser (test/ts/vocabulary/).
  */
+export * from './cells';
 export * from './drift';
 export * from './environment';
 export * from './findings';
+export * from './notebook';
+export * from './restore';
 export * from './runs';
 export * from './status';

@@ -94,7 +94,8 @@ export function describeServerState(
 export function describeCaptureState(
   state: CaptureState,
   recorded: boolean,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  olderOutputs = false
 ): IStatusText {
   switch (state.kind) {
     case 'off':
@@ -153,16 +154,23 @@ export function describeCaptureState(
           panel: trans.__('Open the panel to see what changed.')
         };
       }
+      if (olderOutputs) {
+        return {
+          label: trans.__('nbrepro: accepted, outputs older'),
+          title: trans.__(
+            'Environment accepted: some outputs on screen came from the earlier environment, until their cells run again.'
+          ),
+          level: 'warn',
+          click: trans.__('Click to show the recorded environment.'),
+          panel: trans.__('Open the panel to see the recorded environment.')
+        };
+      }
       return {
-        label: trans._n(
-          'nbrepro: %2 · %1 package',
-          'nbrepro: %2 · %1 packages',
-          state.packages,
-          state.envId.slice(0, 8)
-        ),
+        label: trans.__('nbrepro: matching'),
+        // The snapshot's id only here, in the tooltip, for whoever needs it.
         title: trans._n(
-          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshot.',
-          'Environment recorded and matching this kernel: snapshot %2 with %3 packages; this notebook holds %1 snapshots.',
+          'Environment recorded and matching this kernel (%3 packages; snapshot %2); this notebook holds %1 snapshot.',
+          'Environment recorded and matching this kernel (%3 packages; snapshot %2); this notebook holds %1 snapshots.',
           state.snapshots,
           state.envId,
           state.packages
@@ -202,12 +210,25 @@ export function describeStatus(
   server: ServerState,
   capture: CaptureState | null,
   recorded: boolean,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  olderOutputs = false
 ): IStatusText {
   if (server.kind === 'ok' && capture) {
-    return describeCaptureState(capture, recorded, trans);
+    return describeCaptureState(capture, recorded, trans, olderOutputs);
   }
   return describeServerState(server, trans);
+}
+
+/**
+ * What the notebook's file says beside its capture state: whether it has been
+ * read yet, and whether outputs on screen came from another environment than
+ * the one it vouches for.
+ */
+export interface IHeaderFacts {
+  /** The file is read (before, nothing is known about its record). */
+  loaded: boolean;
+  /** Cells' outputs came from an environment other than the vouched one. */
+  olderOutputs: boolean;
 }
 
 /**
@@ -216,8 +237,16 @@ export function describeStatus(
 export function describeHeader(
   state: CaptureState | null,
   recorded: boolean,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  facts: IHeaderFacts = { loaded: true, olderOutputs: false }
 ): { state: string; text: string; detail: string } {
+  if (state && !facts.loaded) {
+    return {
+      state: 'opening',
+      text: trans.__('Reading the notebook…'),
+      detail: ''
+    };
+  }
   if (!state) {
     return {
       state: 'none',
@@ -290,6 +319,17 @@ export function describeHeader(
           text: trans.__('Minor drift'),
           detail: trans.__(
             'The kernel differs a little from the recorded environment.'
+          )
+        };
+      }
+      if (facts.olderOutputs) {
+        return {
+          state: 'accepted',
+          text: trans.__(
+            'Environment accepted — outputs from the earlier environment until the cells run again'
+          ),
+          detail: trans.__(
+            'The notebook vouches for this kernel’s environment; run the cells to bring their outputs from it.'
           )
         };
       }

@@ -399,6 +399,21 @@ def test_run_keeps_the_authors_counts_as_evidence(tmp_path):
     assert again.metadata["nbrepro"]["author_order"]["counts"] == [7, 3, None]
 
 
+def test_the_readme_says_seeding_in_the_panels_words(recorded):
+    """Issue 23: seeding as the call and its effect, cells numbered as the
+    notebook shows them (markdown not counted), later cells pointed at the
+    cell that seeded, determinism as sentences; no raw record keys."""
+    built = bundles.build(nbformat.read(str(recorded), 4), "x.ipynb", now=NOW)
+    readme = built.files["README.md"].decode()
+    section = readme.split("\n## Seeds and determinism\n", 1)[1].split("\n## ", 1)[0]
+    assert "- cell 1: no seeding" in section
+    assert "- cell 2: seeded Python's random module with 3" in section
+    assert "- cell 3: RNG seeded earlier (cell 2), not in this cell" in section
+    assert "- String hashes are randomised" in section
+    for raw in ("python.random_seed", "hash_randomization", "=true", "cells seeded"):
+        assert raw not in readme
+
+
 def test_the_seeding_row_counts_cells_that_drew_not_run_records():
     """A notebook that draws no random numbers is not '2 cells unseeded' (issue 21)."""
     from nbrepro.export import readme

@@ -22,3 +22,23 @@ async def test_version_endpoint_requires_authentication(jp_fetch):
     with pytest.raises(HTTPClientError) as failure:
         await jp_fetch("nbrepro", "version", headers={"Authorization": "token wrong"})
     assert failure.value.code == 403
+
+
+async def test_environment_endpoint_names_the_servers_prefix_and_what_it_needs(jp_fetch):
+    import sys
+
+    response = await jp_fetch("nbrepro", "environment")
+    payload = json.loads(response.body)
+    assert sys.prefix in payload["prefixes"]
+    needed = set(payload["needed"])
+    # The server, the kernel machinery, nbrepro, and what they require in turn.
+    assert {"jupyter-server", "ipykernel", "tornado", "pyzmq", "traitlets", "nbrepro"} <= needed
+    assert {"jinja2", "jupyter-client"} <= needed
+    # Not what only notebooks use.
+    assert "numpy" not in needed
+
+
+async def test_environment_endpoint_requires_authentication(jp_fetch):
+    with pytest.raises(HTTPClientError) as failure:
+        await jp_fetch("nbrepro", "environment", headers={"Authorization": "token wrong"})
+    assert failure.value.code == 403

@@ -79,10 +79,12 @@ async def test_check_only_lists_what_the_gate_finds_and_writes_nothing(
 
     code, body = await post(jp_fetch, path="work/clean.ipynb", check_only=True)
     assert code == 200
-    assert list(body) == ["findings", "carried", "left_out", "builds"]
+    assert list(body) == ["findings", "carried", "left_out", "builds", "outputs"]
     assert gate_only(body["findings"]) == []
     assert body["carried"] == body["left_out"] == []  # it reads no file of its folder
     assert body["builds"] == []  # the editable nbrepro of this venv is outside the project
+    # The dialog names what an export would write beside the notebook.
+    assert body["outputs"] == {"folder": "clean-bundle", "zip": "clean-bundle.zip"}
 
     code, body = await post(jp_fetch, path="work/edited.ipynb", check_only=True)
     assert code == 200

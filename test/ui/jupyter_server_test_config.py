@@ -87,6 +87,14 @@ c.ServerApp.port = int(os.environ.get("NBREPRO_UI_PORT", "8888"))  # noqa: F821
 c.ServerApp.root_dir = root  # noqa: F821
 c.LabApp.news_url = None  # noqa: F821 (no network here)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821
+# Notebook 7 on the same server (/notebooks/...) as JupyterLab (/lab): the tests
+# that compare the two frontends reach the app in both.
+c.JupyterNotebookApp.expose_app_in_browser = True  # noqa: F821
+# The user's settings, fresh for each server (JupyterLab and Notebook 7 share
+# them, as they share ~/.jupyter/lab/user-settings outside the tests): a theme
+# or a dismissal a test sets stays in its server, not in the user's home that
+# other test runs on this machine read.
+c.LabServerApp.user_settings_dir = tempfile.mkdtemp(prefix="nbrepro-ui-settings-")  # noqa: F821
 
 if os.environ.get("NBREPRO_UI_SERVER_PART") == "off":
     c.ServerApp.jpserver_extensions = {"nbrepro": False}  # noqa: F821

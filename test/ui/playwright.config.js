@@ -30,6 +30,15 @@ for (const root of Object.values(roots)) {
   fs.mkdirSync(root, { recursive: true });
 }
 process.env.NBREPRO_UI_ROOT = roots.main;
+// The three servers' ports: 8888, 8889 and 8890 unless NBREPRO_UI_PORT_BASE
+// moves them (several checkouts on one machine run their UI tests at once).
+const portBase = Number(process.env.NBREPRO_UI_PORT_BASE || 8888);
+const ports = {
+  main: portBase,
+  noServerPart: portBase + 1,
+  notebook7: portBase + 2
+};
+const url = port => `http://localhost:${port}`;
 process.env.NBREPRO_UI_NOTEBOOK7_ROOT = roots.notebook7;
 const jupyter = path.join(repo, '.venv', 'bin', 'jupyter');
 const serverCommand = (port, env, root, app = 'lab') =>
@@ -72,7 +81,7 @@ module.exports = {
           {
             name: 'screenshots',
             testDir: path.join(__dirname, 'docs'),
-            use: { baseURL: 'http://localhost:8888' }
+            use: { baseURL: url(ports.main) }
           }
         ]
       : []),
@@ -82,52 +91,56 @@ module.exports = {
             name: 'bench',
             testDir: path.join(__dirname, 'bench'),
             timeout: 20 * 60 * 1000,
-            use: { baseURL: 'http://localhost:8888' }
+            use: { baseURL: url(ports.main) }
           }
         ]
       : []),
     {
       name: 'nbrepro',
       testIgnore: /no-server-part/,
-      use: { baseURL: 'http://localhost:8888' }
+      use: { baseURL: url(ports.main) }
     },
     {
       name: 'no-server-part',
       testMatch: /no-server-part/,
-      use: { baseURL: 'http://localhost:8889' }
+      use: { baseURL: url(ports.noServerPart) }
     },
     // The core tests again in a real Notebook 7 (`jupyter notebook`).
     {
       name: 'notebook7',
       testDir: path.join(__dirname, 'notebook7'),
-      use: { baseURL: 'http://localhost:8890' }
+      use: { baseURL: url(ports.notebook7) }
     }
   ],
   webServer: [
     {
-      command: serverCommand(8888, 'NBREPRO_UI_SERVER_PART=on', roots.main),
-      url: 'http://localhost:8888/lab',
+      command: serverCommand(
+        ports.main,
+        'NBREPRO_UI_SERVER_PART=on',
+        roots.main
+      ),
+      url: url(ports.main) + '/lab',
       timeout: 120 * 1000,
       reuseExistingServer: false
     },
     {
       command: serverCommand(
-        8889,
+        ports.noServerPart,
         'NBREPRO_UI_SERVER_PART=off',
         roots.noServerPart
       ),
-      url: 'http://localhost:8889/lab',
+      url: url(ports.noServerPart) + '/lab',
       timeout: 120 * 1000,
       reuseExistingServer: false
     },
     {
       command: serverCommand(
-        8890,
+        ports.notebook7,
         'NBREPRO_UI_SERVER_PART=notebook7',
         roots.notebook7,
         'notebook'
       ),
-      url: 'http://localhost:8890/tree',
+      url: url(ports.notebook7) + '/tree',
       timeout: 120 * 1000,
       reuseExistingServer: false
     }

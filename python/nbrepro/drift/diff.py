@@ -267,14 +267,12 @@ def _origin(entry):
 
 
 def restore_commands(kind, entry):
-    """Shell commands that bring back ``entry`` (or, for an added package, remove it)."""
-    if entry is None:
+    """Shell commands that bring back ``entry`` as the recorded environment had
+    it; None for an added package: nbrepro never offers to uninstall anything
+    (what the kernel's environment holds besides may be what Jupyter runs on)."""
+    if entry is None or kind == "package-added":
         return None
     name = entry["name"]
-    if kind == "package-added":
-        if entry["manager"] == "pip":
-            return {"pip": "pip uninstall -y " + quote(name)}
-        return {"conda": "conda remove " + quote(name)}
     version = entry["version"]
     if entry["manager"] == "pip":
         source = entry.get("source")

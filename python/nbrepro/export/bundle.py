@@ -539,6 +539,7 @@ def _build(
         data_limit=limit,
         created_at=created_at,
         tool_version=__version__,
+        cells=doc.code_cells,
     ).encode("utf-8")
     bundle.manifest = manifest(bundle, plan, snapshot_id, created_at)
     bundle.files["manifest.json"] = _json(bundle.manifest).encode("utf-8")

@@ -38,6 +38,7 @@ from pathlib import Path
 from .. import errors
 from ..capture.session import source_id
 from ..drift import compare, notebook_context
+from ..drift import words as drift_words
 from ..record import document
 from ..record import metadata as notebook
 from ..record.order import (
@@ -342,27 +343,18 @@ def drift_report(nb, meta):
 
 
 def drift_message(report):
-    counts = report["counts"]
+    """The drift finding in the words of the panel and the toast
+    (drift/words.py): severities as serious / moderate / minor / for
+    information, each change named the same way everywhere."""
     top = report["differences"][:3]
-    parts = []
-    for item in top:
-        name = item.get("name") or item["kind"]
-        if item.get("before") or item.get("after"):
-            parts.append(
-                "%s %s → %s" % (name, item.get("before") or "(none)", item.get("after") or "(none)")
-            )
-        else:
-            parts.append(name)
     more = len(report["differences"]) - len(top)
     return (
         "the outputs came from an environment that differs from the one the notebook "
         "vouches for (%s; %s%s): the bundle rebuilds the one the outputs came from; "
         "accept it in JupyterLab (nbrepro: Accept current environment) if that is intended"
         % (
-            ", ".join(
-                "%d %s" % (counts[s], s) for s in ("high", "medium", "low", "info") if counts[s]
-            ),
-            "; ".join(parts),
+            drift_words.severity_counts(report["counts"]),
+            "; ".join(drift_words.change(item) for item in top),
             " and %d more" % more if more > 0 else "",
         )
     )

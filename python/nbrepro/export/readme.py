@@ -8,7 +8,7 @@ goes in through ``fill.markdown`` (or ``fill.code`` in a code span), so a
 viewer shows it as data.
 """
 
-from ..record import envfiles
+from ..record import envfiles, seeding, words
 from . import fill, gate
 
 SOURCE_WORDS = {
@@ -124,20 +124,25 @@ def _seeding_line(meta):
     return "; ".join(parts)
 
 
-def _seeds(meta):
-    recovered = {}
-    flags = set()
-    for run in meta["runs"].values():
-        seeds = run.get("seeds")  # a run that seeded nothing records none
-        if seeds:
-            for key, value in seeds["recovered"].items():
-                if value is not None:
-                    recovered[key] = value
-        determinism = run.get("determinism")  # nor does an older capture
-        for name, value in (determinism["env"] if determinism else {}).items():
-            if value is not None:
-                flags.add("%s=%s" % (name, value))
-    return recovered, sorted(flags)
+def _seed_lines(meta, cells):
+    """Seeds and determinism in the words the panel uses (record/seeding.py):
+    each seeding cell on its line, the others grouped, the determinism
+    settings once; cells numbered as the notebook shows them."""
+    runs = meta["runs"]
+    records = [cell.record for cell in cells or ()]
+    numbers = words.cell_numbers(
+        [
+            {"execution_count": cell.count, "recorded": record is not None}
+            for cell, record in zip(cells or (), records)
+        ]
+    )
+    shown = [
+        {"number": number, "run": runs.get(record["run"], {}) if record.get("run") else None}
+        for number, record in zip(numbers, records)
+        if record is not None
+    ]
+    lines = seeding.seeding_lines(shown) + seeding.determinism_lines(shown)
+    return [{"line": md("%s: %s" % (label, text) if label else text)} for label, text in lines]
 
 
 def packages_section(carry):
@@ -322,12 +327,13 @@ def render(
     packages=None,
     locks=None,
     fonts=None,
+    cells=None,
 ):
     environment = snapshot["environment"]
     python = environment["python"]
     conda = environment["conda"]
     pip = environment["pip"]["distributions"]
-    recovered, flags = _seeds(meta)
+    seed_lines = _seed_lines(meta, cells)
     parameters = [
         {"option": fill.code(p["name"].replace("_", "-")), "default": md(p.get("default"))}
         for p in getattr(conversion, "parameters", None) or ()
@@ -360,11 +366,8 @@ def render(
         "pip_count": fill.number(len(pip)),
         "gpu_facts": _gpu_cell(environment, meta),
         "seeding": fill.words(_seeding_line(meta)),  # counts in nbrepro's words
-        "recovered": _listed(
-            [fill.joined([md(k), fill.words(" = "), md(v)]) for k, v in sorted(recovered.items())],
-            "none",
-        ),
-        "determinism": _listed([md(f) for f in flags], "none set"),
+        "seed_section": bool(seed_lines),
+        "seed_lines": seed_lines,
         "findings": [
             {"title": md(gate.title(f["kind"])), "message": md(f["message"])} for f in findings
         ],

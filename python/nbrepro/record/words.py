@@ -48,3 +48,33 @@ UNPRINTABLE = re.compile(
 def printable(text, replacement="?"):
     """``text`` with every UNPRINTABLE character replaced."""
     return UNPRINTABLE.sub(replacement, str(text))
+
+
+def cell_range(numbers):
+    """Cell numbers as a person reads them: "cell 2", "cells 1, 3–50"; runs
+    of three or more joined by an en dash."""
+    numbers = sorted(set(numbers))
+    parts = []
+    start = 0
+    while start < len(numbers):
+        end = start
+        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
+            end += 1
+        if end - start >= 2:
+            parts.append("%d–%d" % (numbers[start], numbers[end]))
+        else:
+            parts.extend(str(n) for n in numbers[start : end + 1])
+        start = end + 1
+    return ("cell " if len(numbers) == 1 else "cells ") + ", ".join(parts)
+
+
+def cell_numbers(cells):
+    """How the notebook shows each code cell's number: its execution count
+    when every cell that ran (``recorded``) has a distinct one, as the
+    prompts show ``[n]``; else its place among the code cells, 1-based (a
+    cell that never ran keeps its count, null, in the first case).
+    ``cells``: ``[{"execution_count": int or None, "recorded": bool}]``, the
+    code cells in notebook order."""
+    counts = [cell["execution_count"] for cell in cells if cell["recorded"]]
+    by_count = all(isinstance(count, int) for count in counts) and len(set(counts)) == len(counts)
+    return [cell["execution_count"] if by_count else index + 1 for index, cell in enumerate(cells)]

@@ -76,6 +76,25 @@ class EngineHandler(Handler):
         self.finish(json.dumps(engine_payload()))
 
 
+class EnvironmentHandler(Handler):
+    """The server's own environment: its prefix, and the distributions that it,
+    the kernel machinery and nbrepro need (the drift panel leaves those out of
+    its restore commands when a kernel runs in this environment)."""
+
+    _answer = None
+
+    @tornado.web.authenticated
+    async def get(self):
+        from ..drift.restore import server_environment
+
+        # Reading every distribution's requirements takes a moment: once per
+        # server, off the event loop.
+        if EnvironmentHandler._answer is None:
+            loop = asyncio.get_running_loop()
+            EnvironmentHandler._answer = await loop.run_in_executor(None, server_environment)
+        self.finish(json.dumps(EnvironmentHandler._answer))
+
+
 class ExportHandler(Handler):
     """Checks a notebook for export, or writes its bundle beside it."""
 
@@ -163,6 +182,7 @@ def setup_handlers(web_app):
     routes = [
         ("version", VersionHandler),
         ("engine", EngineHandler),
+        ("environment", EnvironmentHandler),
         ("export", ExportHandler),
     ]
     web_app.add_handlers(

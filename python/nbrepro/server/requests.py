@@ -194,8 +194,9 @@ def check_notebook(path, data_limit=None, wheel_limit=None):
     it cannot carry; every file the bundle would carry from the project
     (``carried``: path and size) and what it leaves out; the local packages
     whose build an export would run (``builds``: name, version, the sentence; it
-    runs them only when the user allows it, ``build_wheels``); nothing is built
-    or written."""
+    runs them only when the user allows it, ``build_wheels``); ``outputs``: the
+    names an export would write beside the notebook, as a folder and as a zip.
+    Nothing is built or written."""
     from ..export import bundle
 
     builds = []
@@ -203,6 +204,10 @@ def check_notebook(path, data_limit=None, wheel_limit=None):
     for entry in builds:  # the folder as the project names it, never the home path
         entry.pop("folder", None)
     report["builds"] = builds
+    report["outputs"] = {
+        "folder": bundle.default_output(path).name,
+        "zip": bundle.default_output(path, as_zip=True).name,
+    }
     return report
 
 

@@ -170,3 +170,20 @@ describe('the builds an export would run', () => {
     expect(body.buildWheels).toBe(false);
   });
 });
+
+describe('what the dialog says it will write', () => {
+  it('names the folder and the zip beside the notebook (issue 23)', () => {
+    const body = new ExportDialogBody([], 'zip', trans, [], [], {
+      folder: 'analysis-bundle',
+      zip: 'analysis-bundle.zip'
+    });
+    const labels = Array.from(body.node.querySelectorAll('label')).map(label =>
+      label.textContent?.trim()
+    );
+    expect(labels).toEqual([
+      'A folder, analysis-bundle/',
+      'A zip, analysis-bundle.zip'
+    ]);
+    expect(body.getValue()).toBe('zip');
+  });
+});

@@ -17,7 +17,8 @@ describe('readSettings', () => {
       showToolbarItem: false,
       exportFormat: 'zip',
       exportDataLimitMB: 0,
-      exportWheelLimitMB: 12.5
+      exportWheelLimitMB: 12.5,
+      dismissedDrifts: ['["a.ipynb","r","k"]', 7]
     };
     expect(readSettings(key => values[key])).toEqual({
       capture: {
@@ -32,7 +33,8 @@ describe('readSettings', () => {
       showToolbarItem: false,
       exportFormat: 'zip',
       exportDataLimitMB: 0,
-      exportWheelLimitMB: 12.5
+      exportWheelLimitMB: 12.5,
+      dismissedDrifts: ['["a.ipynb","r","k"]']
     });
   });
 

@@ -46,7 +46,7 @@ describe('the status item of a notebook', () => {
     expect(item.node.title).toContain('run a cell');
     expect(item.node.title).not.toContain('Click');
     item.setCapture(held, true);
-    expect(item.node.textContent).toBe('nbrepro: 01234567 · 12 packages');
+    expect(item.node.textContent).toBe('nbrepro: matching');
     expect(item.node.title).toContain(
       'Click to show the recorded environment.'
     );

@@ -1,14 +1,26 @@
 import { nullTranslator } from '@jupyterlab/translation';
 
 import { diff, notebookContext } from '../../../src/drift/diff';
-import { describeChange, driftMessage } from '../../../src/vocabulary';
+import { driftMessage, kindWord, TOAST_LIMIT } from '../../../src/vocabulary';
 
 const trans = nullTranslator.load('nbrepro');
 
 describe('words for people', () => {
   it('names changes in words', () => {
     const change = (kind: string, before?: string, after?: string) =>
-      describeChange({ kind, severity: 'high', before, after } as any, trans);
+      kindWord(
+        {
+          kind,
+          severity: 'high',
+          before,
+          after,
+          detail:
+            kind === 'package-upgraded'
+              ? 'major version change'
+              : 'minor version change'
+        } as any,
+        trans
+      );
     expect(change('package-upgraded', '1.26.4', '2.4.6')).toBe(
       'upgraded, major'
     );
@@ -36,8 +48,29 @@ describe('words for people', () => {
     } as any;
     expect(driftMessage('paper.ipynb', report, trans)).toBe(
       'paper.ipynb runs on a different environment than it recorded: ' +
-        'numpy 1.26.4 → 2.4.6, serious, imported; a 1, new, minor and 2 more changes.'
+        'numpy 1.26.4 → 2.4.6 (serious, imported); a 1, new (minor) and 2 more changes.'
     );
+  });
+
+  it('keeps the toast a whole sentence within what JupyterLab shows (140 characters)', () => {
+    const long = (name: string) => ({
+      kind: 'package-upgraded',
+      severity: 'high',
+      name,
+      before: '1.0.0',
+      after: '2.0.0',
+      used: true
+    });
+    const report = {
+      differences: [long('long-package-one'), long('long-package-two')]
+    } as any;
+    // Both named would pass 140 characters: one is named, then a count.
+    const text = driftMessage('survey.ipynb', report, trans);
+    expect(text.length).toBeLessThanOrEqual(TOAST_LIMIT);
+    expect(text).toMatch(/\.$/);
+    expect(text).toContain('and 1 more change');
+    const none = driftMessage('x'.repeat(200) + '.ipynb', report, trans);
+    expect(none.length).toBeLessThanOrEqual(TOAST_LIMIT);
   });
   it('words each change as the panel groups it, from the imports the file records', () => {
     const side = (numpy: string, six: string) => ({
@@ -58,7 +91,7 @@ describe('words for people', () => {
     expect(six.severity).toBe('low');
     expect(driftMessage('paper.ipynb', report, trans)).toBe(
       'paper.ipynb runs on a different environment than it recorded: ' +
-        'numpy 1.26.4 → 2.4.6, serious, imported; six 1.16.0 → 1.17.0, minor.'
+        'numpy 1.26.4 → 2.4.6 (serious, imported); six 1.16.0 → 1.17.0 (minor).'
     );
   });
 });

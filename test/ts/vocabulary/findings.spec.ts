@@ -15,8 +15,17 @@ describe('kernelDriftFindings', () => {
     const [finding, ...rest] = kernelDriftFindings(report, trans);
     expect(rest).toHaveLength(0);
     expect(finding.kind).toBe('drift');
-    expect(finding.message).toContain('1 high');
-    expect(finding.message).toContain('numpy 2.0.0 → 1.26.4');
+    // The panel's and the README's words: severities, removed (issue 23).
+    expect(finding.message).toContain('(1 serious; numpy 2.0.0 → 1.26.4)');
+    expect(finding.message).not.toMatch(/\b(high|medium|low|info)\b/);
+    expect(finding.message).toMatch(/run the cells again before exporting$/);
+  });
+
+  it('says removed as every surface says it', () => {
+    const removed = diff(side('2.0.0'), { packages: {} }, { used: [] });
+    const [finding] = kernelDriftFindings(removed, trans);
+    expect(finding.message).toContain('numpy 2.0.0, removed');
+    expect(finding.message).not.toContain('→ -');
   });
 
   it('finds nothing when the kernel runs the recorded environment', () => {

@@ -88,11 +88,43 @@ describe('the status item with drift', () => {
     }
   });
 
-  it('shows the snapshot when the kernel matches (or differs only for information)', () => {
+  it('says "matching" in words when the kernel matches (or differs only for information), the snapshot only in the tooltip', () => {
     for (const drift of ['none', 'info'] as const) {
       const text = describeCaptureState({ ...recorded, drift }, true, trans);
-      expect(text.label).toBe('nbrepro: 01234567 · 12 packages');
+      expect(text.label).toBe('nbrepro: matching');
+      expect(text.label).not.toMatch(/[0-9a-f]{8}/);
+      expect(text.title).toContain('12 packages; snapshot 0123456789abcdef');
       expect(text.level).toBe('ok');
+    }
+  });
+
+  it('says the outputs on screen are older after an Accept, until the cells run again', () => {
+    const matching = { ...recorded, drift: 'none' as const };
+    const text = describeCaptureState(matching, true, trans, true);
+    expect(text.label).toBe('nbrepro: accepted, outputs older');
+    expect(text.level).toBe('warn');
+    expect(
+      describeHeader(matching, true, trans, {
+        loaded: true,
+        olderOutputs: true
+      }).text
+    ).toBe(
+      'Environment accepted — outputs from the earlier environment until the cells run again'
+    );
+  });
+
+  it('says the notebook is being read, not "Not recorded yet", before its file is', () => {
+    for (const state of [
+      { kind: 'waiting' } as const,
+      { kind: 'capturing' } as const,
+      { ...recorded, drift: 'high' as const }
+    ]) {
+      const words = describeHeader(state, false, trans, {
+        loaded: false,
+        olderOutputs: false
+      });
+      expect(words.state).toBe('opening');
+      expect(words.text).toBe('Reading the notebook…');
     }
   });
 });

@@ -56,7 +56,7 @@ test('drift notification and the panel', async ({ page, tmpPath }) => {
     sidebar.locator(
       '.jp-nbrepro-DriftPanel-row[data-name="numpy"] .jp-nbrepro-DriftPanel-used'
     )
-  ).toHaveText('yes');
+  ).toHaveText('imported');
   // The toast slides; a DOM click is enough to dismiss it.
   await toast.getByRole('button', { name: 'Dismiss' }).dispatchEvent('click');
   await expect(toast).toBeHidden();

@@ -73,7 +73,11 @@ test('drift is announced once, explained, accepted, and gone after a reload', as
   ).toBeUndefined();
   expect(dialogs).toEqual([]);
 
-  await panel.getByRole('button', { name: 'Accept environment' }).click();
+  await panel.getByRole('button', { name: 'Accept this environment…' }).click();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Accept' })
+    .click();
   await expect(item).toHaveAttribute('data-drift', 'none');
   await expect(panel).toContainText('matches the environment recorded');
   await page.notebook.save();
@@ -90,5 +94,5 @@ test('drift is announced once, explained, accepted, and gone after a reload', as
     timeout: 30_000
   });
   await expect(item).toHaveAttribute('data-drift', 'none');
-  await expect(item).toHaveText(/^nbrepro: [0-9a-f]{8} · \d+ packages$/);
+  await expect(item).toHaveText('nbrepro: matching');
 });

@@ -39,7 +39,13 @@ test('export from the File menu writes a bundle beside the notebook, and asks be
   // The test kernel's venv holds nbrepro installed editable and a CPU build of
   // torch (a local version label): packages no index has are the only
   // findings a notebook run cleanly from the top gets here.
-  await expect(dialog.getByRole('radio', { name: 'Folder' })).toBeChecked();
+  // The dialog names what it will write (issue 23).
+  await expect(
+    dialog.getByRole('radio', { name: 'A folder, exported-bundle/' })
+  ).toBeChecked();
+  await expect(
+    dialog.getByRole('radio', { name: 'A zip, exported-bundle.zip' })
+  ).not.toBeChecked();
   const findings = await dialog
     .locator('.jp-nbrepro-ExportDialog-findings li')
     .allTextContents();
@@ -87,7 +93,7 @@ test('a zip export can be downloaded from the notification', async ({
   await runTwoCells(page, 'zipped.ipynb');
   await page.menu.clickMenuItem(MENU_ITEM);
   const dialog = exportDialog(page);
-  await dialog.getByRole('radio', { name: 'Zip' }).check();
+  await dialog.getByRole('radio', { name: 'A zip, zipped-bundle.zip' }).check();
   await dialog.getByRole('button', { name: EXPORT_BUTTON }).click();
 
   const toast = successToast(page);
@@ -150,5 +156,9 @@ test('the kernel drifting from the recorded environment is listed before export'
   const drift = dialog.locator('li[data-kind="drift"]');
   await expect(drift).toContainText("running kernel's environment differs");
   await expect(drift).toContainText('numpy 1.26.4 →');
+  // In the panel's words (issue 23): serious, not "high"; a whole sentence.
+  await expect(drift).toContainText('(1 serious');
+  await expect(drift).not.toContainText(/\b\d+ (high|medium|low|info)\b/);
+  await expect(drift).toContainText(/run the cells again before exporting$/);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 });

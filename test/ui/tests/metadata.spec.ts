@@ -138,7 +138,10 @@ test.describe('untrusted metadata', () => {
     ).toBeUndefined();
     expect(dialogs).toEqual([]);
 
-    // The filter narrows the package table.
+    // The filter narrows the package table (its section unfolded).
+    await panel
+      .locator('.jp-nbrepro-Fold-header', { hasText: 'Packages' })
+      .click();
     await panel.locator('.jp-nbrepro-Panel-filter').fill('no such package');
     await expect(
       panel.locator('.jp-nbrepro-Panel-packages tr[data-name]:visible')

@@ -176,3 +176,63 @@ export function listFolder(tmpPath: string, name: string): string[] | null {
   }
   return fs.readdirSync(folder).sort();
 }
+
+/**
+ * The packages the Jupyter server needs, left out of the walk notebook's
+ * recorded environment: recorded elsewhere, the notebook now opens in the
+ * server's own environment, where they are "new".
+ */
+export const SERVER_PACKAGES = [
+  'jupyterlab',
+  'jupyterlab_server',
+  'jupyter_server',
+  'notebook',
+  'notebook_shim'
+];
+
+/**
+ * The notebook of issue 23's walk: recorded in this environment except
+ * numpy 1.26.4, six 1.16.0, scipy 1.14.1 (not installed here), pip 23.3.1
+ * and without the server's packages; one cell seeds two ways, one draws,
+ * then many cells that do not seed, a markdown cell among them (cells are
+ * numbered as the notebook shows them).
+ */
+export function walkNotebook(recordedId = 'feedfacefeedface'): string {
+  const notebook = JSON.parse(driftedNotebook(recordedId, []));
+  const environment =
+    notebook.metadata.nbrepro.snapshots[recordedId].environment;
+  const find = (name: string) =>
+    environment.pip.distributions.find(
+      (d: any) => d.name.toLowerCase().replace(/[-_.]+/g, '-') === name
+    );
+  find('six').version = '1.16.0';
+  find('pip').version = '23.3.1';
+  environment.pip.distributions = environment.pip.distributions.filter(
+    (d: any) =>
+      !SERVER_PACKAGES.includes(d.name.toLowerCase().replace(/[-.]+/g, '_'))
+  );
+  environment.pip.distributions.push({ name: 'scipy', version: '1.14.1' });
+  const code = (id: string, source: string) => ({
+    cell_type: 'code',
+    execution_count: null,
+    id,
+    metadata: {},
+    outputs: [],
+    source
+  });
+  notebook.cells = [
+    {
+      cell_type: 'markdown',
+      id: 'm1',
+      metadata: {},
+      source: '# A seeded analysis'
+    },
+    code('c1', 'import numpy as np\nprint(np.__version__)'),
+    code('c2', 'rng = np.random.default_rng(42)\nnp.random.seed(0)'),
+    code('c3', 'x = rng.normal(size=1000)\nx.mean()'),
+    ...Array.from({ length: 6 }, (_, i) =>
+      code(`d${i}`, `y${i} = x[${i}] * 2\ny${i}`)
+    )
+  ];
+  return JSON.stringify(notebook, null, 1) + '\n';
+}

@@ -15,7 +15,7 @@ test.describe('nbrepro in a real JupyterLab', () => {
     await expect(item).toHaveAttribute('data-state', 'ok');
     // Once the server part answered, the item tells what was recorded.
     await expect(item).toHaveAttribute('data-capture', 'recorded');
-    await expect(item).toHaveText(/^nbrepro: [0-9a-f]{8} · \d+ packages$/);
+    await expect(item).toHaveText('nbrepro: matching');
     await expect(item).toHaveAttribute('title', /Environment recorded/);
   });
 
@@ -70,7 +70,7 @@ test.describe('nbrepro in a real JupyterLab', () => {
     await expect(item).toHaveText('nbrepro: not recorded yet');
     await page.notebook.setCell(0, 'code', 'print(6 * 7)');
     await page.notebook.runCell(0);
-    await expect(item).toHaveText(/^nbrepro: [0-9a-f]{8} · \d+ packages$/, {
+    await expect(item).toHaveText('nbrepro: matching', {
       timeout: 30_000
     });
     await expect(item).toHaveAttribute(
