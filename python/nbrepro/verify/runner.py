@@ -60,12 +60,49 @@ def verify_notebook(
 ):
     """Run a fresh copy of notebook ``doc`` (read at the door, ``runner.read_notebook``)
     and return the report (module docstring)."""
+    report, _ = rerun_and_compare(
+        doc,
+        workdir,
+        kernel_name,
+        timeout=timeout,
+        python=python,
+        rtol=rtol,
+        atol=atol,
+        log=log,
+        progress=progress,
+        image_options=image_options,
+    )
+    return report
+
+
+def rerun_and_compare(
+    doc,
+    workdir,
+    kernel_name,
+    timeout=None,
+    python=None,
+    rtol=DEFAULT_RTOL,
+    atol=DEFAULT_ATOL,
+    log=None,
+    progress=None,
+    image_options=None,
+    starting=None,
+):
+    """``verify_notebook``'s report and the re-run notebook it compared with
+    (read at the door); ``starting(cell_index)`` is called before each cell runs."""
     from ..record import inputs as recorded
 
     changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
     rerun = fresh_copy(doc.nb)
     outcome = runner.run_notebook(
-        rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
+        rerun,
+        workdir,
+        kernel_name,
+        timeout=timeout,
+        log=log,
+        python=python,
+        progress=progress,
+        starting=starting,
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
@@ -75,7 +112,7 @@ def verify_notebook(
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if outcome.failure:
         report["exit_status"] = 1
-    return report
+    return report, now
 
 
 def compare_notebooks(

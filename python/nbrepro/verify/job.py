@@ -1,0 +1,119 @@
+"""One verify job, in a process of its own: what JupyterLab's Verify command runs.
+
+The server (``server/jobs.py``) starts ``python -m nbrepro.verify.job NOTEBOOK
+WORKDIR KERNEL [--timeout S]`` and reads its progress; a process of its own
+keeps the kernel and the comparison out of the server's, and lets Cancel stop
+it (SIGINT: the run stops, the kernel is shut down) without touching the
+user's kernel. NOTEBOOK is a private copy of the notebook as Jupyter's
+contents manager read it; WORKDIR is the folder the notebook lives in (the
+re-run's working directory, where its input files are checked). The re-run and
+the comparison are ``nbrepro verify``'s own (``runner.rerun_and_compare``).
+
+One JSON object a line on stdout::
+
+    {"event": "started", "cells": [{"cell": N, "id": ID | null}, ...]}
+    {"event": "running", "cell": N}
+    {"event": "ran", "cell": N, "done": D, "total": T, "ok": true | false}
+    {"event": "report", "report": REPORT}
+    {"event": "failed", "message": TEXT}
+    {"event": "cancelled"}
+
+``cell`` counts all cells from 1, as the report does. REPORT is ``nbrepro
+verify --json``'s, each cell with its ``id`` (nbformat 4.5), and a cell whose
+image differs with both images (``images``: ``mimetype``, ``recorded``,
+``now``, base64) unless either is larger than ``MAX_IMAGE``. Exit status as
+``nbrepro verify``'s (0 same, 1 a difference, 2 nothing compared, 130 cancelled).
+"""
+
+import argparse
+import json
+import re
+import sys
+
+from .. import errors
+
+# A base64 image larger than this is not sent to the browser (the report
+# still says how the two differ).
+MAX_IMAGE = 4 * 1024 * 1024
+_IMAGE_WHERE = re.compile(r"^output (\d+) (image/png|image/jpeg)$")
+
+
+def emit(stream, event, **fields):
+    stream.write(json.dumps(dict({"event": event}, **fields), ensure_ascii=True) + "\n")
+    stream.flush()
+
+
+def main(argv=None, stdout=None):
+    stdout = stdout or sys.stdout
+    parser = argparse.ArgumentParser(prog="python -m nbrepro.verify.job")
+    parser.add_argument("notebook")
+    parser.add_argument("workdir")
+    parser.add_argument("kernel")
+    parser.add_argument("--timeout", type=float, default=None)
+    args = parser.parse_args(argv)
+
+    from ..run import runner
+    from .runner import rerun_and_compare
+
+    try:
+        doc = runner.read_notebook(args.notebook)
+        kernel = runner.kernel_name_for(doc.nb, args.kernel)
+    except errors.RunError as error:
+        emit(stdout, "failed", message=str(error))
+        return errors.UNUSABLE
+    cells = [{"cell": cell.number, "id": cell.cell.get("id")} for cell in doc.code_cells]
+    emit(stdout, "started", cells=cells)
+
+    def starting(index):
+        emit(stdout, "running", cell=index + 1)
+
+    def progress(number, total, index, ok):
+        emit(stdout, "ran", cell=index + 1, done=number, total=total, ok=bool(ok))
+
+    try:
+        report, now = rerun_and_compare(
+            doc,
+            args.workdir,
+            kernel,
+            timeout=args.timeout,
+            starting=starting,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        emit(stdout, "cancelled")
+        return errors.INTERRUPTED
+    except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
+        emit(stdout, "failed", message="cannot start kernel %r: %s" % (kernel, error))
+        return errors.UNUSABLE
+    with_ids_and_images(report, doc.nb, now.nb)
+    emit(stdout, "report", report=report)
+    return report["exit_status"]
+
+
+def with_ids_and_images(report, recorded, rerun):
+    """Each cell of ``report`` with its id; an image difference with both images."""
+    from .compare import displays
+
+    for entry in report["cells"]:
+        index = entry["cell"] - 1
+        then = recorded["cells"][index] if index < len(recorded["cells"]) else {}
+        entry["id"] = then.get("id") if isinstance(then.get("id"), str) else None
+        difference = entry.get("difference") or {}
+        found = _IMAGE_WHERE.match(str(difference.get("where", "")))
+        if entry["status"] != "different" or not found:
+            continue
+        position, mimetype = int(found.group(1)) - 1, found.group(2)
+        now = rerun["cells"][index] if index < len(rerun["cells"]) else {}
+        images = []
+        for cell in (then, now):
+            shown = displays(cell.get("outputs") or [])
+            data = shown[position].get("data", {}) if position < len(shown) else {}
+            value = data.get(mimetype)
+            images.append("".join(value) if isinstance(value, list) else value)
+        if all(isinstance(v, str) and len(v) <= MAX_IMAGE for v in images):
+            entry["images"] = {"mimetype": mimetype, "recorded": images[0], "now": images[1]}
+    return report
+
+
+if __name__ == "__main__":
+    sys.exit(main())
