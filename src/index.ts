@@ -21,9 +21,11 @@ import { notificationsPlugin } from './plugins/notifications';
 import { sidebarPlugin } from './plugins/sidebar';
 import { statusBarPlugin } from './plugins/statusbar';
 import { toolbarPlugin } from './plugins/toolbar';
+import { verifyPlugin } from './plugins/verify';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
+  verifyPlugin,
   sidebarPlugin,
   commandsPlugin,
   statusBarPlugin,

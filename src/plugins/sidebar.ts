@@ -5,8 +5,16 @@ import {
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { CommandIDs, INbrepro, IReproPanel, PanelSection } from '../tokens';
+import {
+  CommandIDs,
+  INbrepro,
+  IReproPanel,
+  IVerifier,
+  PanelSection
+} from '../tokens';
 import { ReproSidebar } from '../ui/sidebar';
+import { VerifyPanel } from '../ui/verifypanel';
+import { showVerifiedCell } from './verify';
 
 /**
  * The panel in the right sidebar (JupyterLab and Notebook 7): it shows the
@@ -17,18 +25,25 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IReproPanel> = {
   description: 'The reproducibility panel of the active notebook.',
   autoStart: true,
   requires: [INbrepro, INotebookTracker],
-  optional: [ITranslator],
+  optional: [ITranslator, IVerifier],
   provides: IReproPanel,
   activate: (
     app: JupyterFrontEnd,
     core: INbrepro,
     tracker: INotebookTracker,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    verifier: IVerifier | null
   ): IReproPanel => {
     const trans = (translator ?? nullTranslator).load('nbrepro');
     const sidebar = new ReproSidebar(trans, () => {
       void app.commands.execute(CommandIDs.exportBundle);
     });
+    if (verifier) {
+      sidebar.verifySection = notebook =>
+        new VerifyPanel(verifier.of(notebook), trans, cell =>
+          showVerifiedCell(notebook, cell, trans)
+        );
+    }
     app.shell.add(sidebar, 'right', { rank: 650 });
     const follow = () => {
       const notebook = tracker.currentWidget;

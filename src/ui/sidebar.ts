@@ -65,6 +65,7 @@ export class ReproSidebar extends Panel {
       child.dispose();
     }
     this._children = [];
+    this._verify = null;
     this._notebook = notebook;
     this._capture = capture;
     if (notebook && capture) {
@@ -72,11 +73,14 @@ export class ReproSidebar extends Panel {
       notebook.disposed.connect(this._onDisposed, this);
       // Environment (what it ran on), Drift, then the long parts: cells by
       // environment, the packages, the raw record.
+      const verify = this.verifySection?.(notebook) ?? null;
       this._children = [
         new EnvironmentPanel(capture, this._trans, 'summary'),
         new DriftPanel(capture, this._trans, notebook.title.label),
+        ...(verify ? [verify] : []),
         new EnvironmentPanel(capture, this._trans, 'details')
       ];
+      this._verify = verify;
       for (const child of this._children) {
         this.addWidget(child);
       }
@@ -87,8 +91,13 @@ export class ReproSidebar extends Panel {
   /**
    * Scroll a section into view ('environment' or 'drift').
    */
-  reveal(section: 'environment' | 'drift'): void {
-    const target = section === 'drift' ? this._children[1] : this._children[0];
+  reveal(section: 'environment' | 'drift' | 'verify'): void {
+    const target =
+      section === 'verify'
+        ? this._verify
+        : section === 'drift'
+          ? this._children[1]
+          : this._children[0];
     target?.node.scrollIntoView({ block: 'start' });
   }
 
@@ -131,7 +140,14 @@ export class ReproSidebar extends Panel {
     }
   }
 
+  /**
+   * The Verify section of a notebook (plugins/verify.ts sets it), shown
+   * after the drift.
+   */
+  verifySection: ((notebook: NotebookPanel) => Widget | null) | null = null;
+
   private _header: Widget;
+  private _verify: Widget | null = null;
   private _children: Widget[] = [];
   private _notebook: NotebookPanel | null = null;
   private _capture: NotebookCapture | null = null;

@@ -11,3 +11,4 @@ export * from './environment';
 export * from './findings';
 export * from './runs';
 export * from './status';
+export * from './verify';

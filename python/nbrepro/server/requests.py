@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import errors
 
 MAX_DATA_LIMIT = 2**40  # bytes of input data an export may carry
+MAX_README = 256 * 1024  # characters of the bundle's README an export's reply carries
 DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -174,8 +175,14 @@ def export_notebook(
         path, target, strict=strict, force=force, data_limit=data_limit, wheel_limit=wheel_limit
     )
     report = bundle.conversion.report or []
+    readme = bundle.files.get("README.md", b"")
+    if isinstance(readme, bytes):
+        readme = readme.decode("utf-8", "replace")
     return {
         "output": relative_to_root(root, target),
+        # What the README says (how to rebuild and verify), for a zip export:
+        # its files cannot be opened in place.
+        "readme": readme[:MAX_README],
         "format": "zip" if as_zip else "folder",
         "files": list(bundle.files),
         "findings": bundle.findings,
