@@ -579,9 +579,7 @@ def layout_goldens(oracle, prefixes, folder, specs):
         for variant, (args, condarc_text) in variants.items():
             where = scratch / "run"
             shutil.rmtree(where, ignore_errors=True)
-            prefix, environ, root = golden_prefixes.lay_out(
-                spec, prefixes, folder / "roots", where
-            )
+            prefix, environ, root = golden_prefixes.lay_out(spec, prefixes, folder / "roots", where)
             # The installed conda runs from its root: that is its root prefix
             # (conda sets $CONDA_ROOT to it), whatever CONDA_EXE says.
             extra = {"CONDA_ROOT_PREFIX": str(root), "CONDA_ROOT": str(root)}

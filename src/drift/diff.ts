@@ -13,7 +13,8 @@ import {
   IDriftSide,
   IPackage,
   normalize,
-  describeType
+  describeType,
+  sameArchive
 } from './view';
 import { compareVersions, Distance } from './versions';
 import { nearPopular } from './supplychain';
@@ -497,7 +498,8 @@ namespace Private {
       );
     } else if (
       was.manager === 'pip' &&
-      (was.source ?? null) !== (now.source ?? null)
+      (was.source ?? null) !== (now.source ?? null) &&
+      !sameArchive(was.source, now.source)
     ) {
       add(
         out,

@@ -192,7 +192,52 @@ export function describeSource(source: unknown): string | null {
   if (get(get(source, 'dir_info'), 'editable') === true) {
     return 'editable ' + url;
   }
-  return url;
+  const digest = archiveSha256(source);
+  return digest && !url.includes('#') ? `${url}#sha256=${digest}` : url;
+}
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/** The sha256 PEP 610's archive_info gives for an archive pip installed, or null. */
+export function archiveSha256(source: unknown): string | null {
+  const archive = get(source, 'archive_info');
+  if (!isObject(archive)) {
+    return null;
+  }
+  let value = get(archive.hashes, 'sha256');
+  if (typeof value !== 'string') {
+    const legacy = archive.hash;
+    value =
+      typeof legacy === 'string' && legacy.startsWith('sha256=')
+        ? legacy.slice('sha256='.length)
+        : null;
+  }
+  return typeof value === 'string' && SHA256.test(value)
+    ? value.toLowerCase()
+    : null;
+}
+
+/**
+ * Two pip sources naming archives of one sha256 are the same bytes, wherever
+ * they were installed from (the wheel a bundle carries and the author's).
+ */
+export function sameArchive(
+  source: string | undefined,
+  other: string | undefined
+): boolean {
+  const marker = '#sha256=';
+  if (
+    !source ||
+    !other ||
+    !source.includes(marker) ||
+    !other.includes(marker)
+  ) {
+    return false;
+  }
+  return (
+    source.slice(source.lastIndexOf(marker) + marker.length) ===
+    other.slice(other.lastIndexOf(marker) + marker.length)
+  );
 }
 
 export function valueText(value: unknown): string {

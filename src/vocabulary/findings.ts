@@ -25,6 +25,8 @@ export function kindTitle(kind: string, trans: TranslationBundle): string {
   switch (kind) {
     case 'stopped':
       return trans.__('Recording stopped at an error');
+    case 'raised':
+      return trans.__('Errors the recording ran past');
     case 'never-run':
       return trans.__('Never run');
     case 'out-of-order':

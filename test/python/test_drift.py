@@ -256,3 +256,15 @@ def test_ten_megabyte_package_list_is_read_partially():
 def test_never_raises(value):
     report = diff(value, value, value)
     assert report["schema_version"] == 1
+
+
+def test_an_archive_source_names_its_sha256_as_the_typescript_view_does():
+    """Same bytes, same package (issue 21): the sha256 is part of an archive's source."""
+    from nbrepro.drift.view import describe_source
+
+    url = "file:///home/a/dist/x-1.0-py3-none-any.whl"
+    digest = "AB" * 32
+    expected = url + "#sha256=" + digest.lower()
+    assert describe_source({"url": url, "archive_info": {"hashes": {"sha256": digest}}}) == expected
+    assert describe_source({"url": url, "archive_info": {"hash": "sha256=" + digest}}) == expected
+    assert describe_source({"url": url, "archive_info": {"hash": "md5=00"}}) == url

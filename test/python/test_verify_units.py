@@ -429,3 +429,26 @@ def test_a_cell_tagged_raises_exception_is_same_when_it_raises_the_same():
     )
     untagged = runner._compare_cell(cell("ValueError"), cell("ValueError"), 1e-9, 0)
     assert untagged["status"] == "error"
+
+
+def test_a_recording_that_ran_past_errors_verifies_past_them():
+    """nbrepro run --allow-errors: a cell that raises the same exception again is
+    the same; one that raises another, or prints otherwise first, is not (issue 21)."""
+    from nbrepro.verify.runner import _compare_cell
+
+    def cell(*outputs):
+        return {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": list(outputs)}
+
+    def error(name, value="x"):
+        return {"output_type": "error", "ename": name, "evalue": value, "traceback": []}
+
+    then = cell(stream("before\n"), error("ZeroDivisionError", "division by zero"))
+    again = cell(stream("before\n"), error("ZeroDivisionError", "division by zero"))
+    entry = _compare_cell(then, again, 1e-9, 0, went_on=True)
+    assert entry["status"] == "same"
+    assert entry["notes"][0] == "raised ZeroDivisionError, as in the recording"
+    assert _compare_cell(then, again, 1e-9, 0)["status"] == "error"  # a recording that stopped
+    other = cell(stream("before\n"), error("KeyError"))
+    assert _compare_cell(then, other, 1e-9, 0, went_on=True)["status"] == "error"
+    printed = cell(stream("after\n"), error("ZeroDivisionError", "division by zero"))
+    assert _compare_cell(then, printed, 1e-9, 0, went_on=True)["status"] == "different"

@@ -28,7 +28,7 @@ import re
 
 from ..record.words import describe_type, normalize
 from . import supply_chain, versions
-from .view import read_side
+from .view import read_side, same_archive
 from .vocabulary import KINDS, MAX_PATTERNS, SCHEMA_VERSION, SEVERITIES, lower_level, raise_level
 
 DISTANCE_SEVERITY = {
@@ -198,7 +198,11 @@ def _changed(out, ctx, name, was, now):
         _add(out, ctx, "package-source-changed", "low", name, was, _origin(was), _origin(now))
     elif was.get("channel") and now.get("channel") and was["channel"] != now["channel"]:
         _add(out, ctx, "package-source-changed", "low", name, was, _origin(was), _origin(now))
-    elif was["manager"] == "pip" and was.get("source") != now.get("source"):
+    elif (
+        was["manager"] == "pip"
+        and was.get("source") != now.get("source")
+        and not same_archive(was.get("source"), now.get("source"))
+    ):
         _add(out, ctx, "package-source-changed", "medium", name, was, _origin(was), _origin(now))
     same_version = True
     if was["version"] is not None and now["version"] is not None:

@@ -13,6 +13,7 @@ problem (a sentence, identical in src/drift/view.ts) says what and where.
 """
 
 import json
+import re
 
 from ..record.words import describe_type, normalize, short
 from .vocabulary import MAX_PACKAGES, MAX_TEXT
@@ -88,7 +89,37 @@ def describe_source(source):
     info = source.get("dir_info")
     if isinstance(info, dict) and info.get("editable") is True:
         return "editable " + url
-    return url
+    digest = archive_sha256(source)
+    return url + "#sha256=" + digest if digest and "#" not in url else url
+
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def archive_sha256(source):
+    """The sha256 PEP 610's archive_info gives for an archive pip installed, or None."""
+    archive = source.get("archive_info")
+    if not isinstance(archive, dict):
+        return None
+    hashes = archive.get("hashes")
+    value = hashes.get("sha256") if isinstance(hashes, dict) else None
+    if not isinstance(value, str):
+        legacy = archive.get("hash")
+        value = (
+            legacy[len("sha256=") :]
+            if isinstance(legacy, str) and legacy.startswith("sha256=")
+            else None
+        )
+    return value.lower() if value and _SHA256.fullmatch(value) else None
+
+
+def same_archive(source, other):
+    """Two pip sources naming archives of one sha256 are the same bytes, wherever
+    they were installed from (the wheel a bundle carries in wheels/ and the one
+    the author installed)."""
+    if not source or not other or "#sha256=" not in source or "#sha256=" not in other:
+        return False
+    return source.rpartition("#sha256=")[2] == other.rpartition("#sha256=")[2]
 
 
 def value_text(value):

@@ -86,14 +86,48 @@ def _gpu_line(environment, meta):
     return "; ".join(parts) or "none recorded"
 
 
+def _cells(n):
+    return "%d cell%s" % (n, "" if n == 1 else "s")
+
+
+def _seeding_line(meta):
+    """What the cells did with randomness, counted by cell (each recorded cell
+    keeps one run record): seeding calls, and draws from a global generator with
+    or without a seed set before them."""
+    seeding = drew = unseeded = 0
+    for run in meta["runs"].values():
+        seeds = run.get("seeds") or {}
+        if seeds.get("status") == "seeded" and not seeds.get("seeded_earlier_by"):
+            seeding += 1
+        if (run.get("inputs") or {}).get("drew"):
+            drew += 1
+            unseeded += seeds.get("status") != "seeded"
+    if not seeding and not drew:
+        return "no cell seeded a generator or drew from a global one"
+    parts = ["%s seeded a generator" % _cells(seeding)] if seeding else []
+    if drew:
+        parts.append(
+            "%s drew from a global generator, %s"
+            % (
+                _cells(drew),
+                "all after a seed"
+                if not unseeded
+                else "none after a seed"
+                if unseeded == drew
+                else "%d of them with no seed set first" % unseeded,
+            )
+        )
+    else:
+        parts.append("no cell drew from a global generator")
+    return "; ".join(parts)
+
+
 def _seeds(meta):
-    statuses = {}
     recovered = {}
     flags = set()
     for run in meta["runs"].values():
         seeds = run.get("seeds")  # a run that seeded nothing records none
         if seeds:
-            statuses[seeds["status"]] = statuses.get(seeds["status"], 0) + 1
             for key, value in seeds["recovered"].items():
                 if value is not None:
                     recovered[key] = value
@@ -101,7 +135,7 @@ def _seeds(meta):
         for name, value in (determinism["env"] if determinism else {}).items():
             if value is not None:
                 flags.add("%s=%s" % (name, value))
-    return statuses, recovered, sorted(flags)
+    return recovered, sorted(flags)
 
 
 def _environment_line(plan, environment):
@@ -196,7 +230,7 @@ def render(
     packages=None,
 ):
     environment = snapshot["environment"]
-    statuses, recovered, flags = _seeds(meta)
+    recovered, flags = _seeds(meta)
     parameters = list(getattr(conversion, "parameters", None) or ())
     out = [
         "# %s: a reproducible bundle" % text(stem),
@@ -221,7 +255,8 @@ def render(
     out += [
         "```",
         "",
-        "`--verify` needs nbrepro where you run it (`pip install nbrepro`); it exits 0 when "
+        '`--verify` needs nbrepro where you run it (`pip install "nbrepro[images]"`: with '
+        "Pillow, a re-drawn figure is compared by its pixels, not its bytes); it exits 0 when "
         "every cell came out the same and 1 when one differs, naming the likely cause. "
         "`./run.sh --help` lists the options (`--env DIR`, `--rebuild`, `--no-run`).",
         "",
@@ -264,11 +299,7 @@ def render(
             else "none (no conda-meta/)"
         ),
         "| GPU | %s |" % _gpu_line(environment, meta),
-        "| seeding | %s |"
-        % (
-            ", ".join("%d cells %s" % (n, text(s)) for s, n in sorted(statuses.items()))
-            or "not recorded"
-        ),
+        "| seeding | %s |" % _seeding_line(meta),
         "| seeds recovered | %s |"
         % (
             ", ".join("%s = %s" % (text(k), text(v)) for k, v in sorted(recovered.items()))

@@ -297,6 +297,21 @@ def code_cells(nb):
     return out
 
 
+def execution_counts(nb):
+    """``[(cell number, execution count), ...]`` of every code cell that ran, in
+    notebook order, empty cells included: an empty cell the author ran took a
+    count too, and leaving it out would make one pass look like a gap."""
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    out = []
+    for index, cell in enumerate(cells if isinstance(cells, list) else ()):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        count = cell.get("execution_count")
+        if isinstance(count, int) and not isinstance(count, bool):
+            out.append((index + 1, count))
+    return out
+
+
 # ------------------------------------------------------------ metadata.nbrepro
 
 

@@ -16,7 +16,11 @@ import {
   SEVERITIES,
   usedDistributions
 } from '../../../src/drift/diff';
-import { readSide, sideFromEnvironment } from '../../../src/drift/view';
+import {
+  describeSource,
+  readSide,
+  sideFromEnvironment
+} from '../../../src/drift/view';
 import { compareVersions } from '../../../src/drift/versions';
 import { edits, nearPopular } from '../../../src/drift/supplychain';
 
@@ -230,5 +234,19 @@ describe('diffSides (a recorded snapshot against the kernel, as capture compares
       expect(problems).toEqual([]);
       expect(report).toEqual(vector.expected);
     }
+  });
+});
+
+describe('describeSource', () => {
+  it('names an archive by its sha256, as the Python view does', () => {
+    const hex = 'AB'.repeat(32);
+    const url = 'file:///home/a/dist/x-1.0-py3-none-any.whl';
+    expect(
+      describeSource({ url, archive_info: { hashes: { sha256: hex } } })
+    ).toBe(`${url}#sha256=${hex.toLowerCase()}`);
+    expect(
+      describeSource({ url, archive_info: { hash: `sha256=${hex}` } })
+    ).toBe(`${url}#sha256=${hex.toLowerCase()}`);
+    expect(describeSource({ url, archive_info: { hash: 'md5=00' } })).toBe(url);
   });
 });
