@@ -53,8 +53,11 @@ export function afterExportActions(
         'How to rebuild the environment and verify the results'
       ),
       displayType: 'accent',
-      callback: () =>
-        void openReadme(app, PathExt.join(result.output, 'README.md'))
+      callback: event => {
+        // The toast stays: the bundle in the file browser is one click away.
+        event.preventDefault();
+        void openReadme(app, PathExt.join(result.output, 'README.md'));
+      }
     });
   } else if (result.readme) {
     actions.push({
@@ -63,7 +66,10 @@ export function afterExportActions(
         'How to rebuild the environment and verify the results'
       ),
       displayType: 'accent',
-      callback: () => void showReadme(options, result)
+      callback: event => {
+        event.preventDefault();
+        void showReadme(options, result);
+      }
     });
   }
   if (!folder) {
