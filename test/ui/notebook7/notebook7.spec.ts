@@ -254,6 +254,7 @@ test('Notebook 7 asks before leaving a notebook with unsaved changes (what the t
   const folder = `nb7-dirty-${info.workerIndex}`;
   writeNotebook(folder, 'dirty.ipynb');
   await open(page, folder, 'dirty.ipynb');
+  // eslint-disable-next-line jupyter/galata-prefer-notebook-cell-helper
   await page.locator('.jp-Notebook .jp-Cell').first().click();
   await page.keyboard.press('Escape');
   await page.keyboard.press('b'); // a new cell: the notebook is changed
