@@ -6,6 +6,7 @@ without nbrepro's server extension, to test what a user sees then.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,17 @@ c.ServerApp.port = int(os.environ.get("NBREPRO_UI_PORT", "8888"))  # noqa: F821
 c.ServerApp.root_dir = root  # noqa: F821
 c.LabApp.news_url = None  # noqa: F821 (no network here)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821
+
+# jupyter-collaboration is installed for the collaboration test, which starts its
+# own server with NBREPRO_UI_COLLAB=1; every other server runs without real-time
+# collaboration, as most users do. Its files go to the test's own folders.
+c.YDocExtension.disable_rtc = os.environ.get("NBREPRO_UI_COLLAB") != "1"  # noqa: F821
+# A fresh store each start: a document kept from an earlier run is not this one's.
+_collaboration = HERE / ".jupyter-root" / ("collaboration-%d" % c.ServerApp.port)  # noqa: F821
+shutil.rmtree(str(_collaboration), ignore_errors=True)
+_collaboration.mkdir(parents=True)
+c.YDocExtension.session_store_path = str(_collaboration / "sessions.json")  # noqa: F821
+c.SQLiteYStore.db_path = str(_collaboration / "ystore.db")  # noqa: F821
 
 if os.environ.get("NBREPRO_UI_SERVER_PART") == "off":
     c.ServerApp.jpserver_extensions = {"nbrepro": False}  # noqa: F821
