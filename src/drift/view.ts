@@ -1,8 +1,10 @@
 /**
  * What a drift diff compares: a side, read from untrusted JSON. The rules and
- * the problem sentences are those of python/nbrepro/drift/view.py, which
+ * the problem sentences are those of python/nbrepro/record/sides.py, which
  * documents them; the shared vectors hold the two to the same results.
  */
+
+import { describeType, short } from '../record/words';
 
 export type Manager = 'conda' | 'pip';
 
@@ -32,7 +34,7 @@ export interface IDriftSide {
   python: string | null;
   platform: Facts | null;
   gpu: Facts | null;
-  runtime: { seeding: Facts; determinism: Facts } | null;
+  runtime: { seeding: Facts; determinism: Facts; fonts?: Facts } | null;
   /**
    * Which conda the conda files are written for (environment.conda.behaviour).
    */
@@ -92,29 +94,6 @@ export function normalize(name: string): string {
     return name.toLowerCase();
   }
   return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
-
-/**
- * How a problem names the type of a JSON value.
- */
-export function describeType(value: unknown): string {
-  if (value === null || value === undefined) {
-    return 'null';
-  }
-  if (typeof value === 'boolean') {
-    return 'a boolean';
-  }
-  if (typeof value === 'number') {
-    return 'a number';
-  }
-  if (typeof value === 'string') {
-    return 'a string';
-  }
-  return Array.isArray(value) ? 'a list' : 'an object';
-}
-
-export function short(text: string, limit = 60): string {
-  return text.length <= limit ? text : text.slice(0, limit - 3) + '...';
 }
 
 function quoted(text: string): string {
@@ -415,7 +394,8 @@ export function sideFromEnvironment(
         'fingerprints',
         'calls'
       ]),
-      determinism: Private.flatten(get(runtime, 'determinism'), [])
+      determinism: Private.flatten(get(runtime, 'determinism'), []),
+      fonts: Private.fonts(get(runtime, 'fonts'))
     };
   }
   return side;
@@ -500,7 +480,8 @@ export function readSide(
       ) ?? {};
     side.runtime = {
       seeding: read('seeding'),
-      determinism: read('determinism')
+      determinism: read('determinism'),
+      fonts: read('fonts')
     };
   } else if (runtime !== null && runtime !== undefined) {
     problems.push(
@@ -755,6 +736,30 @@ namespace Private {
     return known ? out : null;
   }
 
+  /**
+   * {family: 'Name (where)'}: the fonts Matplotlib gave the families of
+   * font.family in a run record's `fonts` (python/nbrepro/capture/fonts.py).
+   */
+  export function fonts(value: unknown): Facts {
+    const out: Facts = {};
+    const items = get(value, 'matplotlib');
+    for (const item of Array.isArray(items) ? items : []) {
+      const family = get(item, 'family');
+      const name = get(item, 'name');
+      const where = get(item, 'where');
+      if (
+        typeof family === 'string' &&
+        typeof name === 'string' &&
+        Object.keys(out).length < MAX_FACTS
+      ) {
+        out[short(family)] = short(
+          typeof where === 'string' ? `${name} (${where})` : name
+        );
+      }
+    }
+    return out;
+  }
+
   export function flatten(value: unknown, skip: string[]): Facts {
     const out: Facts = {};
     if (!isObject(value)) {
@@ -960,3 +965,5 @@ namespace Private {
     return entry;
   }
 }
+
+export { describeType, short };

@@ -35,6 +35,7 @@ import {
   IReadResult
 } from './model';
 import { pruneUntilValid, scrubRun } from './schemas';
+import { describeType } from './words';
 
 declare const fromTheDoor: unique symbol;
 
@@ -121,6 +122,60 @@ export function readCellMeta(raw: unknown): CellRecord | null {
   return readCellShape(raw) as CellRecord | null;
 }
 
+/** A cell as the door reads it: its type, its source and its nbrepro value. */
+export interface ICellInput {
+  type: string;
+  source: string;
+  meta: unknown;
+}
+
+/**
+ * The records of the code cells with source, in notebook order (null where a
+ * cell has none or a malformed one), and a problem for each record the door
+ * could not read; cells are numbered as in the notebook, markdown included.
+ * The twin of python/nbrepro/record/document.py's code_cells(nb, problems);
+ * the vectors in test/vectors/cells keep the two equal.
+ */
+export function readCellRecords(cells: ICellInput[]): {
+  records: (CellRecord | null)[];
+  problems: string[];
+} {
+  const records: (CellRecord | null)[] = [];
+  const problems: string[] = [];
+  cells.forEach((cell, index) => {
+    if (cell.type !== 'code' || !cell.source.trim()) {
+      return;
+    }
+    const record = readCellMeta(cell.meta);
+    records.push(record);
+    const problem = cellProblem(index + 1, cell.meta, record);
+    if (problem) {
+      problems.push(problem);
+    }
+  });
+  return { records, problems };
+}
+
+function cellProblem(
+  number: number,
+  raw: unknown,
+  record: CellRecord | null
+): string | null {
+  if (raw === undefined || raw === null) {
+    return null;
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return `cell ${number}: metadata.nbrepro is ${describeType(raw)}, not an object; ignored`;
+  }
+  if (record === null) {
+    return `cell ${number}: metadata.nbrepro has no valid env and src ids; ignored`;
+  }
+  if ('run' in raw && record.run === undefined) {
+    return `cell ${number}: metadata.nbrepro.run is not an id; ignored`;
+  }
+  return null;
+}
+
 /**
  * What one collect in the kernel returned (the user's code runs there: it
  * is untrusted input like a file).
@@ -137,7 +192,20 @@ export function readCollected(raw: unknown): CollectedRecord {
 export function readNotebook(
   model: INotebookModel
 ): IReadResult<NotebookRecord> {
-  return readDocumentMeta(model.getMetadata(METADATA_KEY));
+  const read = readDocumentMeta(model.getMetadata(METADATA_KEY));
+  const cells: ICellInput[] = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    cells.push({
+      type: cell.type,
+      source: cell.sharedModel.getSource(),
+      meta: cell.getMetadata(METADATA_KEY)
+    });
+  }
+  const { problems } = readCellRecords(cells);
+  return problems.length
+    ? { value: read.value, problems: [...read.problems, ...problems] }
+    : read;
 }
 
 /**

@@ -8,6 +8,7 @@
  * prune take what the door read and check nothing again.
  */
 
+import { describeType } from './words';
 import {
   emptyNotebookMeta,
   IAuthorOrder,
@@ -149,7 +150,9 @@ function entries(
     return [];
   }
   if (!isObject(value)) {
-    problems.push(`metadata.nbrepro.${name} is not an object; reset`);
+    problems.push(
+      `metadata.nbrepro.${name} is ${describeType(value)}, not an object; reset`
+    );
     return [];
   }
   const out: [string, unknown][] = [];
@@ -183,7 +186,9 @@ export function readNotebookMeta(raw: unknown): IReadResult<INotebookMeta> {
     return { value, problems };
   }
   if (!isObject(raw)) {
-    problems.push('metadata.nbrepro is not an object; it was reset');
+    problems.push(
+      `metadata.nbrepro is ${describeType(raw)}, not an object; it was reset`
+    );
     return { value, problems };
   }
   const version = raw.schema_version;

@@ -10,6 +10,7 @@ import zlib
 import pytest
 
 from nbrepro import cli
+from nbrepro.record import manifest
 from nbrepro.verify import bundle, causes, compare
 from nbrepro.verify.normalize import final_state, normalize_text
 
@@ -381,8 +382,10 @@ def test_manifest_checks_name_each_altered_or_missing_file(tmp_path):
         "c.txt": {"sha256": "00", "size": 1},
         "../d.txt": {"sha256": "00", "size": 1},
     }
-    assert bundle.check_files(tmp_path, files) == [
-        "manifest.json lists '../d.txt', a path outside the bundle; skipped",
+    problems = []
+    checkable = manifest.read_files(files, problems)
+    assert problems == ["manifest.json lists '../d.txt', a path outside the bundle; skipped"]
+    assert bundle.check_files(tmp_path, checkable) == [
         "b.txt does not match the sha256 in manifest.json: the bundle was altered after export",
         "c.txt is listed in manifest.json but missing from the bundle",
     ]

@@ -17,6 +17,8 @@ test/vectors/drift/ hold both to them):
 - GPU driver, CUDA driver or runtime, cuDNN, device models and count: high when
   the notebook imported a GPU framework, else low.
 - determinism and seeding settings: medium.
+- the font Matplotlib gives a font family (a run record's ``fonts``): info,
+  compared only for families both sides name.
 - supply chain: an added pip package near a popular PyPI name high
   (``supply_chain``), a channel or index not in ``before`` medium.
 
@@ -26,9 +28,9 @@ A fact is compared only when both sides know it. Ignore patterns (``*`` and
 
 import re
 
+from ..record.sides import read_side, same_archive
 from ..record.words import describe_type, normalize
 from . import supply_chain, versions
-from .view import read_side, same_archive
 from .vocabulary import KINDS, MAX_PATTERNS, SCHEMA_VERSION, SEVERITIES, lower_level, raise_level
 
 DISTANCE_SEVERITY = {
@@ -45,10 +47,21 @@ _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
 
 
 def diff(before, after, context=None):
-    """The drift report (schema/drift.schema.json) from ``before`` to ``after``."""
+    """The drift report (schema/drift.schema.json) from ``before`` to ``after``,
+    two sides as untrusted JSON: each is read at the door first
+    (``record.sides.read_side``), and what it left out is in the report's
+    problems. The shared vectors in test/vectors/drift/ call this."""
     problems = []
     old = read_side(before, "before", problems)
     new = read_side(after, "after", problems)
+    return compare(old, new, context, problems)
+
+
+def compare(old, new, context=None, problems=None):
+    """The drift report from side ``old`` to side ``new``, both made at the door
+    (``record.sides``, ``record.envreaders``) and taken as given. ``problems``
+    (a list, extended) start the report's problems."""
+    problems = [] if problems is None else problems
     ctx = read_context(context, problems)
     differences = []
     _packages(old, new, ctx, differences)
@@ -371,6 +384,19 @@ def _runtime(old, new, out):
                 item["before"] = before.get(name) or "unset"
                 item["after"] = after.get(name) or "unset"
                 out.append(item)
+    # Another font for a family: information (figures may differ), known on both sides only.
+    before, after = was.get("fonts") or {}, now.get("fonts") or {}
+    for name in sorted(set(before) & set(after)):
+        if before[name] != after[name]:
+            out.append(
+                {
+                    "kind": "fonts-changed",
+                    "severity": "info",
+                    "name": name,
+                    "before": before[name],
+                    "after": after[name],
+                }
+            )
 
 
 def _conda(old, new, out):

@@ -22,11 +22,11 @@ KINDS = (
     "seeding-changed",
     "supply-chain",
     "conda-changed",
+    "fonts-changed",
 )
 
-# Limits on untrusted input: past them a side is read partially and a problem says so.
-MAX_PACKAGES = 20000
-MAX_TEXT = 1000
+# Ignore patterns a diff's context may give, at most (the sides' own limits are
+# the door's: record/sides.py).
 MAX_PATTERNS = 200
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .. import errors
 from ..capture.session import source_id
-from ..drift import diff, notebook_context, side_from_environment
+from ..drift import compare, notebook_context
 from ..record import document
 from ..record import metadata as notebook
 from ..record.order import (
@@ -49,6 +49,7 @@ from ..record.order import (
     order_findings,
     raised,
 )
+from ..record.sides import side_from_environment
 
 # Every finding kind, in the order ``check`` reports them. Their titles, for
 # people, are in src/data/finding-titles.json: the export dialog
@@ -238,17 +239,16 @@ def check(nb, meta=None):
 
 def unseeded_draws(nb, meta):
     """[(cell number, [generator key, ...])] for recorded cells that drew from a global
-    generator while no seed had been set (the cell's ``seeds.status`` is not seeded)."""
-    runs = meta.get("runs") or {}
+    generator while no seed had been set (the cell's ``seeds.status`` is not seeded).
+    ``meta`` is the door's model: every run matches the schema, where ``inputs``
+    and ``seeds`` are optional."""
     out = []
     for number, _cell, _source, count, record in code_cells(nb):
-        run = runs.get(record.get("run")) if record and count is not None else None
-        if not isinstance(run, dict):
+        run = meta["runs"].get(record.get("run")) if record and count is not None else None
+        if run is None:
             continue
-        inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
-        seeds = run.get("seeds") if isinstance(run.get("seeds"), dict) else {}
-        drew = [k for k in inputs.get("drew") or () if isinstance(k, str)]
-        if drew and seeds.get("status") != "seeded":
+        drew = (run.get("inputs") or {}).get("drew")
+        if drew and (run.get("seeds") or {}).get("status") != "seeded":
             out.append((number, drew))
     return out
 
@@ -338,7 +338,7 @@ def drift_report(nb, meta):
         meta["snapshots"][current]["environment"], None, problems, "snapshot " + current
     )
     after = side_from_environment(used["environment"], None, problems, "snapshot " + used_id)
-    return diff(before, after, notebook_context(meta))
+    return compare(before, after, notebook_context(meta), problems)
 
 
 def drift_message(report):

@@ -1,9 +1,13 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
 import {
   CellRecord,
   mergeCollect,
   NotebookRecord,
   pruneRecord,
   readCellMeta,
+  readCellRecords,
   readCollected,
   readDocumentMeta,
   withCurrent
@@ -159,4 +163,27 @@ describe('records from records', () => {
       Object.keys(pruneRecord({ ...record, current: null }, []).snapshots)
     ).toEqual([]);
   });
+});
+
+describe('shared cell vectors', () => {
+  const folder = path.join(__dirname, '..', '..', 'vectors', 'cells');
+  const files = fs.readdirSync(folder).filter(f => f.endsWith('.json'));
+  it('exist', () => {
+    expect(files.length).toBeGreaterThanOrEqual(4);
+  });
+  for (const file of files.sort()) {
+    const vector = JSON.parse(
+      fs.readFileSync(path.join(folder, file), 'utf-8')
+    );
+    it(`${file}: ${vector.description}`, () => {
+      const cells = vector.cells.map((cell: any) => ({
+        type: cell.cell_type,
+        source: cell.source,
+        meta: cell.metadata.nbrepro
+      }));
+      const read = readCellRecords(cells);
+      expect(read.records).toEqual(vector.expected.records);
+      expect(read.problems).toEqual(vector.expected.problems);
+    });
+  }
 });

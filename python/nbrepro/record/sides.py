@@ -1,4 +1,4 @@
-"""What a drift diff compares: a *side*, read from untrusted JSON.
+"""The door for what a drift diff compares: a *side*, made from untrusted JSON.
 
 A side is ``{"packages": view, "channels", "python", "platform", "gpu",
 "runtime"}`` (schema/drift.schema.json, ``$defs/side``); every fact but
@@ -6,17 +6,24 @@ A side is ``{"packages": view, "channels", "python", "platform", "gpu",
 name to ``{"name", "version", "build"?, "manager", "channel"?, "source"?}``;
 ``version`` is null for an unpinned spec and ends in ``.*`` for a prefix pin.
 
-``read_side`` accepts a side, or ``{"environment": <stored environment>,
-"runtime"?: <run record>}`` which it turns into one (``side_from_environment``).
-Nothing here raises on bad input: what cannot be read is left out and a
-problem (a sentence, identical in src/drift/view.ts) says what and where.
+Sides are made here and nowhere else: ``side_from_environment`` from a stored
+environment (a notebook's snapshot, ``nbrepro snapshot`` JSON, a live
+capture), ``read_side`` from side JSON in either form (a side, or
+``{"environment": <stored environment>, "runtime"?: <run record>}``), and
+``envreaders`` from environment files. ``drift`` compares them as given and
+never checks their shape again. Nothing here raises on bad input: what cannot
+be read is left out and a problem (a sentence, identical in src/drift/view.ts)
+says what and where.
 """
 
 import json
 import re
 
-from ..record.words import describe_type, normalize, short
-from .vocabulary import MAX_PACKAGES, MAX_TEXT
+from .words import describe_type, normalize, short
+
+# Limits on untrusted input: past them a side is read partially and a problem says so.
+MAX_PACKAGES = 20000
+MAX_TEXT = 1000
 
 UNKNOWN_CHANNEL = "<unknown>"
 MACHINES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}
@@ -25,6 +32,7 @@ MACHINES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}
 DEFAULTS = frozenset(("pkgs/main", "pkgs/r", "pkgs/msys2", "pkgs/free", "pkgs/pro"))
 GPU_FACTS = ("driver", "cuda_driver", "cuda_runtime", "cudnn", "devices")
 PLATFORM_FACTS = ("os", "machine", "libc")
+RUNTIME_SECTIONS = ("seeding", "determinism", "fonts")
 MAX_FACTS = 500
 
 
@@ -338,6 +346,7 @@ def side_from_environment(environment, runtime=None, problems=None, where="envir
         side["runtime"] = {
             "seeding": _flatten(runtime.get("seeds"), ("fingerprints", "calls")),
             "determinism": _flatten(runtime.get("determinism"), ()),
+            "fonts": _fonts(runtime.get("fonts")),
         }
     return side
 
@@ -389,6 +398,22 @@ def _gpu(gpu, runtime):
                     known = True
                     break
     return out if known else None
+
+
+def _fonts(value):
+    """{family: "Name (where)"}: the fonts Matplotlib gave the families of
+    ``font.family`` in a run record's ``fonts`` (capture/fonts.py)."""
+    out = {}
+    items = value.get("matplotlib") if isinstance(value, dict) else None
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("family"), str):
+            continue
+        name, where = item.get("name"), item.get("where")
+        if isinstance(name, str) and len(out) < MAX_FACTS:
+            out[short(item["family"])] = short(
+                "%s (%s)" % (name, where) if isinstance(where, str) else name
+            )
+    return out
 
 
 def _flatten(value, skip):
@@ -447,7 +472,7 @@ def read_side(value, where, problems):
         side["runtime"] = {
             name: _read_facts(runtime.get(name), None, "%s.runtime.%s" % (where, name), problems)
             or {}
-            for name in ("seeding", "determinism")
+            for name in RUNTIME_SECTIONS
         }
     elif runtime is not None:
         problems.append(

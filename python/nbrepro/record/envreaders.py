@@ -1,21 +1,29 @@
-"""Sides from files: a notebook, `nbrepro snapshot` JSON, an environment.yml (full,
-``--no-builds`` or ``--from-history``), a ``conda list --explicit`` lock, or a
-requirements.txt. The format is told by the content, not the file name.
+"""The door for environment files: a notebook, `nbrepro snapshot` JSON, an
+environment.yml (full, ``--no-builds`` or ``--from-history``), a ``conda list
+--explicit`` lock, or a requirements.txt. The format is told by the content,
+not the file name.
 
-``read_file`` returns a ``Source``; input it cannot read at all raises
-``errors.InputError`` with a message for the user, input it reads in part gives a
-side and ``problems``.
+``read_file`` returns a ``Source``: the side (``sides``) the file describes,
+what was left out and why (``problems``), and for a notebook its model
+(``document.Notebook``). Input it cannot read at all raises
+``errors.InputError`` with a message for the user. What comes out is taken as
+given by ``drift``: it never checks a side's shape again.
 """
 
 import json
 import re
 
 from .. import errors
-from ..record import document
-from ..record.words import normalize, short
-from .diff import notebook_context
-from .view import channel_name, empty_side, side_from_environment, split_conda_string
-from .vocabulary import MAX_PACKAGES
+from . import document
+from .sides import (
+    MAX_PACKAGES,
+    channel_name,
+    empty_side,
+    read_side,
+    side_from_environment,
+    split_conda_string,
+)
+from .words import normalize, short
 
 SUBDIRS = {
     "linux-64": ("linux", "x86_64"),
@@ -36,17 +44,17 @@ _EXACT = re.compile(r"^[^=<>!~,|\s*]+(\.\*)?$")
 
 
 class Source:
-    def __init__(self, path, form, side, problems, context=None, doc=None):
+    """An environment file read at the door: ``form`` (``notebook``, ``snapshot``,
+    ``side``, ``environment``, ``explicit``, ``environment.yml``,
+    ``requirements.txt``), its ``side``, its ``problems``, and ``doc``, a
+    notebook's model (``document.Notebook``) for what else reads it."""
+
+    def __init__(self, path, form, side, problems, doc=None):
         self.path = path
         self.form = form
         self.side = side
         self.problems = problems
-        self.context = context
-        self.doc = doc  # a notebook's model (document.Notebook), for what else reads it
-
-    def as_input(self):
-        """The side as ``diff`` takes it."""
-        return self.side
+        self.doc = doc
 
 
 def read_file(path):
@@ -115,8 +123,6 @@ def _from_json(value, name):
         side = side_from_environment(value["environment"], runtime, problems, "environment")
         return Source(name, "snapshot", side, problems)
     if "packages" in value:
-        from .view import read_side
-
         problems = []
         return Source(name, "side", read_side(value, "side", problems), problems)
     if "python" in value and ("pip" in value or "conda" in value):
@@ -144,7 +150,7 @@ def _notebook(value, name):
     side = side_from_environment(
         meta["snapshots"][current]["environment"], runtime, problems, "snapshot " + current
     )
-    return Source(name, "notebook", side, problems, notebook_context(meta), doc)
+    return Source(name, "notebook", side, problems, doc)
 
 
 def _last_run(doc, env_id):
