@@ -8,6 +8,9 @@ import io
 import json
 import os
 import secrets
+import shlex
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -242,3 +245,54 @@ async def test_verify_requires_authentication(jp_fetch, jp_root_dir):
             headers={"Authorization": "token wrong"},
         )
     assert failure.value.code == 403
+
+
+def job_command(notebook, workdir, *extra):
+    return [sys.executable, "-m", "nbrepro.verify.job", str(notebook), str(workdir), "", *extra]
+
+
+def gone(mark, limit=30):
+    deadline = time.monotonic() + limit
+    while processes_with(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return processes_with(mark) == []
+
+
+def test_a_run_stops_itself_past_its_time_limit(tmp_path, private_ipython, kernel_mark):
+    notebook = write_notebook(tmp_path / "sleeper.ipynb", SLEEPER)
+    done = subprocess.run(
+        job_command(notebook, tmp_path, "--time-limit", "20"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    events = [json.loads(line)["event"] for line in done.stdout.splitlines()]
+    assert events[-1] == "cancelled", (events, done.stderr[-2000:])
+    assert done.returncode == 130
+    assert gone(kernel_mark), "the run's kernel is still running"
+
+
+@pytest.mark.parametrize("after", [0.5, 6.0])
+def test_a_run_whose_server_is_gone_stops_with_its_kernel(
+    tmp_path, private_ipython, kernel_mark, after
+):
+    """The server that started the run is killed (here: a shell that exits),
+    while the kernel starts (0.5 s) or while a cell runs (6 s)."""
+    notebook = write_notebook(tmp_path / "sleeper.ipynb", SLEEPER)
+    log = tmp_path / "job.log"
+    command = " ".join(shlex.quote(part) for part in job_command(notebook, tmp_path))
+    shell = subprocess.Popen(
+        ["sh", "-c", "%s > %s 2>&1 & echo $!; sleep %s" % (command, shlex.quote(str(log)), after)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    job = int(shell.stdout.readline())
+    shell.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while Path("/proc/%d" % job).exists() and time.monotonic() < deadline:
+        status = Path("/proc/%d/stat" % job).read_text().split()[2:3]
+        if status == ["Z"]:
+            break
+        time.sleep(0.2)
+    assert not Path("/proc/%d" % job).exists() or status == ["Z"], log.read_text()[-2000:]
+    assert gone(kernel_mark), "the run's kernel outlived it: %s" % log.read_text()[-2000:]

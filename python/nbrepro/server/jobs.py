@@ -128,6 +128,9 @@ class VerifyJobs(object):
         with open(notebook, "w", encoding="utf-8") as stream:
             stream.write(notebook_text)
         argv = [sys.executable, "-m", "nbrepro.verify.job", notebook, workdir, kernel or ""]
+        # The run stops itself too, a little after the server would stop it,
+        # and when the server is gone (verify/job.py, watch).
+        argv += ["--time-limit", str(TIME_LIMIT + CANCEL_GRACE)]
         try:
             job.process = await asyncio.create_subprocess_exec(
                 *argv,

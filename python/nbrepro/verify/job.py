@@ -1,10 +1,11 @@
 """One verify job, in a process of its own: what JupyterLab's Verify command runs.
 
 The server (``server/jobs.py``) starts ``python -m nbrepro.verify.job NOTEBOOK
-WORKDIR KERNEL [--timeout S]`` and reads its progress; a process of its own
+WORKDIR KERNEL [--timeout S] [--time-limit S]`` and reads its progress; a process of its own
 keeps the kernel and the comparison out of the server's, and lets Cancel stop
-it (SIGINT: the run stops, the kernel is shut down) without touching the
-user's kernel. NOTEBOOK is a private copy of the notebook as Jupyter's
+it (SIGINT: its kernel is killed, the run stops; ``Stop``) without touching the
+user's kernel; it stops itself the same way after ``--time-limit`` seconds or
+when the server that started it is gone. NOTEBOOK is a private copy of the notebook as Jupyter's
 contents manager read it; WORKDIR is the folder the notebook lives in (the
 re-run's working directory, where its input files are checked). The re-run and
 the comparison are ``nbrepro verify``'s own (``runner.rerun_and_compare``).
@@ -27,7 +28,9 @@ image differs with both images (``images``: ``mimetype``, ``recorded``,
 
 import argparse
 import json
+import os
 import re
+import signal
 import sys
 
 from .. import errors
@@ -50,8 +53,60 @@ def main(argv=None, stdout=None):
     parser.add_argument("workdir")
     parser.add_argument("kernel")
     parser.add_argument("--timeout", type=float, default=None)
+    parser.add_argument("--time-limit", type=float, default=None)
     args = parser.parse_args(argv)
+    stop = Stop()
+    signal.signal(signal.SIGINT, stop.signalled)
+    watch(args.time_limit)
+    try:
+        code = _verify(args, stdout, stop)
+    except KeyboardInterrupt:  # before the re-run began
+        code = None
+    if stop.asked:
+        emit(stdout, "cancelled")
+        return errors.INTERRUPTED
+    return code
 
+
+class Stop(object):
+    """SIGINT (Cancel, the time limit, the server gone): before the re-run
+    began it is a KeyboardInterrupt; once it runs, its kernel is killed with
+    its process group (the kernel may be deep in a cell's C code), the re-run
+    stops on the dead kernel and the run says it was cancelled. nbclient is not
+    asked to stop through asyncio: it takes a cancellation for a failed cell
+    and goes on."""
+
+    def __init__(self):
+        self.asked = False
+        self.rerun = False
+        self.km = None
+
+    def signalled(self, signum, frame):
+        self.asked = True
+        if self.km is not None:
+            self.kill()
+        elif not self.rerun:
+            raise KeyboardInterrupt
+
+    def started(self, km):
+        self.km = km
+        if self.asked:
+            self.kill()
+
+    def kill(self):
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        pgid = getattr(provisioner, "pgid", None)
+        try:
+            if pgid and hasattr(os, "killpg"):
+                os.killpg(pgid, signal.SIGKILL)
+            elif process is not None:
+                process.kill()
+        except OSError:
+            pass  # gone already
+
+
+def _verify(args, stdout, stop):
     from ..run import runner
     from .runner import rerun_and_compare
 
@@ -70,6 +125,9 @@ def main(argv=None, stdout=None):
     def progress(number, total, index, ok):
         emit(stdout, "ran", cell=index + 1, done=number, total=total, ok=bool(ok))
 
+    if stop.asked:
+        return errors.INTERRUPTED
+    stop.rerun = True
     try:
         report, now = rerun_and_compare(
             doc,
@@ -78,16 +136,38 @@ def main(argv=None, stdout=None):
             timeout=args.timeout,
             starting=starting,
             progress=progress,
+            kernel_started=stop.started,
         )
-    except KeyboardInterrupt:
-        emit(stdout, "cancelled")
-        return errors.INTERRUPTED
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         emit(stdout, "failed", message="cannot start kernel %r: %s" % (kernel, error))
         return errors.UNUSABLE
+    if stop.asked:
+        return errors.INTERRUPTED
     with_ids_and_images(report, doc.nb, now.nb)
     emit(stdout, "report", report=report)
     return report["exit_status"]
+
+
+def watch(time_limit=None, every=1.0, grace=15.0):
+    """Stop this run as Cancel does (SIGINT to itself, ``Stop``) when the
+    server that started it is gone (this process's parent changed) or after
+    ``time_limit`` seconds, and exit ``grace`` seconds later if it has not
+    stopped by then: a run never outlives its server, nor its time."""
+    import threading
+    import time
+
+    parent = os.getppid()
+    deadline = time.monotonic() + time_limit if time_limit else None
+
+    def check():
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent or (deadline and time.monotonic() > deadline):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(grace)
+                os._exit(errors.INTERRUPTED)
+
+    threading.Thread(target=check, name="nbrepro-verify-watch", daemon=True).start()
 
 
 def with_ids_and_images(report, recorded, rerun):

@@ -88,9 +88,11 @@ def rerun_and_compare(
     progress=None,
     image_options=None,
     starting=None,
+    kernel_started=None,
 ):
     """``verify_notebook``'s report and the re-run notebook it compared with
-    (read at the door); ``starting(cell_index)`` is called before each cell runs."""
+    (read at the door); ``starting(cell_index)`` is called before each cell runs,
+    ``kernel_started(km)`` once the kernel runs."""
     from ..record import inputs as recorded
 
     changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
@@ -108,6 +110,7 @@ def rerun_and_compare(
         progress=progress,
         starting=starting,
         allow_errors=went_on,
+        kernel_started=kernel_started,
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
