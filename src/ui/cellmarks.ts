@@ -72,9 +72,12 @@ export class CellMarks {
 
   render(): void {
     const panel = this._verify.panel;
-    if (panel.isDisposed) {
+    const finished = this._verify.state.kind === 'finished';
+    if (panel.isDisposed || (!finished && !this._shown)) {
+      // Nothing shown and nothing to show (a run's progress changes no mark).
       return;
     }
+    this._shown = finished;
     for (const old of Array.from(
       panel.content.node.querySelectorAll(`.${MARK}`)
     )) {
@@ -89,6 +92,8 @@ export class CellMarks {
       }
     }
   }
+
+  private _shown = false;
 
   private _later(): void {
     // New cell widgets are made after the model changed.
