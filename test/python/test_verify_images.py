@@ -200,3 +200,19 @@ def test_another_font_a_few_pixels_narrower_is_visually_similar():
 def test_another_plot_with_a_tight_bounding_box_stays_different(variant):
     result = verdict(tight(), variant())
     assert result["verdict"] == "different", compare.image_verdict(result)
+
+
+def test_without_pillow_here_the_re_runs_python_compares_the_pixels(base, monkeypatch):
+    """A reviewer's `pip install nbrepro` has no Pillow; the bundle's environment,
+    where matplotlib brought it, compares the figures (issue 21)."""
+    import sys
+
+    monkeypatch.setattr(images, "pillow", lambda: None)
+    re_encoded = b64(recompressed(base))
+    alone = images.compare_images(b64(base), re_encoded)
+    assert alone["verdict"] == images.DIFFERENT and alone["how"].startswith("by content hash")
+    there = images.compare_images(b64(base), re_encoded, python=sys.executable)
+    assert there["verdict"] == images.SAME
+    assert there["how"] == "by pixels (Pillow of the re-run's Python)"
+    gone = images.compare_images(b64(base), re_encoded, python="/nonexistent/python")
+    assert gone["how"].startswith("by content hash")  # no such interpreter: the bytes

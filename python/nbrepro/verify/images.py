@@ -24,15 +24,20 @@ defaults (12 bits, 36 grey levels) sit between. The hash alone misses a small
 title or a slightly taller curve; the thumbnail alone is loose on large
 moves of thin lines: both must agree.
 
-Without Pillow (it is the ``images`` extra) images are compared by the
-sha256 of their decoded bytes, and the note says so.
+Without Pillow here (it is the ``images`` extra), the comparison runs in the
+interpreter that re-ran the notebook when that one has Pillow (``python``: a
+bundle's environment, where matplotlib brought it), as a bounded child
+process fed this module's own source; else images are compared by the sha256
+of their decoded bytes, and the note says so.
 """
 
 import base64
 import binascii
 import hashlib
 import io
+import json
 import re
+import subprocess
 
 HASH_SIZE = 16
 THUMB = 64
@@ -71,15 +76,26 @@ def pillow():
     return Image
 
 
-def compare_images(recorded, now, tolerance=DEFAULT_TOLERANCE, hash_distance=DEFAULT_HASH_DISTANCE):
+def compare_images(
+    recorded,
+    now,
+    tolerance=DEFAULT_TOLERANCE,
+    hash_distance=DEFAULT_HASH_DISTANCE,
+    python=None,
+):
     """``{"verdict", "max_diff", "hash_distance", "thumb_diff", "size", "how", ...}`` for two
     base64 images; ``verdict`` is SAME, SIMILAR or DIFFERENT and ``how`` says
-    how they were compared ("by pixels" or "by content hash ...")."""
+    how they were compared ("by pixels" or "by content hash ..."). ``python``:
+    an interpreter whose Pillow may do it when this one has none."""
     was, is_ = decode_base64(recorded), decode_base64(now)
     result = {"max_diff": None, "hash_distance": None, "thumb_diff": None, "size": None}
     if was == is_:
         return dict(result, verdict=SAME, how="by pixels")
     image = pillow()
+    if image is None and python:
+        found = compare_elsewhere(python, recorded, now, tolerance, hash_distance)
+        if found is not None:
+            return found
     if image is None:
         return dict(
             result,
@@ -207,3 +223,46 @@ def hamming(first, second):
 
 def _hex(bits):
     return ("%0*x" % (len(bits) // 4, int("".join(map(str, bits)), 2)))[:12]
+
+
+# What the other interpreter runs: this module's source, then one comparison;
+# isolated (-I: no user site, no PYTHON* variables, no current folder on sys.path).
+_ELSEWHERE = (
+    "import json, sys\n"
+    "job = json.loads(sys.stdin.read())\n"
+    "space = {'__name__': 'nbrepro_images'}\n"
+    "exec(compile(job['source'], 'nbrepro/verify/images.py', 'exec'), space)\n"
+    "if space['pillow']() is None:\n"
+    "    sys.exit(3)\n"
+    "print(json.dumps(space['compare_images'](*job['args'])))\n"
+)
+ELSEWHERE_TIMEOUT = 60
+MAX_REPLY = 1 << 16
+
+
+def compare_elsewhere(python, recorded, now, tolerance, hash_distance):
+    """``compare_images`` run by interpreter ``python`` (which has Pillow), with
+    "(Pillow of the re-run's Python)" added to ``how``; None when it cannot."""
+    with open(__file__, encoding="utf-8") as handle:
+        source = handle.read()
+    job = json.dumps({"source": source, "args": [recorded, now, tolerance, hash_distance]})
+    try:
+        done = subprocess.run(
+            [str(python), "-I", "-c", _ELSEWHERE],
+            input=job,
+            capture_output=True,
+            text=True,
+            timeout=ELSEWHERE_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0 or len(done.stdout) > MAX_REPLY:
+        return None
+    try:
+        found = json.loads(done.stdout)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or found.get("verdict") not in (SAME, SIMILAR, DIFFERENT):
+        return None
+    found["how"] = "%s (Pillow of the re-run's Python)" % found.get("how", "by pixels")
+    return found

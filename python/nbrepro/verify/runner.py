@@ -29,6 +29,7 @@ from ..capture.session import source_id
 from ..record import document, fonts, metadata
 from ..record.order import RAISES, errors_ran_past, raised
 from ..run import runner
+from . import images
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, IMAGES, compare_outputs
 
@@ -112,11 +113,15 @@ def rerun_and_compare(
         allow_errors=went_on,
         kernel_started=kernel_started,
     )
+    if python and images.pillow() is None:
+        # No Pillow here: the re-run's interpreter may compare the figures.
+        image_options = dict(image_options or {}, python=python)
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
     now = document.notebook_from_value(outcome.nb, "the re-run")
     report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options, went_on))
     report["failure"] = outcome.failure
+    report["rerun"] = outcome.nb  # the executed notebook (not part of the JSON report)
     if went_on and not report["summary"]["not run"]:
         report["failure"] = None  # errors the recording ran past too, compared cell by cell
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
@@ -273,8 +278,6 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=F
 
 
 def _images(options):
-    from . import images
-
     options = options or {}
     return {
         "image_tolerance": options.get("tolerance", images.DEFAULT_TOLERANCE),
