@@ -27,6 +27,7 @@ image differs with both images (``images``: ``mimetype``, ``recorded``,
 """
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -74,7 +75,9 @@ class Stop(object):
     its process group (the kernel may be deep in a cell's C code), the re-run
     stops on the dead kernel and the run says it was cancelled. nbclient is not
     asked to stop through asyncio: it takes a cancellation for a failed cell
-    and goes on."""
+    and goes on, and its own SIGINT handler (``loop.add_signal_handler``, which
+    would replace this one while the re-run runs) shuts the kernel down behind
+    the run's back, then fails on its second clean-up; ``_Loops`` keeps it out."""
 
     def __init__(self):
         self.asked = False
@@ -106,6 +109,22 @@ class Stop(object):
             pass  # gone already
 
 
+class _Loops(asyncio.DefaultEventLoopPolicy):
+    """The re-run's event loops, on which SIGINT stays ``Stop``'s: a handler
+    for it added through the loop (nbclient's, while a kernel is set up) is
+    not installed. Other signals are the loop's as usual."""
+
+    def new_event_loop(self):
+        return _Loop()
+
+
+class _Loop(asyncio.SelectorEventLoop):
+    def add_signal_handler(self, sig, callback, *args):
+        if sig == signal.SIGINT:
+            return
+        super().add_signal_handler(sig, callback, *args)
+
+
 def _verify(args, stdout, stop):
     from ..run import runner
     from .runner import rerun_and_compare
@@ -127,6 +146,7 @@ def _verify(args, stdout, stop):
 
     if stop.asked:
         return errors.INTERRUPTED
+    asyncio.set_event_loop_policy(_Loops())
     stop.rerun = True
     try:
         report, now = rerun_and_compare(
@@ -143,6 +163,7 @@ def _verify(args, stdout, stop):
         return errors.UNUSABLE
     if stop.asked:
         return errors.INTERRUPTED
+    report.pop("rerun", None)  # the executed notebook: not part of the report
     with_ids_and_images(report, doc.nb, now.nb)
     emit(stdout, "report", report=report)
     return report["exit_status"]
