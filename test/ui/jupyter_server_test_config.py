@@ -88,6 +88,16 @@ c.ServerApp.port = int(os.environ.get("NBREPRO_UI_PORT", "8888"))  # noqa: F821
 c.ServerApp.root_dir = root  # noqa: F821
 c.LabApp.news_url = None  # noqa: F821 (no network here)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821
+# User settings of this server's own, fresh each start: by default both JupyterLab and
+# Notebook 7 read and write ~/.jupyter/lab/user-settings, shared by every server
+# here, every earlier run and the person's own JupyterLab (the export dialog's
+# format chosen last in one test became another server's default: a zip where a
+# folder was expected).
+_settings = HERE / ".jupyter-root" / ("user-settings-%d" % c.ServerApp.port)  # noqa: F821
+shutil.rmtree(str(_settings), ignore_errors=True)
+_settings.mkdir(parents=True)
+c.LabApp.user_settings_dir = str(_settings)  # noqa: F821
+c.JupyterNotebookApp.user_settings_dir = str(_settings)  # noqa: F821
 
 # jupyter-collaboration is installed for the collaboration test, which starts its
 # own server with NBREPRO_UI_COLLAB=1; every other server runs without real-time
