@@ -130,7 +130,7 @@ class VerifyJobs(object):
         argv = [sys.executable, "-m", "nbrepro.verify.job", notebook, workdir, kernel or ""]
         # The run stops itself too, a little after the server would stop it,
         # and when the server is gone (verify/job.py, watch).
-        argv += ["--time-limit", str(TIME_LIMIT + CANCEL_GRACE)]
+        argv += ["--time-limit", str(TIME_LIMIT + CANCEL_GRACE), "--parent", str(os.getpid())]
         try:
             job.process = await asyncio.create_subprocess_exec(
                 *argv,

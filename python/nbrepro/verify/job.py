@@ -1,14 +1,14 @@
 """One verify job, in a process of its own: what JupyterLab's Verify command runs.
 
-The server (``server/jobs.py``) starts ``python -m nbrepro.verify.job NOTEBOOK
-WORKDIR KERNEL [--timeout S] [--time-limit S]`` and reads its progress; a process of its own
-keeps the kernel and the comparison out of the server's, and lets Cancel stop
-it (SIGINT: its kernel is killed, the run stops; ``Stop``) without touching the
-user's kernel; it stops itself the same way after ``--time-limit`` seconds or
-when the server that started it is gone. NOTEBOOK is a private copy of the notebook as Jupyter's
-contents manager read it; WORKDIR is the folder the notebook lives in (the
-re-run's working directory, where its input files are checked). The re-run and
-the comparison are ``nbrepro verify``'s own (``runner.rerun_and_compare``).
+The server (``server/jobs.py``) starts ``python -m nbrepro.verify.job NOTEBOOK WORKDIR
+KERNEL [--timeout S] [--time-limit S] [--parent PID]`` and reads its progress; a process
+of its own keeps the kernel and the comparison out of the server's, and lets Cancel stop
+it (SIGINT: its kernel is killed, the run stops; ``Stop``) without touching the user's
+kernel; it stops itself the same way after ``--time-limit`` seconds or when the server
+that started it is gone. NOTEBOOK is a private copy of the notebook as Jupyter's
+contents manager read it; WORKDIR is the folder the notebook lives in (the re-run's
+working directory, where its input files are checked). The re-run and the comparison are
+``nbrepro verify``'s own (``runner.rerun_and_compare``).
 
 One JSON object a line on stdout::
 
@@ -55,10 +55,11 @@ def main(argv=None, stdout=None):
     parser.add_argument("kernel")
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--parent", type=int, default=None)
     args = parser.parse_args(argv)
     stop = Stop()
     signal.signal(signal.SIGINT, stop.signalled)
-    watch(args.time_limit)
+    watch(args.time_limit, args.parent)
     try:
         code = _verify(args, stdout, stop)
     except KeyboardInterrupt:  # before the re-run began
@@ -169,15 +170,17 @@ def _verify(args, stdout, stop):
     return report["exit_status"]
 
 
-def watch(time_limit=None, every=1.0, grace=15.0):
+def watch(time_limit=None, parent=None, every=1.0, grace=15.0):
     """Stop this run as Cancel does (SIGINT to itself, ``Stop``) when the
-    server that started it is gone (this process's parent changed) or after
+    server that started it is gone (this process's parent is no longer
+    ``parent``, the server's process id: a server gone before this process
+    looked at its parent is seen too) or after
     ``time_limit`` seconds, and exit ``grace`` seconds later if it has not
     stopped by then: a run never outlives its server, nor its time."""
     import threading
     import time
 
-    parent = os.getppid()
+    parent = parent or os.getppid()
     deadline = time.monotonic() + time_limit if time_limit else None
 
     def check():
