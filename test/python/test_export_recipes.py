@@ -244,7 +244,7 @@ def test_verify_without_nbrepro_says_how_to_install_it(tools, pip_bundle, tmp_pa
     result = run(pip_bundle, "--verify", "--no-run", env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert (
-        "run.sh: --verify needs nbrepro: install it with 'python3 -m pip install nbrepro'"
+        "run.sh: --verify needs nbrepro: install it with: python3 -m pip install 'nbrepro[images]'"
         in result.stderr
     )
 

@@ -115,7 +115,8 @@ test('Notebook 7: every nbrepro command acts or says why, and Export writes a bu
     has: page.locator('.jp-nbrepro-ExportDialog')
   });
   await expect(dialog).toBeVisible({ timeout: 30_000 });
-  // The dialog selects the format chosen last (another test may have chosen Zip).
+  // The dialog selects the format last chosen (a user setting; each test
+  // server has its own, but the zip test below may run first): a folder here.
   await dialog.getByRole('radio', { name: 'Folder' }).check();
   await dialog.getByRole('button', { name: /^Export( anyway)?$/ }).click();
   const toast = page
