@@ -127,6 +127,7 @@ class _Loop(asyncio.SelectorEventLoop):
 
 
 def _verify(args, stdout, stop):
+    from ..record import project as projects
     from ..run import runner
     from .runner import rerun_and_compare
 
@@ -158,6 +159,9 @@ def _verify(args, stdout, stop):
             starting=starting,
             progress=progress,
             kernel_started=stop.started,
+            # The notebook's project, as `nbrepro verify NOTEBOOK` finds it (the
+            # notebook itself is a private copy elsewhere).
+            project=projects.of_notebook(os.path.join(args.workdir, "notebook.ipynb")),
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         emit(stdout, "failed", message="cannot start kernel %r: %s" % (kernel, error))
