@@ -9,6 +9,7 @@
  *   drift/       the graded diff (twin of python/nbrepro/drift/)
  *   export/      the export dialog and its requests to the server part
  *   server/      the client of the server part
+ *   verify/      a notebook re-run in a fresh kernel on the server, compared
  *   vocabulary/  every word a person reads, as pure functions
  *   ui/          the widgets: sidebar panels, status item, toolbar, toasts
  *   plugins/     one JupyterLab plugin per surface, wiring the above
@@ -21,9 +22,11 @@ import { notificationsPlugin } from './plugins/notifications';
 import { sidebarPlugin } from './plugins/sidebar';
 import { statusBarPlugin } from './plugins/statusbar';
 import { toolbarPlugin } from './plugins/toolbar';
+import { verifyPlugin } from './plugins/verify';
 
 const plugins: JupyterFrontEndPlugin<any>[] = [
   corePlugin,
+  verifyPlugin,
   sidebarPlugin,
   commandsPlugin,
   statusBarPlugin,

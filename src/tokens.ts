@@ -12,6 +12,7 @@ import { ISignal } from '@lumino/signaling';
 import type { NotebookCapture } from './capture/controller';
 import type { IDriftReport } from './drift/diff';
 import type { IServerEnvironment } from './drift/restore';
+import type { NotebookVerify } from './verify/controller';
 import type { ServerState } from './server/api';
 
 /**
@@ -25,6 +26,7 @@ export namespace CommandIDs {
   export const acceptEnvironment = 'nbrepro:accept-environment';
   export const exportBundle = 'nbrepro:export-bundle';
   export const showPanel = 'nbrepro:show-panel';
+  export const verify = 'nbrepro:verify';
 }
 
 /**
@@ -129,7 +131,7 @@ export const INbrepro = new Token<INbrepro>(
   "nbrepro's core: settings, the server part's state and each notebook's capture."
 );
 
-export type PanelSection = 'environment' | 'drift';
+export type PanelSection = 'environment' | 'drift' | 'verify';
 
 /**
  * The reproducibility panel in the right sidebar.
@@ -158,4 +160,18 @@ export interface IReproPanel {
 export const IReproPanel = new Token<IReproPanel>(
   'nbrepro:IReproPanel',
   "nbrepro's panel in the right sidebar."
+);
+
+/**
+ * Verify: each notebook's re-run in a fresh kernel on the server, compared
+ * with its recording (the panel's Verify section and the marks beside cells).
+ */
+export interface IVerifier {
+  /** The verify of `notebook` (made when first asked for). */
+  of(notebook: NotebookPanel): NotebookVerify;
+}
+
+export const IVerifier = new Token<IVerifier>(
+  'nbrepro:IVerifier',
+  "nbrepro's verify: a notebook re-run in a fresh kernel on the server and compared with its recording."
 );

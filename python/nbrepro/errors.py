@@ -116,6 +116,18 @@ class MlflowError(NbreproError):
     """MLflow is missing or the tracking server cannot be used."""
 
 
+class VerifyBusy(NbreproError):
+    """As many verify jobs as the server runs at once are running already."""
+
+    http_status = 429
+
+
+class NoSuchJob(NbreproError):
+    """No verify job with that id (never started, or forgotten since)."""
+
+    http_status = 404
+
+
 class RequestRefused(NbreproError):
     """A request the server answers with ``status`` and a message a user can act on."""
 

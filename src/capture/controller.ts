@@ -16,6 +16,7 @@ import {
   hasRecord,
   ICellEntry,
   isRecordChange,
+  lostRecords,
   mergeCollect,
   NotebookRecord,
   pruneRecord,
@@ -23,6 +24,7 @@ import {
   readCollected,
   readNotebook,
   withCurrent,
+  withRecordsOf,
   writeRecord
 } from '../record/document';
 import { IReadResult } from '../record/model';
@@ -249,6 +251,9 @@ export class NotebookCapture implements IDisposable {
     if (this._quietTimer !== null) {
       window.clearTimeout(this._quietTimer);
     }
+    if (this._restoreTimer !== null) {
+      window.clearTimeout(this._restoreTimer);
+    }
     Signal.clearData(this);
   }
 
@@ -444,7 +449,17 @@ export class NotebookCapture implements IDisposable {
    * metadata (read again only after it changed).
    */
   private _known(): IReadResult<NotebookRecord> {
-    return this._held ?? this._fileRead();
+    const file = this._fileRead();
+    if (!this._held) {
+      return file;
+    }
+    // What is held was merged onto the notebook's record of its time; the
+    // record may have changed since (a collaborator's browser wrote to the
+    // shared document): the notebook's record now, with what is held added.
+    return {
+      value: withRecordsOf(file.value, this._held.value),
+      problems: this._held.problems
+    };
   }
 
   /**
@@ -465,6 +480,30 @@ export class NotebookCapture implements IDisposable {
     writeRecord(model, notebook, cells);
     // What was written went through the door: no need to read it again.
     this._file = { value: notebook, problems: [] };
+    if (Object.keys(cells).length > 0) {
+      this._mine = withRecordsOf(notebook, this._mine ?? notebook);
+    }
+  }
+
+  /**
+   * In a real-time collaboration room every browser writes the notebook's
+   * whole record to the shared document, and two writes that cross replace
+   * each other: the records this browser wrote for its cells are put back
+   * when a later write lost them (the cells' own records are per cell and
+   * survive).
+   */
+  private _restoreLost(): void {
+    this._restoreTimer = null;
+    const model = this._panel.content.model;
+    if (!model || !this._mine || this._isDisposed) {
+      return;
+    }
+    const file = this._fileRead().value;
+    const cells = readCells(this._panel.context.model).map(c => c.record);
+    const lost = lostRecords(file, this._mine, cells);
+    if (lost) {
+      this._write(withRecordsOf(file, lost));
+    }
   }
 
   /**
@@ -579,6 +618,9 @@ export class NotebookCapture implements IDisposable {
     if (isRecordChange(change)) {
       this._file = null;
       this._recordChanged.emit();
+      if (this._mine && this._restoreTimer === null) {
+        this._restoreTimer = window.setTimeout(() => this._restoreLost(), 0);
+      }
     }
   }
 
@@ -606,4 +648,7 @@ export class NotebookCapture implements IDisposable {
   private _file: IReadResult<NotebookRecord> | null = null;
   private _recordChanged = new Signal<this, void>(this);
   private _cellRan = false;
+  /** The records this browser wrote for its cells (to restore if lost). */
+  private _mine: NotebookRecord | null = null;
+  private _restoreTimer: number | null = null;
 }

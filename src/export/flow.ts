@@ -12,6 +12,7 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
+import { afterExportActions, IAfterExport } from './after';
 import {
   ExportDialogBody,
   IBuild,
@@ -26,6 +27,8 @@ import {
 export interface IExportResult {
   output: string;
   format: ExportFormat;
+  /** The bundle's README.md, as written. */
+  readme: string;
   files: string[];
   findings: IFinding[];
   untranslated: { cell?: number; line?: number; source?: string }[];
@@ -34,7 +37,7 @@ export interface IExportResult {
 /**
  * What the export flow needs from the plugin.
  */
-export interface IExportOptions {
+export interface IExportOptions extends IAfterExport {
   app: JupyterFrontEnd;
   trans: TranslationBundle;
   /** The format the dialog selects first (the `exportFormat` setting). */
@@ -235,7 +238,7 @@ namespace Private {
             )
           : trans.__('Bundle written to %1', result.output),
       autoClose: 15_000,
-      actions: resultActions(options, result)
+      actions: afterExportActions(options, result)
     });
   }
 
@@ -252,42 +255,4 @@ namespace Private {
   }
 
   const TOAST_SETTLE_MS = 500;
-
-  function resultActions(
-    options: IExportOptions,
-    result: IExportResult
-  ): Notification.IAction[] {
-    const { app, trans } = options;
-    const actions: Notification.IAction[] = [];
-    if (result.format === 'zip') {
-      actions.push({
-        label: trans.__('Download'),
-        callback: () => void download(app, result.output)
-      });
-    }
-    if (app.commands.hasCommand('filebrowser:go-to-path')) {
-      actions.push({
-        label: trans.__('Show in file browser'),
-        callback: () =>
-          void app.commands.execute('filebrowser:go-to-path', {
-            path: result.output
-          })
-      });
-    }
-    return actions;
-  }
-
-  async function download(app: JupyterFrontEnd, path: string) {
-    const url = new URL(
-      await app.serviceManager.contents.getDownloadUrl(path),
-      window.location.href
-    );
-    url.searchParams.set('download', '1');
-    const link = document.createElement('a');
-    link.href = url.toString();
-    link.download = '';
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-  }
 }

@@ -3,7 +3,9 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import {
   ITranslator,
   nullTranslator,
@@ -12,7 +14,7 @@ import {
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { exportBundle } from '../export/flow';
-import { CommandIDs, INbrepro, IReproPanel } from '../tokens';
+import { CommandIDs, INbrepro, IReproPanel, IVerifier } from '../tokens';
 import { acceptWithConfirmation } from '../ui/accept';
 import { nbreproIcon } from '../ui/icon';
 import { showStatusDialog } from '../ui/statusdialog';
@@ -41,7 +43,12 @@ export interface ICommandContext {
   core: INbrepro;
   tracker: INotebookTracker;
   panel: IReproPanel;
+  verifier: IVerifier;
   trans: TranslationBundle;
+  /** Where "Show in file browser" selects an exported bundle. */
+  fileBrowser?: IDefaultFileBrowser | null;
+  /** Renders a zip bundle's README after export. */
+  rendermime?: IRenderMimeRegistry | null;
 }
 
 /**
@@ -107,6 +114,15 @@ export function commandTable(context: ICommandContext): ICommandRow[] {
         'Write the notebook, a script, its environment files and a README beside it, to run it again elsewhere'
       ),
       execute: () => Private.exportCurrent(context)
+    },
+    {
+      id: CommandIDs.verify,
+      label: trans.__('Verify Outputs in a Fresh Kernel'),
+      paletteLabel: trans.__('nbrepro: Verify Outputs in a Fresh Kernel'),
+      caption: trans.__(
+        'Re-run the saved notebook in a fresh kernel on the server and compare each cell’s outputs with the recorded ones; your kernel and the file are left as they are'
+      ),
+      execute: () => Private.verify(context)
     }
   ];
 }
@@ -119,18 +135,35 @@ export const commandsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'nbrepro:commands',
   description: "nbrepro's commands.",
   autoStart: true,
-  requires: [INbrepro, INotebookTracker, IReproPanel],
-  optional: [ICommandPalette, ITranslator],
+  requires: [INbrepro, INotebookTracker, IReproPanel, IVerifier],
+  optional: [
+    ICommandPalette,
+    ITranslator,
+    IDefaultFileBrowser,
+    IRenderMimeRegistry
+  ],
   activate: (
     app: JupyterFrontEnd,
     core: INbrepro,
     tracker: INotebookTracker,
     panel: IReproPanel,
+    verifier: IVerifier,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    fileBrowser: IDefaultFileBrowser | null,
+    rendermime: IRenderMimeRegistry | null
   ) => {
     const trans = (translator ?? nullTranslator).load('nbrepro');
-    const table = commandTable({ app, core, tracker, panel, trans });
+    const table = commandTable({
+      app,
+      core,
+      tracker,
+      panel,
+      verifier,
+      trans,
+      fileBrowser,
+      rendermime
+    });
     for (const row of table) {
       app.commands.addCommand(row.id, {
         label: args => (args.isPalette ? row.paletteLabel : row.label),
@@ -190,6 +223,27 @@ namespace Private {
     return acceptWithConfirmation(capture, trans);
   }
 
+  /**
+   * Open the panel's Verify section and start a run (unless one is going on).
+   */
+  export async function verify(context: ICommandContext): Promise<void> {
+    const { core, tracker, panel, verifier, trans } = context;
+    const notebook = tracker.currentWidget;
+    if (!notebook) {
+      return noNotebook(trans);
+    }
+    if (core.server.kind !== 'ok') {
+      return cannot(
+        trans.__(
+          'nbrepro: verify runs in the server part, which does not answer: %1',
+          describeServerState(core.server, trans).title
+        )
+      );
+    }
+    await panel.open(notebook, 'verify');
+    await verifier.of(notebook).start();
+  }
+
   export function exportCurrent(context: ICommandContext): unknown {
     const { app, core, tracker, trans } = context;
     const notebook = tracker.currentWidget;
@@ -207,6 +261,8 @@ namespace Private {
     return exportBundle(notebook, {
       app,
       trans,
+      fileBrowser: context.fileBrowser,
+      rendermime: context.rendermime,
       defaultFormat: () => core.settings.exportFormat,
       dataLimit: () => bytes(core.settings.exportDataLimitMB),
       rememberFormat: format => core.rememberExportFormat(format),

@@ -6,9 +6,17 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { CommandIDs, INbrepro, IReproPanel, PanelSection } from '../tokens';
+import {
+  CommandIDs,
+  INbrepro,
+  IReproPanel,
+  IVerifier,
+  PanelSection
+} from '../tokens';
 import { acceptWithConfirmation } from '../ui/accept';
 import { ReproSidebar } from '../ui/sidebar';
+import { VerifyPanel } from '../ui/verifypanel';
+import { showVerifiedCell } from './verify';
 
 /**
  * The panel in the right sidebar (JupyterLab and Notebook 7): it shows the
@@ -19,13 +27,14 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IReproPanel> = {
   description: 'The reproducibility panel of the active notebook.',
   autoStart: true,
   requires: [INbrepro, INotebookTracker],
-  optional: [ITranslator],
+  optional: [ITranslator, IVerifier],
   provides: IReproPanel,
   activate: (
     app: JupyterFrontEnd,
     core: INbrepro,
     tracker: INotebookTracker,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    verifier: IVerifier | null
   ): IReproPanel => {
     const trans = (translator ?? nullTranslator).load('nbrepro');
     const sidebar = new ReproSidebar(trans, {
@@ -33,6 +42,12 @@ export const sidebarPlugin: JupyterFrontEndPlugin<IReproPanel> = {
       serverEnvironment: () => core.serverEnvironment(),
       accept: capture => void acceptWithConfirmation(capture, trans)
     });
+    if (verifier) {
+      sidebar.verifySection = notebook =>
+        new VerifyPanel(verifier.of(notebook), trans, cell =>
+          showVerifiedCell(notebook, cell, trans)
+        );
+    }
     app.shell.add(sidebar, 'right', { rank: 650 });
     const follow = () => {
       const notebook = tracker.currentWidget;

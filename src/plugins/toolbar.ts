@@ -4,9 +4,10 @@ import {
 } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { CommandToolbarButton } from '@jupyterlab/ui-components';
 
 import { NotebookCapture } from '../capture/controller';
-import { INbrepro, IReproPanel } from '../tokens';
+import { CommandIDs, INbrepro, IReproPanel } from '../tokens';
 import { ToolbarIndicator } from '../ui/toolbar';
 
 /**
@@ -41,6 +42,16 @@ export const toolbarPlugin: JupyterFrontEndPlugin<void> = {
       indicator.disposed.connect(() => indicators.delete(indicator));
       if (!notebook.toolbar.insertAfter('spacer', 'nbrepro', indicator)) {
         notebook.toolbar.addItem('nbrepro', indicator);
+      }
+      // Verify, beside the indicator: a re-run in a fresh kernel on the server.
+      const verify = new CommandToolbarButton({
+        commands: app.commands,
+        id: CommandIDs.verify,
+        label: trans.__('Verify')
+      });
+      verify.addClass('jp-nbrepro-VerifyButton');
+      if (!notebook.toolbar.insertAfter('nbrepro', 'nbrepro-verify', verify)) {
+        notebook.toolbar.addItem('nbrepro-verify', verify);
       }
     };
     core.captures().forEach(attach);

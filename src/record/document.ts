@@ -321,3 +321,51 @@ export function withCurrent(
   }
   return { ...notebook, current: id };
 }
+
+/**
+ * `base` with the snapshots and runs of `extra` that it lacks; `current` is
+ * base's (extra's when base has none). Ids name their records, so one id
+ * from both is one record. What another writer of the same notebook added
+ * meanwhile (a collaborator's browser in a real-time collaboration room, or
+ * a record the kernel reported before any cell ran) is kept.
+ */
+export function withRecordsOf(
+  base: NotebookRecord,
+  extra: NotebookRecord
+): NotebookRecord {
+  return {
+    ...base,
+    current: base.current ?? extra.current,
+    snapshots: { ...extra.snapshots, ...base.snapshots },
+    runs: { ...extra.runs, ...base.runs }
+  };
+}
+
+/**
+ * The snapshots and runs of `known` that a cell of the notebook refers to
+ * and `notebook` lacks (lost to a concurrent write of the whole record), as
+ * a record to add back; null when nothing is lost.
+ */
+export function lostRecords(
+  notebook: NotebookRecord,
+  known: NotebookRecord,
+  cells: (CellRecord | null)[]
+): NotebookRecord | null {
+  const snapshots: NotebookRecord['snapshots'] = {};
+  const runs: NotebookRecord['runs'] = {};
+  let lost = false;
+  for (const cell of cells) {
+    if (!cell) {
+      continue;
+    }
+    if (!(cell.env in notebook.snapshots) && cell.env in known.snapshots) {
+      snapshots[cell.env] = known.snapshots[cell.env];
+      lost = true;
+    }
+    if (cell.run && !(cell.run in notebook.runs) && cell.run in known.runs) {
+      runs[cell.run] = known.runs[cell.run];
+      lost = true;
+    }
+  }
+  return lost ? { ...known, snapshots, runs } : null;
+}

@@ -31,7 +31,7 @@ export interface ISidebarOptions extends IDriftSectionOptions {
  */
 export class Fold extends Panel {
   constructor(
-    readonly section: Section,
+    readonly section: Widget,
     collapsed: boolean
   ) {
     super();
@@ -112,12 +112,24 @@ export class ReproSidebar extends Panel {
       cells: new CellsSection(_words),
       packages: new PackagesSection(_words)
     };
+    // Verify (the notebook's own re-run, when the verify plugin is there)
+    // comes after the drift; it holds one notebook's Verify widget at a time.
+    this._verifyHolder = new Panel();
+    this._verifyHolder.id = 'nbrepro-section-verify';
+    this._verifyHolder.addClass('jp-nbrepro-Section-verify');
+    this._verifyHolder.title.label = _words.__('Verify');
     // The long lists start folded; the sections that answer "can I trust
     // these outputs?" open.
     for (const [name, section] of Object.entries(this._sections)) {
       const fold = new Fold(section, name === 'cells' || name === 'packages');
       this._folds.set(section, fold);
       this.addWidget(fold);
+      if (name === 'drift') {
+        const verify = new Fold(this._verifyHolder, false);
+        this._folds.set(this._verifyHolder, verify);
+        this.addWidget(verify);
+        verify.hide();
+      }
     }
     this.showNotebook(null, null);
   }
@@ -150,6 +162,7 @@ export class ReproSidebar extends Panel {
       for (const section of Object.values(this._sections)) {
         section.showCapture(this._capture);
       }
+      this._showVerify(notebook && capture ? notebook : null);
     }
     this._renderHeader();
   }
@@ -159,7 +172,16 @@ export class ReproSidebar extends Panel {
    * focus there; null: the header, which names the notebook and its state.
    */
   reveal(section: PanelSection | null): void {
-    const fold = section ? this._folds.get(this._sections[section]) : null;
+    const widget =
+      section === 'verify'
+        ? this._verifyHolder
+        : section
+          ? this._sections[section]
+          : null;
+    const fold = widget ? this._folds.get(widget) : null;
+    if (fold?.isHidden) {
+      return;
+    }
     if (fold) {
       fold.collapsed = false;
       fold.button.scrollIntoView({ block: 'start' });
@@ -176,6 +198,21 @@ export class ReproSidebar extends Panel {
     if (!this.node.contains(document.activeElement)) {
       this.reveal(null);
     }
+  }
+
+  /**
+   * The Verify section of a notebook (plugins/sidebar.ts sets it from the
+   * verify plugin), shown after the drift.
+   */
+  verifySection: ((notebook: NotebookPanel) => Widget | null) | null = null;
+
+  private _showVerify(notebook: NotebookPanel | null): void {
+    this._verify?.dispose();
+    this._verify = notebook ? (this.verifySection?.(notebook) ?? null) : null;
+    if (this._verify) {
+      this._verifyHolder.addWidget(this._verify);
+    }
+    this._folds.get(this._verifyHolder)?.setHidden(this._verify === null);
   }
 
   private _onDisposed(): void {
@@ -235,10 +272,14 @@ export class ReproSidebar extends Panel {
   private _top: Widget;
   private _live: HTMLElement;
   private _sections: {
-    [name in PanelSection | 'seeds' | 'cells' | 'packages']: Section;
+    [
+      name in Exclude<PanelSection, 'verify'> | 'seeds' | 'cells' | 'packages'
+    ]: Section;
   };
+  private _verifyHolder: Panel;
+  private _verify: Widget | null = null;
   private _notebook: NotebookPanel | null = null;
   private _capture: NotebookCapture | null = null;
   private _announced = '';
-  private _folds = new Map<Section, Fold>();
+  private _folds = new Map<Widget, Fold>();
 }

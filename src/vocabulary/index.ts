@@ -14,3 +14,4 @@ export * from './notebook';
 export * from './restore';
 export * from './runs';
 export * from './status';
+export * from './verify';

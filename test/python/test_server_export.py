@@ -213,6 +213,10 @@ async def test_zip_export(jp_fetch, jp_root_dir, recorded):
         names = archive.namelist()
     assert sorted(names) == sorted("nb/" + name for name in body["files"])
     assert "nb/manifest.json" in names and "nb/run.sh" in names
+    # The reply carries the README the zip holds: the toast shows it.
+    with zipfile.ZipFile(jp_root_dir / "nb-bundle.zip") as archive:
+        assert body["readme"] == archive.read("nb/README.md").decode("utf-8")
+    assert "run.sh" in body["readme"]
 
 
 async def test_strict_stops_on_findings_and_writes_nothing(jp_fetch, jp_root_dir, recorded):

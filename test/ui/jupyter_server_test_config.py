@@ -6,6 +6,7 @@ without nbrepro's server extension, to test what a user sees then.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,11 +91,27 @@ c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F82
 # Notebook 7 on the same server (/notebooks/...) as JupyterLab (/lab): the tests
 # that compare the two frontends reach the app in both.
 c.JupyterNotebookApp.expose_app_in_browser = True  # noqa: F821
-# The user's settings, fresh for each server (JupyterLab and Notebook 7 share
-# them, as they share ~/.jupyter/lab/user-settings outside the tests): a theme
-# or a dismissal a test sets stays in its server, not in the user's home that
-# other test runs on this machine read.
-c.LabServerApp.user_settings_dir = tempfile.mkdtemp(prefix="nbrepro-ui-settings-")  # noqa: F821
+# User settings of this server's own, fresh each start: by default both JupyterLab and
+# Notebook 7 read and write ~/.jupyter/lab/user-settings, shared by every server
+# here, every earlier run and the person's own JupyterLab (the export dialog's
+# format chosen last in one test became another server's default: a zip where a
+# folder was expected).
+_settings = HERE / ".jupyter-root" / ("user-settings-%d" % c.ServerApp.port)  # noqa: F821
+shutil.rmtree(str(_settings), ignore_errors=True)
+_settings.mkdir(parents=True)
+c.LabApp.user_settings_dir = str(_settings)  # noqa: F821
+c.JupyterNotebookApp.user_settings_dir = str(_settings)  # noqa: F821
+
+# jupyter-collaboration is installed for the collaboration test, which starts its
+# own server with NBREPRO_UI_COLLAB=1; every other server runs without real-time
+# collaboration, as most users do. Its files go to the test's own folders.
+c.YDocExtension.disable_rtc = os.environ.get("NBREPRO_UI_COLLAB") != "1"  # noqa: F821
+# A fresh store each start: a document kept from an earlier run is not this one's.
+_collaboration = HERE / ".jupyter-root" / ("collaboration-%d" % c.ServerApp.port)  # noqa: F821
+shutil.rmtree(str(_collaboration), ignore_errors=True)
+_collaboration.mkdir(parents=True)
+c.YDocExtension.session_store_path = str(_collaboration / "sessions.json")  # noqa: F821
+c.SQLiteYStore.db_path = str(_collaboration / "ystore.db")  # noqa: F821
 
 if os.environ.get("NBREPRO_UI_SERVER_PART") == "off":
     c.ServerApp.jpserver_extensions = {"nbrepro": False}  # noqa: F821

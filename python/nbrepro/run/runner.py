@@ -178,6 +178,7 @@ def run_notebook(
     starting=None,
     env=None,
     allow_errors=False,
+    kernel_started=None,
 ):
     """Execute ``nb`` in place; return an Outcome. Stops at the first failing cell
     (unless ``allow_errors``, as nbconvert's; a cell tagged ``raises-exception`` never
@@ -187,13 +188,14 @@ def run_notebook(
     kernel with instead of the kernelspec ``kernel_name`` (which then only
     names the kernel in the records). ``starting(cell_index)`` is called
     before each cell, ``progress(number, total, cell_index, ok)`` after it.
-    ``env``: variables added to the kernel's environment.
+    ``env``: variables added to the kernel's environment. ``kernel_started(km)``
+    is called with the kernel manager once the kernel runs (verify's Cancel stops it).
     """
     log = log or (lambda text: None)
     progress = progress or (lambda number, total, index, ok: None)
     starting = starting or (lambda index: None)
     options = dict(options or {})
-    hooks = (progress, starting)
+    hooks = (progress, starting, kernel_started or (lambda km: None))
     options["allow_errors"] = allow_errors
     if python is None:
         kernel = (None, {"env": dict(os.environ, **env)}) if env else None
@@ -212,7 +214,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     outcome = Outcome(nb)
-    progress, starting = hooks
+    progress, starting, kernel_started = hooks
     manager, setup = kernel or (None, {})
     allow_errors = bool(options.pop("allow_errors", False))
     # A cell that runs past the timeout is interrupted (it stops with
@@ -243,6 +245,7 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
     ran = []
     collecting = True
     async with client.async_setup_kernel(**setup):
+        kernel_started(client.km)
         reply = await client.async_wait_for_reply(await _ensure(client.kc.kernel_info()))
         if reply and "language_info" in reply["content"]:
             nb.metadata["language_info"] = reply["content"]["language_info"]

@@ -177,6 +177,71 @@ class ExportHandler(Handler):
         self.finish(json.dumps(body))
 
 
+class VerifyHandler(Handler):
+    """Starts a verify run: the notebook as saved, re-run in a fresh kernel of
+    its kernelspec on the server and compared cell by cell (``jobs.py``)."""
+
+    @tornado.web.authenticated
+    async def post(self):
+        from jupyter_server.utils import ensure_async
+
+        try:
+            request = requests.parse_body(self.request.body or b"")
+            kernel = requests.kernel_name(request.get("kernel"))
+            root = self.settings.get("server_root_dir") or self.contents_manager.root_dir
+            allow_hidden = bool(getattr(self.contents_manager, "allow_hidden", False))
+            path = requests.resolve_notebook(
+                root, request.get("path"), allow_hidden=allow_hidden, action="verify"
+            )
+            relative = requests.relative_to_root(root, path)
+            # Read through the contents manager, as JupyterLab's own reads: a
+            # save in progress is never read half-written.
+            model = await ensure_async(
+                self.contents_manager.get(relative, type="notebook", content=True)
+            )
+            text = requests.notebook_text(model)
+            job = await verify_jobs(self.settings).start(text, str(path.parent), kernel, relative)
+        except errors.NbreproError as error:
+            return self._reply(errors.http_status(error), {"message": str(error)})
+        except tornado.web.HTTPError as error:  # the contents manager's answer
+            return self._reply(
+                error.status_code, {"message": error.log_message or error.reason or "cannot read"}
+            )
+        self._reply(202, job.as_json())
+
+    def _reply(self, status, body):
+        self.set_status(status)
+        self.finish(json.dumps(body))
+
+
+class VerifyJobHandler(Handler):
+    """A verify run: GET where it stands (and its report once done), DELETE to cancel it."""
+
+    @tornado.web.authenticated
+    def get(self, job_id):
+        self._answer(lambda jobs: jobs.get(job_id))
+
+    @tornado.web.authenticated
+    def delete(self, job_id):
+        self._answer(lambda jobs: jobs.cancel(job_id))
+
+    def _answer(self, act):
+        try:
+            job = act(verify_jobs(self.settings))
+        except errors.NbreproError as error:
+            self.set_status(errors.http_status(error))
+            return self.finish(json.dumps({"message": str(error)}))
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(job.as_json()))
+
+
+def verify_jobs(settings):
+    """The server's verify jobs (one set per server)."""
+    from .jobs import VerifyJobs
+
+    return settings.setdefault("nbrepro_verify_jobs", VerifyJobs())
+
+
 def setup_handlers(web_app):
     base_url = web_app.settings["base_url"]
     routes = [
@@ -184,6 +249,8 @@ def setup_handlers(web_app):
         ("engine", EngineHandler),
         ("environment", EnvironmentHandler),
         ("export", ExportHandler),
+        ("verify", VerifyHandler),
+        (r"verify/([0-9a-f]{1,64})", VerifyJobHandler),
     ]
     web_app.add_handlers(
         ".*$", [(url_path_join(base_url, "nbrepro", path), handler) for path, handler in routes]

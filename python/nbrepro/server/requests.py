@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import errors
 
 MAX_DATA_LIMIT = 2**40  # bytes of input data an export may carry
+MAX_README = 256 * 1024  # characters of the bundle's README an export's reply carries
 DRIVE = re.compile(r"^[A-Za-z]:")
 
 
@@ -82,15 +83,22 @@ def check_path_text(relative):
         )
 
 
-def resolve_notebook(root, relative, allow_hidden=True):
-    """The notebook at contents-manager path ``relative`` under ``root``.
+_DONE = {"export": "exported", "verify": "verified"}
+_DOING = {"export": "exporting", "verify": "verifying"}
+
+
+def resolve_notebook(root, relative, allow_hidden=True, action="export"):
+    """The notebook at contents-manager path ``relative`` under ``root``;
+    ``action`` ("export", "verify") words the messages.
 
     The path comes from the browser: absolute paths, ``..`` and symlinks that
     lead out of the server's root are refused, as the contents API does; so
     are hidden files and folders unless the contents manager allows them.
     """
     if not isinstance(relative, str) or not relative.strip("/"):
-        raise errors.RequestRefused(400, "no notebook path given: send the .ipynb path to export")
+        raise errors.RequestRefused(
+            400, "no notebook path given: send the .ipynb path to %s" % action
+        )
     check_path_text(relative)
     if relative.startswith(("/", "\\")) or os.path.isabs(relative) or DRIVE.match(relative):
         raise errors.RequestRefused(
@@ -101,14 +109,16 @@ def resolve_notebook(root, relative, allow_hidden=True):
         raise errors.RequestRefused(400, "%r leads out of Jupyter's root folder (..)" % relative)
     if not relative.lower().endswith(".ipynb"):
         raise errors.RequestRefused(
-            400, "%r is not a notebook: only .ipynb files export" % relative
+            400, "%r is not a notebook: only .ipynb files can be %s" % (relative, _DONE[action])
         )
     real_root = Path(os.path.realpath(root))
     path = real_root.joinpath(*[p for p in relative.split("/") if p not in ("", ".")])
     real = Path(os.path.realpath(str(path)))
     if real != real_root and real_root not in real.parents:
         raise errors.RequestRefused(
-            400, "%r is a link to a file outside Jupyter's root folder; not exporting it" % relative
+            400,
+            "%r is a link to a file outside Jupyter's root folder; not %s it"
+            % (relative, _DOING[action]),
         )
     try:
         found = real.is_file()
@@ -245,11 +255,46 @@ def export_notebook(
         doc=read_settled(path),
     )
     report = bundle.conversion.report or []
+    readme = bundle.files.get("README.md", b"")
+    if isinstance(readme, bytes):
+        readme = readme.decode("utf-8", "replace")
     return {
         "output": relative_to_root(root, target),
+        # What the README says (how to rebuild and verify), for a zip export:
+        # its files cannot be opened in place.
+        "readme": readme[:MAX_README],
         "format": "zip" if as_zip else "folder",
         "files": list(bundle.files),
         "carried": [{"path": name, "size": size} for name, size in bundle.carried],
         "findings": bundle.findings,
         "untranslated": [item for item in report if item.get("action") == "untranslated"],
     }
+
+
+# jupyter_client's rule for a kernelspec's name (kernelspec._kernel_name_pat).
+KERNEL_NAME = re.compile(r"^[a-z0-9._\-]{1,255}$", re.IGNORECASE)
+
+
+def kernel_name(value):
+    """The kernelspec a verify run starts: a name as jupyter_client allows, or
+    None (the notebook's own kernelspec)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not KERNEL_NAME.match(value):
+        raise errors.RequestRefused(
+            400,
+            "kernel must be a kernelspec's name (letters, digits, '.', '_', '-'), not %s"
+            % shown(value),
+        )
+    return value
+
+
+def notebook_text(model):
+    """The notebook the contents manager read, as nbformat writes it (its
+    transient fields, such as each cell's ``trusted``, dropped)."""
+    import nbformat
+
+    content = model.get("content") if isinstance(model, dict) else None
+    if model.get("type") != "notebook" or not isinstance(content, dict):
+        raise errors.RequestRefused(400, "%s is not a notebook" % shown(model.get("path")))
+    return nbformat.writes(nbformat.from_dict(content))

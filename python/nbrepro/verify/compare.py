@@ -85,7 +85,7 @@ def compare_outputs(recorded, now, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, image_o
         found = _compare_error(was_errors, now_errors, position, rtol, atol)
         if found:
             return found, notes
-    was_rich, now_rich = _rich(recorded), _rich(now)
+    was_rich, now_rich = displays(recorded), displays(now)
     if len(was_rich) != len(now_rich):
         return {
             "where": "displays",
@@ -112,7 +112,9 @@ def _errors(outputs):
     return [o for o in outputs if o.get("output_type") == "error"]
 
 
-def _rich(outputs):
+def displays(outputs):
+    """The outputs compared in order (``execute_result`` and ``display_data``);
+    a difference's ``output N`` counts these from 1."""
     return [o for o in outputs if o.get("output_type") in ("execute_result", "display_data")]
 
 

@@ -67,6 +67,42 @@ def verify_notebook(
     in ``workdir`` (the notebook's folder) and return the report (module docstring).
     ``project`` (a ``record.project.Project``) is where its input files are looked up
     (default: a project that is ``workdir``); ``env``: variables added to the kernel's."""
+    report, _ = rerun_and_compare(
+        doc,
+        workdir,
+        kernel_name,
+        timeout=timeout,
+        python=python,
+        rtol=rtol,
+        atol=atol,
+        log=log,
+        progress=progress,
+        image_options=image_options,
+        env=env,
+        project=project,
+    )
+    return report
+
+
+def rerun_and_compare(
+    doc,
+    workdir,
+    kernel_name,
+    timeout=None,
+    python=None,
+    rtol=DEFAULT_RTOL,
+    atol=DEFAULT_ATOL,
+    log=None,
+    progress=None,
+    image_options=None,
+    env=None,
+    project=None,
+    starting=None,
+    kernel_started=None,
+):
+    """``verify_notebook``'s report and the re-run notebook it compared with
+    (read at the door); ``starting(cell_index)`` is called before each cell runs,
+    ``kernel_started(km)`` once the kernel runs."""
     from ..record import inputs as recorded
     from ..record import project as projects
 
@@ -84,7 +120,9 @@ def verify_notebook(
         python=python,
         progress=progress,
         env=env,
+        starting=starting,
         allow_errors=went_on,
+        kernel_started=kernel_started,
     )
     if python and images.pillow() is None:
         # No Pillow here: the re-run's interpreter may compare the figures.
@@ -101,7 +139,7 @@ def verify_notebook(
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
     if report["failure"]:
         report["exit_status"] = 1
-    return report
+    return report, now
 
 
 def project_paths(recorded, rerun, where):

@@ -21,7 +21,8 @@ describe('the command table', () => {
       CommandIDs.showEnvironment,
       CommandIDs.showDrift,
       CommandIDs.acceptEnvironment,
-      CommandIDs.exportBundle
+      CommandIDs.exportBundle,
+      CommandIDs.verify
     ]);
     expect(new Set(table.map(row => row.id)).size).toBe(
       Object.keys(CommandIDs).length

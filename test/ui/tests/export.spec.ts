@@ -27,7 +27,7 @@ function successToast(page: IJupyterLabPageFixture) {
     .filter({ hasText: 'Bundle written to' });
 }
 
-test('export from the File menu writes a bundle beside the notebook, and asks before replacing it', async ({
+test('export from the File menu writes a bundle beside the notebook, opens its README, selects it in the file browser, and asks before replacing it', async ({
   page,
   tmpPath
 }) => {
@@ -68,8 +68,24 @@ test('export from the File menu writes a bundle beside the notebook, and asks be
       'README.md'
     ])
   );
+  // The toast opens the bundle's README (how to rebuild and verify) in
+  // JupyterLab's Markdown viewer.
+  await toast.getByRole('button', { name: 'Open README' }).click();
+  const readme = page.locator('.jp-MarkdownViewer', {
+    hasText: './run.sh --verify'
+  });
+  await expect(readme).toBeVisible({ timeout: 30_000 });
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current')
+  ).toHaveText(/README\.md/);
+  // "Show in file browser": the notebook's folder, with the bundle selected.
   await toast.getByRole('button', { name: 'Show in file browser' }).click();
-  await expect(page.locator('.jp-FileBrowser-crumbs')).toContainText(
+  const selected = page.locator('.jp-DirListing-item.jp-mod-selected');
+  await expect(selected).toHaveCount(1);
+  await expect(selected.locator('.jp-DirListing-itemText')).toHaveText(
+    'exported-bundle'
+  );
+  await expect(page.locator('.jp-FileBrowser-crumbs')).not.toContainText(
     'exported-bundle'
   );
 
@@ -86,7 +102,7 @@ test('export from the File menu writes a bundle beside the notebook, and asks be
   expect(listFolder(tmpPath, 'exported-bundle')).toEqual(files);
 });
 
-test('a zip export can be downloaded from the notification', async ({
+test('a zip export can be downloaded, and its README read, from the notification', async ({
   page,
   tmpPath
 }) => {
@@ -100,6 +116,16 @@ test('a zip export can be downloaded from the notification', async ({
   await expect(toast).toContainText(`${tmpPath}/zipped-bundle.zip`, {
     timeout: 60_000
   });
+  // A zip's files cannot be opened in place: the toast shows its README.
+  await toast.getByRole('button', { name: 'Read README' }).click();
+  const readme = page.locator('.jp-Dialog', {
+    has: page.locator('.jp-nbrepro-Readme')
+  });
+  await expect(readme).toContainText('README of zipped-bundle.zip');
+  await expect(readme.locator('.jp-nbrepro-Readme')).toContainText(
+    './run.sh --verify'
+  );
+  await readme.getByRole('button', { name: 'Close' }).click();
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     toast.getByRole('button', { name: 'Download' }).click()

@@ -236,3 +236,34 @@ export function walkNotebook(recordedId = 'feedfacefeedface'): string {
   ];
   return JSON.stringify(notebook, null, 1) + '\n';
 }
+
+/**
+ * Write a notebook (a markdown cell, then `cells` as code cells) at `file`
+ * and record it with `nbrepro run`, as a user's recorded notebook.
+ */
+export function recordNotebook(file: string, cells: string[]): void {
+  runPython(
+    [
+      'import sys, nbformat',
+      'from nbrepro.cli import main',
+      `path, cells = ${JSON.stringify(file)}, ${JSON.stringify(cells)}`,
+      'nb = nbformat.v4.new_notebook()',
+      'nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}',
+      'nb.cells = [nbformat.v4.new_markdown_cell("# Verify me")] + [nbformat.v4.new_code_cell(c) for c in cells]',
+      'nbformat.write(nb, path)',
+      'sys.exit(main(["run", path]))'
+    ].join('\n')
+  );
+}
+
+/**
+ * A 48x32 PNG of one colour, as a plotting library would display it.
+ */
+export function writePicture(file: string, rgb: [number, number, number]) {
+  runPython(
+    [
+      'from PIL import Image',
+      `Image.new("RGB", (48, 32), tuple(${JSON.stringify(rgb)})).save(${JSON.stringify(file)})`
+    ].join('\n')
+  );
+}
