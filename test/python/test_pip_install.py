@@ -37,8 +37,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-pytestmark = pytest.mark.slow
+from harness import uses
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".cache" / "wheelhouse"
@@ -71,6 +70,7 @@ def offline_pip_env(base):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def built(tmp_path_factory):
     """A clone of HEAD, built into a wheel as a user would, offline."""
     if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
@@ -132,6 +132,7 @@ def test_the_wheel_carries_the_built_labextension_and_the_server_config(built):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def installed(built):
     """A fresh venv holding the wheel and what pip resolves for it, nothing else."""
     root = built["root"]
@@ -163,6 +164,7 @@ def installed(built):
     return {"venv": venv, "bin": venv / "bin", "env": env}
 
 
+@pytest.mark.kernel
 def test_every_headless_command_works_from_pip_install_alone(installed, tmp_path):
     bin_, env, venv = installed["bin"], installed["env"], installed["venv"]
 

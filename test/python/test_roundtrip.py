@@ -22,15 +22,12 @@ files are the same, so run.sh builds it once and reuses it.
 """
 
 import json
+import os
 import re
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from test_export_e2e import BIN, WHEELHOUSE, offline_pip, run
-
-pytestmark = pytest.mark.slow
+from harness import BIN, offline_pip, run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roundtrip"
 NOTEBOOKS = {
@@ -52,32 +49,13 @@ LINE = re.compile(r"^cell (\d+)\s+(same|different|error|not run|not recorded)\b(
 
 
 @pytest.fixture(scope="module")
-def venvs(tmp_path_factory):
-    if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
-        message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE
-        if "CI" in __import__("os").environ:
-            pytest.fail(message)
-        pytest.skip(message)
+def venvs_ab(venvs, tmp_path_factory):
     root = tmp_path_factory.mktemp("roundtrip")
-    env = offline_pip(root)
+    env = offline_pip()
+    # the reviewer's nbrepro, which run.sh --verify calls
+    env["PATH"] = "%s%s%s" % (BIN, os.pathsep, os.environ.get("PATH", ""))
     env["IPYTHONDIR"] = str(root / "ipython")
-    venv_a = root / "venv-a"
-    result = run([sys.executable, "-m", "venv", venv_a])
-    assert result.returncode == 0, result.stderr
-    result = run(
-        [
-            venv_a / "bin" / "python",
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "numpy",
-            "matplotlib",
-            "ipykernel",
-        ],
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr
+    venv_a = venvs.get("numpy", "matplotlib", "ipykernel")
     return {"root": root, "env": env, "a": venv_a, "b": root / "venv-b"}
 
 
@@ -91,16 +69,24 @@ def verify_lines(text):
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_round_trip(venvs, name):
+def test_round_trip(venvs_ab, record, name):
+    venvs = venvs_ab
+    source = FIXTURES / name
+    files = {
+        str(p.relative_to(source)): p.read_bytes()
+        for p in sorted(source.rglob("*"))
+        if p.is_file() and p.name != NOTEBOOKS[name]
+    }
     folder = venvs["root"] / name
-    shutil.copytree(str(FIXTURES / name), str(folder))
-    notebook = folder / NOTEBOOKS[name]
+    notebook = record(
+        (source / NOTEBOOKS[name]).read_bytes(),
+        name=NOTEBOOKS[name],
+        files=files,
+        python=venvs["a"] / "bin" / "python",
+        into=folder,
+    )
     env = venvs["env"]
 
-    result = run(
-        [BIN / "nbrepro", "run", notebook, "--python", venvs["a"] / "bin" / "python"], env=env
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
     bundle = venvs["root"] / (name + "-bundle")
     result = run([BIN / "nbrepro", "export", notebook, "-o", bundle, "--json"], env=env)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import uses
 
 from . import builders
 
@@ -135,6 +136,7 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+@uses("venv")
 def conda_prefix(built):
     """A venv + conda prefix: rattler-installed records, then real pip installs."""
     prefix = built["root"] / "condaenv"
