@@ -6,15 +6,10 @@ import os
 
 import kernel_helpers
 import pytest
-from harness import KINDS, ProcessWatch, Recorder, Shelf, Venvs, uses
+from harness import KINDS, ProcessWatch, Recorder, Shelf, Venvs, unmarked, uses
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
-WHY = {
-    "kernel": "starts a real kernel",
-    "venv": "builds a virtual environment or runs pip",
-    "browser": "starts a browser",
-}
 _watch = ProcessWatch()
 _failed = pytest.StashKey[bool]()
 _seconds = pytest.StashKey[float]()
@@ -62,18 +57,48 @@ def kernel(tmp_path):
 # -- markers that mean something ------------------------------------------------------
 
 
+# Rough cost of a test for the order they run in: building venvs and running pip take
+# tens of seconds, a kernel a few, the rest well under one.
+COST = {"venv": 30.0, "kernel": 5.0}
+
+
+def _fixturedefs(item):
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return []
+    return [d for name in item.fixturenames for d in info.name2fixturedefs.get(name, ())]
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test that uses a fixture marked ``uses(...)`` (through any chain of fixtures)
-    gets those markers."""
+    """Markers, then the order and grouping pytest-xdist works with.
+
+    - A test that uses a fixture marked ``uses(...)`` (through any chain of fixtures)
+      gets those markers.
+    - Tests that share a module-scoped fixture are one xdist group (``--dist
+      loadgroup`` keeps a group on one worker, so the fixture is made once); the
+      other tests go to whichever worker is free. Session-scoped things built once
+      for all workers live on the shelf (harness.Shelf).
+    - The costliest modules come first, so that no worker is left with a long test
+      at the end while the other one idles; a module's tests keep their order.
+    """
+    modules = {}
     for item in items:
-        info = getattr(item, "_fixtureinfo", None)
         kinds = set()
-        for name in item.fixturenames:
-            for fixturedef in info.name2fixturedefs.get(name, ()) if info else ():
-                kinds |= getattr(fixturedef.func, "nbrepro_uses", frozenset())
+        wide = False
+        for fixturedef in _fixturedefs(item):
+            kinds |= getattr(fixturedef.func, "nbrepro_uses", frozenset())
+            wide = wide or fixturedef.scope in ("module", "class", "package")
         for kind in sorted(kinds):
             if item.get_closest_marker(kind) is None:
                 item.add_marker(kind)
+        if wide and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        cost = max([COST.get(k, 0.0) for k in KINDS if item.get_closest_marker(k)] + [0.1])
+        module = modules.setdefault(item.nodeid.split("::")[0], [0.0, []])
+        module[0] += cost
+        module[1].append(item)
+    ordered = sorted(modules.values(), key=lambda module: -module[0])
+    items[:] = [item for _cost, module in ordered for item in module]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -106,17 +131,9 @@ def pytest_runtest_makereport(item, call):
         }
         with open(log, "a") as handle:
             handle.write(json.dumps(line) + "\n")
-    missing = [kind for kind in KINDS if kind in found and item.get_closest_marker(kind) is None]
-    if missing and not item.stash.get(_failed, False):
+    message = unmarked(found, [k for k in KINDS if item.get_closest_marker(k) is not None])
+    if message and not item.stash.get(_failed, False):
         item.stash[_failed] = True
-        lines = ["this test %s, but is not marked so:" % " and ".join(WHY[k] for k in missing)]
-        for kind in missing:
-            for argv in found[kind][:3]:
-                lines.append("  %s: %s" % (kind, " ".join(argv)[:300]))
-        lines.append(
-            "mark it (@pytest.mark.%s), or mark the fixture that does it with "
-            "@harness.uses(%s)" % (missing[0], ", ".join(repr(k) for k in missing))
-        )
         report.outcome = "failed"
-        report.longrepr = "\n".join(lines)
+        report.longrepr = message
     return report

@@ -132,7 +132,8 @@ class ProcessWatch(object):
 
     INTERVAL = 0.05
 
-    def __init__(self):
+    def __init__(self, classify=None):
+        self.classify = classify or kinds_of
         self.supported = os.path.exists("/proc/self/task/%d/children" % os.getpid())
         self._lock = threading.Lock()
         self._active = False
@@ -167,7 +168,7 @@ class ProcessWatch(object):
                 if ident is None or ident in self._before or ident in self._found:
                     continue
                 argv = _argv(pid)
-                kinds = kinds_of(argv)
+                kinds = self.classify(argv)
                 if kinds:
                     self._found[ident] = (kinds, argv)
 
@@ -196,6 +197,30 @@ class ProcessWatch(object):
             except Exception:  # noqa: BLE001 (a vanished process; the next scan goes on)
                 pass
             time.sleep(self.INTERVAL)
+
+
+WHY = {
+    "kernel": "starts a real kernel",
+    "venv": "builds a virtual environment or runs pip",
+    "browser": "starts a browser",
+}
+
+
+def unmarked(found, marked):
+    """The message for a test that started ``found`` ({kind: [argv, ...]}) while marked
+    with the kinds in ``marked``, or None when every kind it started is marked."""
+    missing = [kind for kind in KINDS if kind in found and kind not in marked]
+    if not missing:
+        return None
+    lines = ["this test %s, but is not marked so:" % " and ".join(WHY[k] for k in missing)]
+    for kind in missing:
+        for argv in found[kind][:3]:
+            lines.append("  %s: %s" % (kind, " ".join(argv)[:300]))
+    lines.append(
+        "mark it (%s), or the fixture that does it (@harness.uses(%s))"
+        % (", ".join("@pytest.mark.%s" % k for k in missing), ", ".join(repr(k) for k in missing))
+    )
+    return "\n".join(lines)
 
 
 # -- built once per session ------------------------------------------------------------
@@ -273,7 +298,8 @@ def need_wheelhouse():
 
 def offline_pip(base=None, find_links=()):
     """``base`` (os.environ) with pip told to use local wheels only: no index, no config."""
-    env = {k: v for k, v in (base or os.environ).items() if not k.startswith("PIP_")}
+    base = os.environ if base is None else base
+    env = {k: v for k, v in base.items() if not k.startswith("PIP_")}
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)
     env.update(

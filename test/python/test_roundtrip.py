@@ -48,7 +48,9 @@ EXPECTED = {
 LINE = re.compile(r"^cell (\d+)\s+(same|different|error|not run|not recorded)\b(.*)$")
 
 
-@pytest.fixture(scope="module")
+# Session-scoped, not module: the three round trips need not run on one xdist worker
+# (each worker builds its own venv B through run.sh once).
+@pytest.fixture(scope="session")
 def venvs_ab(venvs, tmp_path_factory):
     root = tmp_path_factory.mktemp("roundtrip")
     env = offline_pip()

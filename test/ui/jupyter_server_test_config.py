@@ -32,6 +32,8 @@ def fresh_venv_kernel(kernels):
                 "install",
                 "-q",
                 "--disable-pip-version-check",
+                # Python compiles what the kernel imports; compiling all of it is most of pip's time
+                "--no-compile",
                 "-c",
                 str(REPO / "requirements" / "constraints.txt"),
                 "ipykernel",
