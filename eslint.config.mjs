@@ -50,6 +50,61 @@ export default tseslint.config(
     }
   },
   {
+    // The architecture (issue 19): no function of the extension grows into a
+    // second index.ts, and notebook metadata is nbrepro's door's alone.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines-per-function': [
+        'error',
+        { max: 120, skipBlankLines: false, skipComments: false }
+      ]
+    }
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/record/document.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'CallExpression[callee.property.name=/^(get|set|delete)Metadata$/]',
+          message:
+            'Notebook and cell metadata is read and written by the door only: src/record/document.ts (readNotebook, readCells, writeRecord).'
+        },
+        {
+          selector: "MemberExpression[property.name='metadata']",
+          message:
+            'Notebook and cell metadata is read and written by the door only: src/record/document.ts.'
+        },
+        {
+          selector:
+            'TSAsExpression > TSTypeReference.typeAnnotation[typeName.name=/^(NotebookRecord|CellRecord|CollectedRecord)$/]',
+          message:
+            'Only the door (src/record/document.ts) makes a record; read it there instead of casting.'
+        }
+      ]
+    }
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/record/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/record/metadata', '**/record/schemas'],
+              message:
+                'These are the door’s own parts: import src/record/document.ts (and record/model.ts for types).'
+            }
+          ]
+        }
+      ]
+    }
+  },
+  {
     // Node-side configuration files (Playwright) are CommonJS.
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }

@@ -4,9 +4,10 @@
  *
  *   node bench/drift-bench.js [--runs N]
  *
- * src/*.ts is compiled on the fly to CommonJS with the typescript package's
- * transpileModule (no build needed); JSON imports load natively and the ESM
- * @renovatebot/pep440 through Node's require(esm) (Node >= 20.19).
+ * The TypeScript sources (src/) are compiled on the fly to CommonJS with the
+ * typescript package's transpileModule (no build needed); JSON imports load
+ * natively and the ESM @renovatebot/pep440 through Node's require(esm)
+ * (Node >= 20.19).
  * Target (PRODUCT.md): median under 5 ms.
  */
 'use strict';
@@ -29,7 +30,7 @@ require.extensions['.ts'] = (module, filename) => {
 };
 
 const { diff, packageView } = require(
-  path.join(__dirname, '..', 'src', 'drift.ts')
+  path.join(__dirname, '..', 'src', 'drift', 'diff.ts')
 );
 
 const COUNT = 2000;

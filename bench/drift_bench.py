@@ -4,8 +4,9 @@ Usage: .venv/bin/python bench/drift_bench.py [--runs N]
 
 Changed: 150 version changes (major, minor, patch, build), 25 removed, 25 added
 (pip names, so the typosquat check runs on each). Reports the median of N runs
-of ``diff`` on package views (what the UI and the CLI compare) and on stored
-environments (views made inside the diff). Target (docs/PRODUCT.md): under 20 ms.
+of ``diff`` on package views (what the UI compares), on stored environments
+(views made inside the diff), and of ``compare`` on sides the door made already
+(what the CLI and the export gate compare). Target (docs/PRODUCT.md): under 20 ms.
 bench/drift-bench.js measures the TypeScript diff on the same data.
 """
 
@@ -18,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
 
-from nbrepro.drift import diff, package_view  # noqa: E402
+from nbrepro.drift import compare, diff  # noqa: E402
+from nbrepro.record.sides import package_view, side_from_environment  # noqa: E402
 
 COUNT = 2000
 
@@ -82,6 +84,10 @@ def main():
     report = diff(old, new)
     views = median_ms(lambda: diff(old, new), args.runs)
     stored = median_ms(lambda: diff({"environment": before}, {"environment": after}), args.runs)
+    # Sides the door made already (what `nbrepro diff` and the export gate hold):
+    # compared as given, without reading them again.
+    sides = (side_from_environment(before), side_from_environment(after))
+    made = median_ms(lambda: compare(*sides), args.runs)
     result = {
         "packages": [len(old["packages"]), len(new["packages"])],
         "differences": len(report["differences"]),
@@ -89,6 +95,7 @@ def main():
         "runs": args.runs,
         "median_ms_views": round(views, 3),
         "median_ms_environments": round(stored, 3),
+        "median_ms_door_sides": round(made, 3),
         "target_ms": 20,
     }
     print(json.dumps(result, indent=2))

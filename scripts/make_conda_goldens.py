@@ -227,6 +227,21 @@ def build_channel():
     for name, other in (("ouroboros", "zeta"), ("zeta", "ouroboros")):
         pkg(CHANNEL, SUBDIR, name, "1.0", "h0", depends=[other, "libdata"])
     pkg(CHANNEL, SUBDIR, "alpha", "1.0", "h0", depends=["ouroboros"])
+    # conda itself, one per release, for the installations the layouts put
+    # environments in (its executables as a root has them).
+    for full in VERSIONS.values():
+        script = b"#!/bin/sh\necho conda %s (fixture)\n" % full.encode()
+        pkg(
+            CHANNEL,
+            SUBDIR,
+            "conda",
+            full,
+            "py311_0",
+            # Unversioned: an environment made a root keeps its own python, and
+            # conda draws dependency edges only where the spec matches.
+            depends=["python"],
+            files={"bin/conda": script, "condabin/conda": script},
+        )
     shutil.rmtree(CHANNEL_A, ignore_errors=True)
     pkg(CHANNEL_A, SUBDIR, "zeta", "1.0", "h0", depends=["ouroboros", "libdata"])
     builders.conda_package(CHANNEL_A, "noarch", "placeholder", "0", "0")
@@ -317,12 +332,16 @@ class Conda:
             "PYTHONPATH": str(self.src),
         }
 
-    def __call__(self, *args, condarc_text="", check=True):
+    def __call__(self, *args, condarc_text="", check=True, extra_env=None, pythonpath=()):
+        env = self.env(condarc_text)
+        env.update(extra_env or {})
+        if pythonpath:
+            env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], *map(str, pythonpath)])
         return subprocess.run(
             [str(self.python), "-m", "conda", *[str(a) for a in args]],
             capture_output=True,
             text=True,
-            env=self.env(condarc_text),
+            env=env,
             check=check,
         )
 
@@ -439,6 +458,161 @@ def goldens(oracle, out, names, clean=True, export_only=False):
     shutil.rmtree(scratch, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- lock files
+
+# `conda export --file F` with the conda-lockfiles plugin (conda 26.7 only; its
+# wheel and pydantic installed with `pip install --target <oracle>/lockfiles`),
+# for the prefix's own platform (CONDA_SUBDIR), offline.
+LOCK_FILES = {"conda-lock.yml": "conda-lock-v1", "pixi.lock": "rattler-lock-v6"}
+
+
+def prefix_platform(prefix):
+    counts = {}
+    for item in (Path(prefix) / "conda-meta").glob("*.json"):
+        record = json.loads(item.read_text())
+        if record.get("name") == "python" and record.get("subdir"):
+            return record["subdir"]
+        if record.get("subdir") and record["subdir"] != "noarch":
+            counts[record["subdir"]] = counts.get(record["subdir"], 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0] if counts else SUBDIR
+
+
+def lock_goldens(oracle, out, names):
+    scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-locks-"))
+    conda = Conda(oracle, "26.7", scratch / "state")
+    plugin = Path(oracle) / "lockfiles"
+    for name in names:
+        for file_name in LOCK_FILES:
+            for stale in (file_name, file_name + ".error"):
+                (out / "26.7" / name / stale).unlink(missing_ok=True)
+            prefix = scratch / "run" / name
+            shutil.rmtree(prefix.parent, ignore_errors=True)
+            shutil.copytree(out / "prefixes" / name, prefix)
+            target = scratch / file_name
+            target.unlink(missing_ok=True)
+            result = conda(
+                "export",
+                "--file",
+                target,
+                "-p",
+                prefix,
+                check=False,
+                extra_env={"CONDA_SUBDIR": prefix_platform(prefix)},
+                pythonpath=[plugin],
+            )
+            if result.returncode == 0:
+                result.stdout = target.read_text()
+            save(result, prefix, out / "26.7" / name, file_name)
+    print("lock files: %d prefixes" % len(names))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- layouts: the conda installed
+
+# Environments whose histories come from older conda (4.5, 4.6, 24.9, 24.11),
+# put beside installations of each release the ways a machine has them.
+LAYOUT_ENVS = (
+    "conda-test-py36-osx-whl",
+    "conda-test-envpy27osx",
+    "real-ahc-santino-windows",
+    "conda2411-pip",
+)
+LAYOUT_FEW = ("conda-test-py36-osx-whl", "conda2411-pip")
+# For CONDA_EXE naming another installation than the one whose envs/ holds it.
+OTHER_ROOT = {"24.11": "26.7", "25.7": "24.11", "26.7": "25.7"}
+
+
+def layout_specs():
+    specs = {}
+    for env in LAYOUT_ENVS:
+        for installed in VERSIONS:
+            for kind in ("envs", "root", "elsewhere"):
+                specs["%s@%s-%s" % (env, kind, installed)] = {
+                    "env": env,
+                    "where": kind,
+                    "installed": installed,
+                }
+    for env in LAYOUT_FEW:
+        for installed in VERSIONS:
+            specs["%s@exe-over-%s-%s" % (env, OTHER_ROOT[installed], installed)] = {
+                "env": env,
+                "where": "exe-over",
+                "installed": installed,
+                "other": OTHER_ROOT[installed],
+            }
+            specs["%s@listed-%s" % (env, installed)] = {
+                "env": env,
+                "where": "listed",
+                "installed": installed,
+            }
+    return dict(sorted(specs.items()))
+
+
+def build_roots(target):
+    """One conda installation per release, installed by py-rattler from the
+    local channel (python and conda), metadata and executables kept."""
+    scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-roots-"))
+    build_channel()
+    shutil.rmtree(target, ignore_errors=True)
+    for version, full in VERSIONS.items():
+        root = scratch / ("root-" + version)
+        rattler_install(root, scratch / "cache", ["python ==%s" % PY, "conda ==%s" % full])
+        copy_metadata(root, target / version)
+        for executable in ("bin/conda", "condabin/conda"):
+            (target / version / executable).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / executable, target / version / executable)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def layout_goldens(oracle, prefixes, folder, specs):
+    """What the installed conda prints for each layout, into folder/out/<layout>/."""
+    scratch = Path(tempfile.mkdtemp(prefix="nbrepro-golden-layouts-"))
+    shutil.rmtree(folder / "out", ignore_errors=True)
+    for layout, spec in specs.items():
+        version = spec["installed"]
+        conda = Conda(oracle, version, scratch / "state")
+        variants = dict(VARIANTS)
+        if version in EXPORT_VERSIONS:
+            variants.update(EXPORT_VARIANTS)
+        target = folder / "out" / layout
+        target.mkdir(parents=True)
+        for variant, (args, condarc_text) in variants.items():
+            where = scratch / "run"
+            shutil.rmtree(where, ignore_errors=True)
+            prefix, environ, root = golden_prefixes.lay_out(spec, prefixes, folder / "roots", where)
+            # The installed conda runs from its root: that is its root prefix
+            # (conda sets $CONDA_ROOT to it), whatever CONDA_EXE says.
+            extra = {"CONDA_ROOT_PREFIX": str(root), "CONDA_ROOT": str(root)}
+            if "HOME" in environ:
+                extra["HOME"] = environ["HOME"]
+            result = conda(
+                *args, "-p", prefix, condarc_text=condarc_text, check=False, extra_env=extra
+            )
+            save(result, prefix, target, variant)
+        print("layout %s: conda %s" % (layout, VERSIONS[version]))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def save(result, prefix, folder, name):
+    if result.returncode == 0:
+        (folder / name).write_text(result.stdout.replace(str(prefix), "@PREFIX@"))
+    else:
+        last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
+        message = (last[0] if last else "").replace(str(prefix), "@PREFIX@")
+        (folder / (name + ".error")).write_text("%d\n%s\n" % (result.returncode, message))
+
+
+def layouts(oracle, out):
+    """Build the roots, write layouts.json, run the installed conda, pack it all."""
+    folder = Path(tempfile.mkdtemp(prefix="nbrepro-golden-layouts-out-"))
+    build_roots(folder / "roots")
+    specs = layout_specs()
+    (out / "layouts.json").write_text(json.dumps(specs, indent=2) + "\n")
+    layout_goldens(oracle, out / "prefixes", folder, specs)
+    golden_prefixes.pack(folder, out / "layouts.tar.gz")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--oracle", required=True, help="folder with venv/ and src-<tag>/")
@@ -446,6 +620,18 @@ def main(argv=None):
     parser.add_argument("--keep-prefixes", action="store_true", help="only rerun conda")
     parser.add_argument(
         "--only", action="append", help="build and run only this prefix (others stay as they are)"
+    )
+    parser.add_argument(
+        "--locks-only",
+        action="store_true",
+        help="only rerun `conda export --file conda-lock.yml|pixi.lock` (26.7 with the "
+        "conda-lockfiles plugin) on the committed prefixes",
+    )
+    parser.add_argument(
+        "--layouts-only",
+        action="store_true",
+        help="only rebuild the layouts (roots of each conda, environments beside them) "
+        "and rerun the installed conda on them",
     )
     parser.add_argument(
         "--export-only",
@@ -459,13 +645,20 @@ def main(argv=None):
     if not (out / "prefixes").is_dir() and (out / "prefixes.tar.gz").is_file():
         shutil.copytree(golden_prefixes.root(), out / "prefixes")
     try:
-        run(args, out)
+        regenerate(args, out)
     finally:
         if (out / "prefixes").is_dir():
             golden_prefixes.pack(out / "prefixes", out / "prefixes.tar.gz")
 
 
 def regenerate(args, out):
+    if args.locks_only:
+        names = sorted(p.name for p in (out / "prefixes").iterdir())
+        lock_goldens(args.oracle, out, names)
+        return
+    if args.layouts_only:
+        layouts(args.oracle, out)
+        return
     if args.export_only:
         names = sorted(p.name for p in (out / "prefixes").iterdir())
         goldens(args.oracle, out, names, clean=False, export_only=True)
@@ -485,6 +678,8 @@ def regenerate(args, out):
     else:
         names = build_prefixes(args.oracle, out)
     goldens(args.oracle, out, names)
+    lock_goldens(args.oracle, out, names)
+    layouts(args.oracle, out)
 
 
 if __name__ == "__main__":

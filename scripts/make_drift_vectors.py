@@ -508,6 +508,31 @@ VECTORS = {
         side(pip("<img src=x onerror=alert(1)>", "2.0"), conda("python-dateutil", "2.9.0")),
         {},
     ),
+    "26-same-archive-bytes": (
+        "a wheel installed from another place with the same sha256 is the same package (a "
+        "bundle's wheels/ folder); another sha256 is a source change",
+        side(
+            pip(
+                "mypkg", "1.0", "file:///home/a/dist/mypkg-1.0-py3-none-any.whl#sha256=" + "ab" * 32
+            ),
+            pip(
+                "other", "2.0", "file:///home/a/dist/other-2.0-py3-none-any.whl#sha256=" + "cd" * 32
+            ),
+        ),
+        side(
+            pip(
+                "mypkg",
+                "1.0",
+                "file:///tmp/b/wheels/mypkg-1.0-py3-none-any.whl#sha256=" + "ab" * 32,
+            ),
+            pip(
+                "other",
+                "2.0",
+                "file:///tmp/b/wheels/other-2.0-py3-none-any.whl#sha256=" + "ef" * 32,
+            ),
+        ),
+        {},
+    ),
 }
 
 

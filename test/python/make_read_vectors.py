@@ -1,6 +1,6 @@
 """Writes the ``read`` vectors of test/vectors/metadata (60-69) from the fuzz
 seeds, with python/nbrepro/document.py's answer as the expected value;
-src/document.ts must give the same (test/ts/document.spec.ts).
+src/record/document.ts must give the same (test/ts/record/document.spec.ts).
 
     .venv/bin/python test/python/make_read_vectors.py
 """

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -328,6 +329,40 @@ def test_the_door_reads_what_the_old_notebook_reader_read(tmp_path):
     assert old.raw is None and old.nb["nbformat"] == 4 and old.current is None
 
 
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in (Path(__file__).parents[1] / "vectors" / "cells").glob("*.json"))
+)
+def test_cell_records_read_as_the_shared_vectors_say(name):
+    """The same reading as src/record/document.ts's readCellRecords."""
+    vector = json.loads((Path(__file__).parents[1] / "vectors" / "cells" / name).read_text())
+    problems = []
+    cells = document.code_cells({"cells": vector["cells"]}, problems)
+    assert [cell.record for cell in cells] == vector["expected"]["records"]
+    assert problems == vector["expected"]["problems"]
+
+
+def test_a_cell_record_the_door_cannot_read_is_named_not_dropped_silently():
+    """A code cell's metadata.nbrepro that is no record is read as none (the cell
+    counts as unrecorded), and the notebook's problems say which cell and why."""
+    nb = json.loads(json.dumps(PIP))
+    code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    code[0]["metadata"]["nbrepro"] = "x"
+    code[1]["metadata"]["nbrepro"] = {
+        "env": "not an id",
+        "src": code[1]["metadata"]["nbrepro"]["src"],
+    }
+    code[2]["metadata"]["nbrepro"]["run"] = [1]
+    doc = document.notebook_from_value(nb, "nb.ipynb")
+    assert doc.problems == [
+        "cell 2: metadata.nbrepro is a string, not an object; ignored",
+        "cell 3: metadata.nbrepro has no valid env and src ids; ignored",
+        "cell 4: metadata.nbrepro.run is not an id; ignored",
+    ]
+    assert [cell.record for cell in doc.code_cells[:2]] == [None, None]
+    assert "run" not in doc.code_cells[2].record
+    assert document.notebook_from_value(PIP, "nb.ipynb").problems == []
+
+
 def test_the_sniffer_tells_formats_by_content():
     assert document.sniff("") == "empty"
     assert document.sniff(" {") == "json"
@@ -347,7 +382,7 @@ READ_VECTORS = sorted((SEEDS.parents[1] / "vectors" / "metadata").glob("*-read-*
 
 @pytest.mark.parametrize("path", READ_VECTORS, ids=[p.stem for p in READ_VECTORS])
 def test_read_vector(path):
-    """Shared with src/document.ts (test/ts/document.spec.ts); written by
+    """Shared with src/record/document.ts (test/ts/record/document.spec.ts); written by
     make_read_vectors.py."""
     from make_read_vectors import kept
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from nbrepro import errors
-from nbrepro.drift import diff, notebook_context, package_view, readers, used_distributions
+from nbrepro.drift import diff, notebook_context, used_distributions
 from nbrepro.drift.supply_chain import edits, near_popular
 from nbrepro.drift.versions import compare
+from nbrepro.record import envreaders as readers
+from nbrepro.record.sides import package_view
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "real-world"
 EXPORTS = FIXTURES / "conda-env-export"
@@ -256,3 +258,59 @@ def test_ten_megabyte_package_list_is_read_partially():
 def test_never_raises(value):
     report = diff(value, value, value)
     assert report["schema_version"] == 1
+
+
+# ------------------------------------------------------------ one door
+
+
+def test_sides_the_door_made_are_compared_as_given(monkeypatch, capsys):
+    """Sides are read once, at the door (record/sides.py, record/envreaders.py):
+    `nbrepro diff`, `nbrepro check --against`, the export gate and verify's
+    likely causes compare them as made, and report what reading them again did."""
+    import copy
+    import importlib
+
+    from nbrepro import cli
+    from nbrepro.export import gate
+    from nbrepro.verify import causes
+
+    vectors = Path(__file__).resolve().parent.parent / "vectors" / "drift"
+    expected = json.loads((vectors / "16-ztf-windows-vs-ubuntu.json").read_text("utf-8"))
+    nb = json.loads((FIXTURES.parent / "fuzz" / "pip.ipynb").read_text("utf-8"))
+    meta = nb["metadata"]["nbrepro"]
+    recorded = meta["snapshots"][meta["current"]]
+    moved = copy.deepcopy(recorded)
+    moved["environment"]["pip"]["distributions"][0]["version"] = "0.0.1"
+    meta["snapshots"]["b" * 16] = moved
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbrepro"):
+            cell["metadata"]["nbrepro"]["env"] = "b" * 16
+    a_name = recorded["environment"]["pip"]["distributions"][0]["name"]
+
+    def refuse(value, where, problems):
+        raise AssertionError("%s was read again after the door" % where)
+
+    monkeypatch.setattr(importlib.import_module("nbrepro.drift.diff"), "read_side", refuse)
+    windows, ubuntu = str(EXPORTS / "ztf-windows.yml"), str(EXPORTS / "ztf-ubuntu.yml")
+    assert cli.main(["diff", windows, ubuntu, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == expected["expected"]
+    notebook = FIXTURES.parent / "fuzz" / "pip.ipynb"
+    assert cli.main(["check", str(notebook), "--against", ubuntu, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["differences"]
+    assert [f["kind"] for f in gate.check(nb) if f["kind"] == "drift"] == ["drift"]
+    imported, other, _facts = causes.drifted(
+        recorded["environment"], moved["environment"], {a_name}
+    )
+    assert [change[0] for change in imported + other] == [a_name]
+
+
+def test_an_archive_source_names_its_sha256_as_the_typescript_view_does():
+    """Same bytes, same package (issue 21): the sha256 is part of an archive's source."""
+    from nbrepro.record.sides import describe_source
+
+    url = "file:///home/a/dist/x-1.0-py3-none-any.whl"
+    digest = "AB" * 32
+    expected = url + "#sha256=" + digest.lower()
+    assert describe_source({"url": url, "archive_info": {"hashes": {"sha256": digest}}}) == expected
+    assert describe_source({"url": url, "archive_info": {"hash": "sha256=" + digest}}) == expected
+    assert describe_source({"url": url, "archive_info": {"hash": "md5=00"}}) == url

@@ -51,7 +51,7 @@ def test_vocabulary_is_the_schemas():
 def test_real_world_vectors_hold_the_readers_views():
     # The ZTF vectors store what the Python reader makes of the exports, so that
     # TypeScript compares the same views; they must not go stale.
-    from nbrepro.drift import readers
+    from nbrepro.record import envreaders as readers
 
     fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "real-world"
     vector = load(VECTORS / "16-ztf-windows-vs-ubuntu.json")

@@ -393,3 +393,33 @@ def test_run_keeps_the_authors_counts_as_evidence(tmp_path):
     assert nbrepro("run", path).returncode == 0
     again = nbformat.read(str(path), as_version=4)
     assert again.metadata["nbrepro"]["author_order"]["counts"] == [7, 3, None]
+
+
+def test_the_seeding_row_counts_cells_that_drew_not_run_records():
+    """A notebook that draws no random numbers is not '2 cells unseeded' (issue 21)."""
+    from nbrepro.export import readme
+
+    def run(status=None, drew=(), earlier=False):
+        record = {"inputs": {"drew": list(drew)} if drew else {}}
+        if status:
+            record["seeds"] = {"status": status, "recovered": {}}
+            if earlier:
+                record["seeds"]["seeded_earlier_by"] = ["numpy.random.seed"]
+        return record
+
+    quiet = {"runs": {"a": run("unseeded"), "b": run("unseeded")}}
+    assert readme._seeding_line(quiet) == "no cell seeded a generator or drew from a global one"
+    seeded = {
+        "runs": {
+            "a": run("seeded"),
+            "b": run("seeded", ["numpy"], earlier=True),
+            "c": run("unseeded", ["random"]),
+        }
+    }
+    assert readme._seeding_line(seeded) == (
+        "1 cell seeded a generator; 2 cells drew from a global generator, "
+        "1 of them with no seed set first"
+    )
+    assert readme._seeding_line({"runs": {"c": run("unseeded", ["random"])}}) == (
+        "1 cell drew from a global generator, none after a seed"
+    )

@@ -11,6 +11,9 @@ from nbrepro import errors
 from nbrepro.capture.session import source_id
 from nbrepro.export import gate
 
+# The export dialog's titles of each kind (TypeScript), held equal to the gate's.
+FINDING_WORDS = Path(__file__).resolve().parents[2] / "src" / "vocabulary" / "findings.ts"
+
 ENV_A = "aaaaaaaaaaaaaaaa"
 ENV_B = "bbbbbbbbbbbbbbbb"
 
@@ -99,6 +102,14 @@ def test_gaps_in_the_counts_mean_not_one_pass():
     assert "2 executions" in findings[0]["message"]
 
 
+def test_an_empty_cell_the_author_ran_keeps_one_pass_one_pass():
+    """Counts 1, 2, 3 where the 2nd cell is empty: one run from the top (issue 21)."""
+    nb = notebook([code("a = 1", 1), code("", 2), code("b = a", 3)])
+    assert kinds(gate.check(nb)) == []
+    nb = notebook([code("a = 1", 1), code("", 2), code("b = a", 4)])
+    assert kinds(gate.check(nb)) == ["not-one-pass"]
+
+
 def test_a_cell_edited_after_it_ran():
     nb = notebook([code("a = 2", 1, recorded_source="a = 1"), code("a", 2)])
     findings = gate.check(nb)
@@ -168,7 +179,7 @@ def test_long_lists_of_cells_are_shortened_in_messages():
 
 
 def test_the_front_end_titles_every_kind_the_gate_reports():
-    source = (Path(__file__).resolve().parents[2] / "src" / "export.ts").read_text()
+    source = FINDING_WORDS.read_text()
     titled = set(re.findall(r"case '([a-z-]+)':", source))
     assert titled == set(gate.KINDS)
 
@@ -176,7 +187,7 @@ def test_the_front_end_titles_every_kind_the_gate_reports():
 def test_the_dialog_and_the_readme_give_each_kind_the_same_title():
     """src/data/finding-titles.json holds the words; the dialog's switch (literal
     strings, for translation) must say the same, kind by kind."""
-    source = (Path(__file__).resolve().parents[2] / "src" / "export.ts").read_text()
+    source = FINDING_WORDS.read_text()
     in_dialog = dict(re.findall(r"case '([a-z-]+)':\s*return trans\.__\('([^']+)'\);", source))
     assert tuple(gate.titles()) == gate.KINDS
     assert in_dialog == gate.titles()
@@ -217,5 +228,28 @@ def test_a_recording_that_stopped_at_an_error_says_where():
     failed["metadata"]["tags"] = ["raises-exception"]  # an error the author meant
     assert kinds(gate.check(notebook(cells))) == ["never-run"]
     failed["metadata"]["tags"] = []
-    cells[2] = code("b = 2", 3)  # the run went on past the error
-    assert kinds(gate.check(notebook(cells))) == []
+    cells[2] = code("b = 2", 3)  # the run went on past the error (--allow-errors)
+    findings = gate.check(notebook(cells))
+    assert kinds(findings) == ["raised"]
+    assert findings[0]["cells"] == [2]
+    assert findings[0]["message"].startswith(
+        "cell 2 raised ZeroDivisionError in the recording, which ran on past it"
+    )
+
+
+def test_a_missing_magic_stopped_the_recording_too():
+    """IPython writes a UsageError as a stderr stream, not an error output (issue 21)."""
+    failed = code("%nosuchmagic", 2)
+    failed["outputs"] = [
+        {
+            "output_type": "stream",
+            "name": "stderr",
+            "text": "UsageError: Line magic function `%nosuchmagic` not found.\n",
+        }
+    ]
+    cells = [code("a = 1", 1), failed, code("b = 2", None)]
+    findings = gate.check(notebook(cells))
+    assert kinds(findings) == ["stopped", "never-run"]
+    assert findings[0]["message"].startswith("recording stopped at cell 2: UsageError")
+    failed["outputs"][0]["name"] = "stdout"  # the same words printed by the cell: no stop
+    assert kinds(gate.check(notebook(cells))) == ["never-run"]

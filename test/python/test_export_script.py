@@ -567,3 +567,19 @@ def test_a_parameter_named_parameters_keeps_its_option():
     assert '_nbrepro_parser.add_argument("-p", dest="_nbrepro_p"' in text
     assert '_nbrepro_parser.add_argument("-r", dest="_nbrepro_r"' in text
     assert '"--parameters", dest="parameters"' in text
+
+
+def test_figures_close_after_each_cell_when_a_helper_module_plots(tmp_path):
+    """The inline backend closes a cell's figures whoever imported pyplot; the
+    recording shows matplotlib loaded by a helper module (issue 21)."""
+    (tmp_path / "plots.py").write_text(
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n\n"
+        "def line():\n    plt.plot([1, 2, 3])\n\n"
+        "def open_figures():\n    return len(plt.get_fignums())\n",
+        encoding="utf-8",
+    )
+    nb = notebook("import plots\nplots.line()", "print(plots.open_figures())")
+    runs = {"0123456789abcdef": {"modules": {"plots": None}, "needed": ["matplotlib", "numpy"]}}
+    done = run_script(script.convert(nb, runs), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0"  # what the notebook printed

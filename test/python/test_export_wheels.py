@@ -4,6 +4,7 @@ against the Python side's."""
 
 import hashlib
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from capture.builders import wheel
 
-from nbrepro.export import recipes, wheels
+from nbrepro.export import fill, wheels
 from nbrepro.record import envfiles
 
 GIT = "https://github.com/example/tool"
@@ -251,8 +252,14 @@ FILES = [
 def test_run_sh_reads_file_names_as_the_python_side_names_packages():
     """run.sh's dist_key (bash) and wheels.dist_key (Python) must agree, or
     run.sh would call a supplied file missing."""
-    script = recipes.LOCAL_PACKAGES_CHECK + "\n".join(
-        'dist_key %s || echo "(none)"' % name for name, _, _ in FILES + [("notes.txt", 0, 0)]
+    template = fill.text("check-packages.sh.in")
+    function = re.search(r"^dist_key\(\) \{$.*?^\}$", template, re.M | re.S).group(0)
+    script = (
+        function
+        + "\n"
+        + "\n".join(
+            'dist_key %s || echo "(none)"' % name for name, _, _ in FILES + [("notes.txt", 0, 0)]
+        )
     )
     result = subprocess.run(
         ["bash", "-c", script], capture_output=True, text=True, timeout=30, check=True
@@ -273,10 +280,10 @@ def test_the_readme_names_an_extra_index_whose_packages_cannot_be_told(tmp_path)
     built = wheel(tmp_path, "mylib", "0.1.0")
     plan = wheels.plan([dist("numpy", "2.0.0"), installed_from(built)], index=index)
     assert plan.findings == []  # numpy may be from either index: nothing to flag
-    text = "\n".join(readme._packages_section(plan))
+    text = readme.packages_section(plan)
     assert "also set to read `https://download.example/whl`" in text and "tok" not in text
     assert "| mylib 0.1.0 | a local file | `wheels/mylib-0.1.0-py3-none-any.whl` (copied" in text
-    assert readme._packages_section(wheels.plan([dist("numpy", "2.0.0")])) == []
+    assert readme.packages_section(wheels.plan([dist("numpy", "2.0.0")])) == ""
 
 
 def test_only_a_recorded_python_builds_a_wheel():

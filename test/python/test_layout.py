@@ -151,3 +151,28 @@ def imports_of_nodes(path, nodes):
     """``imports_of`` restricted to the given top-level nodes."""
     lines = {node.lineno for node in nodes}
     return [(target, line) for target, line in imports_of(path) if line in lines]
+
+
+# What reads an untrusted file's bytes: only the door (record/) may call these.
+DOOR_READERS = {"read_bytes", "decode", "parse_json", "parse_yaml", "sniff"}
+
+
+def test_untrusted_files_are_read_only_at_the_door():
+    """Notebooks, snapshots, environment files and bundle manifests enter through
+    record/ (``document``, ``envreaders``, ``manifest``); a wing above it that
+    reads a file's bytes itself is a second door."""
+    wrong = []
+    for path in modules():
+        parts, _ = dotted(path)
+        if wing(parts) in ("record", "capture", None):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            used = None
+            if isinstance(node, ast.Attribute) and node.attr in DOOR_READERS:
+                if isinstance(node.value, ast.Name) and node.value.id == "document":
+                    used = node.attr
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").endswith("document"):
+                used = ", ".join(a.name for a in node.names if a.name in DOOR_READERS) or None
+            if used:
+                wrong.append("%s:%d uses %s" % (path.relative_to(PACKAGE), node.lineno, used))
+    assert wrong == [], "read these through the door in record/:\n" + "\n".join(wrong)

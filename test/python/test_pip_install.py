@@ -8,7 +8,8 @@ from requirements/e2e.txt) and npm takes its packages from its own cache
 (setup.sh's `npm install` filled it). Then:
 
 - the clone's `git status` is empty (the old build rewrote package-lock.json);
-- the wheel carries the built labextension and the server extension's config;
+- the wheel carries the built labextension, the server extension's config and the
+  bundle's templates;
 - the wheel alone, installed with `pip install --no-index` into a fresh
   `python -m venv`, runs every headless command on a small notebook in a
   folder where no kernelspec of the developer's can be found (HOME and the
@@ -113,6 +114,11 @@ def test_the_wheel_carries_the_built_labextension_and_the_server_config(built):
     for name in ("snapshot", "notebook", "drift"):
         assert "nbrepro/schema/%s.schema.json" % name in names
     assert "nbrepro/capture/__init__.py" in names
+    # the bundle's templates (run.sh, Dockerfile, README ...) are package data
+    templates = sorted((REPO / "python" / "nbrepro" / "export" / "templates").glob("*.in"))
+    assert templates
+    for template in templates:
+        assert "nbrepro/export/templates/" + template.name in names
 
 
 @pytest.fixture(scope="module")

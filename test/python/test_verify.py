@@ -347,6 +347,24 @@ def test_a_cell_that_raises_now_or_then(record, tmp_path, capsys, private_ipytho
     assert out[5] == "the re-run stopped: cell 3 raised ZeroDivisionError: division by zero"
 
 
+def test_a_recording_made_with_allow_errors_verifies_to_its_last_cell(
+    tmp_path, capsys, private_ipython
+):
+    """A teaching notebook recorded with --allow-errors: verify goes on past its
+    errors, and each error raised again is the same (issue 21)."""
+    path = write_notebook(
+        tmp_path / "teach.ipynb",
+        ["x = 1", "print('before')\n1 / 0", "print(x)", "%nosuchmagic", "[][0]", "print('end')"],
+    )
+    assert main("run", path, "--allow-errors") == 1
+    capsys.readouterr()
+    status = main("verify", path)
+    out = capsys.readouterr().out.splitlines()
+    assert status == 0, out
+    assert out[-1] == "6 same, 0 different, 0 not recorded"
+    assert "cell 3  same  (raised ZeroDivisionError, as in the recording)" in out
+
+
 class Terminal(io.StringIO):
     def isatty(self):
         return True

@@ -10,6 +10,7 @@ import zlib
 import pytest
 
 from nbrepro import cli
+from nbrepro.record import manifest
 from nbrepro.verify import bundle, causes, compare
 from nbrepro.verify.normalize import final_state, normalize_text
 
@@ -381,8 +382,10 @@ def test_manifest_checks_name_each_altered_or_missing_file(tmp_path):
         "c.txt": {"sha256": "00", "size": 1},
         "../d.txt": {"sha256": "00", "size": 1},
     }
-    assert bundle.check_files(tmp_path, files) == [
-        "manifest.json lists '../d.txt', a path outside the bundle; skipped",
+    problems = []
+    checkable = manifest.read_files(files, problems)
+    assert problems == ["manifest.json lists '../d.txt', a path outside the bundle; skipped"]
+    assert bundle.check_files(tmp_path, checkable) == [
         "b.txt does not match the sha256 in manifest.json: the bundle was altered after export",
         "c.txt is listed in manifest.json but missing from the bundle",
     ]
@@ -429,3 +432,26 @@ def test_a_cell_tagged_raises_exception_is_same_when_it_raises_the_same():
     )
     untagged = runner._compare_cell(cell("ValueError"), cell("ValueError"), 1e-9, 0)
     assert untagged["status"] == "error"
+
+
+def test_a_recording_that_ran_past_errors_verifies_past_them():
+    """nbrepro run --allow-errors: a cell that raises the same exception again is
+    the same; one that raises another, or prints otherwise first, is not (issue 21)."""
+    from nbrepro.verify.runner import _compare_cell
+
+    def cell(*outputs):
+        return {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": list(outputs)}
+
+    def error(name, value="x"):
+        return {"output_type": "error", "ename": name, "evalue": value, "traceback": []}
+
+    then = cell(stream("before\n"), error("ZeroDivisionError", "division by zero"))
+    again = cell(stream("before\n"), error("ZeroDivisionError", "division by zero"))
+    entry = _compare_cell(then, again, 1e-9, 0, went_on=True)
+    assert entry["status"] == "same"
+    assert entry["notes"][0] == "raised ZeroDivisionError, as in the recording"
+    assert _compare_cell(then, again, 1e-9, 0)["status"] == "error"  # a recording that stopped
+    other = cell(stream("before\n"), error("KeyError"))
+    assert _compare_cell(then, other, 1e-9, 0, went_on=True)["status"] == "error"
+    printed = cell(stream("after\n"), error("ZeroDivisionError", "division by zero"))
+    assert _compare_cell(then, printed, 1e-9, 0, went_on=True)["status"] == "different"

@@ -26,7 +26,7 @@ import os
 import re
 import sys
 
-from . import conda_meta, distinfo, history, privacy, urls
+from . import conda_meta, distinfo, history, installed, privacy, urls
 
 PROBE = "conda"
 
@@ -53,24 +53,26 @@ def behaviour_of(version):
     return chosen
 
 
-def behaviour_for(ctx, summary, by_name):
-    """Which conda's rules to write with: the option, else the conda version of
-    the prefix's latest history transaction, else its conda record, else the newest."""
-    candidates = (
-        ("option", ctx.option("conda_version")),
-        ("history", summary.get("conda_version")),
-        ("conda-record", (by_name.get("conda") or {}).get("version")),
+def behaviour_for(ctx, prefix, summary, pixi_found):
+    """Which conda's rules to write with, and why: the conda the user has
+    installed, found as `installed.find` says (the option first, the history
+    only as a guess). ``root`` is where that conda is installed, when known."""
+    source, root, version = installed.find(
+        prefix, summary, pixi_found, option=ctx.option("conda_version")
     )
-    for source, version in candidates:
-        line = behaviour_of(version) if version else None
-        if line:
-            return {
-                "conda": line,
-                "source": source,
-                "version": str(version),
-                "subdir": running_subdir(),
-            }
-    return {"conda": NEWEST, "source": "newest", "version": None, "subdir": running_subdir()}
+    line = behaviour_of(version) if version else None
+    if line is None:
+        if source in ("option", "history") or source in installed.INSTALLED:
+            source = "newest"
+        line, version, root = NEWEST, None, None
+    return {
+        "conda": line,
+        "source": source,
+        "version": str(version) if version else None,
+        "subdir": running_subdir(),
+        "root": privacy.redactor_for(ctx).path(root) if root else None,
+        "_root": root,
+    }
 
 
 def at_least(behaviour, line):
@@ -102,7 +104,9 @@ def probe(ctx):
     summary, problems = history.read(os.path.join(meta_dir, "history"))
     for message in problems:
         ctx.problem(PROBE, message, "conda-meta/history")
-    behaviour = behaviour_for(ctx, summary, by_name)
+    pixi_found = os.path.exists(os.path.join(meta_dir, "pixi"))
+    behaviour = behaviour_for(ctx, prefix, summary, pixi_found)
+    root = behaviour.pop("_root", None)
 
     subdir = env_subdir(records)
     # conda's Windows-only ordering rule depends on where conda runs, not on the prefix.
@@ -123,7 +127,7 @@ def probe(ctx):
     for entry in exported:
         if entry["channel"] != "<unknown>" and entry["channel"] not in package_channels:
             package_channels.append(entry["channel"])
-    config = config_channels(ctx, implicit_defaults=not at_least(behaviour, "26.7"))
+    config = config_channels(ctx, not at_least(behaviour, "26.7"), root)
     if at_least(behaviour, "25.7"):
         channels = list(package_channels)
         for channel in config:
@@ -183,11 +187,12 @@ def probe(ctx):
         listed = records_listed(meta_dir, by_name, interop, behaviour)
     section = {
         "prefix": redactor.path(prefix),
-        "name": env_name(ctx, prefix),
+        "name": env_name(ctx, prefix, root),
         "manager": None,
         "platform": subdir,
         "channels": channels,
         "config_channels": config,
+        "configured_channels": config_channels(ctx, False, root),
         "packages": packages,
         "pip": interop["pip"],
         "from_history": from_history,
@@ -278,11 +283,37 @@ def package_entry(record, interop):
     specs = record.get("requested_specs")
     if isinstance(specs, list) and specs:
         entry["requested_specs"] = [urls.redact_text(str(s)) for s in specs]
+    lock = lock_facts(record)
+    if lock:
+        entry["lock"] = lock
     if record["name"] in interop["clobbered"]:
         entry["clobbered"] = True
     if record["name"] in interop["replaced"]:
         entry["replaced_by_pip"] = True
     return entry
+
+
+def lock_facts(record):
+    """The record's fields that lock files carry (conda-lock's dependencies,
+    pixi.lock's package metadata), as the record has them."""
+    facts = {}
+    for name in ("depends", "constrains", "track_features"):
+        value = record.get(name)
+        if isinstance(value, list):
+            facts[name] = [urls.redact_text(str(v)) for v in value]
+        elif name == "track_features" and isinstance(value, str) and value.strip():
+            facts[name] = value.split()
+    for name in ("license", "license_family", "features", "python_site_packages_path"):
+        value = record.get(name)
+        if isinstance(value, str):
+            facts[name] = value
+        elif name == "features" and isinstance(value, list):
+            facts[name] = " ".join(str(v) for v in value)
+    for name in ("size", "timestamp"):
+        value = record.get(name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            facts[name] = value
+    return facts
 
 
 def _int(value):
@@ -605,7 +636,7 @@ def read_python_record(ctx, prefix, anchor, redactor):
 # ---------------------------------------------------------------- configuration
 
 
-def config_channels(ctx, implicit_defaults=True):
+def config_channels(ctx, implicit_defaults=True, root=None):
     """`.condarc` channels (conda's `context.channels`); without any, ["defaults"]
     up to conda 25.7 (`implicit_defaults`) and none from conda 25.9 on.
 
@@ -619,7 +650,7 @@ def config_channels(ctx, implicit_defaults=True):
     if cached is not None:
         return list(cached or (["defaults"] if implicit_defaults else []))
     merged = []
-    for path in reversed(condarc_paths()):
+    for path in reversed(condarc_paths(root)):
         for channel in _read_condarc_channels(path):
             # A private channel's URL may carry a token or a password.
             channel = urls.redact_url(channel)
@@ -629,11 +660,13 @@ def config_channels(ctx, implicit_defaults=True):
     return list(merged or (["defaults"] if implicit_defaults else []))
 
 
-def condarc_paths():
+def condarc_paths(root=None):
+    """conda's search path; ``$CONDA_ROOT`` is the installed conda's root
+    (conda sets it to its own prefix when it starts)."""
     env = os.environ
     home = os.path.expanduser("~")
     roots = ["/etc/conda", "/var/lib/conda"]
-    conda_root = env.get("CONDA_ROOT")
+    conda_root = env.get("CONDA_ROOT") or root
     if not conda_root and env.get("CONDA_EXE"):
         conda_root = os.path.dirname(os.path.dirname(env["CONDA_EXE"]))
     if conda_root:
@@ -706,14 +739,17 @@ def _read_condarc_channels(path):
     return channels
 
 
-def env_name(ctx, prefix):
-    """conda's `env_name`: base, the folder name under an envs dir, or the path."""
-    roots = []
-    for var in ("CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
-        if os.environ.get(var):
-            roots.append(os.environ[var])
-    if os.environ.get("CONDA_EXE"):
-        roots.append(os.path.dirname(os.path.dirname(os.environ["CONDA_EXE"])))
+def env_name(ctx, prefix, root=None):
+    """conda's `env_name`: base, the folder name under an envs dir, or the path.
+    ``root`` is the installed conda's root prefix (its `context.root_prefix`);
+    without one, the roots the environment names."""
+    roots = [root] if root else []
+    if not roots:
+        for var in ("CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
+            if os.environ.get(var):
+                roots.append(os.environ[var])
+        if os.environ.get("CONDA_EXE"):
+            roots.append(os.path.dirname(os.path.dirname(os.environ["CONDA_EXE"])))
     norm = os.path.normcase(os.path.realpath(prefix))
     for root in roots:
         if os.path.normcase(os.path.realpath(root)) == norm:
@@ -728,8 +764,9 @@ def env_name(ctx, prefix):
     parent = os.path.normcase(os.path.realpath(os.path.dirname(prefix)))
     if any(os.path.normcase(os.path.realpath(os.path.expanduser(d))) == parent for d in envs_dirs):
         return os.path.basename(prefix)
-    if os.path.isfile(os.path.join(prefix, "condabin", "conda")) or os.path.isfile(
-        os.path.join(prefix, "condabin", "conda.bat")
+    if not root and (
+        os.path.isfile(os.path.join(prefix, "condabin", "conda"))
+        or os.path.isfile(os.path.join(prefix, "condabin", "conda.bat"))
     ):
         return "base"
     return privacy.redactor_for(ctx).path(prefix)

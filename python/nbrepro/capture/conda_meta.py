@@ -36,6 +36,12 @@ KEEP_FIELDS = (
     "depends",
     "python_site_packages_path",
     "timestamp",
+    # What lock files (conda-lock.yml, pixi.lock) carry besides the above.
+    "constrains",
+    "license",
+    "license_family",
+    "features",
+    "track_features",
 )
 _FIRST_KEY_RE = re.compile(rb"\{\r?\n([ \t]+)\"")
 _TRAILING_COMMA_RE = re.compile(rb",(\s*\}\s*)$")

@@ -32,12 +32,12 @@ def add_parser(subparsers):
 
 
 def run(args):
-    from ..drift import readers
+    from ..record import envreaders
 
     # The environment to compare with is read once for all notebooks.
     if args.against:
         try:
-            current = readers.read_file(args.against)
+            current = envreaders.read_file(args.against)
         except errors.InputError as error:
             return usage_error("check", error)
         side, side_problems = current.side, list(current.problems)
@@ -55,18 +55,17 @@ def run(args):
 
 
 def _check_one(path, side, side_problems, args):
-    from ..drift import diff, readers
+    from ..drift import compare, notebook_context
+    from ..record import envreaders
 
     try:
-        recorded = readers.read_file(path)
+        recorded = envreaders.read_file(path)
     except errors.InputError as error:
         return usage_error("check", error)
     if recorded.form != "notebook":
         return usage_error("check", "%s is %s, not a notebook" % (path, _article(recorded.form)))
-    context = dict(recorded.context)
-    context["ignore"] = list(args.ignore)
-    report = diff(recorded.side, side, context)
-    report["problems"] = list(recorded.problems) + side_problems + report["problems"]
+    context = notebook_context(recorded.doc.meta, args.ignore)
+    report = compare(recorded.side, side, context, list(recorded.problems) + side_problems)
     if not args.against:
         _add_inputs(report, path, recorded.doc)
     return print_report(report, args)
@@ -102,7 +101,7 @@ def _capture(prefix):
     import os
 
     from ..capture import capture
-    from ..drift import side_from_environment
+    from ..record.sides import side_from_environment
 
     options = {"gpu": True}
     if prefix:

@@ -45,17 +45,19 @@ def add_report_options(parser):
 
 
 def run(args):
-    from ..drift import diff, readers
+    from ..drift import compare, notebook_context
+    from ..record import envreaders
 
     try:
-        before = readers.read_file(args.before)
-        after = readers.read_file(args.after)
+        before = envreaders.read_file(args.before)
+        after = envreaders.read_file(args.after)
     except errors.InputError as error:
         return usage_error("diff", error)
-    context = dict(before.context or {"used": None, "gpu_framework_imported": False})
-    context["ignore"] = list(args.ignore)
-    report = diff(before.side, after.side, context)
-    report["problems"] = before.problems + after.problems + report["problems"]
+    if before.doc is not None:
+        context = notebook_context(before.doc.meta, args.ignore)
+    else:
+        context = {"used": None, "gpu_framework_imported": False, "ignore": list(args.ignore)}
+    report = compare(before.side, after.side, context, before.problems + after.problems)
     return print_report(report, args)
 
 

@@ -5,8 +5,14 @@ import os
 import sys
 
 CONDA_EXPORT = "conda-export:"
-FORMATS = ("json", "environment.yml", "explicit", "requirements") + tuple(
-    CONDA_EXPORT + f for f in ("environment-yaml", "environment-json", "explicit", "requirements")
+LOCKS = ("conda-lock", "pixi-lock", "pylock")
+FORMATS = (
+    ("json", "environment.yml", "explicit", "requirements")
+    + LOCKS
+    + tuple(
+        CONDA_EXPORT + f
+        for f in ("environment-yaml", "environment-json", "explicit", "requirements")
+    )
 )
 
 
@@ -31,7 +37,10 @@ def add_parser(subparsers):
         "explicit (as conda list --explicit --md5) or requirements "
         "(as pip freeze); conda-export:FORMAT writes what `conda export --format FORMAT` "
         "(conda >= 25.7) writes, for FORMAT environment-yaml, environment-json, explicit "
-        "(CEP 23, no hashes) or requirements; default json",
+        "(CEP 23, no hashes) or requirements; conda-lock and pixi-lock write conda-lock.yml "
+        "and pixi.lock as conda >= 26 with the conda-lockfiles plugin exports them "
+        "(`conda export --file conda-lock.yml`), for the prefix's platform; pylock writes "
+        "a PEP 751 pylock.toml of the pip packages; default json",
     )
     parser.add_argument(
         "--no-builds", action="store_true", help="environment.yml without build strings"
@@ -66,6 +75,13 @@ def add_parser(subparsers):
         "as conda env export does (they are <redacted> otherwise)",
     )
     parser.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="pylock: the package index whose files (and sha256 hashes) an index-installed "
+        "package is locked to (PEP 691 JSON or PEP 503 HTML, https:// or file://); default "
+        "https://pypi.org/simple",
+    )
+    parser.add_argument(
         "--record-paths", action="store_true", help="keep the home directory in recorded paths"
     )
     parser.set_defaults(func=run)
@@ -76,7 +92,9 @@ def run(args):
     from ..capture import capture
     from ..record import envfiles
 
-    full = bool(args.full or (args.format == "explicit" and args.sha256))
+    full = bool(
+        args.full or (args.format == "explicit" and args.sha256) or args.format in LOCKS[:2]
+    )
     options = {"gpu": args.format == "json", "record_paths": args.record_paths, "full": full}
     if args.prefix:
         options["prefix"] = args.prefix
@@ -114,6 +132,18 @@ def run(args):
                 no_builds=args.no_builds,
                 from_history=args.from_history,
             )
+        elif args.format in LOCKS:
+            from ..record import lockfiles
+
+            conda = (result.get("environment_full") or {}).get("conda")
+            if args.format == "pylock":
+                text = lockfiles.pylock(environment, index_url=args.index_url)
+            elif not conda:
+                raise ValueError(envfiles.NO_CONDA)
+            elif args.format == "conda-lock":
+                text = lockfiles.conda_lock(conda, _now())
+            else:
+                text = lockfiles.pixi_lock(conda)
         else:
             text = envfiles.requirements(environment)
     except ValueError as error:
@@ -127,6 +157,12 @@ def run(args):
                 "nbrepro snapshot: %s: %s%s\n" % (problem["probe"], problem["message"], where)
             )
     return 0
+
+
+def _now():
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _listing(prefix):

@@ -1,32 +1,29 @@
 """Drift: what differs between a recorded environment and another, and how much it matters.
 
-Pure functions over plain JSON values; src/drift.ts is the same diff for the
-JupyterLab front end, and both run the vectors in test/vectors/drift/. The
-report's layout is schema/drift.schema.json.
+Pure functions over sides, which the door makes (``record/sides.py`` from a
+stored environment or side JSON, ``record/envreaders.py`` from a file) and
+drift takes as given. src/drift/diff.ts is the same diff for the JupyterLab
+front end, and both run the vectors in test/vectors/drift/. The report's layout is
+schema/drift.schema.json.
 
-- ``package_view(environment)``: {PEP 503 name: package} of a stored environment.
-- ``side_from_environment(environment, runtime)``: what ``diff`` compares.
-- ``diff(before, after, context)``: the report; ``notebook_context(nb_meta)``
-  and ``used_distributions(nb_meta)`` give a notebook's context.
-- ``readers.read_file(path)``: a side from a notebook, snapshot JSON,
-  environment.yml, explicit lock or requirements.txt.
+- ``compare(old, new, context)``: the report of two sides made at the door.
+- ``diff(before, after, context)``: the same from untrusted side JSON (read at
+  the door first); ``notebook_context(nb_meta)`` and
+  ``used_distributions(nb_meta)`` give a notebook's context.
 """
 
 from ..record.words import normalize
-from .diff import diff, notebook_context, restore_commands, used_distributions
-from .view import package_view, read_side, side_from_environment
+from .diff import compare, diff, notebook_context, restore_commands, used_distributions
 from .vocabulary import KINDS, SCHEMA_VERSION, SEVERITIES
 
 __all__ = [
     "KINDS",
     "SCHEMA_VERSION",
     "SEVERITIES",
+    "compare",
     "diff",
     "normalize",
     "notebook_context",
-    "package_view",
-    "read_side",
     "restore_commands",
-    "side_from_environment",
     "used_distributions",
 ]

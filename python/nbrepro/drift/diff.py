@@ -1,6 +1,6 @@
 """The graded diff of two sides, and the context a notebook gives it.
 
-Severity rules (src/drift.ts implements the same; the shared vectors in
+Severity rules (src/drift/diff.ts implements the same; the shared vectors in
 test/vectors/drift/ hold both to them):
 
 - package version change: major or epoch high, minor medium, patch (also a
@@ -26,9 +26,9 @@ A fact is compared only when both sides know it. Ignore patterns (``*`` and
 
 import re
 
+from ..record.sides import read_side, same_archive
 from ..record.words import describe_type, normalize
 from . import supply_chain, versions
-from .view import read_side
 from .vocabulary import KINDS, MAX_PATTERNS, SCHEMA_VERSION, SEVERITIES, lower_level, raise_level
 
 DISTANCE_SEVERITY = {
@@ -45,10 +45,21 @@ _SAFE = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
 
 
 def diff(before, after, context=None):
-    """The drift report (schema/drift.schema.json) from ``before`` to ``after``."""
+    """The drift report (schema/drift.schema.json) from ``before`` to ``after``,
+    two sides as untrusted JSON: each is read at the door first
+    (``record.sides.read_side``), and what it left out is in the report's
+    problems. The shared vectors in test/vectors/drift/ call this."""
     problems = []
     old = read_side(before, "before", problems)
     new = read_side(after, "after", problems)
+    return compare(old, new, context, problems)
+
+
+def compare(old, new, context=None, problems=None):
+    """The drift report from side ``old`` to side ``new``, both made at the door
+    (``record.sides``, ``record.envreaders``) and taken as given. ``problems``
+    (a list, extended) start the report's problems."""
+    problems = [] if problems is None else problems
     ctx = read_context(context, problems)
     differences = []
     _packages(old, new, ctx, differences)
@@ -57,6 +68,7 @@ def diff(before, after, context=None):
     _gpu(old, new, ctx, differences)
     _runtime(old, new, differences)
     _channels(old, new, ctx, differences)
+    _conda(old, new, differences)
     return report(differences, problems)
 
 
@@ -197,7 +209,11 @@ def _changed(out, ctx, name, was, now):
         _add(out, ctx, "package-source-changed", "low", name, was, _origin(was), _origin(now))
     elif was.get("channel") and now.get("channel") and was["channel"] != now["channel"]:
         _add(out, ctx, "package-source-changed", "low", name, was, _origin(was), _origin(now))
-    elif was["manager"] == "pip" and was.get("source") != now.get("source"):
+    elif (
+        was["manager"] == "pip"
+        and was.get("source") != now.get("source")
+        and not same_archive(was.get("source"), now.get("source"))
+    ):
         _add(out, ctx, "package-source-changed", "medium", name, was, _origin(was), _origin(now))
     same_version = True
     if was["version"] is not None and now["version"] is not None:
@@ -366,6 +382,33 @@ def _runtime(old, new, out):
                 item["before"] = before.get(name) or "unset"
                 item["after"] = after.get(name) or "unset"
                 out.append(item)
+
+
+def _conda(old, new, out):
+    """The installed conda changed: information, with what it means for the
+    files conda writes; never package drift."""
+    from ..record import envfiles
+
+    was, now = old.get("conda"), new.get("conda")
+    if not was or not now or not was.get("version") or not now.get("version"):
+        return
+    if was["version"] == now["version"]:
+        return
+    out.append(
+        {
+            "kind": "conda-changed",
+            "severity": "info",
+            "name": "conda",
+            "before": was["version"],
+            "after": now["version"],
+            "detail": "conda %s -> %s: %s"
+            % (
+                was["version"],
+                now["version"],
+                envfiles.conda_change(was.get("conda"), now.get("conda")),
+            ),
+        }
+    )
 
 
 def _channels(old, new, ctx, out):

@@ -10,7 +10,7 @@ distance (optimal string alignment) to a listed name is at most 1 for names of
 judged (every short name is near another). Only names of a length within the
 allowed distance are compared, a character mask rules out most of them, and
 the alignment itself branches at the first difference with the edits left.
-src/supplychain.ts implements the same rule.
+src/drift/supplychain.ts implements the same rule.
 """
 
 import functools

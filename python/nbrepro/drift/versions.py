@@ -2,7 +2,7 @@
 
 ``compare(a, b)`` returns ``(order, distance)``: order -1, 0 or 1 (a before,
 equal to, after b) and distance one of ``same``, ``major``, ``minor``,
-``patch``, ``post``, ``local``. src/versions.ts implements the same rules;
+``patch``, ``post``, ``local``. src/drift/versions.ts implements the same rules;
 the shared vectors in test/vectors/drift/ hold both to them.
 
 1. Both versions valid PEP 440 (``packaging.version``; TypeScript

@@ -1,6 +1,6 @@
 """The words of a drift report, as schema/drift.schema.json spells them.
 
-src/drift.ts holds the same lists in the same order; the order is the sort
+src/drift/diff.ts holds the same lists in the same order; the order is the sort
 order of a report (most severe first, then kind, then name).
 """
 
@@ -21,11 +21,11 @@ KINDS = (
     "determinism-changed",
     "seeding-changed",
     "supply-chain",
+    "conda-changed",
 )
 
-# Limits on untrusted input: past them a side is read partially and a problem says so.
-MAX_PACKAGES = 20000
-MAX_TEXT = 1000
+# Ignore patterns a diff's context may give, at most (the sides' own limits are
+# the door's: record/sides.py).
 MAX_PATTERNS = 200
 
 

@@ -32,10 +32,10 @@ from pathlib import Path
 from .. import __version__, errors
 from ..record import atomic, document, envfiles
 from ..record import inputs as recorded
+from ..record.manifest import BUNDLE_VERSION
 from ..record.order import finding
 from . import carry, gate
 
-BUNDLE_VERSION = 1
 # A file name may have 255 bytes; the longest name made from the stem is the
 # bundle beside the notebook, "<stem>-bundle.zip". A stem is never cut shorter.
 MAX_STEM = 255 - len("-bundle.zip")

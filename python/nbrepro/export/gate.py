@@ -37,18 +37,28 @@ from pathlib import Path
 
 from .. import errors
 from ..capture.session import source_id
-from ..drift import diff, notebook_context, side_from_environment
+from ..drift import compare, notebook_context
 from ..record import document
 from ..record import metadata as notebook
-from ..record.order import MAX_LISTED, author_findings, finding, listed_cells, order_findings
+from ..record.order import (
+    MAX_LISTED,
+    author_findings,
+    errors_ran_past,
+    finding,
+    listed_cells,
+    order_findings,
+    raised,
+)
+from ..record.sides import side_from_environment
 
 # Every finding kind, in the order ``check`` reports them. Their titles, for
 # people, are in src/data/finding-titles.json: the export dialog
-# (src/export.ts) and the bundle README show the same words (tests hold the
+# (src/vocabulary/findings.ts) and the bundle README show the same words (tests hold the
 # kinds, the file and the dialog together).
 KINDS = (
     "metadata",
     "stopped",
+    "raised",
     "never-run",
     "out-of-order",
     "not-one-pass",
@@ -140,6 +150,24 @@ def check(nb, meta=None):
             )
         )
 
+    went_on = errors_ran_past(nb)
+    if went_on:
+        names = sorted(set(name for _n, name in went_on))
+        findings.append(
+            finding(
+                "raised",
+                [n for n, _name in went_on],
+                "%s raised %s in the recording, which ran on past %s (nbrepro run "
+                "--allow-errors): verify runs past them too, and a cell that raises the same "
+                "exception again counts as the same"
+                % (
+                    listed_cells([n for n, _name in went_on]),
+                    " and ".join(names) if len(names) <= 3 else ", ".join(names[:3]) + ", …",
+                    "it" if len(went_on) == 1 else "them",
+                ),
+            )
+        )
+
     never = [n for n, _c, _s, count, _r in cells if count is None]
     if never:
         findings.append(
@@ -151,8 +179,7 @@ def check(nb, meta=None):
             )
         )
 
-    counted = [(n, count) for n, _c, _s, count, _r in cells if count is not None]
-    findings.extend(order_findings(counted))
+    findings.extend(order_findings(document.execution_counts(nb)))
     findings.extend(author_findings(meta.get("author_order")))
 
     edited = [
@@ -206,28 +233,27 @@ def check(nb, meta=None):
 
     unseeded = unseeded_draws(nb, meta)
     if unseeded:
-        findings.append(unseededfinding(unseeded))
+        findings.append(unseeded_finding(unseeded))
     return findings
 
 
 def unseeded_draws(nb, meta):
     """[(cell number, [generator key, ...])] for recorded cells that drew from a global
-    generator while no seed had been set (the cell's ``seeds.status`` is not seeded)."""
-    runs = meta.get("runs") or {}
+    generator while no seed had been set (the cell's ``seeds.status`` is not seeded).
+    ``meta`` is the door's model: every run matches the schema, where ``inputs``
+    and ``seeds`` are optional."""
     out = []
     for number, _cell, _source, count, record in code_cells(nb):
-        run = runs.get(record.get("run")) if record and count is not None else None
-        if not isinstance(run, dict):
+        run = meta["runs"].get(record.get("run")) if record and count is not None else None
+        if run is None:
             continue
-        inputs = run.get("inputs") if isinstance(run.get("inputs"), dict) else {}
-        seeds = run.get("seeds") if isinstance(run.get("seeds"), dict) else {}
-        drew = [k for k in inputs.get("drew") or () if isinstance(k, str)]
-        if drew and seeds.get("status") != "seeded":
+        drew = (run.get("inputs") or {}).get("drew")
+        if drew and (run.get("seeds") or {}).get("status") != "seeded":
             out.append((number, drew))
     return out
 
 
-def unseededfinding(unseeded):
+def unseeded_finding(unseeded):
     parts, calls = [], []
     for number, drew in unseeded[:MAX_LISTED]:
         names = [SEED_CALLS.get(k, (k, None))[0] for k in drew]
@@ -260,11 +286,8 @@ def _stopped_at(cells):
     tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell, dict) else None
     if isinstance(tags, list) and "raises-exception" in tags:
         return None
-    outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
-    for output in outputs:
-        if isinstance(output, dict) and output.get("output_type") == "error":
-            return number, str(output.get("ename") or "an exception")[:100]
-    return None
+    name = raised(cell)  # an error output, or a UsageError's stderr stream
+    return (number, name) if name else None
 
 
 def findings(nb, read=None):
@@ -315,7 +338,7 @@ def drift_report(nb, meta):
         meta["snapshots"][current]["environment"], None, problems, "snapshot " + current
     )
     after = side_from_environment(used["environment"], None, problems, "snapshot " + used_id)
-    return diff(before, after, notebook_context(meta))
+    return compare(before, after, notebook_context(meta), problems)
 
 
 def drift_message(report):

@@ -85,6 +85,20 @@ def _nbrepro_close_figures():
         pyplot.close("all")'''
 
 
+def _may_draw(cells, runs):
+    """Whether cells may leave matplotlib figures open: their source names a
+    plotting library, or the recording saw matplotlib loaded while a cell ran (a
+    notebook that plots through its own helper module). The script then closes
+    figures after each cell, if pyplot is loaded by then, as the inline backend does."""
+    if any(c["cell_type"] == "code" and _FIGURES.search(c["source"]) for _i, c in cells):
+        return True
+    for run in (runs or {}).values():
+        loaded = set(run.get("needed") or ()) | set(run.get("modules") or ())
+        if any(name.split(".")[0] == "matplotlib" for name in loaded if isinstance(name, str)):
+            return True
+    return False
+
+
 class Conversion:
     """The script and what a reader of the bundle needs to know about it."""
 
@@ -103,7 +117,7 @@ def convert(nb, runs=None, name="notebook"):
     state = _State()
     cells = _cells(nb, state)
     _find_taken_names(cells, state)
-    if any(c["cell_type"] == "code" and _FIGURES.search(c["source"]) for _i, c in cells):
+    if _may_draw(cells, runs):
         state.figures = state.module("sys")
     body = []
     for index, cell in cells:

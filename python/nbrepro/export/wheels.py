@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 from ..capture import distinfo, tools, urls
 from ..record import envfiles
+from . import fill
 
 KIND = "not-fetchable"
 SOURCES = ("index", "private-index", "vcs", "url", "local-file", "local-folder", "editable")
@@ -473,30 +474,30 @@ def plan(
 
 
 def folder_readme(plan):
-    """wheels/README.txt: what the folder holds and what a reviewer adds."""
-    lines = [
-        "Packages no public index has. run.sh installs them from here.",
-        "",
-    ]
-    for item in plan.carried:
-        lines.append(
-            "carried: %s  %s %s (%s, sha256 %s)"
-            % (
-                item["file"][len("wheels/") :],
-                item["name"],
-                item["version"],
-                item["how"],
-                item["sha256"],
-            )
-        )
-    for item in plan.flagged:
-        if item.get("key"):
-            lines.append(
-                "missing: %s %s (%s): %s"
-                % (item["name"], item["version"], item["reason"], item["supply"])
-            )
-    return "\n".join(_clean(line) for line in lines) + "\n"
-
-
-def _clean(text):
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
+    """wheels/README.txt (``templates/wheels-README.txt.in``): what the folder
+    holds and what a reviewer adds."""
+    return fill.fill(
+        "wheels-README.txt.in",
+        {
+            "carried": [
+                {
+                    "file": fill.plain(item["file"][len("wheels/") :]),
+                    "name": fill.plain(item["name"]),
+                    "version": fill.plain(item["version"]),
+                    "how": fill.plain(item["how"]),
+                    "sha256": fill.plain(item["sha256"]),
+                }
+                for item in plan.carried
+            ],
+            "missing": [
+                {
+                    "name": fill.plain(item["name"]),
+                    "version": fill.plain(item["version"]),
+                    "reason": fill.plain(item["reason"]),
+                    "supply": fill.plain(item["supply"]),
+                }
+                for item in plan.flagged
+                if item.get("key")
+            ],
+        },
+    )

@@ -12,7 +12,7 @@ cannot be used at all raises ``errors.Unreadable`` with a sentence for the user
 What the schema cannot say is checked here too (``_scrub_run``): a value that
 will land in a shell script or a Dockerfile must hold no control character.
 
-src/document.ts reads notebooks the same way; the vectors in
+src/record/document.ts reads notebooks the same way; the vectors in
 ``test/vectors/metadata/`` whose name says ``read`` hold the two equal.
 """
 
@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import errors
 from . import metadata as notebook
+from .words import describe_type
 
 MAX_BYTES = 64 * 1024 * 1024
 # JSON and YAML nesting: a real notebook's output is rarely 20 deep; past
@@ -219,13 +220,13 @@ class Notebook(object):
     ``raw`` the file's bytes when it was read from one in version 4.
     """
 
-    def __init__(self, nb, meta, problems, name="<notebook>", raw=None):
+    def __init__(self, nb, meta, problems, name="<notebook>", raw=None, cells=None):
         self.nb = nb
         self.meta = meta
         self.problems = problems
         self.name = name
         self.raw = raw
-        self.code_cells = code_cells(nb)
+        self.code_cells = code_cells(nb) if cells is None else cells
 
     @property
     def snapshots(self):
@@ -264,7 +265,8 @@ def notebook_from_value(value, name="<notebook>", raw=None, problems=None):
     metadata = value.get("metadata")
     meta, found = read_meta(metadata.get(notebook.KEY) if isinstance(metadata, dict) else None)
     problems.extend(found)
-    return Notebook(value, meta, problems[:MAX_PROBLEMS], name=name, raw=raw)
+    cells = code_cells(value, problems)
+    return Notebook(value, meta, problems[:MAX_PROBLEMS], name=name, raw=raw, cells=cells)
 
 
 def _upgrade(value, name):
@@ -276,8 +278,10 @@ def _upgrade(value, name):
         raise errors.Unreadable("%s is not a readable notebook: %s" % (name, error)) from None
 
 
-def code_cells(nb):
-    """The CodeCells of ``nb``: code cells with source, in notebook order."""
+def code_cells(nb, problems=None):
+    """The CodeCells of ``nb``: code cells with source, in notebook order. A
+    cell's ``metadata.nbrepro`` that is not a record is read as none, and
+    ``problems`` (when given) says so."""
     cells = nb.get("cells") if isinstance(nb, dict) else None
     out = []
     for index, cell in enumerate(cells if isinstance(cells, list) else ()):
@@ -292,8 +296,38 @@ def code_cells(nb):
         if not isinstance(count, int) or isinstance(count, bool):
             count = None
         metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        record = notebook.read_cell_metadata(metadata.get(notebook.KEY))
+        raw = metadata.get(notebook.KEY)
+        record = notebook.read_cell_metadata(raw)
+        if problems is not None and raw is not None:
+            _cell_problem(index + 1, raw, record, problems)
         out.append(CodeCell(index + 1, cell, source, count, record))
+    return out
+
+
+def _cell_problem(number, raw, record, problems):
+    """What ``read_cell_metadata`` left out of cell ``number``'s record, in words."""
+    if not isinstance(raw, dict):
+        problems.append(
+            "cell %d: metadata.nbrepro is %s, not an object; ignored" % (number, describe_type(raw))
+        )
+    elif record is None:
+        problems.append("cell %d: metadata.nbrepro has no valid env and src ids; ignored" % number)
+    elif "run" in raw and "run" not in record:
+        problems.append("cell %d: metadata.nbrepro.run is not an id; ignored" % number)
+
+
+def execution_counts(nb):
+    """``[(cell number, execution count), ...]`` of every code cell that ran, in
+    notebook order, empty cells included: an empty cell the author ran took a
+    count too, and leaving it out would make one pass look like a gap."""
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    out = []
+    for index, cell in enumerate(cells if isinstance(cells, list) else ()):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        count = cell.get("execution_count")
+        if isinstance(count, int) and not isinstance(count, bool):
+            out.append((index + 1, count))
     return out
 
 

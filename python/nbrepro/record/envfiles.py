@@ -26,15 +26,18 @@ from packaging.version import InvalidVersion, Version
 
 from .. import __version__, errors
 from ..capture import compact, distinfo, urls
+from . import condayaml
+
+NO_CONDA = (
+    "this environment has no conda-meta/ folder, so there is no conda export; "
+    "use --format requirements for its pip packages"
+)
 
 
 def _conda(environment):
     conda = (environment or {}).get("conda")
     if not conda:
-        raise ValueError(
-            "this environment has no conda-meta/ folder, so there is no conda export; "
-            "use --format requirements for its pip packages"
-        )
+        raise ValueError(NO_CONDA)
     return conda
 
 
@@ -135,26 +138,9 @@ def _scalar(value):
 
 
 def environment_yml(environment, no_builds=False, from_history=False):
-    """environment.yml text in conda's layout (ruamel indent mapping=2, sequence=4, offset=2)."""
-    data = environment_dict(environment, no_builds, from_history)
-    lines = ["name: %s" % _scalar(data["name"])]
-    if "channels" in data:
-        lines.append("channels:")
-        lines.extend("  - %s" % _scalar(c) for c in data["channels"])
-    if "dependencies" in data:
-        lines.append("dependencies:" if data["dependencies"] else "dependencies: []")
-    for item in data.get("dependencies") or ():
-        if isinstance(item, dict):
-            for key, values in item.items():
-                lines.append("  - %s:" % key)
-                lines.extend("      - %s" % _scalar(v) for v in values)
-        else:
-            lines.append("  - %s" % _scalar(item))
-    if "variables" in data:
-        lines.append("variables:")
-        lines.extend("  %s: %s" % (_scalar(k), _scalar(v)) for k, v in data["variables"].items())
-    lines.append("prefix: %s" % _scalar(data["prefix"]))
-    return "\n".join(lines) + "\n"
+    """environment.yml text as conda writes it (`condayaml`: ruamel's layout,
+    long names and prefixes moved to the next line as ruamel moves them)."""
+    return condayaml.dumps(environment_dict(environment, no_builds, from_history))
 
 
 def explicit_lines(environment, hash_name="md5"):
@@ -838,3 +824,72 @@ def runtime_txt(environment):
             % (((environment or {}).get("python") or {}).get("version"),)
         )
     return "python-%s\n" % minor
+
+
+# ---------------------------------------------------------------- which conda, in words
+
+_FOUND_BY = {
+    "conda-exe": "named by $CONDA_EXE",
+    "conda-python-exe": "named by $CONDA_PYTHON_EXE",
+    "envs-folder": "found from the environment's location, in its envs/ folder",
+    "root": "the environment is that installation itself",
+    "environments-txt": "listed beside the environment in ~/.conda/environments.txt",
+}
+_NO_CONDA = {
+    "pixi": "pixi manages this environment (conda-meta/pixi) and no conda is installed for it",
+    "micromamba": "micromamba made this environment (its history's `conda version: 3.8.0` "
+    "is a placeholder libmamba writes) and no conda is installed for it",
+    "rattler": "a rattler-based installer made this environment (its history is empty) and "
+    "no conda is installed for it",
+    "newest": "no installed conda was found and the history names none",
+}
+
+
+def written_for(conda):
+    """Which conda the conda files are written for and why, in one sentence."""
+    behaviour = (conda or {}).get("behaviour") or {}
+    line = behaviour.get("conda") or "26.7"
+    version = behaviour.get("version")
+    source = behaviour.get("source") or "newest"
+    if source in _FOUND_BY:
+        return "as conda %s writes them, the conda installed at %s (%s)" % (
+            version or line,
+            behaviour.get("root") or "?",
+            _FOUND_BY[source],
+        )
+    if source == "option":
+        return "as conda %s writes them (--conda-version)" % (version or line)
+    if source == "history":
+        history = ((conda or {}).get("history") or {}).get("conda_version") or version
+        return (
+            "as conda %s writes them, a guess: no installed conda was found, and conda %s "
+            "last changed the environment (conda-meta/history)" % (line, history)
+        )
+    return "as conda %s (the newest nbrepro follows) writes them: %s" % (
+        line,
+        _NO_CONDA.get(source, _NO_CONDA["newest"]),
+    )
+
+
+_LINE_CHANGES = {
+    ("24.11", "25.7"): "environment.yml would now list the packages' channels first and "
+    "write --from-history specs without their channel",
+    ("25.7", "26.7"): "environment.yml would now be written without the implicit defaults "
+    "channel, and --from-history would leave out what pip replaced",
+}
+
+
+def conda_change(before, after):
+    """The consequence of the installed conda changing from release line
+    ``before`` to ``after`` ("24.11", "25.7", "26.7") for the files conda writes."""
+    order = ["24.11", "25.7", "26.7"]
+    if before == after or before not in order or after not in order:
+        return "the files conda writes are the same for both"
+    low, high = sorted((before, after), key=order.index)
+    steps = [
+        _LINE_CHANGES[(order[i], order[i + 1])] for i in range(order.index(low), order.index(high))
+    ]
+    text = "; ".join(steps)
+    if order.index(after) < order.index(before):
+        return "the older conda undoes this: " + text.replace(" would now ", " was ")
+    return text

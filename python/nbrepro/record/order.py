@@ -61,8 +61,7 @@ def author_order(nb):
     """``metadata.nbrepro.author_order`` for notebook ``nb`` as it is now (before
     ``nbrepro run`` re-executes it), or None when its counts show no order problem."""
     cells = [(c.number, c.count) for c in document.code_cells(nb)]
-    counted = [(n, count) for n, count in cells if count is not None]
-    found = order_findings(counted)
+    found = order_findings(document.execution_counts(nb))
     if not found:
         return None
     return {
@@ -103,3 +102,43 @@ def short_counts(counts):
     if len(counts) <= MAX_LISTED:
         return ", ".join(str(c) for c in counts)
     return ", ".join(str(c) for c in counts[:MAX_LISTED]) + ", …"
+
+
+RAISES = "raises-exception"
+
+
+def raised(cell):
+    """The exception a cell's outputs show it raised, or None: an error output, or
+    a UsageError, which IPython writes as a stderr stream."""
+    outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []
+    for output in outputs:
+        if not isinstance(output, dict):
+            continue
+        if output.get("output_type") == "error":
+            return str(output.get("ename") or "an exception")[:100]
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            text = output.get("text")
+            if isinstance(text, list):
+                text = "".join(t for t in text if isinstance(t, str))
+            if isinstance(text, str) and text.lstrip().startswith("UsageError:"):
+                return "UsageError"
+    return None
+
+
+def errors_ran_past(nb):
+    """``[(cell number, exception name)]`` of the cells that raised while a later
+    cell still ran (``nbrepro run --allow-errors``, or an author who went on),
+    leaving out cells tagged ``raises-exception``, whose error is meant."""
+    cells = document.code_cells(nb)
+    last = max((c.count for c in cells if c.count is not None), default=None)
+    out = []
+    for cell in cells:
+        if cell.count is None or cell.count == last:
+            continue
+        tags = (cell.cell.get("metadata") or {}).get("tags")
+        if isinstance(tags, list) and RAISES in tags:
+            continue
+        name = raised(cell.cell)
+        if name:
+            out.append((cell.number, name))
+    return out

@@ -1,12 +1,8 @@
 """An exported bundle as ``verify`` reads it: a folder or a .zip with a manifest.json.
 
-The manifest (written by ``nbrepro export``)::
-
-    {"nbrepro_bundle": 1, "notebook": "<stem>.ipynb", "script": "<stem>.py",
-     "files": {"<relative path>": {"sha256": "<hex>", "size": <int>}, ...}, ...}
-
-Everything here is untrusted input: the manifest's paths must stay inside the
-bundle, and a zip is extracted member by member, refusing absolute paths,
+The manifest is read at the door (``record/manifest.py``) and taken as given
+here: its notebook and each listed file's path stay inside the bundle. A zip is
+untrusted too: it is extracted member by member, refusing absolute paths,
 ``..``, links and archives that unpack to more than ``MAX_UNPACKED`` bytes.
 """
 
@@ -16,20 +12,20 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from .. import errors
+from ..record.manifest import MANIFEST, read_manifest, safe_relative
 
-MANIFEST = "manifest.json"
-BUNDLE_VERSION = 1
 MAX_UNPACKED = 4 * 1024**3
 MAX_MEMBERS = 100000
-MAX_MANIFEST = 16 * 1024**2
 BUNDLE_PYTHON = ".env/bin/python"  # what the bundle's run.sh builds
 
 
 class Bundle(object):
+    """A bundle's folder and its manifest (``record.manifest.Manifest``)."""
+
     def __init__(self, folder, manifest):
         self.folder = Path(folder)
         self.manifest = manifest
-        self.notebook = self.folder / manifest["notebook"]
+        self.notebook = self.folder / manifest.notebook
         self.warnings = []
 
     def python(self):
@@ -58,21 +54,10 @@ def open_bundle(path, scratch):
         entries = list(folder.iterdir())
         if not (folder / MANIFEST).exists() and len(entries) == 1 and entries[0].is_dir():
             folder = entries[0]
-    problems = []
-    bundle = Bundle(folder, read_manifest(folder, problems))
-    bundle.warnings.extend(problems)
-    bundle.warnings.extend(check_files(folder, bundle.manifest.get("files")))
+    bundle = Bundle(folder, read_manifest(folder))
+    bundle.warnings.extend(bundle.manifest.problems)
+    bundle.warnings.extend(check_files(folder, bundle.manifest.files))
     return bundle
-
-
-def safe_relative(name):
-    """``name`` as a relative POSIX path inside the bundle, or None when it would leave it."""
-    if not isinstance(name, str) or not name or "\\" in name or "\0" in name:
-        return None
-    pure = PurePosixPath(name)
-    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
-        return None
-    return pure
 
 
 def extract(archive, target):
@@ -117,61 +102,18 @@ def extract(archive, target):
         raise errors.BundleError("cannot extract %s: %s" % (archive, error)) from error
 
 
-def read_manifest(folder, problems=None):
-    """The manifest, read at the door as any untrusted file (size, depth, lone
-    surrogates: ``document``; what was replaced is added to ``problems``);
-    errors.BundleError when it is not an nbrepro manifest."""
-    from ..record import document
-
-    path = Path(folder) / MANIFEST
-    if not path.exists():
-        raise errors.BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
-    try:
-        data = document.read_bytes(path, MAX_MANIFEST)
-        manifest = document.parse_json(
-            document.decode(data, str(path)), str(path), problems, kind="bundle manifest"
-        )
-    except errors.Unreadable as error:
-        raise errors.BundleError(str(error)) from None
-    if not isinstance(manifest, dict) or manifest.get("nbrepro_bundle") != BUNDLE_VERSION:
-        raise errors.BundleError(
-            '%s is not an nbrepro bundle manifest (no "nbrepro_bundle": %d)'
-            % (path, BUNDLE_VERSION)
-        )
-    notebook = safe_relative(manifest.get("notebook"))
-    if notebook is None:
-        raise errors.BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
-    if not (Path(folder) / notebook).is_file():
-        raise errors.BundleError(
-            "%s names the notebook %s, which the bundle does not hold" % (path, notebook)
-        )
-    return dict(manifest, notebook=str(notebook))
-
-
 def check_files(folder, files):
-    """Warnings for listed files that are missing or whose sha256 differs."""
-    if files is None:
-        return ["manifest.json lists no files; nothing was checked for changes"]
-    if not isinstance(files, dict):
-        return ['manifest.json\'s "files" is not an object; nothing was checked for changes']
+    """Warnings for listed files that are missing or whose sha256 differs; ``files``
+    are a manifest's checkable entries (``Manifest.files``)."""
     warnings = []
-    for name in sorted(files):
-        entry = files[name]
-        relative = safe_relative(name)
-        expected = entry.get("sha256") if isinstance(entry, dict) else None
-        if relative is None:
-            warnings.append("manifest.json lists %r, a path outside the bundle; skipped" % name)
-            continue
-        if not isinstance(expected, str):
-            warnings.append("manifest.json gives no sha256 for %s; not checked" % name)
-            continue
+    for name, relative, expected in files:
         path = Path(folder).joinpath(*relative.parts)
         try:
             digest = file_sha256(path)
         except OSError:
             warnings.append("%s is listed in manifest.json but missing from the bundle" % name)
             continue
-        if digest != expected.lower():
+        if digest != expected:
             warnings.append(
                 "%s does not match the sha256 in manifest.json: the bundle was altered after export"
                 % name

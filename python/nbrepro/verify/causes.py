@@ -26,7 +26,8 @@ The order, from the strongest evidence to the weakest:
 6. otherwise "unknown".
 """
 
-from ..drift import diff
+from ..drift import compare
+from ..record.sides import side_from_environment
 
 PACKAGE_KINDS = (
     "package-upgraded",
@@ -123,7 +124,11 @@ def used_modules(run):
 def drifted(recorded_env, now_env, used):
     """``(imported, other, facts)``: package changes as ``(name, before, after)`` split by
     whether ``used`` names them, and sentences for Python, platform and GPU changes."""
-    report = diff({"environment": recorded_env}, {"environment": now_env}, {"used": sorted(used)})
+    report = compare(
+        side_from_environment(recorded_env),
+        side_from_environment(now_env),
+        {"used": sorted(used)},
+    )
     imported, other, facts = [], [], []
     for item in report["differences"]:
         kind = item["kind"]

@@ -27,6 +27,7 @@ import copy
 
 from ..capture.session import source_id
 from ..record import document, metadata
+from ..record.order import RAISES, errors_ran_past, raised
 from ..run import runner
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
@@ -64,27 +65,47 @@ def verify_notebook(
 
     changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
     rerun = fresh_copy(doc.nb)
+    # A recording that ran on past errors (nbrepro run --allow-errors) is re-run
+    # the same way, or everything after its first error would be "not run".
+    went_on = bool(errors_ran_past(doc.nb))
     outcome = runner.run_notebook(
-        rerun, workdir, kernel_name, timeout=timeout, log=log, python=python, progress=progress
+        rerun,
+        workdir,
+        kernel_name,
+        timeout=timeout,
+        log=log,
+        python=python,
+        progress=progress,
+        allow_errors=went_on,
     )
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
     now = document.notebook_from_value(outcome.nb, "the re-run")
-    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options))
+    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options, went_on))
     report["failure"] = outcome.failure
+    if went_on and not report["summary"]["not run"]:
+        report["failure"] = None  # errors the recording ran past too, compared cell by cell
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]
-    if outcome.failure:
+    if report["failure"]:
         report["exit_status"] = 1
     return report
 
 
 def compare_notebooks(
-    recorded, rerun, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, changed=None, image_options=None
+    recorded,
+    rerun,
+    rtol=DEFAULT_RTOL,
+    atol=DEFAULT_ATOL,
+    changed=None,
+    image_options=None,
+    went_on=False,
 ):
     """The report for two executed copies of the same notebook, both read at the
     door (``document.Notebook``; pure). ``changed``: the input files that differ
     from the recording's (``record.inputs.changed_inputs``); ``image_options``:
-    ``images.compare_images``'s ``tolerance`` and ``hash_distance``."""
+    ``images.compare_images``'s ``tolerance`` and ``hash_distance``; ``went_on``:
+    the recording ran on past errors, so a cell that raises the same exception
+    again is the same."""
     then_meta, now_meta = recorded.meta, rerun.meta
     warnings = list(recorded.problems)
     code = recorded.code_cells
@@ -100,7 +121,7 @@ def compare_notebooks(
         now = now_cells.get(then.number)
         now_cell = now.cell if now else rerun.nb["cells"][then.number - 1]
         now_record = now.record if now else None
-        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options)
+        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options, went_on)
         then_run = then_meta["runs"].get(_run_id(then.record))
         now_run = now_meta["runs"].get(_run_id(now_record))
         if entry["status"] == "different":
@@ -149,17 +170,28 @@ def with_names(run, source):
     return run
 
 
-def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None):
+def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=False):
     entry = {"status": "same", "difference": None, "causes": [], "notes": []}
     then_outputs, now_outputs = then_cell.get("outputs") or [], now_cell.get("outputs") or []
     if then_cell.get("execution_count") is None and not then_outputs:
         entry["status"] = "not recorded"
         return entry
-    raised_then, raised_now = _raised(then_outputs), _raised(now_outputs)
+    raised_then, raised_now = raised(then_cell), raised(now_cell)
     tags = then_cell.get("metadata", {}).get("tags") or []
     if raised_then and raised_then == raised_now and RAISES in tags:
         # The author marked the cell as one that raises, and it raised the same.
         entry["notes"].append("raised %s, as the cell's %s tag says" % (raised_now, RAISES))
+        return entry
+    if raised_then and raised_then == raised_now and went_on:
+        # A recording that ran past its errors: the same exception is the same
+        # outcome; what the cell printed before it still has to match.
+        difference, notes = compare_outputs(
+            _without_errors(then_outputs), _without_errors(now_outputs), rtol, atol, image_options
+        )
+        entry["notes"] = ["raised %s, as in the recording" % raised_now] + notes
+        if difference is not None:
+            entry["status"] = "different"
+            entry["difference"] = difference
         return entry
     if raised_then or raised_now:
         entry["status"] = "error"
@@ -182,9 +214,6 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None):
     return entry
 
 
-RAISES = "raises-exception"
-
-
 def _images(options):
     from . import images
 
@@ -195,11 +224,8 @@ def _images(options):
     }
 
 
-def _raised(outputs):
-    for output in outputs:
-        if output.get("output_type") == "error":
-            return output.get("ename") or "an exception"
-    return None
+def _without_errors(outputs):
+    return [o for o in outputs if o.get("output_type") != "error"]
 
 
 def _environment(meta, record):

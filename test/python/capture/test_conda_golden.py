@@ -22,6 +22,7 @@ refuses exactly where conda env export does and nbrepro treats the same way.
 import contextlib
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -101,7 +102,15 @@ def snapshot(prefix, version, args):
 
 
 def drop_created_by(text):
-    return "".join(line for line in text.splitlines(True) if not line.startswith("# created-by:"))
+    """Without the `# created-by:` line, and with the prefix's path on its key's
+    line: ruamel moves a value that would pass column 80 to the next line, so
+    where it goes depends on how long the path was (the oracle's or this
+    test's); test_long_prefix_moves_as_ruamel_moves_it checks the move."""
+    text = "".join(line for line in text.splitlines(True) if not line.startswith("# created-by:"))
+    return _MOVED.sub(r"\1: @PREFIX@", text)
+
+
+_MOVED = re.compile(r"^(name|prefix): \n  @PREFIX@$", re.M)
 
 
 def listing_block(text):
@@ -208,45 +217,70 @@ def test_prefix_is_left_byte_identical(isolated, name):
     assert tree_digest(prefix) == before
 
 
-def test_behaviour_follows_the_conda_that_wrote_the_history(isolated):
-    """Without --conda-version, the conda version of the latest transaction decides."""
-    import json
+def _behaviour(prefix):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
+    return json.loads(out.getvalue())["environment"]["conda"]["behaviour"]
 
+
+def test_without_an_installed_conda_the_history_is_a_guess(isolated):
+    """No conda found for the prefix: the conda version of the latest
+    transaction decides, said as a guess; rattler's empty history and pixi's
+    stub are their tools' marks (newest rules)."""
     seen = {}
-    for name in ("conda2411-create", "conda257-create", "conda267-create", "rattler-plain"):
+    for name in ("conda2411-create", "conda257-create", "rattler-plain", "pixi-stub"):
         prefix = isolated / name
         shutil.copytree(golden_prefixes.root() / name, prefix)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
-        seen[name] = json.loads(out.getvalue())["environment"]["conda"]["behaviour"]
-    assert seen["conda2411-create"]["conda"] == "24.11"
-    assert seen["conda2411-create"]["source"] == "history"
+        seen[name] = _behaviour(prefix)
+    assert (seen["conda2411-create"]["conda"], seen["conda2411-create"]["source"]) == (
+        "24.11",
+        "history",
+    )
     assert seen["conda257-create"]["conda"] == "25.7"
-    assert seen["conda267-create"]["conda"] == "26.7"
     assert seen["rattler-plain"] == {
         "conda": "26.7",
-        "source": "newest",
+        "source": "rattler",
         "version": None,
+        "root": None,
         "subdir": seen["rattler-plain"]["subdir"],
     }
+    assert (seen["pixi-stub"]["conda"], seen["pixi-stub"]["source"]) == ("26.7", "pixi")
     # Each prefix's own default output is what its own conda printed.
     for name, version in (("conda2411-create", "24.11"), ("conda257-create", "25.7")):
         prefix = isolated / name
         out = io.StringIO()
+        argv = [
+            "snapshot",
+            "--prefix",
+            str(prefix),
+            "--record-paths",
+            "--format",
+            "environment.yml",
+        ]
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            main(
-                [
-                    "snapshot",
-                    "--prefix",
-                    str(prefix),
-                    "--record-paths",
-                    "--format",
-                    "environment.yml",
-                ]
-            )
+            main(argv)
         want = (GOLDEN / version / name / "env-export.yml").read_text()
-        assert out.getvalue().replace(str(prefix), "@PREFIX@") == want
+        assert drop_created_by(out.getvalue().replace(str(prefix), "@PREFIX@")) == want
+
+
+def test_micromamba_history_is_no_conda_version(isolated):
+    """libmamba writes `# conda version: 3.8.0` into every history: a placeholder,
+    not conda 3.8 (which the history guess would take for a 24.11-like conda)."""
+    prefix = isolated / "mm"
+    shutil.copytree(golden_prefixes.root() / "rattler-plain", prefix)
+    (prefix / "conda-meta" / "history").write_text(
+        "==> 2026-01-01 00:00:00 <==\n"
+        "# cmd: micromamba create -p /x python nbtool\n"
+        "# conda version: 3.8.0\n"
+        "# update specs: ['python', 'nbtool']\n"
+    )
+    behaviour = _behaviour(prefix)
+    assert (behaviour["conda"], behaviour["source"], behaviour["version"]) == (
+        "26.7",
+        "micromamba",
+        None,
+    )
 
 
 def test_conda_export_needs_conda_25_7(isolated, capsys):
@@ -267,7 +301,7 @@ def test_bad_conda_version_is_a_usage_error(isolated, capsys):
 def _head(prefix, lines=2):
     code, out, err = snapshot(prefix, "26.7", ["--format", "environment.yml"])
     assert code == 0, err
-    return out.splitlines()[:lines]
+    return drop_created_by(out.replace(str(prefix), "@PREFIX@")).splitlines()[:lines]
 
 
 def test_condarc_naming_and_env_name(isolated, monkeypatch):
@@ -284,13 +318,14 @@ def test_condarc_naming_and_env_name(isolated, monkeypatch):
         rc.write_text("channels:\n  - bioconda\n")
         monkeypatch.setenv("CONDARC", str(rc))
         code, out, err = snapshot(prefix, "26.7", ["--format", "environment.yml"])
+        out = drop_created_by(out.replace(str(prefix), "@PREFIX@"))
         assert out.splitlines()[:4] == [
-            "name: %s" % prefix,
+            "name: @PREFIX@",
             "channels:",
             "  - " + channel,
             "  - bioconda" if read else "dependencies:",
         ], name
-    assert _head(prefix, 1) == ["name: %s" % prefix]
+    assert _head(prefix, 1) == ["name: @PREFIX@"]
     monkeypatch.setenv("CONDA_ENVS_DIRS", str(prefix.parent))
     assert _head(prefix, 1) == ["name: myenv"]
     monkeypatch.delenv("CONDA_ENVS_DIRS")
@@ -315,21 +350,156 @@ def test_old_form_history_specs_leave_no_token(isolated):
     assert "SECRET" not in snapshot(prefix, "24.11", ["--format", "json"])[1]
 
 
-def test_behaviour_from_the_prefixs_conda_record(isolated):
-    """No conda version in the history (rattler wrote it), but the prefix holds
-    conda itself: its version decides."""
-    import json
-
+def test_installed_conda_wins_over_the_history(isolated, monkeypatch):
+    """The conda installed at the root decides, not the one in the history; a
+    conda record alone (no conda executable) installs nothing."""
     prefix = isolated / "base"
-    shutil.copytree(golden_prefixes.root() / "rattler-plain", prefix)
+    shutil.copytree(golden_prefixes.root() / "conda2411-create", prefix)
     record = {"name": "conda", "version": "25.7.0", "build": "py311_0", "depends": ["python"]}
     (prefix / "conda-meta" / "conda-25.7.0-py311_0.json").write_text(json.dumps(record, indent=2))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        assert main(["snapshot", "--prefix", str(prefix), "--format", "json"]) == 0
-    behaviour = json.loads(out.getvalue())["environment"]["conda"]["behaviour"]
+    behaviour = _behaviour(prefix)
+    assert (behaviour["conda"], behaviour["source"]) == ("24.11", "history")
+    (prefix / "condabin").mkdir()
+    (prefix / "condabin" / "conda").write_text("#!/bin/sh\n")
+    behaviour = _behaviour(prefix)
     assert (behaviour["conda"], behaviour["source"], behaviour["version"]) == (
         "25.7",
-        "conda-record",
+        "root",
         "25.7.0",
     )
+    # $CONDA_EXE comes first: a development install names its Python there.
+    other = isolated / "other"
+    (other / "conda-meta").mkdir(parents=True)
+    (other / "conda-meta" / "conda-26.7.1-py311_0.json").write_text("{}")
+    monkeypatch.setenv("CONDA_EXE", str(other / "bin" / "python"))
+    monkeypatch.setenv("_CE_CONDA", "conda")
+    behaviour = _behaviour(prefix)
+    assert (behaviour["conda"], behaviour["source"], behaviour["root"]) == (
+        "26.7",
+        "conda-exe",
+        str(other),
+    )
+    monkeypatch.delenv("CONDA_EXE")
+    monkeypatch.setenv("CONDA_PYTHON_EXE", str(other / "bin" / "python"))
+    assert _behaviour(prefix)["source"] == "conda-python-exe"
+
+
+LAYOUTS = golden_prefixes.layouts()
+LAYOUTS_OUT = golden_prefixes.layouts_root() / "out"
+LAYOUT_CASES = [
+    (layout, variant)
+    for layout in LAYOUTS
+    for variant in VARIANTS
+    if (LAYOUTS_OUT / layout / variant).exists()
+    or (LAYOUTS_OUT / layout / (variant + ".error")).exists()
+]
+# The source each kind of layout is found by.
+LAYOUT_SOURCES = {
+    "envs": "envs-folder",
+    "root": "root",
+    "elsewhere": "conda-exe",
+    "exe-over": "conda-exe",
+    "listed": "environments-txt",
+}
+
+
+@pytest.fixture(scope="module")
+def laid_out(tmp_path_factory):
+    """Each layout laid out once (nbrepro only reads it: test_prefix_is_left_byte_identical)."""
+    made = {}
+    folder = tmp_path_factory.mktemp("layouts")
+
+    def get(layout):
+        if layout not in made:
+            made[layout] = golden_prefixes.lay_out(
+                LAYOUTS[layout],
+                golden_prefixes.root(),
+                golden_prefixes.layouts_root() / "roots",
+                folder / str(len(made)),
+            )
+        return made[layout]
+
+    return get
+
+
+@pytest.mark.parametrize("layout,variant", LAYOUT_CASES)
+def test_layout_equals_the_installed_conda(isolated, monkeypatch, laid_out, layout, variant):
+    """An environment with an older history beside an installed conda: nbrepro,
+    told nothing (no --conda-version), writes what the installed conda wrote."""
+    spec = LAYOUTS[layout]
+    args, condarc_text = VARIANTS[variant]
+    Path(os.environ["CONDARC"]).write_text(condarc_text)
+    prefix, environ, root = laid_out(layout)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["snapshot", "--prefix", str(prefix), "--record-paths", "--show-variables"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv + list(args))
+    folder = golden_prefixes.layouts_root() / "out" / layout
+    error = folder / (variant + ".error")
+    if variant.startswith("export-") and "from-history" not in variant and error.exists():
+        reason = error.read_text().splitlines()[1].split(": ", 1)[1]
+        assert (code, out.getvalue()) == (2, "")
+        assert reason in err.getvalue()
+        return
+    assert code == 0, err.getvalue()
+    got = drop_created_by(out.getvalue().replace(str(prefix), "@PREFIX@"))
+    if error.exists():
+        assert "would refuse env export --from-history" in err.getvalue()
+        return
+    want = drop_created_by((folder / variant).read_text())
+    if variant == "export-explicit.txt" or (
+        "from-history" in variant and spec["installed"] != "24.11" and not requests_anything(prefix)
+    ):
+        assert sorted(got.splitlines()) == sorted(want.splitlines())
+        return
+    assert got == want
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layout_says_which_conda_and_why(isolated, monkeypatch, laid_out, layout):
+    spec = LAYOUTS[layout]
+    prefix, environ, root = laid_out(layout)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    behaviour = _behaviour(prefix)
+    assert behaviour["conda"] == spec["installed"]
+    assert behaviour["source"] == LAYOUT_SOURCES[spec["where"]]
+    assert behaviour["root"] == str(root)
+
+
+LOCKS = {"conda-lock.yml": "conda-lock", "pixi.lock": "pixi-lock"}
+LOCK_CASES = [
+    (name, lock)
+    for name in PREFIXES
+    for lock in LOCKS
+    if (GOLDEN / "26.7" / name / lock).exists()
+    or (GOLDEN / "26.7" / name / (lock + ".error")).exists()
+]
+_CREATED_AT = re.compile(r"^    created_at: '\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ'$", re.M)
+
+
+@pytest.mark.parametrize("name,lock", LOCK_CASES)
+def test_lock_file_equals_conda_lockfiles(isolated, name, lock):
+    """`snapshot --format conda-lock|pixi-lock` against real conda 26.7.1 with
+    the conda-lockfiles plugin (`conda export --file conda-lock.yml|pixi.lock`,
+    for the prefix's platform); conda-lock's created_at is the time of writing."""
+    prefix = isolated / name
+    shutil.copytree(golden_prefixes.root() / name, prefix)
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["snapshot", "--prefix", str(prefix), "--record-paths", "--format", LOCKS[lock]]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    error = GOLDEN / "26.7" / name / (lock + ".error")
+    if error.exists():
+        assert (code, out.getvalue()) == (2, ""), out.getvalue()
+        assert "have no URL" in error.read_text() and "have no URL" in err.getvalue()
+        return
+    assert code == 0, err.getvalue()
+    want = (GOLDEN / "26.7" / name / lock).read_text()
+    got = out.getvalue()
+    if lock == "conda-lock.yml":
+        assert len(_CREATED_AT.findall(got)) == 1
+        want, got = (_CREATED_AT.sub("    created_at: @TIME@", t) for t in (want, got))
+    assert got == want

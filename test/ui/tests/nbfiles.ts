@@ -48,7 +48,7 @@ export function validateNotebook(notebook: unknown): string {
   return runPython(
     [
       'import json, sys, nbformat',
-      'from nbrepro import notebook as nbmeta',
+      'from nbrepro.record import metadata as nbmeta',
       'nb = nbformat.reads(sys.stdin.read(), as_version=4)',
       'nbformat.validate(nb)',
       'problems = list(nbmeta.validate(nb.metadata["nbrepro"]))',
