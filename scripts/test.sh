@@ -24,6 +24,10 @@ for arg in "$@"; do
   esac
 done
 
+# Python caches what it compiles (setup.sh installs without compiling): the tests start
+# hundreds of kernels and commands, and pytest caches its rewritten test modules too.
+unset PYTHONDONTWRITEBYTECODE
+
 start=$(date +%s)
 if [ "$fast" = 1 ]; then setup_args=(); else setup_args=(--browser); fi
 bash scripts/setup.sh "${setup_args[@]}" || { echo "test.sh: setup failed" >&2; exit 1; }

@@ -80,6 +80,8 @@ def kinds_of(argv):
             found.add("venv")
     if re.match(r"^(pip|pip3(\.\d+)?|virtualenv)$", program):
         found.add("venv")
+    if program == "uv" and len(argv) > 1 and argv[1] in ("venv", "pip", "sync", "add"):
+        found.add("venv")
     if re.match(r"^(chromium|chrome|headless_shell)", program):
         found.add("browser")
     return found
