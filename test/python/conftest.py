@@ -6,9 +6,13 @@ import os
 
 import kernel_helpers
 import pytest
-from harness import KINDS, ProcessWatch, Recorder, Shelf, Venvs, unmarked, uses
+from harness import KINDS, NO_COMPILE, ProcessWatch, Recorder, Shelf, Venvs, unmarked, uses
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+# Every pip the tests run (run.sh's venv builds, a kernel's %pip, Snakemake's deploy
+# scripts) leaves compiling to Python's first import: see harness.NO_COMPILE.
+os.environ.setdefault("PIP_NO_COMPILE", NO_COMPILE)
 
 _watch = ProcessWatch()
 _failed = pytest.StashKey[bool]()

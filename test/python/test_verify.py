@@ -348,15 +348,21 @@ def test_a_cell_that_raises_now_or_then(record, tmp_path, capsys, private_ipytho
 
 
 def test_a_recording_made_with_allow_errors_verifies_to_its_last_cell(
-    tmp_path, capsys, private_ipython
+    record, tmp_path, capsys, private_ipython
 ):
     """A teaching notebook recorded with --allow-errors: verify goes on past its
     errors, and each error raised again is the same (issue 21)."""
-    path = write_notebook(
-        tmp_path / "teach.ipynb",
-        ["x = 1", "print('before')\n1 / 0", "print(x)", "%nosuchmagic", "[][0]", "print('end')"],
+    path = record(
+        [
+            nbformat.v4.new_markdown_cell("# verify"),
+            *["x = 1", "print('before')\n1 / 0", "print(x)", "%nosuchmagic", "[][0]"],
+            "print('end')",
+        ],
+        name="teach.ipynb",
+        args=("--allow-errors",),
+        status=1,
+        into=tmp_path,
     )
-    assert main("run", path, "--allow-errors") == 1
     capsys.readouterr()
     status = main("verify", path)
     out = capsys.readouterr().out.splitlines()
