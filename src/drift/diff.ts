@@ -45,7 +45,8 @@ export const KINDS = [
   'determinism-changed',
   'seeding-changed',
   'supply-chain',
-  'conda-changed'
+  'conda-changed',
+  'fonts-changed'
 ] as const;
 export type DriftKind = (typeof KINDS)[number];
 
@@ -730,6 +731,20 @@ namespace Private {
             after: is || 'unset'
           });
         }
+      }
+    }
+    // Another font for a family: information, known on both sides only.
+    const before = old.runtime.fonts ?? {};
+    const after = now.runtime.fonts ?? {};
+    for (const name of Object.keys(before).sort()) {
+      if (after[name] !== undefined && before[name] !== after[name]) {
+        out.push({
+          kind: 'fonts-changed',
+          severity: 'info',
+          name,
+          before: before[name] ?? 'unset',
+          after: after[name] ?? 'unset'
+        });
       }
     }
   }

@@ -34,7 +34,7 @@ export interface IDriftSide {
   python: string | null;
   platform: Facts | null;
   gpu: Facts | null;
-  runtime: { seeding: Facts; determinism: Facts } | null;
+  runtime: { seeding: Facts; determinism: Facts; fonts?: Facts } | null;
   /**
    * Which conda the conda files are written for (environment.conda.behaviour).
    */
@@ -394,7 +394,8 @@ export function sideFromEnvironment(
         'fingerprints',
         'calls'
       ]),
-      determinism: Private.flatten(get(runtime, 'determinism'), [])
+      determinism: Private.flatten(get(runtime, 'determinism'), []),
+      fonts: Private.fonts(get(runtime, 'fonts'))
     };
   }
   return side;
@@ -479,7 +480,8 @@ export function readSide(
       ) ?? {};
     side.runtime = {
       seeding: read('seeding'),
-      determinism: read('determinism')
+      determinism: read('determinism'),
+      fonts: read('fonts')
     };
   } else if (runtime !== null && runtime !== undefined) {
     problems.push(
@@ -732,6 +734,30 @@ namespace Private {
       }
     }
     return known ? out : null;
+  }
+
+  /**
+   * {family: 'Name (where)'}: the fonts Matplotlib gave the families of
+   * font.family in a run record's `fonts` (python/nbrepro/capture/fonts.py).
+   */
+  export function fonts(value: unknown): Facts {
+    const out: Facts = {};
+    const items = get(value, 'matplotlib');
+    for (const item of Array.isArray(items) ? items : []) {
+      const family = get(item, 'family');
+      const name = get(item, 'name');
+      const where = get(item, 'where');
+      if (
+        typeof family === 'string' &&
+        typeof name === 'string' &&
+        Object.keys(out).length < MAX_FACTS
+      ) {
+        out[short(family)] = short(
+          typeof where === 'string' ? `${name} (${where})` : name
+        );
+      }
+    }
+    return out;
   }
 
   export function flatten(value: unknown, skip: string[]): Facts {

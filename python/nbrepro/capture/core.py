@@ -18,6 +18,7 @@ from . import (
     conda,
     determinism,
     fingerprint,
+    fonts,
     frameworks,
     gpu,
     inputs,
@@ -52,6 +53,7 @@ RUNTIME_PROBES = (
     ("modules", modules.probe),
     ("needed", modules.needed_probe),
     ("frameworks", frameworks.probe),
+    ("fonts", fonts.probe),  # before inputs, which takes the cell's recorder
     ("inputs", inputs.probe),
 )
 # An environment without any of these sections was not captured at all.

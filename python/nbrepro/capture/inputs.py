@@ -45,6 +45,9 @@ RECORDER_KEY = "inputs.recorder"
 MODULES_CACHE_KEY = "inputs.modules"
 _SKIP_SUFFIXES = (".py", ".pyc", ".pyo", ".so", ".pyd", ".pth", ".dist-info", ".egg-info")
 _SKIP_PREFIXES = ("/proc/", "/sys/", "/dev/")
+# Font files read are font facts (fonts.py), not data inputs; at most MAX_FONTS a cell.
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".pfb", ".afm", ".TTF", ".OTF", ".TTC", ".PFB", ".AFM")
+MAX_FONTS = 64
 # Opened to write: "r+" reads an existing file (an input), "w", "a" and "x" make one.
 _WRITE_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _EVENTS = frozenset(["open", "socket.connect", "socket.getaddrinfo"])
@@ -75,10 +78,12 @@ _CLOCK_CALLS = frozenset(
 class _Recorder(object):
     """What the hook saw during the running cell."""
 
-    __slots__ = ("files", "network", "overflow", "generators")
+    __slots__ = ("files", "network", "overflow", "generators", "fonts", "font_overflow")
 
     def __init__(self):
         self.files = {}  # path as opened -> True when opened for writing
+        self.fonts = {}  # font files read: facts for fonts.py, not data inputs
+        self.font_overflow = 0
         self.network = 0
         self.overflow = 0
         self.generators = None  # RNG fingerprints before the cell
@@ -115,6 +120,12 @@ def _hook(event, args):
                 write = bool(isinstance(flags, int) and flags & _WRITE_FLAGS)
             if not write and path.endswith(_SKIP_SUFFIXES):
                 return  # the interpreter reading code (a cell writing a .py file is kept)
+            if not write and path.endswith(FONT_SUFFIXES):
+                if len(recorder.fonts) < MAX_FONTS:
+                    recorder.fonts[path] = True
+                elif path not in recorder.fonts:
+                    recorder.font_overflow += 1
+                return  # a font drawn with: fonts.py records it
             files = recorder.files
             if path in files:
                 if write:

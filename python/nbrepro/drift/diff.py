@@ -17,6 +17,8 @@ test/vectors/drift/ hold both to them):
 - GPU driver, CUDA driver or runtime, cuDNN, device models and count: high when
   the notebook imported a GPU framework, else low.
 - determinism and seeding settings: medium.
+- the font Matplotlib gives a font family (a run record's ``fonts``): info,
+  compared only for families both sides name.
 - supply chain: an added pip package near a popular PyPI name high
   (``supply_chain``), a channel or index not in ``before`` medium.
 
@@ -382,6 +384,19 @@ def _runtime(old, new, out):
                 item["before"] = before.get(name) or "unset"
                 item["after"] = after.get(name) or "unset"
                 out.append(item)
+    # Another font for a family: information (figures may differ), known on both sides only.
+    before, after = was.get("fonts") or {}, now.get("fonts") or {}
+    for name in sorted(set(before) & set(after)):
+        if before[name] != after[name]:
+            out.append(
+                {
+                    "kind": "fonts-changed",
+                    "severity": "info",
+                    "name": name,
+                    "before": before[name],
+                    "after": after[name],
+                }
+            )
 
 
 def _conda(old, new, out):

@@ -22,6 +22,7 @@ KINDS = (
     "seeding-changed",
     "supply-chain",
     "conda-changed",
+    "fonts-changed",
 )
 
 # Ignore patterns a diff's context may give, at most (the sides' own limits are

@@ -69,6 +69,7 @@ class Bundle(object):
         self.snapshot_id = None
         self.inputs = {"modules": [], "data": []}
         self.packages = None  # export.wheels' Plan: pip packages no index has
+        self.fonts = None  # export.fonts' FontPlan: the fonts the figures were drawn with
 
 
 def safe_stem(name):
@@ -85,6 +86,13 @@ def safe_stem(name):
 
 def _runs_of(meta):
     return meta.get("runs") or {}
+
+
+def _runs_in_order(doc):
+    """The run records of the notebook's code cells, top to bottom (None for a cell
+    without one)."""
+    runs = _runs_of(doc.meta)
+    return [runs.get(cell.record["run"]) if cell.record else None for cell in doc.code_cells]
 
 
 _CUDA = re.compile(r"^([0-9]+)\.([0-9]+)")
@@ -242,7 +250,7 @@ def collector_paused():
 def _build(
     doc, name, now, step, raw, folder, data_limit, project, wheel_limit, build_wheels, supplied
 ):
-    from . import readme, recipes, sbom, script, wheels
+    from . import fonts, readme, recipes, sbom, script, wheels
 
     nb, meta = doc.nb, doc.meta
     try:
@@ -280,6 +288,10 @@ def _build(
             )
         ]
     bundle.findings = findings + carry_findings
+
+    step("looking for the fonts the figures were drawn with")
+    font_plan = fonts.plan(_runs_in_order(doc), folder, environment, taken=set(carried) | reserved)
+    bundle.fonts = font_plan
 
     step("converting the notebook to a script")
     conversion = script.convert(nb, _runs_of(meta), name=stem)
@@ -349,7 +361,12 @@ def _build(
     if pip_plan.needs_folder:
         files.update(pip_plan.files)
         files["wheels/README.txt"] = wheels.folder_readme(pip_plan)
-    plan["inputs"] = sorted(key for key in carried if key not in files and key not in lock_names)
+    plan["inputs"] = sorted(
+        set(key for key in carried if key not in files and key not in lock_names)
+        | set(font_plan.inputs)
+    )
+    plan["fonts"] = font_plan.matplotlib
+    plan["matplotlibrc"] = font_plan.rc is not None
     check_sh = recipes.check_packages_sh(plan)
     if check_sh:
         files[recipes.CHECK_SCRIPT] = check_sh
@@ -370,6 +387,8 @@ def _build(
     for key, value in carried.items():
         if key not in bundle.files and key not in lock_names:
             bundle.files[key] = value
+    for key, value in font_plan.files.items():
+        bundle.files.setdefault(key, value)
 
     step("writing the README and the manifest")
     # The README lists what the bundle really holds: every file written above
@@ -385,6 +404,7 @@ def _build(
         conversion=conversion,
         files=sorted(set(bundle.files) | {"README.md", "manifest.json"}),
         inputs=bundle.inputs,
+        fonts=font_plan,
         data_limit=limit,
         created_at=created_at,
         tool_version=__version__,
@@ -405,7 +425,7 @@ def input_findings(nb, folder, data_limit=None, meta=None):
 
 def manifest(bundle, plan, snapshot_id, created_at):
     """What verify and a reviewer check first: the sha256 of every other file."""
-    return {
+    out = {
         "nbrepro_bundle": BUNDLE_VERSION,
         "created_by": "nbrepro %s" % __version__,
         "created_at": created_at,
@@ -432,6 +452,21 @@ def manifest(bundle, plan, snapshot_id, created_at):
             for name, data in bundle.files.items()
         },
     }
+    if bundle.fonts is not None and bundle.fonts.fonts:
+        out["fonts"] = [_font_entry(entry) for entry in bundle.fonts.fonts]
+    return out
+
+
+def _font_entry(entry):
+    font = entry["font"]
+    out = {k: font[k] for k in ("name", "style", "version", "file", "where", "sha256") if k in font}
+    out["status"] = entry["status"]
+    for key in ("licence", "why"):
+        if entry.get(key):
+            out[key] = entry[key]
+    if entry.get("file") and entry["status"] != "not carried":
+        out["carried_as"] = entry["file"]
+    return out
 
 
 def _json(value):

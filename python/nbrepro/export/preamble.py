@@ -59,6 +59,8 @@ def build(records, module, matplotlib):
             '%s.environ.setdefault("MPLBACKEND", "Agg")  # figures render off-screen' % os
         )
         top.sentences.append("Figures render off-screen with matplotlib's Agg backend.")
+    if any(_get(record, "fonts", "matplotlib") for record in records):
+        _fonts(top, module)
     used = set()
     for record in records:
         frameworks = record.get("frameworks")
@@ -103,6 +105,23 @@ def build(records, module, matplotlib):
             top.lines += ["    %s.%s" % (alias, switch) for switch in switches]
             top.lines.append("    del %s" % alias)
     return top
+
+
+def _fonts(top, module):
+    """Matplotlib's font list of the fonts the notebook drew with (export/fonts.py)."""
+    os, runpy = module("os"), module("runpy")
+    top.lines += [
+        "# The fonts the notebook drew with (nbrepro-fonts/), unless NBREPRO_FONTS=system.",
+        "_nbrepro_fonts = %s.path.join(%s.path.dirname(%s.path.abspath(__file__)), "
+        '"nbrepro-fonts", "fontlist.py")' % (os, os, os),
+        "if %s.path.isfile(_nbrepro_fonts):" % os,
+        '    %s.run_path(_nbrepro_fonts, run_name="nbrepro_fontlist")["main"]()' % runpy,
+        "del _nbrepro_fonts",
+    ]
+    top.sentences.append(
+        "Matplotlib draws with the fonts the notebook drew with (nbrepro-fonts/; "
+        "NBREPRO_FONTS=system: this machine's)."
+    )
 
 
 def _environment(records, top, module):

@@ -237,6 +237,7 @@ def render(
     inputs=None,
     data_limit=None,
     packages=None,
+    fonts=None,
 ):
     environment = snapshot["environment"]
     python = environment["python"]
@@ -302,4 +303,26 @@ def render(
     }
     values["packages_section"] = _packages(packages)
     values.update(_inputs(inputs or {}, data_limit))
+    values["fonts_section"] = _fonts(fonts)
     return fill.fill("README.md.in", values)
+
+
+def _fonts(plan):
+    """The fonts the figures were drawn with (``templates/README-fonts.md.in``): which
+    the bundle carries, under which licence, which a machine must have, and how
+    Matplotlib finds them; "" without fonts."""
+    if plan is None or not plan.fonts:
+        return fill.words("")
+    from .fonts import LICENCE_NAMES, describe
+
+    licences = sorted(set(LICENCE_NAMES[e["licence"]] for e in plan.carried if e.get("licence")))
+    return fill.part(
+        "README-fonts.md.in",
+        {
+            "fonts": [{"font": md(describe(entry))} for entry in plan.fonts],
+            "licences": fill.words(", ".join(licences)) if licences else False,
+            "missing": bool(plan.missing),
+            "matplotlib": plan.matplotlib,
+            "rc": plan.rc is not None,
+        },
+    )

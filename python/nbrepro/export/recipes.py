@@ -13,7 +13,8 @@ Plain functions over a plan dict::
      "gpu": False, "cuda": None,  # optional: the recording saw a GPU / a CUDA build ("12.1")
      "wheels": False, "carried": [(file, sha256)], "needed": [(key, label, supply, sha256)],
      "vcs_tools": ["git"],  # optional: packages no index has (check-packages.sh checks them)
-     "inputs": ["helpers.py", "data/x.csv"]}  # optional: carried modules and data files
+     "inputs": ["helpers.py", "data/x.csv"],  # optional: carried modules and data files
+     "fonts": True, "matplotlibrc": True}  # optional: the font-list step (export/fonts.py)
 
 Every value lands in the text quoted (shlex for bash, JSON and escapes for the
 Dockerfile), even though the bundle writer already made the file names safe:
@@ -98,6 +99,7 @@ def run_sh(plan):
             "cuda_version": fill.sh(plan.get("cuda") or ""),
             "script_env": fill.sh_list("%s=%s" % item for item in env.items()),
             "package_check": has_package_check(plan),
+            "fonts": bool(plan.get("fonts")),
         },
     )
 
@@ -189,6 +191,8 @@ def dockerfile(plan):
             "inputs": bool(folders),
             "input_folders": folders,
             "left_out": fill.number(left_out) if left_out else False,
+            "fonts": bool(plan.get("fonts")),
+            "matplotlibrc": bool(plan.get("matplotlibrc")),
             "notebook": fill.docker_json(plan["notebook"], what),
             "script": fill.docker_json(plan["script"], what),
             "script_json": fill.json_string(plan["script"]),

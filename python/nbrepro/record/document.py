@@ -380,6 +380,7 @@ _DROPPABLE = (
     ("modules",),
     ("frameworks",),
     ("inputs",),
+    ("fonts",),
 )
 
 

@@ -32,6 +32,7 @@ MACHINES = {"amd64": "x86_64", "x64": "x86_64", "aarch64": "arm64"}
 DEFAULTS = frozenset(("pkgs/main", "pkgs/r", "pkgs/msys2", "pkgs/free", "pkgs/pro"))
 GPU_FACTS = ("driver", "cuda_driver", "cuda_runtime", "cudnn", "devices")
 PLATFORM_FACTS = ("os", "machine", "libc")
+RUNTIME_SECTIONS = ("seeding", "determinism", "fonts")
 MAX_FACTS = 500
 
 
@@ -345,6 +346,7 @@ def side_from_environment(environment, runtime=None, problems=None, where="envir
         side["runtime"] = {
             "seeding": _flatten(runtime.get("seeds"), ("fingerprints", "calls")),
             "determinism": _flatten(runtime.get("determinism"), ()),
+            "fonts": _fonts(runtime.get("fonts")),
         }
     return side
 
@@ -396,6 +398,22 @@ def _gpu(gpu, runtime):
                     known = True
                     break
     return out if known else None
+
+
+def _fonts(value):
+    """{family: "Name (where)"}: the fonts Matplotlib gave the families of
+    ``font.family`` in a run record's ``fonts`` (capture/fonts.py)."""
+    out = {}
+    items = value.get("matplotlib") if isinstance(value, dict) else None
+    for item in items if isinstance(items, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("family"), str):
+            continue
+        name, where = item.get("name"), item.get("where")
+        if isinstance(name, str) and len(out) < MAX_FACTS:
+            out[short(item["family"])] = short(
+                "%s (%s)" % (name, where) if isinstance(where, str) else name
+            )
+    return out
 
 
 def _flatten(value, skip):
@@ -454,7 +472,7 @@ def read_side(value, where, problems):
         side["runtime"] = {
             name: _read_facts(runtime.get(name), None, "%s.runtime.%s" % (where, name), problems)
             or {}
-            for name in ("seeding", "determinism")
+            for name in RUNTIME_SECTIONS
         }
     elif runtime is not None:
         problems.append(

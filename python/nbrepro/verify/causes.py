@@ -7,6 +7,9 @@ The order, from the strongest evidence to the weakest:
 
 1. the cell was edited after it ran (its recorded ``src`` is not the hash of
    its source): the recorded outputs come from other code;
+   for a figure that differs, the fonts differ (``record.fonts``: the font
+   Matplotlib gave a family, or the file of the same font, is not the
+   recording's);
 2. packages that differ between the two environments and that were imported
    in the kernel when the cell ran (``runs[id].modules`` of either run; the
    kernel's modules, not only the cell's own imports), with both versions;
@@ -60,6 +63,7 @@ def likely_causes(
     order_problem=None,
     data_causes=(),
     imported_before=(),
+    fonts=None,
 ):
     """Sentences, likeliest first; ``[UNKNOWN]`` when nothing explains the difference.
 
@@ -69,7 +73,8 @@ def likely_causes(
     ran; ``order_problem``: the sentence ``order_problems`` gave the cell;
     ``imported_before``: what the notebook's earlier cells imported (a cell
     uses what an earlier cell imported, and a run record names only the
-    modules its own cell's import statements load).
+    modules its own cell's import statements load); ``fonts``: the sentence
+    ``record.fonts.differ`` gave a cell whose figure differs.
     """
     strong, weak = [], []
     if edited:
@@ -77,6 +82,8 @@ def likely_causes(
             "hidden state: the cell was edited after it ran, so its recorded outputs "
             "come from other code"
         )
+    if fonts:
+        strong.append(fonts)
     if recorded_env is not None and now_env is not None:
         used = used_modules(recorded_run) | used_modules(now_run) | set(imported_before)
         imported, other, facts = drifted(recorded_env, now_env, used)

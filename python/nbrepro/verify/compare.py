@@ -8,11 +8,13 @@ Plain functions over nbformat output dicts (lists of lines or strings).
 - ``execute_result`` and ``display_data`` outputs are compared in order, by
   output type and mimetype set. In each, every ``image/png`` and
   ``image/jpeg`` is compared by its decoded pixels within a tolerance
-  (``images.compare_images``: "same image", "visually similar (max diff N)"
-  or "different"; by the sha256 of its bytes when Pillow is absent, and the
-  note says so); then one text view: ``text/plain``
-  when there is one, else the first of ``application/json``, ``text/markdown``,
-  ``text/latex``, ``text/html``, ``image/svg+xml`` and any other text type.
+  (``images.compare_images``: "same image", "visually similar (max diff N)",
+  "visually similar (size 544x407, recorded 547x408)" for a figure a few
+  pixels smaller or larger whose content lines up, or "different"; by the
+  sha256 of its bytes when Pillow is absent, and the note says so); then one
+  text view: ``text/plain`` when there is one, else the first of
+  ``application/json``, ``text/markdown``, ``text/latex``, ``text/html``,
+  ``image/svg+xml`` and any other text type.
   An output's other views are not compared: HTML and JavaScript views embed
   ids that are new on every run, and ``text/plain`` says the same thing.
 - JSON views are compared structurally; a widget view's ``model_id`` is new
@@ -163,8 +165,12 @@ def image_verdict(result):
     if result["max_diff"] is None:
         if result["verdict"] == images.SAME:
             return images.SAME
-        if result["how"] == "by pixels":
-            return "different (size %s, recorded %s)" % (result["now"], result["recorded"])
+        if result["how"].startswith("by pixels"):
+            return "%s (size %s, recorded %s)" % (
+                result["verdict"],
+                result["now"],
+                result["recorded"],
+            )
         return "different, compared %s" % result["how"]
     figures = "max diff %d, hash distance %d of %d, thumbnail diff %d" % (
         result["max_diff"],

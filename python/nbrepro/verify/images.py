@@ -24,20 +24,29 @@ defaults (12 bits, 36 grey levels) sit between. The hash alone misses a small
 title or a slightly taller curve; the thumbnail alone is loose on large
 moves of thin lines: both must agree.
 
-Without Pillow (it is the ``images`` extra) images are compared by the
-sha256 of their decoded bytes, and the note says so.
+Without Pillow here (it is the ``images`` extra), the comparison runs in the
+interpreter that re-ran the notebook when that one has Pillow (``python``: a
+bundle's environment, where matplotlib brought it), as a bounded child
+process fed this module's own source; else images are compared by the sha256
+of their decoded bytes, and the note says so.
 """
 
 import base64
 import binascii
 import hashlib
 import io
+import json
 import re
+import subprocess
 
 HASH_SIZE = 16
 THUMB = 64
 DEFAULT_TOLERANCE = 36
 DEFAULT_HASH_DISTANCE = 12
+# Sizes this close are compared with their content aligned (fonts that differ).
+SIZE_SLACK = 12
+SIZE_RATIO = 0.05
+BOX = 4  # Pillow's box filter: a mean over each column or row
 # A decoded image larger than this is compared by its bytes only (a bomb guard).
 MAX_PIXELS = 50_000_000
 
@@ -67,15 +76,26 @@ def pillow():
     return Image
 
 
-def compare_images(recorded, now, tolerance=DEFAULT_TOLERANCE, hash_distance=DEFAULT_HASH_DISTANCE):
+def compare_images(
+    recorded,
+    now,
+    tolerance=DEFAULT_TOLERANCE,
+    hash_distance=DEFAULT_HASH_DISTANCE,
+    python=None,
+):
     """``{"verdict", "max_diff", "hash_distance", "thumb_diff", "size", "how", ...}`` for two
     base64 images; ``verdict`` is SAME, SIMILAR or DIFFERENT and ``how`` says
-    how they were compared ("by pixels" or "by content hash ...")."""
+    how they were compared ("by pixels" or "by content hash ..."). ``python``:
+    an interpreter whose Pillow may do it when this one has none."""
     was, is_ = decode_base64(recorded), decode_base64(now)
     result = {"max_diff": None, "hash_distance": None, "thumb_diff": None, "size": None}
     if was == is_:
         return dict(result, verdict=SAME, how="by pixels")
     image = pillow()
+    if image is None and python:
+        found = compare_elsewhere(python, recorded, now, tolerance, hash_distance)
+        if found is not None:
+            return found
     if image is None:
         return dict(
             result,
@@ -96,16 +116,23 @@ def compare_images(recorded, now, tolerance=DEFAULT_TOLERANCE, hash_distance=DEF
         )
     size = "%dx%d" % first.size
     if first.size != second.size:
-        return dict(
-            result, verdict=DIFFERENT, how="by pixels", recorded=size, now="%dx%d" % second.size
-        )
+        now_size = "%dx%d" % second.size
+        if not close_sizes(first.size, second.size):
+            return dict(result, verdict=DIFFERENT, how="by pixels", recorded=size, now=now_size)
+        # Another font's text is a few pixels narrower or taller, and a tight
+        # bounding box crops the figure to it: the plot moves, it is not rescaled.
+        first, second = aligned(first, second)
+        distance = hamming(dhash(first), dhash(second))
+        thumb = _thumb_diff(first, second)
+        result.update(hash_distance=distance, thumb_diff=thumb, size=now_size)
+        verdict = SIMILAR if distance <= hash_distance and thumb <= tolerance else DIFFERENT
+        return dict(result, verdict=verdict, how="by pixels, aligned", recorded=size, now=now_size)
     from PIL import ImageChops
 
     extrema = ImageChops.difference(first, second).getextrema()
     largest = max(high for _, high in extrema)
     distance = hamming(dhash(first), dhash(second))
-    thumbs = [p.convert("L").resize((THUMB, THUMB), resample=1) for p in (first, second)]
-    thumb = ImageChops.difference(*thumbs).getextrema()[1]
+    thumb = _thumb_diff(first, second)
     result.update(max_diff=largest, hash_distance=distance, thumb_diff=thumb, size=size)
     if largest == 0:
         return dict(result, verdict=SAME, how="by pixels")
@@ -118,6 +145,57 @@ def compare_images(recorded, now, tolerance=DEFAULT_TOLERANCE, hash_distance=DEF
         recorded="%s dhash %s" % (size, _hex(dhash(first))),
         now="%s dhash %s" % (size, _hex(dhash(second))),
     )
+
+
+def _thumb_diff(first, second):
+    from PIL import ImageChops
+
+    thumbs = [p.convert("L").resize((THUMB, THUMB), resample=1) for p in (first, second)]
+    return ImageChops.difference(*thumbs).getextrema()[1]
+
+
+def close_sizes(recorded, now):
+    """Whether two sizes differ by a few pixels: at most SIZE_SLACK pixels and
+    SIZE_RATIO of the recorded size in each direction."""
+    return all(
+        abs(a - b) <= SIZE_SLACK and abs(a - b) <= SIZE_RATIO * a for a, b in zip(recorded, now)
+    )
+
+
+def aligned(first, second):
+    """The two images cropped to the size they share, each placed where its content
+    lines up best with the other's: the offsets that best match their column and
+    row profiles (the mean grey of each column and row)."""
+    (w1, h1), (w2, h2) = first.size, second.size
+    width, height = min(w1, w2), min(h1, h2)
+    grey1, grey2 = first.convert("L"), second.convert("L")
+    x1, x2 = _offsets(
+        grey1.resize((w1, 1), resample=BOX).tobytes(),
+        grey2.resize((w2, 1), resample=BOX).tobytes(),
+        width,
+    )
+    y1, y2 = _offsets(
+        grey1.resize((1, h1), resample=BOX).tobytes(),
+        grey2.resize((1, h2), resample=BOX).tobytes(),
+        height,
+    )
+    return (
+        first.crop((x1, y1, x1 + width, y1 + height)),
+        second.crop((x2, y2, x2 + width, y2 + height)),
+    )
+
+
+def _offsets(profile1, profile2, length):
+    """``(offset1, offset2)``, one of them 0, whose windows of ``length`` match best."""
+    best = None
+    for o1 in range(len(profile1) - length + 1):
+        for o2 in range(len(profile2) - length + 1):
+            if o1 and o2:
+                continue
+            cost = sum(abs(a - b) for a, b in zip(profile1[o1 : o1 + length], profile2[o2:]))
+            if best is None or cost < best[0]:
+                best = (cost, o1, o2)
+    return best[1], best[2]
 
 
 def _open(image, raw):
@@ -145,3 +223,46 @@ def hamming(first, second):
 
 def _hex(bits):
     return ("%0*x" % (len(bits) // 4, int("".join(map(str, bits)), 2)))[:12]
+
+
+# What the other interpreter runs: this module's source, then one comparison;
+# isolated (-I: no user site, no PYTHON* variables, no current folder on sys.path).
+_ELSEWHERE = (
+    "import json, sys\n"
+    "job = json.loads(sys.stdin.read())\n"
+    "space = {'__name__': 'nbrepro_images'}\n"
+    "exec(compile(job['source'], 'nbrepro/verify/images.py', 'exec'), space)\n"
+    "if space['pillow']() is None:\n"
+    "    sys.exit(3)\n"
+    "print(json.dumps(space['compare_images'](*job['args'])))\n"
+)
+ELSEWHERE_TIMEOUT = 60
+MAX_REPLY = 1 << 16
+
+
+def compare_elsewhere(python, recorded, now, tolerance, hash_distance):
+    """``compare_images`` run by interpreter ``python`` (which has Pillow), with
+    "(Pillow of the re-run's Python)" added to ``how``; None when it cannot."""
+    with open(__file__, encoding="utf-8") as handle:
+        source = handle.read()
+    job = json.dumps({"source": source, "args": [recorded, now, tolerance, hash_distance]})
+    try:
+        done = subprocess.run(
+            [str(python), "-I", "-c", _ELSEWHERE],
+            input=job,
+            capture_output=True,
+            text=True,
+            timeout=ELSEWHERE_TIMEOUT,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode != 0 or len(done.stdout) > MAX_REPLY:
+        return None
+    try:
+        found = json.loads(done.stdout)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or found.get("verdict") not in (SAME, SIMILAR, DIFFERENT):
+        return None
+    found["how"] = "%s (Pillow of the re-run's Python)" % found.get("how", "by pixels")
+    return found

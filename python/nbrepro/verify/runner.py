@@ -26,11 +26,12 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 import copy
 
 from ..capture.session import source_id
-from ..record import document, metadata
+from ..record import document, fonts, metadata
 from ..record.order import RAISES, errors_ran_past, raised
 from ..run import runner
+from . import images
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
-from .compare import DEFAULT_ATOL, DEFAULT_RTOL, compare_outputs
+from .compare import DEFAULT_ATOL, DEFAULT_RTOL, IMAGES, compare_outputs
 
 STATUSES = ("same", "different", "error", "not recorded", "not run")
 
@@ -78,6 +79,9 @@ def verify_notebook(
         progress=progress,
         allow_errors=went_on,
     )
+    if python and images.pillow() is None:
+        # No Pillow here: the re-run's interpreter may compare the figures.
+        image_options = dict(image_options or {}, python=python)
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
     now = document.notebook_from_value(outcome.nb, "the re-run")
@@ -114,6 +118,11 @@ def compare_notebooks(
     then_runs = [with_names(then_meta["runs"].get(_run_id(c.record)), c.source) for c in code]
     numbers = [cell.number for cell in code]
     depends = dependencies(then_runs, [cell.source for cell in code])
+    then_fonts = fonts.states(then_meta["runs"].get(_run_id(c.record)) for c in code)
+    now_fonts = fonts.states(
+        now_meta["runs"].get(_run_id(now_cells[c.number].record)) if c.number in now_cells else None
+        for c in code
+    )
     cells = []
     previous = {"then": None, "now": None}
     imported = set()
@@ -124,6 +133,11 @@ def compare_notebooks(
         entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options, went_on)
         then_run = then_meta["runs"].get(_run_id(then.record))
         now_run = now_meta["runs"].get(_run_id(now_record))
+        font_change = None
+        if _figure_changed(entry):
+            font_change = fonts.differ(then_fonts[position], now_fonts[position])
+            if font_change and entry["status"] == "same":
+                entry["notes"].append(font_change)
         if entry["status"] == "different":
             entry["causes"] = likely_causes(
                 recorded_env=_environment(then_meta, then.record),
@@ -138,6 +152,7 @@ def compare_notebooks(
                     position, then_runs, numbers, changed or {}, depends[position]
                 ),
                 imported_before=imported,
+                fonts=font_change,
             )
         imported |= used_modules(then_run) | used_modules(now_run)
         previous = {"then": then_run, "now": now_run}
@@ -154,6 +169,19 @@ def compare_notebooks(
         "failure": None,
         "exit_status": 1 if failed else 0,
     }
+
+
+def _figure_changed(entry):
+    """Whether an image of the cell is not the same image (different, or only similar),
+    or what differs is Matplotlib's word on fonts (``findfont: Font family ... not found``)."""
+    difference = entry["difference"]
+    if difference:
+        if str(difference.get("where", "")).split(" ")[-1] in IMAGES:
+            return True
+        said = "%s %s" % (difference.get("recorded"), difference.get("now"))
+        if difference.get("where") in ("stderr", "stdout") and "findfont:" in said:
+            return True
+    return any(": visually similar (" in note for note in entry["notes"])
 
 
 def _run_id(record):
@@ -215,8 +243,6 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=F
 
 
 def _images(options):
-    from . import images
-
     options = options or {}
     return {
         "image_tolerance": options.get("tolerance", images.DEFAULT_TOLERANCE),
