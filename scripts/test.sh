@@ -11,7 +11,8 @@
 #                                 not venv and not browser"); no UI tests
 #
 # pytest runs on every core (pytest-xdist, -n auto); PYTEST_WORKERS=1 runs it
-# in one process, UI_WORKERS sets Playwright's workers (default 2).
+# in one process; UI_WORKERS sets Playwright's workers (default 1: the UI tests share
+# their servers, and two workers are not yet proven on a busy 2-core machine).
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -62,7 +63,7 @@ if [ "$fast" = 1 ]; then
 else
   stage "pytest" python -m pytest "${parallel[@]}"
   stage "ui (galata, chromium)" npx --no-install playwright test \
-    --config test/ui/playwright.config.js --workers "${UI_WORKERS:-2}"
+    --config test/ui/playwright.config.js --workers "${UI_WORKERS:-1}"
 fi
 
 printf '\n== summary\n'
