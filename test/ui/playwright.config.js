@@ -126,11 +126,7 @@ module.exports = {
   ],
   webServer: [
     {
-      command: serverCommand(
-        mainPort,
-        'NBREPRO_UI_SERVER_PART=on',
-        roots.main
-      ),
+      command: serverCommand(mainPort, 'NBREPRO_UI_SERVER_PART=on', roots.main),
       url: `${url(mainPort)}/lab`,
       timeout: 120 * 1000,
       reuseExistingServer: false
