@@ -14,12 +14,20 @@ the user's is found. Each round runs both commands, in alternating order so
 that a warm disk or a busy neighbour favours neither; reported are the medians
 of the wall times, their ratio, and the median of the per-round differences
 and ratios. A warm-up run of each comes first and is not counted.
+
+Beside the wall time, each run's CPU time (user and system, of papermill and
+of the kernel it started and waited for: ``getrusage(RUSAGE_CHILDREN)``) is
+reported. On a machine other processes keep busy the wall time of a run
+mostly measures the neighbours (a 3.5 s run took 9 to 25 s at a load average
+of 17 on two cores); the CPU time the engine adds is what it adds to the wall
+time of an idle machine, less its waits (kernel round trips, a few ms each).
 """
 
 import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -67,10 +75,19 @@ def make_notebook(path, count):
     return len(cells)
 
 
+CPU = {}
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(argv, cwd, env):
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     elapsed = time.perf_counter() - started
+    CPU[id(argv)] = CPU.get(id(argv), []) + [_children_cpu() - cpu]
     if result.returncode != 0:
         sys.exit("failed (%d): %s\n%s" % (result.returncode, " ".join(argv), result.stderr[-3000:]))
     return elapsed
@@ -132,6 +149,7 @@ def main():
         if "nbrepro" in json.loads((folder / "plain.ipynb").read_text())["metadata"]:
             sys.exit("plain papermill wrote nbrepro metadata")
         times = {"plain": [], "nbrepro": []}
+        CPU.clear()
         for round_ in range(args.runs):
             order = [("plain", plain), ("nbrepro", engine)]
             for key, argv in order if round_ % 2 == 0 else order[::-1]:
@@ -158,6 +176,19 @@ def main():
             % (label, statistics.median(values), min(values), max(values))
         )
     print("ratio of the medians (nbrepro / plain): %.3f" % (engine_median / plain_median))
+    cpu_plain, cpu_engine = CPU[id(plain)], CPU[id(engine)]
+    cpu_added = [b - a for a, b in zip(cpu_plain, cpu_engine)]
+    print(
+        "CPU time (papermill and its kernel): plain median %.3f s, nbrepro median %.3f s; "
+        "added per round: median %+.3f s (min %+.3f, max %+.3f)"
+        % (
+            statistics.median(cpu_plain),
+            statistics.median(cpu_engine),
+            statistics.median(cpu_added),
+            min(cpu_added),
+            max(cpu_added),
+        )
+    )
     print(
         "per round: added median %+.3f s (min %+.3f, max %+.3f), ratio median %.3f"
         % (statistics.median(added), min(added), max(added), statistics.median(ratios))

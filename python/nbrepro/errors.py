@@ -12,6 +12,8 @@ Exit statuses, the same for every command:
 - 1 ``FOUND``: the finding the command exists for (drift past ``--fail-on``, a
   ``--strict`` export stopped, outputs that differ, a cell that failed);
 - 2 ``UNUSABLE``: input or usage it cannot work with (the message says which);
+- 6 ``NOT_HERE``: the bundle cannot be rebuilt here (``preflight`` said no: no
+  Python, no wheel for this platform, no GPU or too old a driver, no disk space);
 - 70 ``INTERNAL_ERROR``: a bug in nbrepro;
 - 130 ``INTERRUPTED``: Ctrl-C.
 """
@@ -19,6 +21,7 @@ Exit statuses, the same for every command:
 from ._version import __version__
 
 OK, FOUND, UNUSABLE, INTERNAL_ERROR, INTERRUPTED = 0, 1, 2, 70, 130
+NOT_HERE = 6
 
 
 class NbreproError(Exception):
@@ -42,6 +45,16 @@ class ParameterError(NbreproError, ValueError):
 
 class CondaRefuses(NbreproError, ValueError):
     """conda itself would refuse this export; the message is conda's reason."""
+
+
+class NoLock(NbreproError, ValueError):
+    """A lock file cannot be written as its tool writes it: ``reason`` in
+    nbrepro's words, ``detail`` what it names (packages, a path) or None."""
+
+    def __init__(self, reason, detail=None):
+        super().__init__(reason + (": " + detail if detail else ""))
+        self.reason = reason
+        self.detail = detail
 
 
 class NotExportable(NbreproError):
@@ -77,6 +90,17 @@ class KernelCaptureError(NbreproError, RuntimeError):
 
 class BundleError(NbreproError):
     """The bundle cannot be used."""
+
+
+class CannotRebuild(NbreproError):
+    """The bundle cannot be rebuilt on this machine (or the platform asked for)."""
+
+    exit_status = NOT_HERE
+    http_status = 409
+
+
+class AttestationError(NbreproError):
+    """A verification record that cannot be read, or a key that cannot be used."""
 
 
 class MlflowError(NbreproError):

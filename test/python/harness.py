@@ -442,7 +442,12 @@ class Recorder(object):
             "status": status,
             # what the kernel inherits (PYTHONHASHSEED, OMP_NUM_THREADS ...) is recorded too
             "environ": digest(
-                {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "IPYTHONDIR"))}
+                {
+                    k: v
+                    for k, v in os.environ.items()
+                    # per test or per xdist worker, and nothing a recording keeps
+                    if not k.startswith(("PYTEST_", "IPYTHONDIR", "NBREPRO_CACHE_DIR"))
+                }
             ),
         }
 

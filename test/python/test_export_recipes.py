@@ -135,6 +135,8 @@ def environ(tools, with_stubs=True, **extra):
     env.update(PIP_FIND_LINKS=str(tools["index"]), PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.pop("NBREPRO_CONDA", None)
     env.pop("NBREPRO_PYTHON", None)
+    # These tests are about building .env; the shared cache has tests of its own.
+    env["NBREPRO_CACHE"] = "off"
     env.update(extra)
     return env
 
@@ -174,7 +176,10 @@ def test_pip_bundle_builds_a_venv_runs_and_reuses_it(tools, tmp_path):
     elsewhere.mkdir()
     first = run(bundle, "--", "--alpha", "3", env=environ(tools), cwd=elsewhere)
     assert first.returncode == 0, first.stderr
-    assert "run.sh: building %s/.env with python3 -m venv" % bundle.resolve() in first.stderr
+    # the notebook's pythonX.Y when there is one, as nbrepro verify picks it
+    assert "run.sh: building %s/.env with python%s -m venv" % (bundle.resolve(), PY_MM) in (
+        first.stderr
+    )
     assert first.data["version"] == "1.0"  # the wheel came from PIP_FIND_LINKS
     assert first.data["argv"] == ["--alpha", "3"]
     assert first.data["env"] == {"NBT_X": "1 2", "PYTHONHASHSEED": "0"}
@@ -725,3 +730,148 @@ def test_dockerfile_checks_packages_before_installing_and_copies_inputs(changes)
     assert "odd$name.py" not in text
     assert "1 carried file(s) have names a Dockerfile cannot spell" in text
     assert steps[-1][0] == "CMD" and steps[-2][0] == "COPY"
+
+
+# -- the environment cache shared by run.sh and nbrepro verify -------------------------
+
+
+def cached(tools, root, **extra):
+    env = environ(tools, NBREPRO_CACHE="on", NBREPRO_CACHE_DIR=str(root), **extra)
+    env.pop("NBREPRO_CACHE")
+    return env
+
+
+def python_key(bundle):
+    from nbrepro.verify import envcache
+
+    manifest = {"environment": {"kind": "pip", "python": PY_MM}}
+    return envcache.plan_for(bundle, manifest).key()
+
+
+@pytest.mark.slow
+@pytest.mark.venv
+@pytest.mark.skipif(shutil.which("flock") is None, reason="no flock(1)")
+def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reuses_it(
+    tools, tmp_path
+):
+    from nbrepro.verify import envcache
+
+    root = tmp_path / "cache"
+    # comments, trailing blanks and CRLF mean nothing to pip: the same key
+    first = write_bundle(tmp_path / "first", plan(), requirements="tinypkg==1.0  \r\n# x\n\n")
+    second = write_bundle(tmp_path / "second", plan(), requirements="# other\ntinypkg==1.0\n")
+    key = python_key(first)
+    assert python_key(second) == key
+    built = run(first, env=cached(tools, root), cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    prefix = root / "envs" / key / "env"
+    assert "run.sh: building %s with python%s -m venv" % (prefix, PY_MM) in built.stderr
+    assert (first / ".env").is_symlink() and (first / ".env").resolve() == prefix.resolve()
+    assert built.data["prefix"] == str(prefix)
+    # what run.sh wrote, nbrepro reads: complete, and nothing installed since
+    entry = envcache.Entry(root, key)
+    assert entry.usable() == str(prefix / "bin" / "python")
+    assert entry.info()["built_by"] == "run.sh"
+    reused = run(second, env=cached(tools, root), cwd=tmp_path)
+    assert reused.returncode == 0, reused.stderr
+    assert "reusing the environment %s from the cache" % key in reused.stderr
+    assert "building" not in reused.stderr
+    with envcache.obtain(envcache.plan_for(second, {"environment": {"kind": "pip"}}), root) as env:
+        assert not env.built and env.python == str(prefix / "bin" / "python")
+
+    # installing into it by hand: it is no longer what its key says, and is built again
+    shutil.copytree(str(tools["index"]), str(tmp_path / "more"))
+    builders.wheel(tmp_path / "more", "extra", "2.0")
+    done = subprocess.run(
+        [str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "extra==2.0"],
+        env=dict(cached(tools, root), PIP_FIND_LINKS=str(tmp_path / "more")),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert entry.usable() is None
+    again = run(second, "--no-run", env=cached(tools, root), cwd=tmp_path)
+    assert "removing the cached environment %s" % key in again.stderr
+    assert "building %s" % prefix in again.stderr and entry.usable()
+
+
+@pytest.mark.slow
+@pytest.mark.venv
+@pytest.mark.skipif(shutil.which("flock") is None, reason="no flock(1)")
+def test_two_builds_of_one_lock_wait_for_each_other(tools, tmp_path):
+    root = tmp_path / "cache"
+    bundles = [write_bundle(tmp_path / name, plan()) for name in ("a", "b", "c")]
+    processes = [
+        subprocess.Popen(
+            [str(bundle / "run.sh"), "--no-run"],
+            cwd=str(tmp_path),
+            env=cached(tools, root),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for bundle in bundles
+    ]
+    said = [p.communicate(timeout=600)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0, 0, 0], said
+    assert sum("run.sh: building" in text for text in said) == 1, said
+    assert sum("built meanwhile" in text or "reusing" in text for text in said) == 2, said
+    assert len([p for p in (root / "envs").iterdir() if p.is_dir()]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.venv
+def test_nbrepro_builds_once_for_threads_that_ask_together_and_evicts_what_is_unused(
+    tools, tmp_path
+):
+    import threading
+
+    from nbrepro.verify import envcache
+
+    root = tmp_path / "cache"
+    env = environ(tools)
+    old = dict(os.environ)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("PIP_")})
+    try:
+        one = write_bundle(tmp_path / "one", plan())
+        two = write_bundle(tmp_path / "two", plan(), requirements="")
+        manifest = {"environment": {"kind": "pip", "python": PY_MM}}
+        outcomes = []
+
+        def use(bundle):
+            with envcache.obtain(envcache.plan_for(bundle, manifest), root) as got:
+                outcomes.append((got.key, got.built))
+
+        threads = [threading.Thread(target=use, args=(one,)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(built for _, built in outcomes) == [False, False, True]
+        use(two)
+        keys = {key for key, _ in outcomes}
+        assert len(keys) == 2
+        # one in use (a shared lock held) is kept; the least recently used goes first
+        plan_two = envcache.plan_for(two, manifest)
+        with envcache.obtain(plan_two, root):
+            removed = envcache.evict(root, 0)
+        assert removed == [envcache.plan_for(one, manifest).key()]
+        listing = subprocess.run(
+            [str(Path(sys.executable).parent / "nbrepro"), "cache", "list", "--json"],
+            env=dict(os.environ, NBREPRO_CACHE_DIR=str(root)),
+            capture_output=True,
+            text=True,
+        )
+        rows = json.loads(listing.stdout)["environments"]
+        assert [row["key"] for row in rows] == [plan_two.key()] and rows[0]["complete"]
+        pruned = subprocess.run(
+            [str(Path(sys.executable).parent / "nbrepro"), "cache", "prune", "--all"],
+            env=dict(os.environ, NBREPRO_CACHE_DIR=str(root)),
+            capture_output=True,
+            text=True,
+        )
+        assert pruned.returncode == 0 and "removed 1 environment(s)" in pruned.stdout
+        assert envcache.entries(root) == []
+    finally:
+        os.environ.clear()
+        os.environ.update(old)

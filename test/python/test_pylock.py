@@ -22,6 +22,7 @@ import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "capture"))
 import builders  # noqa: E402
+from capture import conftest as capture_env  # noqa: E402
 
 from nbrepro.cli import main  # noqa: E402
 
@@ -140,3 +141,82 @@ def test_pylock_without_a_file_is_an_error(tmp_path):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         assert main(argv) == 2
     assert "plainpkg 1.0" in err.getvalue()
+
+
+# The real conda prefix the capture tests build with py-rattler (session fixtures):
+# rattler-installed conda records, then real pip installs on top (two wheels from
+# a find-links folder, one overwriting a conda package; an editable project; a
+# git checkout; a legacy `setup.py develop` egg-link).
+built = capture_env.built
+conda_prefix = capture_env.conda_prefix
+
+
+def _tables(lock_data, folder):
+    """Each package's name, whether it has a version, and its sources, with
+    directory paths made absolute (pip writes them relative to the lock file)."""
+    out = []
+    for package in lock_data["packages"]:
+        row = {"name": package["name"], "has_version": "version" in package}
+        if "wheels" in package:
+            row["wheels"] = [(w["name"], w["hashes"]) for w in package["wheels"]]
+        if "vcs" in package:
+            row["vcs"] = (package["vcs"]["type"], package["vcs"]["url"])
+            row["commit"] = package["vcs"]["commit-id"]
+        if "directory" in package:
+            path = Path(folder, package["directory"]["path"]).resolve()
+            row["directory"] = (str(path), package["directory"].get("editable", False))
+        out.append(row)
+    return out
+
+
+def test_pylock_of_a_conda_prefixs_pip_side(tmp_path, conda_prefix, built):
+    """What pip installed into a conda prefix, locked: real uv installs it into a
+    fresh venv, which then holds the recorded distributions, and real `pip lock`
+    for the same pins names the same files, hashes, commit and folders (without
+    a version for a source tree, as PEP 751 says)."""
+    legacy = built["root"] / "src" / "legacy"
+    if not (legacy / "pyproject.toml").exists():
+        # the egg-link's folder, buildable as a real develop install's would be
+        builders.project(legacy, "legacy", "0.9")
+    index = simple_index(tmp_path, sorted(Path(built["wheels"]).glob("*.whl")))
+    out = io.StringIO()
+    argv = ["snapshot", "--prefix", str(conda_prefix), "--format", "pylock", "--record-paths"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(argv + ["--index-url", index]) == 0
+    lock = tmp_path / "ours" / "pylock.toml"
+    lock.parent.mkdir()
+    lock.write_text(out.getvalue())
+    ours = tomllib.loads(lock.read_text())
+    names = [p["name"] for p in ours["packages"]]
+    assert names == ["clobberme", "editpkg", "legacy", "plainpkg", "vcspkg"]
+
+    fresh = tmp_path / "fresh"
+    uv("venv", "-q", "--python", sys.executable, fresh)
+    uv("pip", "install", "--offline", "--python", fresh / "bin" / "python", "-r", lock)
+    listed = json.loads(
+        uv("pip", "list", "--format", "json", "--python", fresh / "bin" / "python").stdout
+    )
+    installed = sorted((d["name"], d["version"]) for d in listed)
+    assert installed == [
+        ("clobberme", "2.0"),
+        ("editpkg", "0.1"),
+        ("legacy", "0.9"),
+        ("plainpkg", "1.0"),
+        ("vcspkg", "0.2"),
+    ]
+
+    # pip lock (26.3) writes a local folder relative to the lock file and fails on
+    # one outside the lock's folder: it writes into the folder above the sources.
+    theirs_path = built["root"] / "pylock.toml"
+    vcs = "vcspkg @ git+%s@%s" % (built["vcs"].as_uri(), built["commit"])
+    subprocess.run(
+        [sys.executable, "-m", "pip", "lock", "--no-index", "--find-links", str(built["wheels"])]
+        + ["--disable-pip-version-check", "clobberme==2.0", "plainpkg==1.0", vcs]
+        + ["-e", str(built["editable"]), "-e", str(legacy), "-o", str(theirs_path)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    theirs = tomllib.loads(theirs_path.read_text())
+    theirs_path.unlink()
+    assert _tables(ours, lock.parent) == _tables(theirs, theirs_path.parent)

@@ -608,3 +608,45 @@ def test_recorded_paths_a_rule_cannot_name_are_left_out():
     for path in ("/etc/hosts", "../x.csv", ".cache/a", "d/.hidden", installed,
                  "out/{sample}.csv", "x\\\\y", 'a"b.csv', ""):  # fmt: skip
         assert snakemake._workflow_path(path) is None, path
+
+
+# -- nbrepro verify --workflow snakemake: a conda bundle's rule ---------------------------
+
+
+def test_a_conda_bundles_verification_rule_has_its_env_pin_file_and_post_deploy(
+    pipeline, conda_prefix
+):
+    """`nbrepro verify B... --workflow snakemake`: a conda bundle is verified in the
+    environment Snakemake makes from the bundle's environment.yml and lock (named as
+    Snakemake looks for them), its pip packages installed by the post-deploy script,
+    the kernel run with that environment's Python."""
+    nb = nbformat.read(str(pipeline / "prepare.ipynb"), as_version=4)
+    environment = capture(options={"prefix": str(conda_prefix), "gpu": False})["environment"]
+    for snapshot in nb.metadata["nbrepro"]["snapshots"].values():
+        snapshot["environment"] = environment
+    nbformat.write(nb, str(pipeline / "prepare.ipynb"))
+    platform = environment["conda"]["platform"]
+    done = tool("nbrepro", "export", "prepare.ipynb", "-o", "bundle", cwd=pipeline)
+    assert done.returncode == 0, done.stderr
+    bundle = pipeline / "bundle"
+    done = tool(
+        "nbrepro", "verify", "bundle", "--workflow", "snakemake", "-o", "verify", cwd=pipeline
+    )
+    assert done.returncode == 0, done.stderr
+    out = pipeline / "verify"
+    env_file = out / "envs" / "01-bundle.yml"
+    assert env_file.read_bytes() == (bundle / "environment.yml").read_bytes()
+    pin = _snakemake_aux(env_file, ".%s.pin.txt" % platform)
+    assert pin.read_bytes() == (bundle / ("conda-%s.lock" % platform)).read_bytes()
+    deploy = _snakemake_aux(env_file, ".post-deploy.sh")
+    assert os.access(str(deploy), os.X_OK)
+    assert subprocess.run(["bash", "-n", str(deploy)], timeout=30).returncode == 0
+    requirements = out / "envs" / "01-bundle.requirements.txt"
+    assert requirements.read_bytes() == (bundle / "requirements.txt").read_bytes()
+    assert str(requirements.resolve()) in deploy.read_text()
+    snakefile = (out / "Snakefile").read_text()
+    assert 'conda:\n        "envs/01-bundle.yml"' in snakefile
+    assert '--python \\"$CONDA_PREFIX/bin/python\\"' in snakefile
+    dry = tool("snakemake", "--dry-run", cwd=out)  # --sdm conda needs conda itself
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "verify_01_bundle" in dry.stdout

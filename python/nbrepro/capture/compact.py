@@ -21,6 +21,15 @@ fact once:
   than its URL's, a URL not of the form base/subdir/fn), the facts that
   differ, keyed by the record's index in `packages`. Written by `conda_section`
   after reading each string back, so a string never silently lies.
+- `conda.lock_digest`: the sha256 of what the lock files newer tools read
+  (conda-lock.yml, pixi.lock) take from each record besides its string: the
+  sha256, build number, dependencies, constraints, licence, size, features
+  and python_site_packages_path (`lock_digest`). Those would add some 200
+  bytes a package; the export re-reads them from the prefix when it is still
+  on the machine, and writes the locks only when they hash to this digest.
+- `conda.configured_channels`: the `.condarc` channels, only when they are not
+  `config_channels` (conda <= 25.7 adds `defaults` when none is configured;
+  the lock files, as conda >= 25.9 writes them, do not).
 - `conda.pip` (conda env export's `pip:` section) is stored only when it
   differs from what `pip.distributions` gives (`conda_pip`).
 - `pip.distributions`: the distributions no conda package owns (in a venv,
@@ -28,6 +37,9 @@ fact once:
   `site`, `source` and `shadowed_by` only when they differ from the common case
   (pip, in the prefix, a dist-info in `site_dirs[main_site]`, found first).
 """
+
+import hashlib
+import json
 
 from . import distinfo, urls
 
@@ -154,6 +166,13 @@ def conda_section(full, pip=None):
     for name in ("behaviour", "records_listed"):
         if name in full:
             out[name] = full[name]
+    configured = full.get("configured_channels")
+    if configured is not None and list(configured) != out["config_channels"]:
+        # The lock files list the channels conda >= 25.9 has configured, which
+        # lack the `defaults` older conda adds when none is configured.
+        out["configured_channels"] = list(configured)
+    if entries:
+        out["lock_digest"] = lock_digest(entries)
     if overrides:
         out["overrides"] = overrides
     clobbered = [e["name"] for e in entries if e.get("clobbered")]
@@ -175,6 +194,38 @@ def conda_section(full, pip=None):
         if name in full:
             out[name] = full[name]
     return out
+
+
+# What the lock files take from a record that its package string does not
+# give (`capture.conda.lock_facts`; the timestamp is read but no lock writes it).
+LOCK_FACTS = (
+    "depends",
+    "constrains",
+    "license",
+    "license_family",
+    "size",
+    "features",
+    "track_features",
+    "python_site_packages_path",
+)
+
+
+def lock_digest(entries):
+    """`sha256:<hex>` of the lock facts of verbose records, in their order:
+    for each, [sha256, build_number, {fact: value}] as canonical JSON."""
+    rows = []
+    for entry in entries:
+        lock = entry.get("lock") or {}
+        rows.append(
+            [
+                entry.get("sha256"),
+                entry.get("build_number") or 0,
+                dict((name, lock[name]) for name in LOCK_FACTS if name in lock),
+            ]
+        )
+    # ASCII: a record's text may hold a lone surrogate, which UTF-8 cannot encode.
+    text = json.dumps(rows, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def parse_package(text, channel_urls, override=None):

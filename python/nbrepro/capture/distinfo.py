@@ -14,6 +14,7 @@ import re
 
 _NORMALIZE_RE = re.compile(r"[-_.]+")
 HEADER_LIMIT = 64 * 1024
+FIRST_READ = 2048
 
 
 def normalize(name):
@@ -36,7 +37,12 @@ def read_headers(path, wanted=("name", "version")):
     problem = None
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(HEADER_LIMIT)
+            # Name and Version come first (Metadata-Version, Name, Version): the
+            # first block nearly always has them, and the classifiers after
+            # them are most of a header (a snapshot reads some 200 of these).
+            raw = handle.read(FIRST_READ)
+            if len(raw) == FIRST_READ and not _has_all(raw, wanted):
+                raw += handle.read(HEADER_LIMIT - FIRST_READ)
     except OSError as error:
         return found, "cannot read %s: %s" % (os.path.basename(path), error.strerror or error)
     end = raw.find(b"\n\n")
@@ -59,7 +65,16 @@ def read_headers(path, wanted=("name", "version")):
         key = key.strip().lower()
         if key in wanted and key not in found:
             found[key] = value.strip()
+            if len(found) == len(wanted):
+                break
     return found, problem
+
+
+def _has_all(raw, wanted):
+    """Whether every wanted header starts a line of ``raw`` (any case), before its
+    blank line: then the rest of the file need not be read."""
+    head = raw.split(b"\n\n", 1)[0].lower()
+    return all((b"\n" + name.encode("ascii") + b":") in b"\n" + head for name in wanted)
 
 
 def read_small_text(path, limit=4096):

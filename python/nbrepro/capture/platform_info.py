@@ -55,6 +55,8 @@ def python_probe(ctx):
 
 
 def _gil_disabled():
+    if sys.version_info < (3, 13):
+        return False  # no free-threaded build before 3.13 (and sysconfig costs 12 ms)
     try:
         import sysconfig
 

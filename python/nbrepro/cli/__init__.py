@@ -17,7 +17,17 @@ from .. import __version__, errors
 
 # Subcommands in the order ``--help`` lists them. A module that is not there
 # yet is skipped, so the CLI works while later issues add commands.
-SUBCOMMANDS = ("snapshot", "run", "check", "diff", "export", "verify")
+SUBCOMMANDS = (
+    "snapshot",
+    "run",
+    "check",
+    "diff",
+    "export",
+    "verify",
+    "preflight",
+    "cache",
+    "attest",
+)
 
 
 def build_parser(only=None):

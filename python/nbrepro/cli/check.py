@@ -3,7 +3,7 @@
 import sys
 
 from .. import errors
-from .diff import add_report_options, print_report, usage_error
+from .diff import add_conda_files, add_report_options, print_report, usage_error
 
 
 def add_parser(subparsers):
@@ -41,20 +41,21 @@ def run(args):
         except errors.InputError as error:
             return usage_error("check", error)
         side, side_problems = current.side, list(current.problems)
+        words = current.conda_files
     else:
-        side, side_problems, error = _capture(args.prefix)
+        side, side_problems, error, words = _capture(args.prefix)
         if error:
             return usage_error("check", error)
     status = 0
     for notebook in args.notebooks:
         if len(args.notebooks) > 1 and not args.json:
             sys.stdout.write("== %s\n" % notebook)
-        result = _check_one(notebook, side, side_problems, args)
+        result = _check_one(notebook, side, side_problems, args, words)
         status = max(status, result)
     return status
 
 
-def _check_one(path, side, side_problems, args):
+def _check_one(path, side, side_problems, args, words=None):
     from ..drift import compare, notebook_context
     from ..record import envreaders
 
@@ -66,6 +67,7 @@ def _check_one(path, side, side_problems, args):
         return usage_error("check", "%s is %s, not a notebook" % (path, _article(recorded.form)))
     context = notebook_context(recorded.doc.meta, args.ignore)
     report = compare(recorded.side, side, context, list(recorded.problems) + side_problems)
+    add_conda_files(report, recorded.conda_files, words)
     if not args.against:
         _add_inputs(report, path, recorded.doc)
     return print_report(report, args)
@@ -97,16 +99,18 @@ def _add_inputs(report, path, doc):
 
 
 def _capture(prefix):
-    """(side, problems, error) of this Python's environment or a prefix."""
+    """(side, problems, error, conda files in words) of this Python's environment
+    or a prefix."""
     import os
 
     from ..capture import capture
+    from ..record.envreaders import conda_files
     from ..record.sides import side_from_environment
 
     options = {"gpu": True}
     if prefix:
         if not os.path.isdir(prefix):
-            return None, [], "--prefix %s is not a folder" % prefix
+            return None, [], "--prefix %s is not a folder" % prefix, None
         options["prefix"] = prefix
     result = capture(options=options)
     environment = result.get("environment")
@@ -122,8 +126,10 @@ def _capture(prefix):
                 " of " + prefix if prefix else "",
                 "; ".join(problems) or "no environment returned",
             ),
+            None,
         )
-    return side_from_environment(environment, None, problems, "current"), problems, None
+    side = side_from_environment(environment, None, problems, "current")
+    return side, problems, None, conda_files(environment)
 
 
 def _article(form):

@@ -58,7 +58,16 @@ def run(args):
     else:
         context = {"used": None, "gpu_framework_imported": False, "ignore": list(args.ignore)}
     report = compare(before.side, after.side, context, before.problems + after.problems)
+    add_conda_files(report, before.conda_files, after.conda_files)
     return print_report(report, args)
+
+
+def add_conda_files(report, before, after):
+    """Which conda each side's conda files are written for and why, in words
+    (``envreaders.conda_files``), where either side records a conda
+    environment: said also when nothing changed."""
+    if before is not None or after is not None:
+        report["conda_files"] = {"before": before, "after": after}
 
 
 def usage_error(command, error):

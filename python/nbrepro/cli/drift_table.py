@@ -40,6 +40,14 @@ def format_report(report, limit=None):
         )
     elif not report.get("inputs"):
         lines.append("no drift")
+    conda = report.get("conda_files")
+    if conda:
+        if conda["before"] == conda["after"]:
+            lines.append("conda files of both: " + escape(conda["before"]))
+        else:
+            for side, label in (("before", "the recorded environment"), ("after", "the other")):
+                text = conda[side] or "none (no conda environment)"
+                lines.append("conda files of %s: %s" % (label, escape(text)))
     for item in report.get("inputs") or ():
         lines.append(escape(redact_text(str(item.get("message") or item.get("path")))))
     for problem in report["problems"]:

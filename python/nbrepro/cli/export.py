@@ -4,6 +4,7 @@ import json
 import sys
 
 from .. import errors
+from .terminal import escape
 
 
 def add_parser(subparsers):
@@ -13,7 +14,9 @@ def add_parser(subparsers):
         description=(
             "Write a bundle for NOTEBOOK: the notebook, a script converted from it (magics "
             "translated, seeds and determinism settings applied, `parameters` cell as options), "
-            "environment.yml, the exact conda lock, requirements.txt, runtime.txt, run.sh, a "
+            "environment.yml, the exact conda lock, conda-lock.yml and pixi.lock (as conda "
+            "writes them, when the recorded environment is still here), requirements.txt, "
+            "pylock.toml (when every pip package has a file and hash), runtime.txt, run.sh, a "
             "Dockerfile, a CycloneDX bill of materials, a README of provenance and a manifest "
             "of sha256 sums. The notebook is checked first (cells out of order, edited after "
             "running, never run, outputs from several environments, drift, packages no index has "
@@ -70,6 +73,15 @@ def add_parser(subparsers):
         "(pip wheel --no-build-isolation, no index); report them instead",
     )
     parser.add_argument(
+        "--pylock-index",
+        metavar="URL",
+        help="ask this package index (PEP 691 JSON or PEP 503 HTML, https:// or file://; "
+        "https://pypi.org/simple for PyPI) for the files and sha256 hashes of what pip "
+        "installed from an index, so that the bundle's pylock.toml can name them: pip keeps "
+        "no hash of them; without it the export reaches no network and pylock.toml is written "
+        "only when the recording has every hash",
+    )
+    parser.add_argument(
         "--check-only",
         action="store_true",
         help="print the checks' findings and write nothing (works on a notebook nbrepro "
@@ -78,8 +90,8 @@ def add_parser(subparsers):
     parser.add_argument(
         "--json",
         action="store_true",
-        help='print {"output", "files", "findings", "packages", "conversion", "inputs"} as JSON '
-        "on stdout",
+        help='print {"output", "files", "findings", "packages", "conversion", "inputs", '
+        '"lock_files"} as JSON on stdout',
     )
     parser.add_argument(
         "--workflow",
@@ -164,6 +176,7 @@ def run(args):
             data_limit=args.data_limit,
             wheel_limit=args.wheel_limit,
             build_wheels=not args.no_build,
+            pylock_index=args.pylock_index,
         )
     except errors.GateFailed as failed:
         for finding in failed.findings:
@@ -185,6 +198,7 @@ def run(args):
                 "packages": bundle.manifest["packages"],
                 "conversion": bundle.conversion.report,
                 "inputs": bundle.inputs,
+                "lock_files": bundle.manifest["environment"]["lock_files"],
             },
             sys.stdout,
             indent=2,
@@ -194,6 +208,11 @@ def run(args):
     for finding in bundle.findings:
         sys.stderr.write(
             "nbrepro export: warning: %s: %s\n" % (finding["kind"], finding["message"])
+        )
+    for item in bundle.locks.missing:
+        detail = " (%s)" % item["detail"] if item.get("detail") else ""
+        sys.stderr.write(
+            "nbrepro export: no %s: %s%s\n" % (item["file"], item["reason"], escape(detail))
         )
     for item in untranslated:
         sys.stderr.write(

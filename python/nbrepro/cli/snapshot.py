@@ -66,7 +66,8 @@ def add_parser(subparsers):
         "--conda-version",
         metavar="X.Y",
         help="write the conda files as this conda release would (24.11, 25.7, 26.7, ...); "
-        "default: the conda that last changed the prefix (conda-meta/history), else the newest",
+        "default: the conda installed, found as conda is found ($CONDA_EXE, the installation "
+        "whose envs/ holds the prefix, ...), the history's conda only as a last guess",
     )
     parser.add_argument(
         "--show-variables",

@@ -64,7 +64,12 @@ def add_parser(subparsers):
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("target", metavar="NOTEBOOK|BUNDLE", help=".ipynb, bundle folder or .zip")
+    parser.add_argument(
+        "targets",
+        metavar="NOTEBOOK|BUNDLE",
+        nargs="+",
+        help=".ipynb, bundle folder or .zip; several bundles with --report or --workflow",
+    )
     parser.add_argument(
         "--timeout", metavar="S", type=float, help="seconds a cell may run (default: no limit)"
     )
@@ -107,6 +112,41 @@ def add_parser(subparsers):
         "--kernel", metavar="NAME", help="kernel to run (default: the notebook's, or python3)"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--save-rerun", metavar="FILE", help="write the re-run notebook, as it ran, to FILE"
+    )
+    many = parser.add_argument_group(
+        "many bundles",
+        "Verify each BUNDLE in its own environment, kept in the cache (nbrepro cache) and "
+        "shared by every bundle with the same lock; write DIR/results.json "
+        "(schema/results.schema.json) and DIR/index.html, a page that opens from disk.",
+    )
+    many.add_argument("--report", metavar="DIR", help="verify every BUNDLE and write the report")
+    many.add_argument(
+        "--jobs", metavar="N", type=int, default=1, help="bundles verified at once (default 1)"
+    )
+    many.add_argument(
+        "--attest",
+        action="store_true",
+        help="write an in-toto verification record per bundle (bundles/<slug>/attestation.json)",
+    )
+    many.add_argument(
+        "--key",
+        metavar="PRIVATE",
+        help="sign each record (a DSSE envelope) with this ed25519 private key (PEM); "
+        "nbrepro attest keygen makes one",
+    )
+    many.add_argument(
+        "--build-timeout", metavar="S", type=float, help="seconds one environment may take to build"
+    )
+    many.add_argument(
+        "--workflow",
+        choices=("snakemake",),
+        help="write a workflow that verifies the bundles instead (with -o DIR)",
+    )
+    many.add_argument("-o", "--output", metavar="DIR", help="the workflow's folder")
+    many.add_argument("--part", metavar="SLUG", help=argparse.SUPPRESS)
+    many.add_argument("--gather", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
     return parser
 
@@ -123,6 +163,11 @@ def run(args, stdout=None, stderr=None):
         if value is not None and not value >= 0:
             say("--%s must be a number >= 0, not %s" % (name.replace("_", "-"), value))
             return 2
+    if args.workflow or args.report or args.gather or args.part or len(args.targets) > 1:
+        from . import verify_many
+
+        return verify_many.run(args, stdout, say)
+    args.target = args.targets[0]
     with tempfile.TemporaryDirectory(prefix="nbrepro-verify-") as scratch:
         try:
             report = _verify(args, scratch, say, stderr)
@@ -198,6 +243,14 @@ def _verify(args, scratch, say, stderr):
             stderr.write("\n")
     report["notebook"] = str(path)
     report["warnings"] = warnings + report["warnings"]
+    rerun = report.pop("rerun", None)
+    if args.save_rerun and rerun is not None:
+        from ..run.runner import write_atomically
+
+        try:
+            write_atomically(rerun, args.save_rerun)
+        except (OSError, ValueError) as error:
+            report["warnings"].append("cannot write %s: %s" % (args.save_rerun, error))
     return report
 
 

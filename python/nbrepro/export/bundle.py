@@ -7,11 +7,15 @@
 Layout (``<stem>`` is the notebook's name made safe by ``safe_stem``)::
 
     <stem>.ipynb  <stem>.py  environment.yml  conda-<subdir>.lock
+    conda-lock.yml  pixi.lock  pylock.toml
     requirements.txt  runtime.txt  run.sh  check-packages.sh  Dockerfile  sbom.cdx.json
     README.md  manifest.json
 
 A conda environment gets environment.yml and the lock (and requirements.txt
-when pip installed packages into it); a plain venv gets requirements.txt and
+when pip installed packages into it), and conda-lock.yml and pixi.lock where
+they can be written as conda writes them (``export.locks``: the README and
+the manifest say why one is missing); pip packages get pylock.toml where each
+has a file and its hash. A plain venv gets requirements.txt and
 runtime.txt, which is how repo2docker tells a pip-only project, and an
 environment.yml of the same Python and pip requirements for conda users and
 Snakemake's ``conda:`` (repo2docker builds a bundle from its Dockerfile either way).
@@ -43,6 +47,9 @@ MAX_STEM = 255 - len("-bundle.zip")
 # its own files end in .ipynb and .py.
 FIXED_NAMES = (
     "environment.yml",
+    "conda-lock.yml",
+    "pixi.lock",
+    "pylock.toml",
     "requirements.txt",
     "runtime.txt",
     "run.sh",
@@ -69,6 +76,7 @@ class Bundle(object):
         self.snapshot_id = None
         self.inputs = {"modules": [], "data": []}
         self.packages = None  # export.wheels' Plan: pip packages no index has
+        self.locks = None  # export.locks' Locks: the lock files written, and those missing
         self.fonts = None  # export.fonts' FontPlan: the fonts the figures were drawn with
 
 
@@ -193,6 +201,7 @@ def build(
     wheel_limit=None,
     build_wheels=True,
     supplied=None,
+    pylock_index=None,
 ):
     """A Bundle for notebook ``nb`` named ``name``: a ``document.Notebook``
     (read at the door), or an nbformat NotebookNode or dict, which is read
@@ -205,7 +214,9 @@ def build(
     built into wheels when ``build_wheels``); ``wheel_limit`` the most bytes
     one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``).
     ``supplied`` maps input paths something else makes before the notebook runs
-    (a workflow's other steps) to what makes them: listed, not carried."""
+    (a workflow's other steps) to what makes them: listed, not carried.
+    ``pylock_index`` is the package index asked for the files and hashes of
+    what pip installed from an index, for pylock.toml (None: none is asked)."""
     if not isinstance(nb, document.Notebook):
         nb = document.notebook_from_value(nb, name, raw=raw)
     step = progress or (lambda message: None)
@@ -223,6 +234,7 @@ def build(
                 wheel_limit,
                 build_wheels,
                 supplied,
+                pylock_index,
             )
     except ValueError as error:
         # What the metadata holds that no bundle file can say (the schema
@@ -248,9 +260,20 @@ def collector_paused():
 
 
 def _build(
-    doc, name, now, step, raw, folder, data_limit, project, wheel_limit, build_wheels, supplied
+    doc,
+    name,
+    now,
+    step,
+    raw,
+    folder,
+    data_limit,
+    project,
+    wheel_limit,
+    build_wheels,
+    supplied,
+    pylock_index=None,
 ):
-    from . import fonts, readme, recipes, sbom, script, wheels
+    from . import fonts, locks, readme, recipes, sbom, script, wheels
 
     nb, meta = doc.nb, doc.meta
     try:
@@ -340,6 +363,13 @@ def _build(
         if runtime:
             files["runtime.txt"] = runtime
 
+    step("writing the lock files")
+    bundle.locks = locks.Locks()
+    if conda:
+        locks.conda_locks(environment, created_at, bundle.locks)
+    locks.pylock(environment, pip_plan, bundle.locks, index_url=pylock_index)
+    files.update(bundle.locks.files)
+
     plan = {
         "kind": "conda" if conda else "pip",
         "script": stem + ".py",
@@ -401,6 +431,7 @@ def _build(
         meta=meta,
         findings=bundle.findings,
         packages=pip_plan,
+        locks=bundle.locks,
         conversion=conversion,
         files=sorted(set(bundle.files) | {"README.md", "manifest.json"}),
         inputs=bundle.inputs,
@@ -437,6 +468,10 @@ def manifest(bundle, plan, snapshot_id, created_at):
             "python": plan["python"],
             "platform": plan["platform"],
             "lock": plan["lock"],
+            "lock_files": {
+                "written": sorted(bundle.locks.files),
+                "missing": [dict(item) for item in bundle.locks.missing],
+            },
         },
         "findings": bundle.findings,
         "inputs": bundle.inputs,
@@ -643,6 +678,7 @@ def export(
     data_limit=None,
     wheel_limit=None,
     build_wheels=True,
+    pylock_index=None,
 ):
     """Read, check, build and write; returns ``(bundle, output path)``."""
     doc = read_source(path)
@@ -656,6 +692,7 @@ def export(
         project=_project(path),
         wheel_limit=wheel_limit,
         build_wheels=build_wheels,
+        pylock_index=pylock_index,
     )
     if strict and bundle.findings:
         raise errors.GateFailed(bundle.findings)

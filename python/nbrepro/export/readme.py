@@ -223,6 +223,56 @@ def _inputs(inputs, data_limit):
     }
 
 
+# Which file to use when, by file (README.md's "which lock to use"): nbrepro's words.
+_USE = {
+    "explicit": "you rebuild with any conda, old ones included (`conda create --file`), on the "
+    "recorded platform: each package's URL and md5",
+    "conda-lock.yml": "you rebuild with conda 26 or newer and its conda-lockfiles plugin (`conda "
+    "env create --file conda-lock.yml`) or with conda-lock (`conda-lock install`): each "
+    "package's dependencies and both hashes, as conda 26.7 with conda-lockfiles 0.2.2 writes it",
+    "pixi.lock": "you rebuild with pixi or another rattler-based tool (rattler-lock v6, as conda "
+    "26.7 with conda-lockfiles 0.2.2 writes it)",
+    "environment.yml": "you rebuild on another platform or want newer builds: names and versions "
+    "without builds, and the pip packages",
+    "requirements.txt": "pip installs the pip packages (`python -m pip install -r "
+    "requirements.txt`); the conda locks leave them out, as conda's do",
+    "pylock.toml": "uv (`uv pip install -r pylock.toml`) or pip installs the pip packages: each "
+    "one's file with its sha256 (PEP 751)",
+}
+
+
+def _lock_values(plan, files, locks):
+    """The rows of "Which environment file to use" and the locks not written."""
+    order = [plan.get("lock") or "", "conda-lock.yml", "pixi.lock", "environment.yml"]
+    order += ["requirements.txt", "pylock.toml"]
+    rows = []
+    for name in order:
+        if name and name in files:
+            use = _USE["explicit"] if name == plan.get("lock") else _USE[name]
+            rows.append({"file": fill.code(name), "use": fill.words(use)})
+    if plan.get("kind") == "conda":
+        rebuild = (
+            "`%s` with micromamba, mamba or conda (on another platform than the recorded "
+            "one, `environment.yml`), then `requirements.txt` with pip" % plan.get("lock")
+        )
+    else:
+        rebuild = "`requirements.txt`, with pip in a virtual environment"
+    missing = [
+        {
+            "file": fill.code(item["file"]),
+            "reason": fill.words(item["reason"]),
+            "detail": md(item["detail"]) if item.get("detail") else False,
+        }
+        for item in (getattr(locks, "missing", None) or ())
+    ]
+    return {
+        "rebuild_from": fill.words(rebuild),
+        "lock_rows": rows,
+        "missing_locks": missing,
+        "locks_missing": bool(missing),
+    }
+
+
 def render(
     stem,
     plan,
@@ -237,6 +287,7 @@ def render(
     inputs=None,
     data_limit=None,
     packages=None,
+    locks=None,
     fonts=None,
 ):
     environment = snapshot["environment"]
@@ -302,6 +353,7 @@ def render(
         "files": [{"file": fill.code(name)} for name in files],
     }
     values["packages_section"] = _packages(packages)
+    values.update(_lock_values(plan, files, locks))
     values.update(_inputs(inputs or {}, data_limit))
     values["fonts_section"] = _fonts(fonts)
     return fill.fill("README.md.in", values)

@@ -14,7 +14,7 @@ import json
 import re
 
 from .. import errors
-from . import document
+from . import document, envfiles
 from .sides import (
     MAX_PACKAGES,
     channel_name,
@@ -46,15 +46,40 @@ _EXACT = re.compile(r"^[^=<>!~,|\s*]+(\.\*)?$")
 class Source:
     """An environment file read at the door: ``form`` (``notebook``, ``snapshot``,
     ``side``, ``environment``, ``explicit``, ``environment.yml``,
-    ``requirements.txt``), its ``side``, its ``problems``, and ``doc``, a
-    notebook's model (``document.Notebook``) for what else reads it."""
+    ``requirements.txt``), its ``side``, its ``problems``, ``doc``, a
+    notebook's model (``document.Notebook``) for what else reads it, and
+    ``conda_files``: which conda its conda files are written for and why, in
+    words (``conda_files``), where it records a conda environment, else None."""
 
-    def __init__(self, path, form, side, problems, doc=None):
+    def __init__(self, path, form, side, problems, doc=None, conda_files=None):
         self.path = path
         self.form = form
         self.side = side
         self.problems = problems
         self.doc = doc
+        self.conda_files = conda_files
+
+
+def conda_files(environment):
+    """ "written as conda X writes them, ..." for a recorded environment's conda
+    section (``envfiles.written_for``), or None without one. The section may
+    come from an untrusted JSON file: only its string facts are read."""
+    conda = environment.get("conda") if isinstance(environment, dict) else None
+    if not isinstance(conda, dict):
+        return None
+    behaviour = conda.get("behaviour")
+    behaviour = behaviour if isinstance(behaviour, dict) else {}
+    facts = dict(
+        (name, behaviour[name])
+        for name in ("conda", "version", "source", "root")
+        if isinstance(behaviour.get(name), str)
+    )
+    history = conda.get("history")
+    version = history.get("conda_version") if isinstance(history, dict) else None
+    section = {"behaviour": facts, "history": {"conda_version": version}}
+    if not isinstance(version, str):
+        section["history"] = {}
+    return "written " + envfiles.written_for(section)
 
 
 def read_file(path):
@@ -121,13 +146,16 @@ def _from_json(value, name):
         # nothing a notebook did, and compared with a recorded run they are all drift.
         runtime = None if "capture" in value else value.get("runtime")
         side = side_from_environment(value["environment"], runtime, problems, "environment")
-        return Source(name, "snapshot", side, problems)
+        return Source(
+            name, "snapshot", side, problems, conda_files=conda_files(value["environment"])
+        )
     if "packages" in value:
         problems = []
         return Source(name, "side", read_side(value, "side", problems), problems)
     if "python" in value and ("pip" in value or "conda" in value):
         problems = []
-        return Source(name, "environment", side_from_environment(value, None, problems), problems)
+        side = side_from_environment(value, None, problems)
+        return Source(name, "environment", side, problems, conda_files=conda_files(value))
     raise errors.InputError(
         "%s is JSON but neither a notebook nor an nbrepro snapshot "
         "(no cells, environment or packages key)" % name
@@ -150,7 +178,8 @@ def _notebook(value, name):
     side = side_from_environment(
         meta["snapshots"][current]["environment"], runtime, problems, "snapshot " + current
     )
-    return Source(name, "notebook", side, problems, doc)
+    environment = meta["snapshots"][current]["environment"]
+    return Source(name, "notebook", side, problems, doc, conda_files(environment))
 
 
 def _last_run(doc, env_id):

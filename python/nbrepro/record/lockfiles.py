@@ -21,10 +21,21 @@ from .. import errors
 from . import condayaml
 
 CONDA_LOCKFILES = "conda-lockfiles 0.2.2"
+MAX_NAMED = 20  # packages named in a reason; the rest are counted
 _NAME = re.compile(r"^\s*([^\s=<>!~\[\]]+)")
 _BRACKET = re.compile(r"\[(.*)\]\s*$")
 _BRACKET_VERSION = re.compile(r"""(?:^|,)\s*version\s*=\s*(['"]?)([^'",]*)\1""")
 _OPERATOR_ALONE = re.compile(r"^(?:[<>=!~]=?|==)$")
+
+
+def named(items):
+    """Items (package names, ``name version``) joined for a reason: the first
+    ``MAX_NAMED``, then how many more."""
+    items = list(items)
+    text = ", ".join(items[:MAX_NAMED])
+    if len(items) > MAX_NAMED:
+        text += " and %d more" % (len(items) - MAX_NAMED)
+    return text
 
 
 def version_of(spec):
@@ -130,6 +141,78 @@ def lock_channels(conda):
 
 def _platform(conda):
     return conda.get("platform") or (conda.get("behaviour") or {}).get("subdir") or ""
+
+
+# ---------------------------------------------------------------- from a recording
+
+# What a recorded package string and the record read again must agree on.
+_SAME = ("name", "version", "build", "subdir", "fn", "md5")
+
+
+def from_recording(recorded, reread):
+    """The conda section the lock writers take, for a recorded (stored) conda
+    section: its own records, with what it keeps only as `lock_digest` (each
+    record's sha256, build number, dependencies, licence, size, ...) taken from
+    ``reread``, the verbose section of the recorded prefix read again now.
+
+    Returns ``(section, None)``, or ``(None, errors.NoLock)`` when the prefix
+    no longer holds the recorded records or their lock facts do not hash to
+    the recorded digest: a lock is never written from facts the recording did
+    not vouch for."""
+    from ..capture import compact, privacy
+
+    digest = recorded.get("lock_digest")
+    if not digest:
+        return None, errors.NoLock(
+            "the recording predates nbrepro's fingerprint of what the lock files list "
+            "(each package's sha256, dependencies and licence); run the notebook again "
+            "to record it"
+        )
+    records = compact.conda_packages(recorded)
+    entries = list(reread.get("packages") or ())
+    where = str(recorded.get("prefix") or "")
+    if len(records) != len(entries):
+        return None, errors.NoLock(
+            "the recorded environment now holds %d conda packages, the recording %d"
+            % (len(entries), len(records)),
+            where,
+        )
+    home = privacy.Redactor(record_paths=False)
+    for record, entry in zip(records, entries):
+        differs = [f for f in _SAME if record.get(f) != entry.get(f)]
+        if record.get("sha256") and record["sha256"] != entry.get("sha256"):
+            differs.append("sha256")
+        for field in ("url", "channel"):
+            if record.get(field) not in (entry.get(field), home.url(entry.get(field))):
+                differs.append(field)
+        if differs:
+            return None, errors.NoLock(
+                "a package of the recorded environment changed since the recording",
+                "%s %s at %s: %s" % (record["name"], record["version"], where, ", ".join(differs)),
+            )
+    if compact.lock_digest(entries) != digest:
+        return None, errors.NoLock(
+            "the recorded environment holds the recorded packages, but what the lock files "
+            "list of them (sha256, dependencies, licences) no longer hashes to the recorded "
+            "fingerprint: they were reinstalled, or their channel patched their metadata",
+            where,
+        )
+    packages = []
+    for record, entry in zip(records, entries):
+        package = dict(record)
+        package["sha256"] = entry.get("sha256")
+        package["build_number"] = entry.get("build_number") or 0
+        package["lock"] = entry.get("lock") or {}
+        packages.append(package)
+    section = {
+        "platform": recorded.get("platform"),
+        "behaviour": recorded.get("behaviour"),
+        "config_channels": list(recorded.get("config_channels") or ()),
+        "packages": packages,
+    }
+    if recorded.get("configured_channels") is not None:
+        section["configured_channels"] = list(recorded["configured_channels"])
+    return section, None
 
 
 def conda_lock_dict(conda, created_at):
@@ -314,23 +397,47 @@ def index_files(index_url, name, version, opener=None):
     return out
 
 
-def pylock_packages(environment, index_url=None, carried=None, lookup=index_files):
-    """PEP 751 package tables for the pip side of a recording: a VCS checkout
-    by its commit, a URL install by its archive (and hash), a local folder by
-    its path, an index install by the files the index lists for that version
-    (or the wheel a bundle carries). ValueError for a distribution with no
-    source an installer can use."""
+NO_INDEX = (
+    "pylock.toml names each package's file and its hash, pip keeps no hash of a file it "
+    "installed from an index, and no index was asked for them"
+)
+
+
+def pylock_packages(
+    environment, index_url=None, carried=None, lookup=index_files, distributions=None
+):
+    """PEP 751 package tables for the pip side of a recording: a file the
+    bundle carries (``carried``: normalized name -> its wheel or sdist table),
+    a VCS checkout by its commit, a local folder by its path (a legacy
+    develop install's too; neither with a version: PEP 751 leaves it out for a
+    source tree), a URL install by its archive and the hash pip recorded, an
+    index install by the files the index lists for that version
+    (``index_url`` "": no index is asked). What was found outside the
+    environment (PYTHONPATH, the notebook's folder) is no part of it.
+    ``distributions`` defaults to the recording's (``envfiles.pip_dists``).
+    errors.NoLock naming the distributions with no source an installer can use."""
     from . import envfiles
 
     carried = carried or {}
+    if distributions is None:
+        distributions = envfiles.pip_dists(environment)
     packages = []
-    missing = []
-    for distribution in envfiles.pip_dists(environment):
+    unhashed, unlisted = [], []
+    for distribution in distributions:
+        if distribution.get("location") == "outside":
+            continue  # on the path, not installed in the environment
         name, version = _normal(distribution["name"]), distribution["version"]
         source = distribution.get("source") or {}
         url = source.get("url") or ""
-        package = {"name": name, "version": version}
-        if "vcs_info" in source:
+        package = {"name": name}
+        if name in carried:
+            package["version"] = version
+            table = carried[name]
+            if table["name"].lower().endswith(".whl"):
+                package["wheels"] = [table]
+            else:
+                package["sdist"] = table
+        elif "vcs_info" in source:
             vcs = source["vcs_info"]
             table = {"type": vcs.get("vcs") or "git", "url": url}
             if vcs.get("requested_revision"):
@@ -345,20 +452,20 @@ def pylock_packages(environment, index_url=None, carried=None, lookup=index_file
                 table["editable"] = True
             package["directory"] = table
         elif url:
-            table = {"url": url}
             sha256 = envfiles.archive_sha256(source)
-            if sha256:
-                table["hashes"] = {"sha256": sha256}
-            package["archive"] = table
-        elif name in carried:
-            package["wheels"] = [carried[name]]
+            if not sha256:
+                unhashed.append("%s %s" % (name, version))
+                continue
+            package["version"] = version
+            package["archive"] = {"url": url, "hashes": {"sha256": sha256}}
         else:
             files = lookup(index_url or PYPI_SIMPLE, name, version) if index_url != "" else []
+            if not files:
+                unlisted.append("%s %s" % (name, version))
+                continue
             wheels = [f for f in files if f["name"].lower().endswith(".whl")]
             sdists = [f for f in files if not f["name"].lower().endswith(".whl")]
-            if not files:
-                missing.append("%s %s" % (name, version))
-                continue
+            package["version"] = version
             if index_url and index_url != PYPI_SIMPLE:
                 package["index"] = index_url
             if sdists:
@@ -366,10 +473,16 @@ def pylock_packages(environment, index_url=None, carried=None, lookup=index_file
             if wheels:
                 package["wheels"] = wheels
         packages.append(package)
-    if missing:
-        raise ValueError(
-            "pylock.toml needs a file for each package, and the index (%s) lists none for: %s"
-            % (index_url or PYPI_SIMPLE, ", ".join(missing))
+    if unlisted and index_url == "":
+        raise errors.NoLock(NO_INDEX, named(unlisted + unhashed))
+    if unlisted:
+        raise errors.NoLock(
+            "the index lists no file with a sha256 for the recorded version",
+            "%s at %s" % (named(unlisted), index_url or PYPI_SIMPLE),
+        )
+    if unhashed:
+        raise errors.NoLock(
+            "pip recorded no sha256 of the archive it installed from a URL", named(unhashed)
         )
     return sorted(packages, key=lambda p: p["name"])
 
@@ -391,11 +504,11 @@ def _table_lines(prefix, table):
     return lines
 
 
-def pylock(environment, index_url=None, carried=None, lookup=index_files):
+def pylock(environment, index_url=None, carried=None, lookup=index_files, distributions=None):
     """pylock.toml text in the layout `pip lock` writes (packages by name;
     each source as its own table)."""
     lines = ['lock-version = "1.0"', 'created-by = "nbrepro"']
-    for package in pylock_packages(environment, index_url, carried, lookup):
+    for package in pylock_packages(environment, index_url, carried, lookup, distributions):
         lines.append("")
         lines.append("[[packages]]")
         simple = dict((k, v) for k, v in package.items() if not isinstance(v, (dict, list)))

@@ -26,12 +26,25 @@ NOT_INSTALLED = "NBREPRO_NOT_INSTALLED"
 
 _INSTALLER = """
 import sys, types
-def install(sources, order, version, package):
+def install(sources, order, version, package, codes=None, magic=None):
     current = sys.modules.get(package)
     if current is not None and getattr(current, "__engine_version__", None) == version:
         return
     for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
         del sys.modules[name]
+    compiled = {}
+    if codes is not None:
+        # the sender's bytecode, when this interpreter reads the same (its magic)
+        import importlib.util, marshal, binascii
+        if importlib.util.MAGIC_NUMBER.hex() == magic:
+            compiled = dict((k, marshal.loads(binascii.a2b_base64(v))) for k, v in codes.items())
+    if sources is None and not compiled:
+        raise RuntimeError("NBREPRO_NEEDS_SOURCES")
+    sources = compiled if sources is None else sources
+    def code_of(name):
+        if name in compiled:
+            return compiled[name]
+        return compile(sources[name], "<%s/%s.py>" % (package, name), "exec")
     root = types.ModuleType(package, "nbrepro capture engine (installed by nbrepro)")
     root.__path__ = []
     root.__package__ = package
@@ -43,15 +56,15 @@ def install(sources, order, version, package):
             module.__package__ = package
             sys.modules[full] = module
             setattr(root, name, module)
-            exec(compile(sources[name], "<%s/%s.py>" % (package, name), "exec"), module.__dict__)
+            exec(code_of(name), module.__dict__)
         if "__init__" in sources:
-            exec(compile(sources["__init__"], "<%s/__init__.py>" % package, "exec"), root.__dict__)
+            exec(code_of("__init__"), root.__dict__)
     except BaseException:
         for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
             del sys.modules[name]
         raise
     root.__engine_version__ = version
-install(SOURCES, ORDER, VERSION, PACKAGE)
+install(SOURCES, ORDER, VERSION, PACKAGE, globals().get("CODES"), globals().get("MAGIC"))
 """
 
 
@@ -174,6 +187,95 @@ def kernel_source(directory=CAPTURE_DIR):
     _SOURCE_CACHE.clear()
     _SOURCE_CACHE[version] = text
     return text
+
+
+_CODE_CACHE = {}
+
+
+def engine_codes(directory=CAPTURE_DIR):
+    """``({module name: base64 of its marshalled code}, magic hex)`` of the engine as
+    this interpreter compiles it, taken from its import system's bytecode cache
+    (``__pycache__``, written by the first import or compiled here when stale),
+    so an unchanged engine is compiled once per install, not in every kernel.
+    The kernel takes it only when its magic number is the same (the same
+    bytecode); else it compiles the sources (``_INSTALLER``)."""
+    import binascii
+    import importlib.util
+
+    sources = engine_sources(directory)
+    version = engine_version(sources)
+    cached = _CODE_CACHE.get(version)
+    if cached is None:
+        codes = {}
+        for name in sources:
+            body = _bytecode(Path(directory) / ("%s.py" % name))
+            if body is None:  # the file changed under us: the kernel compiles the source
+                return None, None
+            codes[name] = binascii.b2a_base64(body, newline=False).decode("ascii")
+        cached = (codes, importlib.util.MAGIC_NUMBER.hex())
+        _CODE_CACHE.clear()
+        _CODE_CACHE[version] = cached
+    return cached
+
+
+def _bytecode(path):
+    """The marshalled code of the module at ``path``: the body of its ``.pyc`` when
+    that was made from the file as it is (PEP 552's header: magic, flags 0, the
+    source's mtime and size), else compiled now (and the ``.pyc`` rewritten)."""
+    import importlib.machinery
+    import importlib.util
+    import marshal
+
+    try:
+        stat = path.stat()
+        with open(importlib.util.cache_from_source(str(path)), "rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError, NotImplementedError):
+        data = b""
+    header = (
+        importlib.util.MAGIC_NUMBER
+        + (0).to_bytes(4, "little")
+        + (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+        + (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+        if data
+        else None
+    )
+    if header is not None and data[:16] == header:
+        return data[16:]
+    loader = importlib.machinery.SourceFileLoader("nbrepro.capture." + path.stem, str(path))
+    try:
+        code = loader.get_code(loader.name)
+    except (OSError, SyntaxError):
+        return None
+    return marshal.dumps(code) if code is not None else None
+
+
+# What the installer raises when it was sent bytecode only, for another Python.
+NEEDS_SOURCES = "NBREPRO_NEEDS_SOURCES"
+
+
+def install_source_expression(directory=CAPTURE_DIR, with_sources=False):
+    """The engine's install as one expression: ``exec(installer, namespace)``, the
+    namespace a literal parsed once (the front end's ``kernel_source()`` nests
+    the sources in the installer's text, a literal parsed twice). It carries
+    the engine's bytecode (``engine_codes``), and the sources only
+    ``with_sources``: a kernel whose Python reads other bytecode raises
+    NEEDS_SOURCES, and is sent them."""
+    sources = engine_sources(directory)
+    codes, magic = engine_codes(directory)
+    namespace = (
+        "{'__name__': '_nbrepro_installer', 'SOURCES': %r, 'ORDER': %r, 'VERSION': %r, "
+        "'PACKAGE': %r, 'CODES': %r, 'MAGIC': %r}"
+        % (
+            sources if with_sources or codes is None else None,
+            load_order(sources),
+            engine_version(sources),
+            PACKAGE,
+            codes,
+            magic,
+        )
+    )
+    return "exec(%r, %s)" % (_INSTALLER, namespace)
 
 
 def probe_expression(options=None, directory=CAPTURE_DIR):
@@ -338,18 +440,63 @@ def install_statement(options=None, directory=CAPTURE_DIR):
     return payload["source"] + _fill(payload["install_hooks"], options) + "\n"
 
 
-def collect_in_kernel(kernel_client, options=None, timeout=30.0):
+INSTALL_KEY = "nbrepro_install"
+HOOKS_KEY = "nbrepro_hooks"
+
+
+def install_expressions(options=None, directory=CAPTURE_DIR, with_sources=False):
+    """The engine's install, the hooks' and a collect as ``user_expressions`` of one
+    silent request, evaluated in this order.
+
+    An expression is evaluated with plain ``eval``: the 240 kB of the engine's
+    source go past IPython's cell machinery (input transformers, the parse of
+    the cell, ``run_cell``), which took a quarter of a second of every kernel
+    start when the source was sent as the request's code (0.29 s against 0.03
+    s for an empty request, measured). ``kernel_source()`` and the hooks'
+    statement are both single calls, so each is an expression too; the
+    installer runs in its own namespace, and a value of None is all the user
+    namespace sees of either.
+    """
+    install, collect = _session_templates(engine_version(engine_sources(directory)))
+    return {
+        INSTALL_KEY: install_source_expression(directory, with_sources),
+        HOOKS_KEY: _fill(install, options),
+        EXPRESSION_KEY: _fill(collect, options),
+    }
+
+
+def collect_in_kernel(kernel_client, options=None, timeout=30.0, fresh=False):
     """Collect through a jupyter_client blocking client; install engine and hooks when needed.
 
     The first call in a kernel installs them (a second request) and returns
     what a collect right after that returns: no cells, the current environment.
+    ``fresh``: the kernel has just started (nothing of nbrepro is there yet), so
+    the install goes with the first request.
     """
-    expressions = {EXPRESSION_KEY: collect_expression(options)}
     deadline = time.monotonic() + timeout
-    result = _reply_value(_execute_unless_aborted(kernel_client, "", expressions, deadline))
+    result = None
+    if not fresh:
+        expressions = {EXPRESSION_KEY: collect_expression(options)}
+        result = _reply_value(_execute_unless_aborted(kernel_client, "", expressions, deadline))
     if result is None:
-        code = install_statement(options)
-        result = _reply_value(_execute_unless_aborted(kernel_client, code, expressions, deadline))
+        expressions = install_expressions(options)
+        install = {INSTALL_KEY: expressions.pop(INSTALL_KEY)}
+        content = _execute_unless_aborted(kernel_client, "", install, deadline)
+        value = (content.get("user_expressions") or {}).get(INSTALL_KEY) or {}
+        if value.get("status") == "error" and NEEDS_SOURCES in str(value.get("evalue")):
+            install = {INSTALL_KEY: install_source_expression(with_sources=True)}
+            content = _execute_unless_aborted(kernel_client, "", install, deadline)
+            value = (content.get("user_expressions") or {}).get(INSTALL_KEY) or {}
+        if content.get("status") == "ok" and value.get("status") != "ok":
+            raise errors.KernelCaptureError(
+                "installing the capture engine failed: %s: %s"
+                % (value.get("ename", "?"), value.get("evalue", ""))
+            )
+        # The hooks go in as a (silent) cell, as the front end sends them: the
+        # collect's first snapshot is then taken as every later one is.
+        hooks = expressions.pop(HOOKS_KEY)
+        content = _execute_unless_aborted(kernel_client, hooks, expressions, deadline)
+        result = _reply_value(content)
         if result is None:
             raise errors.KernelCaptureError("the kernel did not keep the installed hooks")
     return result

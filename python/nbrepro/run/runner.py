@@ -260,7 +260,9 @@ async def _run(nb, workdir, kernel_name, timeout, options, log, kernel, hooks):
                 collecting = False
             else:
                 try:
-                    collects.append(kernel_bridge.collect_in_kernel(bridge, options, timeout=60))
+                    collects.append(
+                        kernel_bridge.collect_in_kernel(bridge, options, timeout=60, fresh=True)
+                    )
                 except errors.KernelCaptureError as error:
                     outcome.warnings.append("cannot record in kernel %r: %s" % (kernel_name, error))
                     collecting = False

@@ -87,6 +87,7 @@ def verify_notebook(
     now = document.notebook_from_value(outcome.nb, "the re-run")
     report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options, went_on))
     report["failure"] = outcome.failure
+    report["rerun"] = outcome.nb  # the executed notebook (not part of the JSON report)
     if went_on and not report["summary"]["not run"]:
         report["failure"] = None  # errors the recording ran past too, compared cell by cell
     report["warnings"] = input_warnings + list(outcome.warnings) + report["warnings"]

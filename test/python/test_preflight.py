@@ -1,0 +1,224 @@
+"""nbrepro preflight on real bundles: the H100 recording (test/fixtures/gpu/h100-580),
+exported here, and a notebook recorded in a venv with ipykernel only
+(test/fixtures/preflight/words.ipynb), against a simple index on loopback:
+``python -m http.server`` over test/fixtures/simple-index, which lists the real
+file names PyPI has for each pinned release (its make_index.py regenerates
+it). Offline and deterministic; one check against the real PyPI runs on demand
+(NBREPRO_TEST_NETWORK=1).
+
+GPUs are faked the way the capture's tests fake them: an ``nvidia-smi`` on PATH
+that prints what the real one printed on the H100 machine.
+"""
+
+import ctypes.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "test" / "fixtures"
+BIN = Path(sys.executable).parent
+H100 = FIXTURES / "gpu" / "h100-580"
+
+
+def has_real_gpu():
+    return Path("/proc/driver/nvidia").exists() or ctypes.util.find_library("nvidia-ml")
+
+
+@pytest.fixture(scope="module")
+def index_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        cwd=str(FIXTURES / "simple-index"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield "http://127.0.0.1:%d/simple" % port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def export(notebook, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / notebook.name
+    copy.write_bytes(notebook.read_bytes())
+    bundle = folder / (notebook.stem + "-bundle")
+    done = subprocess.run(
+        [str(BIN / "nbrepro"), "export", str(copy), "-o", str(bundle)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return bundle
+
+
+@pytest.fixture(scope="module")
+def gpu_bundle(tmp_path_factory):
+    return export(H100 / "gpu-run.ipynb", tmp_path_factory.mktemp("gpu"))
+
+
+@pytest.fixture(scope="module")
+def words_bundle(tmp_path_factory):
+    return export(FIXTURES / "preflight" / "words.ipynb", tmp_path_factory.mktemp("words"))
+
+
+def fake_smi(folder, banner):
+    """An nvidia-smi that answers --query-gpu with the H100's CSV and else a banner."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tool = folder / "nvidia-smi"
+    tool.write_text(
+        "#!/bin/sh\n"
+        'case "$1" in --query-gpu=*) cat "%s" ;; *) cat "%s" ;; esac\n'
+        % (H100 / "smi-query.csv", banner)
+    )
+    tool.chmod(0o755)
+    return folder
+
+
+def preflight(bundle, index_url, *extra, path=None):
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull)
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"):
+        env.pop(name, None)
+    env["PATH"] = os.pathsep.join([str(path)] if path else []) + os.pathsep + "/usr/bin:/bin"
+    env["PATH"] = os.pathsep.join(
+        p for p in [str(path) if path else None, str(BIN), os.environ.get("PATH", "")] if p
+    )
+    argv = [str(BIN / "nbrepro"), "preflight", str(bundle), "--index-url", index_url, "--json"]
+    started = time.perf_counter()
+    done = subprocess.run(argv + list(extra), capture_output=True, text=True, env=env, timeout=120)
+    done.seconds = time.perf_counter() - started
+    done.report = json.loads(done.stdout) if done.stdout.strip() else None
+    return done
+
+
+def check(report, name):
+    return next(c for c in report["checks"] if c["check"] == name)
+
+
+@pytest.mark.skipif(has_real_gpu(), reason="this machine has an NVIDIA GPU")
+def test_a_cuda_bundle_on_a_machine_without_a_gpu_is_a_no_with_the_reason(gpu_bundle, index_url):
+    done = preflight(gpu_bundle, index_url, path=Path("/nonexistent"))
+    assert done.returncode == 6, done.stdout + done.stderr
+    report = done.report
+    assert report["verdict"] == "no"
+    gpu = check(report, "gpu")
+    assert gpu["verdict"] == "no"
+    assert "NVIDIA H100 80GB HBM3" in gpu["reason"] and "CUDA 13.0" in gpu["reason"]
+    assert "this machine has no NVIDIA GPU" in gpu["reason"]
+    assert done.report["seconds"] < 5, done.report["seconds"]  # beside Python's own start
+    text = subprocess.run(
+        [str(BIN / "nbrepro"), "preflight", str(gpu_bundle), "--index-url", index_url],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PIP_CONFIG_FILE=os.devnull),
+    )
+    assert text.returncode == 6
+    assert "cannot be rebuilt here: " in text.stdout and "gpu" in text.stdout.splitlines()[-1]
+
+
+@pytest.mark.skipif(has_real_gpu(), reason="this machine has an NVIDIA GPU")
+def test_the_recorded_h100_driver_is_enough_and_an_older_one_is_not(
+    gpu_bundle, index_url, tmp_path
+):
+    same = preflight(
+        gpu_bundle, index_url, path=fake_smi(tmp_path / "h100", H100 / "smi-banner.txt")
+    )
+    gpu = check(same.report, "gpu")
+    assert gpu["verdict"] == "yes", gpu
+    assert "NVIDIA H100 80GB HBM3" in gpu["reason"] and "CUDA 13.0" in gpu["reason"]
+    # the same GPU with the A10 machine's driver banner (550.127.05, CUDA 12.4)
+    old = preflight(
+        gpu_bundle,
+        index_url,
+        path=fake_smi(tmp_path / "a10", FIXTURES / "gpu" / "smi-banner-a10-550.txt"),
+    )
+    gpu = check(old.report, "gpu")
+    assert gpu["verdict"] == "no"
+    assert "supports CUDA 12.4 only" in gpu["reason"] and "CUDA 13.0 or newer" in gpu["reason"]
+    assert old.returncode == 6
+
+
+def test_a_pin_with_no_wheel_for_the_asked_platform_is_a_no(gpu_bundle, index_url):
+    done = preflight(gpu_bundle, index_url, "--platform", "osx-arm64")
+    assert done.returncode == 6
+    packages = check(done.report, "packages")
+    assert packages["verdict"] == "no"
+    rows = {row["name"]: row for row in packages["packages"]}
+    cublas = rows["nvidia-cublas"]
+    assert cublas["verdict"] == "no"
+    assert "no wheel for osx-arm64 (cp312) and no sdist" in cublas["reason"]
+    assert "manylinux_2_27_x86_64" in cublas["reason"] and "win_amd64" in cublas["reason"]
+    assert rows["absl-py"]["verdict"] == "yes"  # a pure-Python wheel fits every platform
+    assert check(done.report, "gpu")["verdict"] == "no"  # CUDA on macOS
+    assert "python" not in [c["check"] for c in done.report["checks"]]  # not known from here
+    assert done.report["seconds"] < 5, done.report["seconds"]  # beside Python's own start
+    # the same pins on the platform they were recorded on are all there
+    linux = preflight(gpu_bundle, index_url, "--platform", "linux-64")
+    assert check(linux.report, "packages")["verdict"] == "yes", check(linux.report, "packages")
+
+
+def test_a_buildable_bundle_is_a_yes(words_bundle, index_url):
+    done = preflight(words_bundle, index_url)
+    python = check(done.report, "python")
+    if python["verdict"] != "yes":
+        pytest.skip("no Python 3.11 here, as the fixture was recorded with: %s" % python["reason"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.report["verdict"] == "yes"
+    packages = check(done.report, "packages")
+    assert packages["verdict"] == "yes" and "all 31 pinned packages" in packages["reason"]
+    assert check(done.report, "gpu")["reason"] == "the notebook ran without an NVIDIA GPU"
+    assert check(done.report, "carried")["verdict"] == "yes"
+    assert check(done.report, "disk")["verdict"] == "yes"
+    assert done.report["seconds"] < 5, done.report["seconds"]  # beside Python's own start
+
+
+def test_an_index_that_does_not_answer_makes_packages_unknown_not_no(words_bundle):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here now
+    done = preflight(words_bundle, "http://127.0.0.1:%d/simple" % port, "--platform", "linux-64")
+    packages = check(done.report, "packages")
+    assert packages["verdict"] == "unknown"
+    assert "could not be asked about" in packages["reason"]
+    assert done.returncode == 1 and done.report["verdict"] == "unknown"
+
+
+def test_an_unknown_platform_and_a_folder_that_is_no_bundle_exit_2(words_bundle, tmp_path):
+    done = subprocess.run(
+        [str(BIN / "nbrepro"), "preflight", str(words_bundle), "--platform", "amiga"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "unknown platform 'amiga'" in done.stderr
+    done = subprocess.run(
+        [str(BIN / "nbrepro"), "preflight", str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "not an nbrepro bundle" in done.stderr
+
+
+@pytest.mark.network
+@pytest.mark.skipif(not os.environ.get("NBREPRO_TEST_NETWORK"), reason="NBREPRO_TEST_NETWORK=1")
+def test_the_real_pypi_says_the_same(gpu_bundle):
+    done = preflight(gpu_bundle, "https://pypi.org/simple", "--platform", "osx-arm64")
+    rows = {row["name"]: row for row in check(done.report, "packages")["packages"]}
+    assert rows["nvidia-cublas"]["verdict"] == "no"
+    assert rows["absl-py"]["verdict"] == "yes"
+    assert done.report["seconds"] < 5, done.report["seconds"]  # beside Python's own start
