@@ -748,7 +748,6 @@ def python_key(bundle):
     return envcache.plan_for(bundle, manifest).key()
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 @pytest.mark.skipif(shutil.which("flock") is None, reason="no flock(1)")
 def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reuses_it(
@@ -795,7 +794,6 @@ def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reus
     assert "building %s" % prefix in again.stderr and entry.usable()
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 @pytest.mark.skipif(shutil.which("flock") is None, reason="no flock(1)")
 def test_two_builds_of_one_lock_wait_for_each_other(tools, tmp_path):
@@ -819,7 +817,6 @@ def test_two_builds_of_one_lock_wait_for_each_other(tools, tmp_path):
     assert len([p for p in (root / "envs").iterdir() if p.is_dir()]) == 1
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 def test_nbrepro_builds_once_for_threads_that_ask_together_and_evicts_what_is_unused(
     tools, tmp_path
