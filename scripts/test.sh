@@ -10,6 +10,10 @@
 #                                 and open no browser (pytest -m "not kernel and
 #                                 not venv and not browser"); no UI tests
 #
+# The full command skips nothing quietly: NBREPRO_EVERY_TEST=1 makes pytest fail a
+# skipped test unless the reason is a fact of the machine (test/python/harness.py,
+# MACHINE_FACTS), and the UI tests run every project.
+#
 # pytest runs on every core (pytest-xdist, -n auto); PYTEST_WORKERS=1 runs it
 # in one process; UI_WORKERS sets Playwright's workers (default 1: the UI tests share
 # their servers, and two workers are not yet proven on a busy 2-core machine).
@@ -61,7 +65,7 @@ if [ "$fast" = 1 ]; then
   stage "pytest (fast lane)" python -m pytest "${parallel[@]}" \
     -m "not kernel and not venv and not browser"
 else
-  stage "pytest" python -m pytest "${parallel[@]}"
+  stage "pytest" env NBREPRO_EVERY_TEST=1 python -m pytest "${parallel[@]}"
   stage "ui (galata, chromium)" npx --no-install playwright test \
     --config test/ui/playwright.config.js --workers "${UI_WORKERS:-1}"
 fi

@@ -6,7 +6,17 @@ import os
 
 import kernel_helpers
 import pytest
-from harness import KINDS, NO_COMPILE, ProcessWatch, Recorder, Shelf, Venvs, unmarked, uses
+from harness import (
+    KINDS,
+    NO_COMPILE,
+    ProcessWatch,
+    Recorder,
+    Shelf,
+    Venvs,
+    unexpected_skip,
+    unmarked,
+    uses,
+)
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -130,13 +140,39 @@ def pytest_runtest_protocol(item, nextitem):
         _watch.stop()
 
 
+def _fail_an_unexpected_skip(report):
+    """Under scripts/test.sh (NBREPRO_EVERY_TEST=1) a skip fails unless its reason is a
+    fact of the machine (harness.MACHINE_FACTS): the full command runs every test."""
+    if not (report.skipped and os.environ.get("NBREPRO_EVERY_TEST")):
+        return False
+    if hasattr(report, "wasxfail"):
+        return False
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    message = unexpected_skip(reason)
+    if message is None:
+        return False
+    report.outcome = "failed"
+    report.longrepr = message
+    return True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A module skipped whole (pytest.importorskip at its top) is held to the same rule."""
+    report = yield
+    _fail_an_unexpected_skip(report)
+    return report
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Fail a test that started a kernel, a venv build or pip, or a browser without the
     marker that says so: the fast lane (-m "not kernel and not venv and not browser")
-    must never start one."""
+    must never start one. Fail an unexpected skip under scripts/test.sh."""
     report = yield
     item.stash[_seconds] = item.stash.get(_seconds, 0.0) + report.duration
+    if _fail_an_unexpected_skip(report):
+        return report
     if not _watch.supported:
         return report
     found = _watch.found()

@@ -225,6 +225,39 @@ def unmarked(found, marked):
     return "\n".join(lines)
 
 
+# -- every test runs --------------------------------------------------------------------
+
+# The skips that ``scripts/test.sh`` (NBREPRO_EVERY_TEST=1) accepts: facts of the machine
+# that setup.sh cannot change. Any other skip there fails the test, so that a missing
+# tool or package is never a quietly shorter run. Each reason is matched as a prefix.
+MACHINE_FACTS = (
+    "NBREPRO_TEST_NETWORK=1",  # the network tests ask a real index: an opt-in
+    "this machine has an NVIDIA GPU",  # the no-GPU tests, on a GPU machine
+    "conda is not on PATH",  # no conda channel is reachable to install it from
+    "could not install ipykernel for py38",  # pyenv's 3.8 needs a real index
+    "the system python3 has nbrepro installed",
+    "chattr +i fails here",  # containers without the immutable flag
+    "the immutable flag does not stop writes here",
+    "the lock test expects a linux-64 host",
+    "the rattler fixtures are built for linux-64",
+)
+
+
+def unexpected_skip(reason):
+    """The failure message for a skip with ``reason`` under scripts/test.sh, or None
+    when the reason is one of MACHINE_FACTS."""
+    reason = reason.strip()
+    if reason.startswith("Skipped: "):
+        reason = reason[len("Skipped: ") :]
+    if reason.startswith(MACHINE_FACTS):
+        return None
+    return (
+        "skipped (%s), but scripts/test.sh runs every test: install what it needs in "
+        "scripts/setup.sh, or, if it is a fact of the machine that setup cannot change, "
+        "add the reason to harness.MACHINE_FACTS" % reason
+    )
+
+
 # -- built once per session ------------------------------------------------------------
 
 

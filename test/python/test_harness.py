@@ -1,13 +1,17 @@
 """The suite's own machinery (harness.py): what counts as a kernel, a venv or a browser,
 the watch that sees every process a test starts, the message that fails an unmarked
-test, and the shelf that builds a thing once for every xdist worker."""
+test, the shelf that builds a thing once for every xdist worker, and the rule that the
+full command (scripts/test.sh) skips nothing but facts of the machine."""
 
+import os
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from harness import ProcessWatch, Shelf, kinds_of, unmarked
+from harness import ProcessWatch, Shelf, kinds_of, unexpected_skip, unmarked
 
 # Command lines as the tests start them (taken from real runs).
 SEEN = [
@@ -115,3 +119,51 @@ def test_the_shelf_builds_once_for_every_worker_and_never_keeps_half_a_build(tmp
     for _ in range(2):  # the second ask fails the same way: nothing half-built was kept
         with pytest.raises(RuntimeError, match="the build failed"):
             shelf.get("t", {"k": "broken"}, broken)
+
+
+def test_only_facts_of_the_machine_are_skips_the_full_command_accepts():
+    assert unexpected_skip("Skipped: NBREPRO_TEST_NETWORK=1") is None
+    assert unexpected_skip("this machine has an NVIDIA GPU") is None
+    message = unexpected_skip("Skipped: shellcheck is not installed")
+    assert "shellcheck is not installed" in message and "harness.MACHINE_FACTS" in message
+
+
+SKIPS = """import pytest
+
+def test_a_missing_tool():
+    pytest.skip("shellcheck is not installed")
+
+@pytest.mark.skipif(True, reason="NBREPRO_TEST_NETWORK=1")
+def test_the_network():
+    pass
+
+def test_that_runs():
+    pass
+"""
+
+
+def test_under_test_sh_a_skip_fails_unless_it_is_a_fact_of_the_machine(tmp_path):
+    (tmp_path / "test_skips.py").write_text(SKIPS)
+    (tmp_path / "test_whole_module.py").write_text(
+        "import pytest\npytest.importorskip('nbrepro_no_such_module')\n"
+    )
+    # this suite's conftest.py as a plugin, in a folder of its own
+    command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider"]
+    command += ["-q", "-rA", str(tmp_path)]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
+    env.pop("NBREPRO_EVERY_TEST", None)
+    alone = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert "1 passed, 3 skipped" in alone.stdout, alone.stdout
+
+    env["NBREPRO_EVERY_TEST"] = "1"
+    every = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    # a module skipped whole is an error of collection, which stops the run
+    assert every.returncode == 2, every.stdout + every.stderr
+    assert "ERROR test_whole_module.py - skipped (could not import" in every.stdout
+    (tmp_path / "test_whole_module.py").unlink()
+    every = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert every.returncode == 1, every.stdout + every.stderr
+    assert "FAILED test_skips.py::test_a_missing_tool" in every.stdout
+    assert "shellcheck is not installed), but scripts/test.sh runs every test" in every.stdout
+    assert "1 failed, 1 passed, 1 skipped" in every.stdout, every.stdout
