@@ -3,6 +3,7 @@ true, and the fixtures built once per session (harness.py says how)."""
 
 import json
 import os
+from pathlib import Path
 
 import kernel_helpers
 import pytest
@@ -88,8 +89,18 @@ def kernel(tmp_path):
 
 
 # Rough cost of a test for the order they run in: building venvs and running pip take
-# tens of seconds, a kernel a few, the rest well under one.
+# tens of seconds, a kernel a few, the rest well under one. durations.json holds the
+# measured seconds (setup + call + teardown) of the longest tests, which beat the guess:
+# regenerate it with `python test/python/durations.py LOG` from a run with --durations=60.
 COST = {"venv": 30.0, "kernel": 5.0}
+DURATIONS = json.loads((Path(__file__).parent / "durations.json").read_text())
+
+
+def _cost(item):
+    known = DURATIONS.get(item.nodeid)
+    if known is not None:
+        return known
+    return max([COST.get(k, 0.0) for k in KINDS if item.get_closest_marker(k)] + [0.1])
 
 
 def _fixturedefs(item):
@@ -99,6 +110,7 @@ def _fixturedefs(item):
     return [d for name in item.fixturenames for d in info.name2fixturedefs.get(name, ())]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Markers, then the order and grouping pytest-xdist works with.
 
@@ -108,10 +120,12 @@ def pytest_collection_modifyitems(config, items):
       loadgroup`` keeps a group on one worker, so the fixture is made once); the
       other tests go to whichever worker is free. Session-scoped things built once
       for all workers live on the shelf (harness.Shelf).
-    - The costliest modules come first, so that no worker is left with a long test
-      at the end while the other one idles; a module's tests keep their order.
+    - The costliest work comes first, so that no worker is left with a long test at
+      the end while the other one idles. A unit of work is an xdist group (its tests
+      keep their order) or a test of no group; its cost is its tests' measured or
+      guessed seconds (``_cost``).
     """
-    modules = {}
+    units = {}
     for item in items:
         kinds = set()
         wide = False
@@ -123,12 +137,35 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(kind)
         if wide and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-        cost = max([COST.get(k, 0.0) for k in KINDS if item.get_closest_marker(k)] + [0.1])
-        module = modules.setdefault(item.nodeid.split("::")[0], [0.0, []])
-        module[0] += cost
-        module[1].append(item)
-    ordered = sorted(modules.values(), key=lambda module: -module[0])
-    items[:] = [item for _cost, module in ordered for item in module]
+        group = item.get_closest_marker("xdist_group")
+        key = ("group", _group_name(group)) if group else ("test", item.nodeid)
+        unit = units.setdefault(key, [0.0, []])
+        unit[0] += _cost(item)
+        unit[1].append(item)
+    ordered = sorted(units.values(), key=lambda unit: -unit[0])
+    items[:] = [item for _cost, unit in ordered for item in unit]
+    if getattr(config.option, "loadgroup", False):  # on the workers of --dist loadgroup
+        for key, (_total, unit) in units.items():
+            if key[0] == "group":
+                for item in unit:
+                    _join_group(item, key[1])
+
+
+def _group_name(marker):
+    return marker.kwargs.get("name", marker.args[0] if marker.args else "default")
+
+
+def _join_group(item, group):
+    """Put ``item`` in its xdist group: ``--dist loadgroup`` reads the group from the
+    test's id, ``path::test@group``. pytest-xdist 3.8 appends it to ``item._nodeid``,
+    which pytest 9 no longer reads (``Node.nodeid`` is ``str(item._id)``), so every
+    group was split over the workers and each made its module's fixtures again."""
+    nodeid = "%s@%s" % (item.nodeid, group)
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+
+        item._id = coerce_node_id(nodeid)
+    item._nodeid = nodeid
 
 
 @pytest.hookimpl(wrapper=True)

@@ -167,3 +167,35 @@ def test_under_test_sh_a_skip_fails_unless_it_is_a_fact_of_the_machine(tmp_path)
     assert "FAILED test_skips.py::test_a_missing_tool" in every.stdout
     assert "shellcheck is not installed), but scripts/test.sh runs every test" in every.stdout
     assert "1 failed, 1 passed, 1 skipped" in every.stdout, every.stdout
+
+
+GROUPED = """import os
+
+import pytest
+
+@pytest.fixture(scope="module")
+def made():
+    with open(os.environ["MADE_LOG"], "a") as log:
+        log.write(os.environ.get("PYTEST_XDIST_WORKER", "-") + "\\n")
+
+@pytest.mark.parametrize("n", range(6))
+def test_uses_the_module_fixture(made, n):
+    pass
+
+@pytest.mark.parametrize("n", range(6))
+def test_alone(n):
+    pass
+"""
+
+
+def test_a_module_fixture_is_made_once_under_two_xdist_workers(tmp_path):
+    """Tests that share a module-scoped fixture run on one worker (--dist loadgroup)."""
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    log = tmp_path / "made.log"
+    command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider"]
+    command += ["-q", "-n", "2", "--dist", "loadgroup", str(tmp_path)]
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent), MADE_LOG=str(log))
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "12 passed" in done.stdout, done.stdout
+    assert len(log.read_text().split()) == 1, log.read_text()
