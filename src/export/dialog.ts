@@ -7,8 +7,33 @@ import { el } from '../ui/dom';
 import { IFinding, kindTitle } from '../vocabulary';
 
 /**
+ * A file the bundle carries from the notebook's project (a module, a script or
+ * data), by its path in the bundle; the check lists them before anything is
+ * written, so the user sees what is about to be shared.
+ */
+export interface ICarriedFile {
+  path: string;
+  size: number;
+}
+
+/**
+ * A size in bytes as people read it: `812 B`, `4.0 KB`, `1.5 MB`.
+ */
+export function formatSize(size: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/**
  * The dialog's body: the gate's findings as text (their messages come from
- * notebook metadata anyone can edit), and the choice of folder or zip.
+ * notebook metadata anyone can edit), every file the bundle carries from the
+ * project (path and size), and the choice of folder or zip.
  */
 export class ExportDialogBody
   extends Widget
@@ -17,7 +42,8 @@ export class ExportDialogBody
   constructor(
     findings: IFinding[],
     format: ExportFormat,
-    trans: TranslationBundle
+    trans: TranslationBundle,
+    carried: ICarriedFile[] = []
   ) {
     super();
     this.addClass('jp-nbrepro-ExportDialog');
@@ -44,6 +70,30 @@ export class ExportDialogBody
         list.appendChild(item);
       }
       this.node.appendChild(list);
+    }
+    if (carried.length > 0) {
+      this.node.appendChild(
+        el(
+          'p',
+          undefined,
+          trans._n(
+            'The bundle carries %1 file from the project:',
+            'The bundle carries %1 files from the project:',
+            carried.length
+          )
+        )
+      );
+      const files = el('ul', 'jp-nbrepro-ExportDialog-carried');
+      for (const file of carried) {
+        const item = el(
+          'li',
+          undefined,
+          `${file.path} (${formatSize(file.size)})`
+        );
+        item.dataset.path = file.path;
+        files.appendChild(item);
+      }
+      this.node.appendChild(files);
     }
     const choices = el('fieldset', 'jp-nbrepro-ExportDialog-format');
     choices.appendChild(

@@ -12,7 +12,7 @@ import { IDriftReport } from '../drift/diff';
 import { RequestError, requestAPI } from '../server/api';
 import { ExportFormat } from '../tokens';
 import { IFinding, kernelDriftFindings } from '../vocabulary';
-import { ExportDialogBody } from './dialog';
+import { ExportDialogBody, ICarriedFile } from './dialog';
 
 /**
  * The server's answer to an export: where the bundle is, relative to
@@ -78,16 +78,16 @@ export async function exportBundle(
   const request = Private.requester(app, path, options.wheelLimit?.());
 
   let findings: IFinding[];
+  let carried: ICarriedFile[];
   try {
     const limit = options.dataLimit?.();
-    findings =
-      (
-        await request(
-          limit === undefined
-            ? { check_only: true }
-            : { check_only: true, data_limit: limit }
-        )
-      ).findings ?? [];
+    const checked = await request(
+      limit === undefined
+        ? { check_only: true }
+        : { check_only: true, data_limit: limit }
+    );
+    findings = checked.findings ?? [];
+    carried = Array.isArray(checked.carried) ? checked.carried : [];
     const drift = options.kernelDrift();
     if (drift && !findings.some(finding => finding.kind === 'drift')) {
       findings = [...findings, ...kernelDriftFindings(drift, trans)];
@@ -99,7 +99,12 @@ export async function exportBundle(
     );
     return;
   }
-  const body = new ExportDialogBody(findings, options.defaultFormat(), trans);
+  const body = new ExportDialogBody(
+    findings,
+    options.defaultFormat(),
+    trans,
+    carried
+  );
   const choice = await showDialog<ExportFormat>({
     title: trans.__('Export Reproducible Bundle'),
     body,

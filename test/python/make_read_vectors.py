@@ -41,9 +41,51 @@ def kept(problems):
     return sorted(out)
 
 
+def _inputs(value):
+    """Every run record's ``inputs`` set to ``value`` (the project facts of issue 21)."""
+
+    def apply(nb):
+        for run in nb["metadata"]["nbrepro"]["runs"].values():
+            run["inputs"] = json.loads(json.dumps(value))
+
+    return apply
+
+
+PROJECT_INPUTS = {
+    "notebook_dir": "notebooks/topic",
+    "files": [
+        {"path": "data/x.csv", "mode": "r", "size": 4, "mtime": 1, "sha256": "0" * 64},
+        {"path": ".env", "mode": "r", "private": True},
+    ],
+    "local_modules": {"mypackage": "mypackage"},
+    "outside_modules": {"helper": "../../../lib/helper.py", "far": None},
+    "outside": {
+        "count": 2,
+        "files": [{"path": "../../../shared/t.csv", "mode": "r", "size": 2, "sha256": "1" * 64}],
+    },
+}
+# Shapes the front end must read as the kernel writes them, beside the seeds' cases.
+EXTRA = {
+    "inputs-of-a-project": (
+        "PIP",
+        _inputs(PROJECT_INPUTS),
+        "the project facts of a run's inputs: kept as they are",
+    ),
+    "inputs-outside-file-written": (
+        "PIP",
+        _inputs(dict(PROJECT_INPUTS, outside={"count": 1, "files": [{"path": "x", "mode": "w"}]})),
+        "a file outside the project recorded as written (only reads are): the inputs go",
+    ),
+}
+EXTRA_NUMBERS = {"inputs-of-a-project": "67", "inputs-outside-file-written": "68"}
+
+
 def main():
-    for number, case, description in CHOSEN:
-        seed, apply = CASES[case]
+    from test_document import PIP
+
+    cases = [(n, c, d, CASES[c]) for n, c, d in CHOSEN]
+    cases += [(EXTRA_NUMBERS[c], c, d, (PIP, apply)) for c, (_, apply, d) in EXTRA.items()]
+    for number, case, description, (seed, apply) in cases:
         nb = json.loads(json.dumps(seed))
         apply(nb)
         raw = nb["metadata"]["nbrepro"]

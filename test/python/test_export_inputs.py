@@ -117,7 +117,7 @@ def test_export_warns_when_a_needed_file_is_gone(recorded, capsys):
         moved.rename(folder / "helpers.py")
     (finding,) = [f for f in result["findings"] if f["kind"] == "missing-inputs"]
     assert finding["cells"] == [2]
-    assert "module helpers: helpers.py is not beside the notebook" in finding["message"]
+    assert "module helpers: helpers.py is not in the project" in finding["message"]
     assert (folder / "second" / "data" / "big.bin").is_file()  # default limit: 50 MB
 
 

@@ -7,6 +7,7 @@ and runs anything else with this Python. pip bundles build a real venv from a
 wheel folder (PIP_NO_INDEX, PIP_FIND_LINKS: the user's pip settings reach pip).
 """
 
+import hashlib
 import io
 import json
 import os
@@ -62,6 +63,7 @@ def plan(**changes):
 
 def write_bundle(folder, the_plan, requirements="tinypkg==1.0\n"):
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / the_plan["script"]).parent.mkdir(parents=True, exist_ok=True)
     (folder / the_plan["script"]).write_text(SCRIPT)
     (folder / the_plan["notebook"]).write_text("{}")
     (folder / "requirements.txt").write_text("# pip part\n" + requirements)
@@ -243,7 +245,7 @@ def test_verify_without_nbrepro_says_how_to_install_it(tools, pip_bundle, tmp_pa
     result = run(pip_bundle, "--verify", "--no-run", env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert (
-        "run.sh: --verify needs nbrepro: install it with 'python3 -m pip install nbrepro'"
+        "run.sh: --verify needs nbrepro: install it with: python3 -m pip install 'nbrepro[images]'"
         in result.stderr
     )
 
@@ -291,6 +293,46 @@ def test_conda_bundle_uses_the_lock_on_its_platform(tools, tmp_path):
     assert result.data["argv"] == ["--beta"] and python.exists()
     again = run(bundle, env=environ(tools), cwd=tmp_path)
     assert "reusing" in again.stderr and len(tools["log"].read_text().splitlines()) == 2
+
+
+def test_the_script_runs_from_the_notebooks_folder_and_missing_inputs_are_named_first(
+    tools, tmp_path
+):
+    """Issue 21: the bundle keeps the project's layout, so the script runs where the
+    notebook ran (its ../../data/x.csv resolves); what the bundle could not carry is
+    named before anything is built."""
+    data = b"a,b\n1,2\n"
+    the_plan = plan(
+        kind="conda",
+        platform="linux-64",
+        lock="conda-linux-64.lock",
+        script="notebooks/topic/analysis.py",
+        notebook="notebooks/topic/analysis.ipynb",
+        expected=[
+            ("../../../shared/t.csv", hashlib.sha256(b"t").hexdigest(), "outside the project"),
+            ("../../data/big.bin", "", "not carried: over the data limit"),
+            ("../../data/x.csv", hashlib.sha256(data).hexdigest(), "outside the project"),
+        ],
+    )
+    bundle = write_bundle(tmp_path / "place" / "b", the_plan)
+    (bundle / "data").mkdir()
+    (bundle / "data" / "x.csv").write_bytes(data + b"changed")
+    tools["log"].write_text("")
+    result = run(bundle, env=environ(tools), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.data["cwd"] == str(bundle.resolve() / "notebooks" / "topic")
+    lines = result.stderr.splitlines()
+    folder = bundle.resolve() / "notebooks" / "topic"
+    assert lines[:4] == [
+        "run.sh: MISSING: ../../../shared/t.csv (from the notebook's folder, %s): outside the "
+        "project" % folder,
+        "run.sh: MISSING: ../../data/big.bin (from the notebook's folder, %s): not carried: "
+        "over the data limit" % folder,
+        "run.sh: WARNING: ../../data/x.csv is not the file the notebook read (its sha256 differs)",
+        "run.sh: WARNING: 2 file(s) the notebook needs are missing (above): put them at those "
+        "paths, or the cells that use them will fail",
+    ]
+    assert lines[4].startswith("run.sh: building")
 
 
 def test_conda_bundle_falls_back_to_environment_yml(tools, tmp_path):

@@ -64,6 +64,16 @@ PLANS = {
     "local-conda": plan(kind="conda", platform="linux-64", lock="c.lock", **LOCAL),
     "inputs": plan(inputs=["helpers.py", "data/x.csv", "data/a b/y.csv", "odd$name.csv"]),
     "hostile-names": plan(script=HOSTILE + ".py", notebook="-n " + HOSTILE + ".ipynb"),
+    # The notebook in its project's folder, and what run.sh looks for first (issue 21).
+    "project": plan(
+        script="notebooks/topic/analysis.py",
+        notebook="notebooks/topic/analysis.ipynb",
+        inputs=["mypackage/models.py", "data/x.csv"],
+        expected=[
+            ("../../../shared/t.csv", "1" * 64, "outside the project"),
+            ("../../data/" + HOSTILE + ".bin", "", "not carried: " + HOSTILE),
+        ],
+    ),
     "fonts": plan(fonts=True, matplotlibrc=True),
     "fonts-conda-lock-no-rc": plan(
         kind="conda", platform="linux-64", lock="conda-linux-64.lock", fonts=True

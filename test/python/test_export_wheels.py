@@ -3,6 +3,7 @@ settings as this machine has them, the carry plan, and run.sh's file matching
 against the Python side's."""
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -328,3 +329,29 @@ def test_a_local_version_label_says_why_it_needs_another_index():
         "from an index other than pypi.org (their versions carry a local label, which "
         "pypi.org never has); pip on this machine also reads https://corp.example/extra"
     ) in finding["message"]
+
+
+def test_no_local_path_of_a_package_is_absolute_in_what_the_bundle_says(tmp_path):
+    """Issue 20, defect 14: the manifest carried the absolute path of an editable package
+    outside the project, home folder and user name included."""
+    from capture.builders import project
+
+    inside = project(tmp_path / "proj" / "pkg", "projpkg", "1.0")
+    outside = project(tmp_path / "home" / "alice" / "src" / "myproj", "myproj", "2.0")
+    gone = tmp_path / "home" / "alice" / "dist" / "gone-1.0-py3-none-any.whl"
+    records = [
+        dist("projpkg", "1.0", {"url": inside.as_uri(), "dir_info": {"editable": True}}),
+        dist("myproj", "2.0", {"url": outside.as_uri(), "dir_info": {"editable": True}}),
+        dist("gone", "1.0", archive(gone.as_uri(), "0" * 64)),
+        dist("away", "3.0", {"url": (tmp_path / "nowhere").as_uri(), "dir_info": {}}),
+    ]
+    plan = wheels.plan(records, project=tmp_path / "proj", check=True)
+    details = {row["name"]: row["detail"] for row in plan.sources}
+    assert details == {
+        "projpkg": "pkg",
+        "myproj": ".../myproj",
+        "gone": ".../gone-1.0-py3-none-any.whl",
+        "away": ".../nowhere",
+    }
+    said = json.dumps([plan.sources, plan.flagged, plan.findings])
+    assert str(tmp_path) not in said and "alice" not in said

@@ -163,7 +163,18 @@ def test_over_the_limit_export_reports_and_run_sh_stops_before_pip(recorded):
     assert {f["name"] for f in manifest["packages"]["flagged"]} == {"mylib", "projpkg"}
     assert sorted(os.listdir(bundle / "wheels")) == ["README.txt"]
 
+    # preflight, before anything is built, names both and stops (exit 6) ...
     result = run(["bash", bundle / "run.sh"], env=recorded["env"], cwd=recorded["root"])
+    assert result.returncode == 6, result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert "carried   no       mylib 0.1.0, which no index has" in said
+    assert "projpkg 1.0, which no index has: build a wheel of its source" in said
+    assert "cannot be rebuilt here: carried" in said
+    assert not (bundle / ".env").exists()
+    # ... and without it run.sh's own check of the same stops before pip (exit 5)
+    result = run(
+        ["bash", bundle / "run.sh", "--no-preflight"], env=recorded["env"], cwd=recorded["root"]
+    )
     assert result.returncode == 5, result.stdout + result.stderr
     assert "MISSING: mylib 0.1.0, which no index has: put its wheel or sdist in the " in (
         result.stderr

@@ -500,7 +500,7 @@ def test_run_sh_and_the_dockerfile_run_the_font_list_step(tmp_path):
     step = with_fonts[with_fonts.index("\n# Fonts:") : with_fonts.index("\n# With --verify")]
     assert with_fonts.replace(step, "") == plain  # the step alone, before verify and the script
     assert "export MPLCONFIGDIR=$bundle_dir/.matplotlib\n" in step
-    assert '  "$python" nbrepro-fonts/fontlist.py ||' in step
+    assert '  "$python" "$script_dir/nbrepro-fonts/fontlist.py" ||' in step
     (tmp_path / "run.sh").write_text(with_fonts)
     assert subprocess.run(["bash", "-n", str(tmp_path / "run.sh")]).returncode == 0
     docker = recipes.dockerfile(dict(plan, fonts=True, matplotlibrc=True))
@@ -509,6 +509,15 @@ def test_run_sh_and_the_dockerfile_run_the_font_list_step(tmp_path):
     assert 'COPY --chown=$MAMBA_USER:$MAMBA_USER ["matplotlibrc", "./"]' in lines[:at]
     assert "ENV MPLCONFIGDIR=%s/.matplotlib" % recipes.WORKDIR in lines[:at]
     assert at < lines.index('CMD ["python", "nb.py"]')
+    # A notebook in its project's folder: the fonts sit beside its script (issue 21).
+    nested = dict(plan, script="notebooks/nb.py", notebook="notebooks/nb.ipynb")
+    lines = recipes.dockerfile(dict(nested, fonts=True, matplotlibrc=True)).splitlines()
+    at = lines.index("RUN python notebooks/nbrepro-fonts/fontlist.py")
+    assert (
+        'COPY --chown=$MAMBA_USER:$MAMBA_USER ["notebooks/matplotlibrc", "./notebooks/"]'
+        in lines[:at]
+    )
+    assert lines[-2:] == ["WORKDIR %s/notebooks" % recipes.WORKDIR, 'CMD ["python", "nb.py"]']
 
 
 def test_the_script_runs_the_font_list_step_first():

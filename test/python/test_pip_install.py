@@ -263,7 +263,7 @@ def test_the_readme_says_what_pip_install_gives(built, installed, tmp_path):
         metadata = archive.read("nbrepro-%s.dist-info/METADATA" % VERSION).decode()
     # every extra the README offers is one the wheel declares ...
     offered = set(re.findall(r'^pip install "nbrepro\[(\w+)\]"', section, re.M))
-    assert offered == {"papermill", "mlflow", "images"}, offered
+    assert offered == {"papermill", "mlflow", "images", "attest"}, offered
     declared = set(re.findall(r"^Provides-Extra: (\S+)$", metadata, re.M))
     assert offered <= declared
     # ... and what it brings is not installed without it

@@ -13,6 +13,7 @@ that prints what the real one printed on the H100 machine.
 import ctypes.util
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +21,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from nbrepro.verify import preflight as preflight_module
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "test" / "fixtures"
@@ -222,3 +225,61 @@ def test_the_real_pypi_says_the_same(gpu_bundle):
     assert rows["nvidia-cublas"]["verdict"] == "no"
     assert rows["absl-py"]["verdict"] == "yes"
     assert done.report["seconds"] < 5, done.report["seconds"]  # beside Python's own start
+
+
+def test_the_pins_a_new_venv_already_holds_need_no_index(words_bundle, tmp_path):
+    # run.sh's `python -m venv` brings ensurepip's pip (and setuptools before 3.12):
+    # pins of exactly those versions install from nowhere, so an index without them
+    # is no reason for a no (a bundle recorded in a plain venv pins them)
+    seeds = preflight_module.venv_seeds(sys.executable)
+    assert seeds.get("pip"), seeds
+    empty = tmp_path / "empty-index"
+    (empty / "simple").mkdir(parents=True)
+    server = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0"],
+        cwd=str(empty),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        line = server.stdout.readline()  # "Serving HTTP on 127.0.0.1 port N ..."
+        port = int(line.split(" port ")[1].split()[0])
+        bundle = tmp_path / "bundle"
+        shutil.copytree(words_bundle, bundle)
+        pins = ["%s==%s" % (name, version) for name, version in sorted(seeds.items())]
+        (bundle / "requirements.txt").write_text("\n".join(pins + ["absl-py==2.3.1"]) + "\n")
+        env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, NBREPRO_PYTHON=sys.executable)
+        argv = [str(BIN / "nbrepro"), "preflight", str(bundle), "--json"]
+        argv += ["--index-url", "http://127.0.0.1:%d/simple" % port]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    rows = {row["name"]: row for row in check(json.loads(done.stdout), "packages")["packages"]}
+    for name in seeds:
+        assert rows[name]["verdict"] == "yes", rows[name]
+        assert rows[name]["reason"] == "a new venv holds it (Python's ensurepip)"
+    # a pin the venv does not hold is still looked for, and missing
+    assert rows["absl-py"]["verdict"] == "no", rows["absl-py"]
+
+
+def test_a_font_the_notebook_drew_with_that_is_nowhere_here_is_unknown(words_bundle, tmp_path):
+    bundle = tmp_path / "bundle"
+    shutil.copytree(words_bundle, bundle)
+    (bundle / "nbrepro-fonts").mkdir()
+    spec = {
+        "nbrepro_fonts": 1,
+        "carried": [],
+        "system": [{"name": "No Such Font Anywhere", "file": "n.ttf", "why": "not shareable"}],
+    }
+    (bundle / "nbrepro-fonts" / "fonts.json").write_text(json.dumps(spec))
+    argv = [str(BIN / "nbrepro"), "preflight", str(bundle), "--json", "--skip", "packages"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip(), done.stderr
+    fonts = check(json.loads(done.stdout), "fonts")
+    assert fonts["verdict"] == "unknown", fonts
+    assert "font No Such Font Anywhere is not installed here" in fonts["reason"]
+    # for another platform nothing is said of this machine's fonts
+    done = subprocess.run(argv + ["--platform", "osx-arm64"], capture_output=True, text=True)
+    assert "fonts" not in [c["check"] for c in json.loads(done.stdout)["checks"]]

@@ -142,3 +142,98 @@ def test_round_trip(venvs_ab, record, name):
         assert all(
             c["causes"] != ["unknown"] for c in report["cells"] if c["status"] == "different"
         )
+
+
+# A project, as courses and books lay them out (issues 21 and 26): the notebook two
+# folders down, its package, data and stylesheet in sibling folders, a module of its
+# own that warns. The author and the reviewer work in different folders, neither under
+# /tmp (verify takes temporary paths out anyway, which would hide what is tested).
+PROJECT_CELLS = [
+    "import sys\nsys.path.append('../..')\nfrom mypackage.models import answer\nanswer()",
+    "rows = open('../../data/x.csv').read().splitlines()\nlen(rows)",
+    "css = open('../../styles/custom.css').read()\nprint(css.strip())",
+    "sys.path.append('../../code')\nimport nsfg\nnsfg.load()",
+    "print(nsfg.__file__)",
+    "from pathlib import Path\nprint(Path.cwd())",
+    "import random\nrandom.random()",
+]
+NSFG = (
+    "import warnings\n\n\ndef load():\n"
+    "    warnings.warn('3 rows dropped', UserWarning)\n    return 3\n"
+)
+
+
+def outside_tmp(request, role):
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="nbrepro-%s-" % role, dir=Path.home()))
+    request.addfinalizer(lambda: shutil.rmtree(str(folder), ignore_errors=True))
+    return folder
+
+
+def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
+    import nbformat
+
+    author, reviewer = outside_tmp(request, "author"), outside_tmp(request, "reviewer")
+    root = author / "proj"
+    (root / ".git").mkdir(parents=True)
+    files = {
+        "mypackage/__init__.py": "",
+        "mypackage/models.py": "def answer():\n    return 42\n",
+        "code/nsfg.py": NSFG,
+        "data/x.csv": "a,b\n1,2\n3,4\n",
+        "styles/custom.css": "body { color: #333 }\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    folder = root / "notebooks" / "topic"
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in PROJECT_CELLS]
+    notebook = folder / "demo.ipynb"
+    nbformat.write(nb, str(notebook))
+    env = venvs["env"]
+    python_a = venvs["a"] / "bin" / "python"
+
+    result = run([BIN / "nbrepro", "run", notebook, "--python", python_a], env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    recorded = json.loads(notebook.read_text())
+    assert "UserWarning: 3 rows dropped" in json.dumps(recorded["cells"][3]["outputs"])
+    result = run([BIN / "nbrepro", "export", notebook, "-o", author / "bundle", "--json"], env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = json.loads(result.stdout)
+    assert not {f["kind"] for f in exported["findings"]} & {"missing-inputs", "large-inputs"}
+    # The bundle mirrors the project: everything where the notebook found it.
+    assert {item["path"] for item in exported["carried"]} == set(files)
+
+    bundle = reviewer / "bundle"
+    shutil.copytree(str(author / "bundle"), str(bundle))
+    for name, text in files.items():
+        assert (bundle / name).read_text() == text
+    assert (bundle / "notebooks" / "topic" / "demo.ipynb").is_file()
+    result = run(
+        ["bash", bundle / "run.sh", "--verify", "--env", venvs["b"]], env=env, cwd=str(bundle)
+    )
+    output = result.stdout + result.stderr
+    # run.sh asked preflight first, which read the notebook in its folder of the bundle
+    assert "the notebook ran without an NVIDIA GPU" in output, output[-3000:]
+    assert "the script ran to the end" in output, output[-3000:]
+    cells = verify_lines(result.stdout)
+    assert sorted(cells) == list(range(1, len(PROJECT_CELLS) + 1)), output[-3000:]
+    statuses = {number: status for number, (status, _rest) in cells.items()}
+    assert statuses == {**{n: "same" for n in range(1, 7)}, 7: "different"}, output[-3000:]
+    for number in (4, 5, 6):  # the warning, __file__, Path.cwd(): only the folder differs
+        assert "project paths normalised" in cells[number][1], (number, cells[number])
+    assert "unseeded randomness" in cells[7][1], cells[7]
+    assert result.returncode == 1, output[-3000:]
+
+    # A second plain run in the author's folder and venv differs in the same cell only.
+    result = run([BIN / "nbrepro", "verify", notebook, "--python", python_a, "--json"], env=env)
+    report = json.loads(result.stdout)
+    assert [c["cell"] for c in report["cells"] if c["status"] != "same"] == [7]

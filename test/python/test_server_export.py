@@ -67,7 +67,8 @@ async def test_check_only_lists_what_the_gate_finds_and_writes_nothing(
 
     code, body = await post(jp_fetch, path="work/clean.ipynb", check_only=True)
     assert code == 200
-    assert list(body) == ["findings"] and gate_only(body["findings"]) == []
+    assert list(body) == ["findings", "carried", "left_out"] and gate_only(body["findings"]) == []
+    assert body["carried"] == body["left_out"] == []  # it reads no file of its folder
 
     code, body = await post(jp_fetch, path="work/edited.ipynb", check_only=True)
     assert code == 200

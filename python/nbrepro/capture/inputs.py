@@ -15,10 +15,22 @@ paths in a dict. It never raises. Nothing is hashed or stat-ed in the hook:
 sizes, modification times and sha256 are read when the cell's record is made
 (``probe``), with a cache keyed by (size, mtime).
 
-Paths are recorded relative to the notebook's folder (the kernel's working
-folder when recording began, or the ``notebook_dir`` option). A path outside
-it is never recorded by name: only counted, or, with the ``record_paths``
-privacy option, as the sha256 of its absolute path.
+Paths are recorded relative to the notebook's project (``project.find_root``:
+its git work tree, else the folder with its ``pyproject.toml``, ``setup.cfg``
+or ``environment.yml``, else the notebook's folder, which is the kernel's
+working folder when recording began or the ``notebook_dir`` option), and
+``notebook_dir`` says where the notebook's folder is in it: relative facts
+only, never an absolute path. Only what is there after the cell counts: a
+failed open of a name that never existed is no input. Reads under the
+interpreter's folders, installed packages, ``sys.path`` folders outside the
+project and the folders tools read for themselves (the user's cache and
+configuration folders, IPython's profile, system fonts, time zones, locales,
+certificates) are not the notebook's data. Any other file read outside the
+project is counted, and named by the path the cell used when that path was
+relative and names no folder above the user's home (``../../data/x.csv``);
+with the ``record_paths`` privacy option also by the sha256 of its absolute
+path. Private files (hidden, or named like credentials: ``project.private_name``)
+are named only: never hashed, their size never read.
 
 The clock is not an audited event: ``time.time`` and ``datetime.now`` leave no
 trace an audit hook sees, so ``cell_names``'s ``clock`` is a guess from the
@@ -29,6 +41,8 @@ said as such.
 import ast
 import os
 import sys
+
+from . import project
 
 # The hook's shared slot lives in sys.modules under this name, not in the
 # engine package: a newer engine replaces the package, while the hook (which
@@ -152,13 +166,15 @@ def install(ctx_options=None):
         slot = types.ModuleType(SLOT_NAME, "nbrepro's audit hook slot (see capture/inputs.py)")
         slot.recorder = None
         slot.root = None
+        slot.notebook = None
         sys.modules[SLOT_NAME] = slot
         addaudithook(_hook)
     options = ctx_options if isinstance(ctx_options, dict) else {}
-    root = options.get("notebook_dir")
-    if not isinstance(root, str) or not os.path.isabs(root):
-        root = slot.root or os.getcwd()
-    slot.root = os.path.realpath(root)
+    folder = options.get("notebook_dir")
+    if not isinstance(folder, str) or not os.path.isabs(folder):
+        folder = getattr(slot, "notebook", None) or os.getcwd()
+    slot.notebook = os.path.realpath(folder)
+    slot.root = project.find_root(slot.notebook)
     return True
 
 
@@ -186,8 +202,15 @@ def end():
 
 
 def root_dir():
+    """The project's folder (``project.find_root``), or None before ``install``."""
     slot = _slot()
     return getattr(slot, "root", None) if slot is not None else None
+
+
+def notebook_dir():
+    """The notebook's folder, or None before ``install``."""
+    slot = _slot()
+    return getattr(slot, "notebook", None) if slot is not None else None
 
 
 # -- the record, made after the cell -------------------------------------------------
@@ -196,10 +219,14 @@ def root_dir():
 def probe(ctx):
     """Return the ``inputs`` section of the run record (None when nothing applies)."""
     recorder = ctx.cache.pop(RECORDER_KEY, None)
-    root = root_dir()
+    root, folder = root_dir(), notebook_dir()
     out = {}
+    if root and folder:
+        where = project.relative(folder, root)
+        if where:
+            out["notebook_dir"] = where
     if recorder is not None and root:
-        files, outside, overflow = _files(ctx, recorder, root)
+        files, outside, overflow = _files(ctx, recorder, root, folder or root)
         if files:
             out["files"] = files
         if outside:
@@ -212,9 +239,11 @@ def probe(ctx):
         if drew:
             out["drew"] = drew
     if root:
-        local = _local_modules(ctx, root)
+        local, elsewhere = _local_modules(ctx, root, folder or root)
         if local:
             out["local_modules"] = local
+        if elsewhere:
+            out["outside_modules"] = elsewhere
     # The names a cell binds and reads, and its clock calls, come from its source
     # (``cell_names``), which the notebook keeps: verify reads them there, so that
     # cells that opened nothing share one run record and the notebook stays small.
@@ -247,53 +276,84 @@ def _numpy_drew_since_import():
         return False
 
 
-def _files(ctx, recorder, root):
-    """(files, outside, overflow) with files sorted by path."""
+def _files(ctx, recorder, root, folder):
+    """(files, outside, overflow): the files the cell opened inside the project, by
+    path relative to it and sorted; what it read outside the project (counted, and
+    named by the path the cell used when that path is relative and says nothing of
+    where the user lives); how many opens were not kept."""
     limit = ctx.option("hash_limit", DEFAULT_HASH_LIMIT)
     if not isinstance(limit, int) or isinstance(limit, bool):
         limit = DEFAULT_HASH_LIMIT
     hashed_outside = bool(ctx.option("record_paths", False))
     cache = ctx.cache.setdefault(HASH_CACHE_KEY, {})
-    files, outside = [], []
+    files, outside, named = [], [], []
     outside_count = 0
     cwd = os.getcwd()
     skipped = _tool_dirs()
     code_dirs = None
     for path, write in list(recorder.files.items()):
-        full = os.path.realpath(os.path.join(cwd, path))
-        relative = _relative(full, root)
-        if relative is None:
-            if _interpreter_file(full) or _tool_file(full):
+        absolute = os.path.normpath(os.path.join(cwd, path))
+        full = os.path.realpath(absolute)
+        if _interpreter_file(full) or _tool_file(full, skipped) or _tool_file(absolute, skipped):
+            continue
+        relative = project.relative(full, root)
+        if relative is not None:
+            if relative.startswith(".ipynb_checkpoints") or "/.ipynb_checkpoints/" in relative:
                 continue
-            if code_dirs is None:
-                code_dirs = _code_dirs(root)
-            if full.startswith(code_dirs):
-                continue
-            outside_count += 1
-            if hashed_outside and len(outside) < MAX_FILES:
-                outside.append(_sha256_text(full))
+            item = {"path": relative, "mode": "w" if write else "r"}
+            item.update(_facts(full, relative, limit, cache))
+            if item.get("missing") and not write:
+                continue  # a failed open of a name that was never there: no input
+            files.append(item)
+            if len(files) >= MAX_FILES:
+                break
             continue
-        if relative.startswith(".ipynb_checkpoints") or _interpreter_file(full):
-            continue
-        if any(full.startswith(skip) for skip in skipped):
-            continue
-        item = {"path": relative, "mode": "w" if write else "r"}
-        item.update(_stat_and_hash(full, limit, cache))
-        files.append(item)
-        if len(files) >= MAX_FILES:
-            break
+        if write:
+            continue  # written outside the project: an output, not something the bundle lacks
+        if code_dirs is None:
+            code_dirs = _code_dirs(root)
+        if full.startswith(code_dirs) or not os.path.exists(full):
+            continue  # code on sys.path, or a name that was never there
+        outside_count += 1
+        if hashed_outside and len(outside) < MAX_FILES:
+            outside.append(_sha256_text(full))
+        shown = None if os.path.isabs(path) else project.named_from(folder, absolute)
+        if shown is not None and len(named) < MAX_FILES:
+            item = {"path": shown, "mode": "r"}
+            item.update(_facts(full, shown, limit, cache))
+            if not item.get("missing"):
+                named.append(item)
     files.sort(key=lambda i: i["path"])
     result_outside = None
     if outside_count:
         result_outside = {"count": outside_count}
         if outside:
             result_outside["sha256_of_paths"] = sorted(outside)
+        if named:
+            result_outside["files"] = sorted(named, key=lambda i: i["path"])
     return files, result_outside, recorder.overflow
 
 
+def _facts(full, name, limit, cache):
+    """What is recorded of a file beside its path: nothing of a private one (hidden,
+    or named like a credential: never hashed), else size, mtime and sha256."""
+    if project.private_name(name):
+        return {"private": True}
+    return _stat_and_hash(full, limit, cache)
+
+
 def _tool_dirs():
-    """IPython's profile folder: its history and config are the kernel's, not the cell's."""
-    out = []
+    """Folders whose files tools read for themselves, as prefixes ending in a separator:
+    IPython's profile and Jupyter's folders, the user's cache and configuration
+    folders (matplotlib's font cache, fontconfig), fonts, time zones, locales and
+    certificates of the system. Made once per kernel."""
+    slot = _slot()
+    cached = getattr(slot, "tool_dirs", None) if slot is not None else None
+    if cached is not None:
+        return cached
+    home = os.path.expanduser("~")
+    env = os.environ
+    found = []
     ipython = sys.modules.get("IPython")
     try:
         shell = ipython.get_ipython() if ipython is not None else None
@@ -301,19 +361,100 @@ def _tool_dirs():
     except Exception:
         location = None
     if isinstance(location, str):
-        out.append(os.path.realpath(location).rstrip(os.sep) + os.sep)
-    return out
+        found.append(location)
+    for name, default in (
+        ("IPYTHONDIR", ".ipython"),
+        ("XDG_CACHE_HOME", ".cache"),
+        ("XDG_CONFIG_HOME", ".config"),
+        ("MPLCONFIGDIR", ".matplotlib"),
+        ("JUPYTER_CONFIG_DIR", ".jupyter"),
+        ("JUPYTER_DATA_DIR", os.path.join(".local", "share", "jupyter")),
+    ):
+        value = env.get(name)
+        if value and os.path.isabs(value):
+            found.append(value)
+        found.append(os.path.join(home, default))
+    for name in (
+        os.path.join(".local", "share", "fonts"),
+        ".fonts",
+        ".keras",
+        os.path.join("Library", "Caches"),
+        os.path.join("Library", "Fonts"),
+    ):
+        found.append(os.path.join(home, name))
+    found.extend(_SYSTEM_TOOL_DIRS)
+    out = []
+    for folder in found:
+        for variant in (folder, os.path.realpath(folder)):
+            prefix = variant.rstrip(os.sep) + os.sep
+            if prefix != os.sep and prefix not in out:
+                out.append(prefix)
+    result = tuple(out)
+    if slot is not None:
+        slot.tool_dirs = result
+    return result
 
 
-_SYSTEM_DIRS = ("/usr/", "/etc/", "/var/", "/opt/", "/lib/", "/lib64/", "/bin/", "/snap/")
+# Outside the project, what the system's libraries read for themselves. Any other
+# file read outside the project (/opt/data, /etc/hostname, a hidden folder) is counted.
+_SYSTEM_TOOL_DIRS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "/usr/share/zoneinfo",
+    "/usr/share/locale",
+    "/usr/share/i18n",
+    "/usr/lib/locale",
+    "/usr/share/mime",
+    "/usr/share/X11",
+    "/usr/share/ca-certificates",
+    "/usr/share/matplotlib",
+    "/usr/share/texmf",
+    "/usr/share/texlive",
+    "/usr/share/texmf-dist",
+    "/var/lib/texmf",
+    "/etc/texmf",
+    "/etc/fonts",
+    "/etc/ssl",
+    "/etc/pki",
+    "/etc/ca-certificates",
+    "/etc/xdg",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/lib",
+    "/lib64",
+    "/System/Library",
+    "/Library/Fonts",
+    "/private/etc/ssl",
+)
+_SYSTEM_TOOL_FILES = frozenset(
+    [
+        "/etc/localtime",
+        "/etc/timezone",
+        "/etc/hosts",
+        "/etc/host.conf",
+        "/etc/resolv.conf",
+        "/etc/nsswitch.conf",
+        "/etc/gai.conf",
+        "/etc/passwd",
+        "/etc/group",
+        "/etc/os-release",
+        "/etc/lsb-release",
+        "/etc/debian_version",
+        "/etc/machine-id",
+        "/etc/services",
+        "/etc/protocols",
+        "/etc/mime.types",
+        "/etc/matplotlibrc",
+        "/etc/ld.so.cache",
+        "/etc/papersize",
+    ]
+)
 
 
-def _tool_file(full):
-    """Outside the notebook's folder, what tools read for themselves: system folders,
-    and hidden folders such as ~/.cache/matplotlib or ~/.config (fonts, settings)."""
-    if full.startswith(_SYSTEM_DIRS):
-        return True
-    return any(part.startswith(".") for part in full.split(os.sep)[1:-1])
+def _tool_file(full, tool_dirs):
+    """A file a tool reads for itself (``_tool_dirs``, ``_SYSTEM_TOOL_FILES``)."""
+    return full in _SYSTEM_TOOL_FILES or full.startswith(tool_dirs)
 
 
 def _interpreter_file(full):
@@ -328,9 +469,9 @@ def _interpreter_file(full):
 
 
 def _code_dirs(root):
-    """Folders on ``sys.path`` outside the notebook's folder (a PYTHONPATH, a
-    ``pip install --target`` folder): what is read there is code and its metadata,
-    the interpreter's business, not the cell's input. A tuple for ``startswith``."""
+    """Folders on ``sys.path`` outside the project (a PYTHONPATH, a ``pip install
+    --target`` folder): what is read there is code and its metadata, the
+    interpreter's business, not the cell's input. A tuple for ``startswith``."""
     root = root.rstrip(os.sep) + os.sep
     out = []
     for entry in list(sys.path):
@@ -338,15 +479,9 @@ def _code_dirs(root):
             continue
         folder = os.path.realpath(entry).rstrip(os.sep) + os.sep
         if folder == os.sep or folder.startswith(root) or root.startswith(folder):
-            continue  # the notebook's folder, a folder inside it, or one holding it
+            continue  # the project, a folder inside it, or one holding it
         out.append(folder)
     return tuple(out)
-
-
-def _relative(full, root):
-    if full == root or not full.startswith(root.rstrip(os.sep) + os.sep):
-        return None
-    return os.path.relpath(full, root).replace(os.sep, "/")
 
 
 def _sha256_text(text):
@@ -356,15 +491,15 @@ def _sha256_text(text):
 
 
 def _stat_and_hash(full, limit, cache):
-    """size, mtime (integer seconds) and sha256 when the file is small enough."""
+    """size, mtime (integer seconds) and sha256 when the file is small enough; a
+    file that is not a regular one (a FIFO, a device) is never opened."""
     import hashlib
+    import stat as stat_module
 
     try:
         st = os.stat(full)
     except OSError:
         return {"missing": True}
-    import stat as stat_module
-
     if not stat_module.S_ISREG(st.st_mode):
         return {"missing": True}
     out = {"size": st.st_size, "mtime": int(st.st_mtime)}
@@ -375,9 +510,17 @@ def _stat_and_hash(full, limit, cache):
     if digest is None:
         h = hashlib.sha256()
         try:
-            with open(full, "rb") as handle:
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+            fd = os.open(full, flags)
+            with os.fdopen(fd, "rb") as handle:
+                if not stat_module.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    return out  # swapped for something else since the stat
+                read = 0
                 for chunk in iter(lambda: handle.read(1 << 20), b""):
                     h.update(chunk)
+                    read += len(chunk)
+                    if read > limit:
+                        return out  # grew past the limit while read
         except OSError:
             return out
         digest = h.hexdigest()
@@ -388,14 +531,17 @@ def _stat_and_hash(full, limit, cache):
     return out
 
 
-def _local_modules(ctx, root):
-    """{module: path relative to the notebook's folder} for imported top-level modules
-    whose file or package folder lies in that folder and outside the interpreter."""
-    key = (len(sys.modules), root)
+def _local_modules(ctx, root, folder):
+    """``(local, outside)``: imported top-level modules whose file or package folder
+    lies in the project ({module: path relative to the project}), and those that
+    lie outside it and outside the interpreter ({module: path relative to the
+    notebook's folder, or None when that path would say where the user lives})."""
+    key = (len(sys.modules), root, folder)
     cached = ctx.cache.get(MODULES_CACHE_KEY)
     if cached is not None and cached[0] == key:
-        return dict(cached[1])
-    found = {}
+        return dict(cached[1]), dict(cached[2])
+    found, elsewhere = {}, {}
+    tools = _tool_dirs()
     for name, module in list(sys.modules.items()):
         if "." in name or name.startswith("_nbrepro") or name == "__main__":
             continue
@@ -408,22 +554,24 @@ def _local_modules(ctx, root):
             except Exception:
                 location = None
             package = True
-        if not isinstance(location, str):
+        if not isinstance(location, str) or not os.path.isabs(location):
             continue
         full = os.path.realpath(location)
-        if _interpreter_file(full):
-            continue
-        relative = _relative(full, root)
-        if relative is None:
+        if _interpreter_file(full) or _tool_file(full, tools):
             continue
         if not package and os.path.basename(full) == "__init__.py":
-            relative = relative.rpartition("/")[0] or relative
-            package = True
+            full = os.path.dirname(full)
+            location = os.path.dirname(location)
+        relative = project.relative(full, root)
+        if relative is None:
+            if len(elsewhere) < MAX_FILES:
+                elsewhere[name] = project.named_from(folder, os.path.normpath(location))
+            continue
         found[name] = relative
         if len(found) >= MAX_FILES:
             break
-    ctx.cache[MODULES_CACHE_KEY] = (key, found)
-    return dict(found)
+    ctx.cache[MODULES_CACHE_KEY] = (key, found, elsewhere)
+    return dict(found), dict(elsewhere)
 
 
 # -- names a cell bound and read (its AST) ---------------------------------------------

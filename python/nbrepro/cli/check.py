@@ -77,13 +77,12 @@ def _add_inputs(report, path, doc):
     """The input files the recording read (with their sha256) that changed or are
     gone beside the notebook: its outputs no longer follow from the same data.
     A changed input makes the report at least ``medium``."""
-    from pathlib import Path
-
     from ..drift.vocabulary import SEVERITIES
+    from ..record import project
     from ..record.inputs import changed_inputs
 
     try:
-        changed, messages = changed_inputs(doc.nb, doc.meta, Path(path).resolve().parent)
+        changed, messages = changed_inputs(doc.nb, doc.meta, project.of_notebook(path))
     except OSError as error:
         report["problems"].append("input files not checked: %s" % error)
         return

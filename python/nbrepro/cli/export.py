@@ -90,8 +90,8 @@ def add_parser(subparsers):
     parser.add_argument(
         "--json",
         action="store_true",
-        help='print {"output", "files", "findings", "packages", "conversion", "inputs", '
-        '"lock_files"} as JSON on stdout',
+        help='print {"output", "files", "carried", "findings", "packages", "conversion", '
+        '"inputs", "lock_files"} as JSON on stdout',
     )
     parser.add_argument(
         "--workflow",
@@ -130,20 +130,24 @@ def data_size(value):
 
 def _check_only(args):
     from ..export import bundle as bundles
+    from ..record.project import human
 
     try:
-        findings = bundles.check(
+        report = bundles.check_report(
             bundles.read(args.notebook), args.notebook, args.wheel_limit, args.data_limit
         )
     except errors.ExportError as error:
         sys.stderr.write("nbrepro export: %s\n" % error)
         return 2
+    findings = report["findings"]
     if args.json:
-        json.dump({"findings": findings}, sys.stdout, indent=2)
+        json.dump(report, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         for finding in findings:
             sys.stdout.write("%s: %s\n" % (finding["kind"], finding["message"]))
+        for item in report["carried"]:
+            sys.stdout.write("would carry: %s (%s)\n" % (item["path"], human(item["size"])))
         sys.stdout.write("%d finding%s\n" % (len(findings), "" if len(findings) == 1 else "s"))
     return 1 if args.strict and findings else 0
 
@@ -194,6 +198,7 @@ def run(args):
             {
                 "output": str(target),
                 "files": bundle.manifest["files"],
+                "carried": [{"path": name, "size": size} for name, size in bundle.carried],
                 "findings": bundle.findings,
                 "packages": bundle.manifest["packages"],
                 "conversion": bundle.conversion.report,

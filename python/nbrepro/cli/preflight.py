@@ -16,7 +16,8 @@ the index pip is configured with (PIP_INDEX_URL, PIP_EXTRA_INDEX_URL,
 PIP_FIND_LINKS, pip.conf; asked in parallel, at most --timeout seconds; an index
 that does not answer makes a package "unknown", never "no"); the wheels the
 bundle carries, with their sha256; the recording's NVIDIA GPU and CUDA against
-this machine's GPU and driver; free disk space for the environment.
+this machine's GPU and driver; the fonts the notebook drew with; free disk space
+for the environment.
 
 --platform asks the same for another platform: a conda subdir (linux-64,
 linux-aarch64, osx-64, osx-arm64, win-64) or a wheel platform tag
@@ -62,9 +63,9 @@ def add_parser(subparsers):
         "--skip",
         metavar="CHECK",
         action="append",
-        choices=("python", "packages", "carried", "gpu", "disk"),
+        choices=("python", "packages", "carried", "gpu", "fonts", "disk"),
         default=[],
-        help="leave a check out (python, packages, carried, gpu, disk); may be repeated",
+        help="leave a check out (python, packages, carried, gpu, fonts, disk); may be repeated",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.set_defaults(func=run)

@@ -16,7 +16,10 @@ Execute NOTEBOOK (or the notebook of an exported BUNDLE, a folder or .zip with a
 manifest.json) again in the current environment and compare each code cell's
 outputs with the recorded ones. What legitimately varies is normalised first:
 memory addresses, timestamps, durations, progress bars, temporary paths,
-execution counts. Numbers match within |now - recorded| <= atol + rtol*|recorded|
+execution counts, and the folders of the project and the interpreter (a
+warning from a carried module names the author's folder in the recording and
+this one in the re-run: both become <project>; such a cell is "same (project
+paths normalised)"). Numbers match within |now - recorded| <= atol + rtol*|recorded|
 (integers within atol only). PNG and JPEG images are compared by their decoded
 pixels: "same image", "visually similar (max diff N, ...)" (a pixel's shift,
 other anti-aliasing or fonts: passes, with a note) or "different" (another size,
@@ -28,7 +31,8 @@ both versions), unseeded randomness, hidden state (cells edited or run out of
 order in the recording).
 
 For a bundle the files are first checked against the sha256 sums of its
-manifest (a mismatch is a warning), the working directory is the bundle, and
+manifest (a mismatch is a warning), the working directory is the notebook's
+folder in the bundle (which keeps the project's layout), and
 its .env/bin/python (built by run.sh) runs the kernel unless --python is given.
 The re-run stops at the first cell that raises; the cells after it are "not run".
 """
@@ -189,6 +193,7 @@ class _Stop(Exception):
 
 
 def _verify(args, scratch, say, stderr):
+    from ..record import project as projects
     from ..run import runner
     from ..verify import bundle as bundles
     from ..verify.runner import verify_notebook
@@ -199,7 +204,9 @@ def _verify(args, scratch, say, stderr):
         if bundles.is_bundle(target):
             opened = bundles.open_bundle(target, scratch)
             warnings.extend(opened.warnings)
-            path, workdir = opened.notebook, opened.folder
+            # The bundle keeps the project's layout: the notebook runs in its own folder.
+            path, workdir = opened.notebook, opened.notebook.parent
+            where = projects.of_folder(opened.folder, opened.notebook_dir)
             if python is None and opened.python():
                 python = opened.python()
                 say(
@@ -208,6 +215,7 @@ def _verify(args, scratch, say, stderr):
                 )
         else:
             path, workdir = target, target.resolve().parent
+            where = projects.of_notebook(target)
         doc = runner.read_notebook(path)  # its problems are the report's warnings
         if python is not None:
             python = runner.check_interpreter(python)
@@ -235,6 +243,7 @@ def _verify(args, scratch, say, stderr):
                 "tolerance": args.image_tolerance,
                 "hash_distance": args.image_hash_distance,
             },
+            project=where,
         )
     except (RuntimeError, OSError, TimeoutError) as error:  # the kernel did not start
         raise _Stop("cannot run %s in kernel %r: %s" % (path, kernel, error)) from error

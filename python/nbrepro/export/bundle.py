@@ -36,6 +36,7 @@ from pathlib import Path
 from .. import __version__, errors
 from ..record import atomic, document, envfiles
 from ..record import inputs as recorded
+from ..record import project as projects
 from ..record.manifest import BUNDLE_VERSION
 from ..record.order import finding
 from . import carry, gate
@@ -76,6 +77,8 @@ class Bundle(object):
         self.snapshot_id = None
         self.inputs = {"modules": [], "data": []}
         self.packages = None  # export.wheels' Plan: pip packages no index has
+        self.notebook_dir = "."  # the notebook's folder in the bundle (it keeps the project's)
+        self.carried = []  # [(bundle path, size)]: the files carried from the project
         self.locks = None  # export.locks' Locks: the lock files written, and those missing
         self.fonts = None  # export.fonts' FontPlan: the fonts the figures were drawn with
 
@@ -175,18 +178,80 @@ def check(doc, path=None, wheel_limit=None, data_limit=None):
         snapshot = None  # never recorded: the checks still read the author's counts
     findings = gate.check_findings(nb, (meta, doc.problems))
     if path is not None:
-        folder = Path(path).resolve().parent
-        findings = findings + input_findings(nb, folder, data_limit, meta=meta)
+        findings = findings + input_findings(nb, Path(path).resolve().parent, data_limit, meta=meta)
     if snapshot is None:
         return findings
     plan = carry_plan(snapshot["environment"], _project(path), wheel_limit, check=True)
     return findings + plan.findings
 
 
-def _project(path):
-    from . import wheels
+def check_report(doc, path=None, wheel_limit=None, data_limit=None):
+    """``check``'s findings and what the bundle would carry from the project:
+    ``{"findings": [...], "carried": [{"path", "size"}], "left_out": [...]}``,
+    read from the project the way the export reads it (nothing is written)."""
+    findings = check(doc, path, wheel_limit, data_limit)
+    out = {"findings": findings, "carried": [], "left_out": []}
+    if path is None:
+        return out
+    nb, meta = doc.nb, doc.meta
+    plan = carried_plan(nb, meta, Path(path).resolve().parent, data_limit)
+    out["carried"] = [{"path": name, "size": len(data)} for name, data in sorted(plan[0].items())]
+    out["left_out"] = list(plan[1].get("left_out") or ()) + list(plan[1].get("outside") or ())
+    return out
 
-    return wheels.project_root(path) if path else None
+
+def _project(path):
+    return projects.of_notebook(path).root if path else None
+
+
+def _where(folder):
+    """The ``record.project.Project`` of a notebook in ``folder``, or None."""
+    if folder is None:
+        return None
+    folder = os.path.realpath(str(folder))
+    return projects.of_notebook(os.path.join(folder, "notebook.ipynb"))
+
+
+def layout(nb, meta, folder, stem, conversion=None, flat=False):
+    """``(needs, where, base, notebook_dir)``: what the recording needs (with the
+    scripts the conversion found cells running), the notebook's project, the
+    project folder the bundle's top stands for, and the notebook's folder in
+    the bundle (POSIX, "." for its top)."""
+    where = _where(folder)
+    needs = recorded.needs(nb, meta, where.notebook_dir if where else None)
+    if conversion is not None:
+        carry.add_ran(needs, conversion.ran)
+    if where is None:
+        return needs, None, ".", "."
+    base = where.notebook_dir if flat else carry.base_of(needs)
+    return needs, where, base, carry.in_bundle(base, where.notebook_dir)
+
+
+def reserved_names(stem, notebook_dir):
+    """Paths in a bundle no carried file may take."""
+    prefix = "" if notebook_dir == "." else notebook_dir + "/"
+    return set(FIXED_NAMES) | {
+        prefix + stem + ".ipynb",
+        prefix + stem + ".py",
+        ".env",
+        "wheels",
+    }
+
+
+def carried_plan(nb, meta, folder, data_limit=None, supplied=None, conversion=None):
+    """``(files, listing, findings)`` of ``carry.carry`` for a notebook in ``folder``."""
+    from . import script
+
+    limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
+    if conversion is None and any(
+        "%run" in cell.source or "!" in cell.source for cell in document.code_cells(nb)
+    ):
+        # Only to find the scripts cells run (%run, !python): most notebooks have none.
+        conversion = script.convert(nb, _runs_of(meta))
+    stem = "notebook"
+    needs, where, base, notebook_dir = layout(nb, meta, folder, stem, conversion)
+    reserved = reserved_names(stem, notebook_dir) - {stem + ".ipynb", stem + ".py"}
+    return carry.carry(needs, where, reserved, limit, supplied=supplied, base=base)
 
 
 def build(
@@ -201,6 +266,7 @@ def build(
     wheel_limit=None,
     build_wheels=True,
     supplied=None,
+    flat=False,
     pylock_index=None,
 ):
     """A Bundle for notebook ``nb`` named ``name``: a ``document.Notebook``
@@ -215,6 +281,8 @@ def build(
     one carried wheel may have (None: the default, ``wheels.DEFAULT_LIMIT_MB``).
     ``supplied`` maps input paths something else makes before the notebook runs
     (a workflow's other steps) to what makes them: listed, not carried.
+    ``flat`` keeps the notebook at the bundle's top and carries only what lies
+    in its folder (a workflow's step, whose rule names files from there).
     ``pylock_index`` is the package index asked for the files and hashes of
     what pip installed from an index, for pylock.toml (None: none is asked)."""
     if not isinstance(nb, document.Notebook):
@@ -234,6 +302,7 @@ def build(
                 wheel_limit,
                 build_wheels,
                 supplied,
+                flat,
                 pylock_index,
             )
     except ValueError as error:
@@ -271,6 +340,7 @@ def _build(
     wheel_limit,
     build_wheels,
     supplied,
+    flat=False,
     pylock_index=None,
 ):
     from . import fonts, locks, readme, recipes, sbom, script, wheels
@@ -293,14 +363,29 @@ def _build(
     bundle.snapshot_id = snapshot_id
     created_at = now or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
+    step("converting the notebook to a script")
+    conversion = script.convert(nb, _runs_of(meta), name=stem)
+    bundle.conversion = conversion
+    installs = conversion.installs or {}
+
     step("checking the notebook")
     bundle.findings = findings
     limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
-    needs = recorded.needs(nb, meta)
-    reserved = set(FIXED_NAMES) | {stem + ".ipynb", stem + ".py", ".env", "wheels"}
+    needs, where, base, notebook_dir = layout(nb, meta, folder, stem, conversion, flat)
+    if project is None and where is not None:
+        project = where.root
+    bundle.notebook_dir = notebook_dir
+    prefix = "" if notebook_dir == "." else notebook_dir + "/"
+    reserved = reserved_names(stem, notebook_dir)
     carried, bundle.inputs, carry_findings = carry.carry(
-        needs, folder, reserved, limit, supplied=supplied
+        needs, where, reserved, limit, supplied=supplied, base=base
     )
+    if where is not None:
+        bundle.inputs["project"] = {
+            "root": projects.kind_of(where),
+            "notebook_dir": notebook_dir,
+            "base": "the project's root" if base == "." else "a folder of the project",
+        }
     if folder is None and (needs.modules or needs.inputs):
         carry_findings = [
             finding(
@@ -313,13 +398,14 @@ def _build(
     bundle.findings = findings + carry_findings
 
     step("looking for the fonts the figures were drawn with")
-    font_plan = fonts.plan(_runs_in_order(doc), folder, environment, taken=set(carried) | reserved)
+    # The fonts' files sit in the notebook's folder of the bundle, beside the
+    # script: its ./matplotlibrc and nbrepro-fonts/ are where it runs.
+    taken = {projects.from_notebook_dir(notebook_dir, key) for key in set(carried) | reserved}
+    font_plan = fonts.plan(_runs_in_order(doc), folder, environment, taken=taken)
+    if prefix:
+        font_plan.files = {prefix + key: value for key, value in font_plan.files.items()}
+        font_plan.inputs = [prefix + path for path in font_plan.inputs]
     bundle.fonts = font_plan
-
-    step("converting the notebook to a script")
-    conversion = script.convert(nb, _runs_of(meta), name=stem)
-    bundle.conversion = conversion
-    installs = conversion.installs or {}
 
     step("looking for packages no index has")
     pip_plan = carry_plan(environment, project, wheel_limit, build_wheels)
@@ -329,9 +415,9 @@ def _build(
     step("writing the environment files")
     conda = environment.get("conda")
     files = {}
-    files[stem + ".ipynb"] = raw if raw is not None else _notebook_bytes(nb)
+    files[prefix + stem + ".ipynb"] = raw if raw is not None else _notebook_bytes(nb)
     lock_names = set()
-    files[stem + ".py"] = conversion.text
+    files[prefix + stem + ".py"] = conversion.text
     lock = None
     if conda:
         files["environment.yml"] = envfiles.portable_environment_yml(
@@ -372,8 +458,8 @@ def _build(
 
     plan = {
         "kind": "conda" if conda else "pip",
-        "script": stem + ".py",
-        "notebook": stem + ".ipynb",
+        "script": prefix + stem + ".py",
+        "notebook": prefix + stem + ".ipynb",
         "python": python,
         "platform": (conda or {}).get("platform"),
         "lock": lock,
@@ -395,6 +481,7 @@ def _build(
         set(key for key in carried if key not in files and key not in lock_names)
         | set(font_plan.inputs)
     )
+    plan["expected"] = expected_files(bundle.inputs, notebook_dir)
     plan["fonts"] = font_plan.matplotlib
     plan["matplotlibrc"] = font_plan.rc is not None
     check_sh = recipes.check_packages_sh(plan)
@@ -406,7 +493,7 @@ def _build(
     step("writing the bill of materials")
     files["sbom.cdx.json"] = sbom.cyclonedx_json(
         environment,
-        notebook=stem + ".ipynb",
+        notebook=prefix + stem + ".ipynb",
         captured_at=snapshot.get("captured_at") or created_at,
         tool_version=__version__,
         carried=pip_plan.carried_by_name(),
@@ -417,6 +504,7 @@ def _build(
     for key, value in carried.items():
         if key not in bundle.files and key not in lock_names:
             bundle.files[key] = value
+            bundle.carried.append((key, len(value)))
     for key, value in font_plan.files.items():
         bundle.files.setdefault(key, value)
 
@@ -449,9 +537,32 @@ def input_findings(nb, folder, data_limit=None, meta=None):
     """The ``missing-inputs`` and ``large-inputs`` findings alone (the export dialog's check)."""
     if meta is None:
         meta, _problems = gate.metadata_of(nb)
-    limit = carry.DEFAULT_DATA_LIMIT if data_limit is None else int(data_limit)
-    stem_free = set(FIXED_NAMES) | {".env"}
-    return carry.carry(recorded.needs(nb, meta), folder, stem_free, limit)[2]
+    return carried_plan(nb, meta, folder, data_limit)[2]
+
+
+def expected_files(inputs, notebook_dir):
+    """``[(path from the notebook's folder in the bundle, sha256 or "", why)]``: what
+    the notebook needs that the bundle does not hold, for run.sh to look for
+    before anything runs (data over the limit, files outside the project, what
+    was left out)."""
+    out = []
+    for item in inputs.get("data") or ():
+        if not item.get("carried") and not item.get("supplied_by"):
+            path = projects.from_notebook_dir(notebook_dir, item["path"])
+            out.append((path, item.get("sha256") or "", "not carried: over the data limit"))
+    for item in inputs.get("outside") or ():
+        if item.get("module") is None and item.get("path"):
+            out.append((item["path"], item.get("sha256") or "", "outside the project"))
+        elif item.get("path"):
+            out.append((item["path"], "", "module %s, outside the project" % item["module"]))
+    for item in inputs.get("left_out") or ():
+        out.append((item["path"], "", "left out: %s" % item["why"]))
+    seen, unique = set(), []
+    for row in out:
+        if row[0] not in seen and "\0" not in row[0]:
+            seen.add(row[0])
+            unique.append(row)
+    return unique
 
 
 def manifest(bundle, plan, snapshot_id, created_at):
@@ -689,7 +800,7 @@ def export(
         progress=progress,
         folder=Path(path).resolve().parent,
         data_limit=data_limit,
-        project=_project(path),
+        project=None,
         wheel_limit=wheel_limit,
         build_wheels=build_wheels,
         pylock_index=pylock_index,
@@ -698,6 +809,9 @@ def export(
         raise errors.GateFailed(bundle.findings)
     target = Path(output) if output else default_output(path)
     if progress:
+        # What is about to be shared, before it is written.
+        for name, size in bundle.carried:
+            progress("carries %s (%s)" % (name, projects.human(size)))
         progress("writing %s" % target)
     return bundle, write(bundle, target, force=force)
 

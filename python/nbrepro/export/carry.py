@@ -1,152 +1,278 @@
 """What the notebook needs besides packages, carried into the bundle.
 
-The recording says, per cell (``runs[id].inputs``, written by
-``capture/inputs.py``): the files the cell opened under the notebook's folder,
-the local modules imported from that folder, the generators it drew from.
-From that, ``needs(nb, meta)`` lists
+The recording (``record.inputs.needs``) lists, by path relative to the
+notebook's project:
 
-- the local modules (always carried: the notebook cannot start without them);
+- the local modules (always carried: the notebook cannot start without them),
+  and the scripts its cells run (``%run x.py``, ``!python scripts/x.py``, found
+  by the script converter);
 - the input files: opened for reading before the notebook wrote them (a file
   the notebook writes first is its own output, rebuilt by the run). They are
-  carried up to a size limit; the rest are listed with their sha256 and the
-  place they were read from.
+  carried up to the data limit; the rest are listed with their sha256;
+- what lies outside the project: named by the path the notebook used
+  (relative to its folder), with size and sha256, never carried.
 
-``carry(needs, folder, limit)`` reads them from the notebook's folder and
-returns the bundle's extra files, the manifest's ``inputs`` and the gate's
-findings. Paths come from the notebook, so they are untrusted: a path that is
-absolute, climbs with ``..`` or names one of the bundle's own files is never
-read or written.
+The bundle keeps the project's layout: its top is the lowest folder of the
+project that holds the notebook's folder and everything carried (``base``),
+so a notebook that reads ``../../data/x.csv`` and imports a package two
+folders up finds them in the bundle where it found them in the project, and a
+notebook that needs nothing above its own folder sits at the bundle's top.
+
+The boundary (``record.project``): every carried file is a regular file
+whose real path lies inside the project, read with a size limit; links out
+of the project, FIFOs, devices and sockets are refused and named; hidden and
+credential-looking files are never read, only named as left out. Paths come
+from the notebook, so they are untrusted: a path that is absolute, climbs
+with ``..`` or names one of the bundle's own files is never read or written.
 """
 
-import hashlib
-import os
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
-from ..record.inputs import safe_path, sha256_file
+from ..record import project as projects
+from ..record.inputs import safe_path
 from ..record.order import finding, listed_cells
 
 DEFAULT_DATA_LIMIT = 50 * 1024 * 1024  # bytes of input data carried, in all
 MAX_MODULE_FILES = 500
+MAX_MODULE_BYTES = 16 * 1024 * 1024  # one module or script file
 MAX_LISTED = 8
+PRIVATE = "hidden, or named like a credential: never carried"
 
 
 def _inside(folder, path):
-    try:
-        return Path(os.path.realpath(str(path))).is_relative_to(Path(os.path.realpath(folder)))
-    except AttributeError:  # Python 3.8
-        real, root = os.path.realpath(str(path)), os.path.realpath(str(folder))
-        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+    """Whether the real path of ``path`` lies in ``folder`` (or is it)."""
+    import os
+
+    real, root = os.path.realpath(str(path)), os.path.realpath(str(folder))
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _numbers(cells):
     return listed_cells(sorted(cells))
 
 
-def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
-    """(files, listing, findings): bundle path -> bytes, the manifest's ``inputs``,
-    and ``missing-inputs`` / ``large-inputs`` findings.
+def _shown(path):
+    """A recorded path as the bundle may repeat it: an absolute one (forged metadata,
+    or an old recording) is not repeated."""
+    if not isinstance(path, str) or path.startswith(("/", "~", "\\")) or path[1:2] == ":":
+        return "(an absolute path)"
+    return path
 
-    ``supplied`` maps a path to what makes it before the notebook runs (in a
-    workflow, the step that writes it): such a file is listed, neither carried
-    (a copy would be stale) nor missing."""
-    files, missing, large = {}, [], []
-    supplied = supplied or {}
-    listing = {"modules": [], "data": []}
-    folder = Path(folder) if folder else None
-    for name, path in sorted(found.modules.items()):
-        cell = found.module_cells[name]
-        safe = safe_path(path, reserved)
-        entry = {"module": name, "path": path, "cells": [cell], "carried": False}
-        listing["modules"].append(entry)
-        if safe is None or folder is None:
-            missing.append((cell, "module %s (%s): not a path inside the bundle" % (name, path)))
+
+def add_ran(found, conversion_ran):
+    """Add the script files cells run (``Conversion.ran``: ``[(cell, path as
+    written)]``, relative to the notebook's folder) to ``found``: inside the
+    project as scripts to carry, outside it as files named."""
+    for cell, written in conversion_ran:
+        path = projects.join(found.notebook_dir, written)
+        if path in found.outputs:
+            continue  # the notebook writes it (%%writefile) before running it
+        if path == ".." or path.startswith("../"):
+            entry = found.outside_files.setdefault(
+                projects.from_notebook_dir(found.notebook_dir, path),
+                {"sha256": None, "size": None, "cells": [], "ran": True},
+            )
+            if cell not in entry["cells"]:
+                entry["cells"].append(cell)
             continue
-        source = folder / safe
-        if not _inside(folder, source) or not source.exists():
-            missing.append((cell, "module %s: %s is not beside the notebook" % (name, safe)))
+        found.ran.setdefault(path, cell)
+
+
+def base_of(found):
+    """The project folder the bundle's top stands for: the lowest one holding the
+    notebook's folder and every file the bundle may carry (POSIX, "." for the
+    project's root)."""
+    parts = list(PurePosixPath(found.notebook_dir).parts) if found.notebook_dir != "." else []
+    paths = list(found.modules.values()) + list(found.ran) + list(found.inputs)
+    for path in paths:
+        if safe_path(path) is None or projects.private_name(path):
             continue
-        taken = _module_files(source, safe)
-        if taken is None:
-            missing.append((cell, "module %s: %s has too many files to carry" % (name, safe)))
-            continue
-        for relative, data in taken:
-            if safe_path(relative, reserved) is not None:
-                files[relative] = data
-        entry["carried"] = True
-    total = 0
-    for path, item in sorted(found.inputs.items()):
+        folder = list(PurePosixPath(path).parts[:-1])
+        common = 0
+        while common < min(len(parts), len(folder)) and parts[common] == folder[common]:
+            common += 1
+        parts = parts[:common]
+    return "/".join(parts) or "."
+
+
+def in_bundle(base, path):
+    """A project path as the bundle names it (relative to ``base``)."""
+    if base == ".":
+        return path
+    return str(PurePosixPath(path).relative_to(base))
+
+
+class _Carrier(object):
+    def __init__(self, where, base, reserved, limit, supplied):
+        self.where = where
+        self.base = base
+        self.reserved = reserved
+        self.limit = limit
+        self.supplied = supplied or {}
+        self.files = {}
+        self.missing = []  # (cell, text)
+        self.large = []
+        self.total = 0
+        self.listing = {"modules": [], "data": [], "outside": [], "left_out": []}
+
+    def bundle_path(self, path):
+        """(bundle path or None, project path made safe or None)."""
+        safe = safe_path(path)
+        if safe is None or projects.private_name(path):
+            return None, None
+        try:
+            named = in_bundle(self.base, safe)
+        except ValueError:
+            return None, None
+        if safe_path(named, self.reserved) is None:
+            return None, None
+        return named, safe
+
+    def left_out(self, path, cells, why):
+        shown = projects.from_notebook_dir(self.where.notebook_dir, path) if self.where else path
+        shown = _shown(shown)
+        self.listing["left_out"].append({"path": shown, "cells": list(cells), "why": why})
+        self.missing.append((cells[0], "%s (%s): %s" % (shown, _numbers(cells), why)))
+
+    def code(self, path, cells, what):
+        """Carry a module file, a package folder or a script; True when carried."""
+        named, safe = self.bundle_path(path)
+        if projects.private_name(path):
+            self.left_out(path, cells, PRIVATE)
+            return False
+        if named is None or self.where is None:
+            self.missing.append(
+                (cells[0], "%s (%s): not a path inside the bundle" % (what, _shown(path)))
+            )
+            return False
+        root = self.where.root
+        source = root.joinpath(*PurePosixPath(safe).parts)
+        if source.is_dir() and not source.is_symlink():
+            taken, refused = projects.package_files(root, safe, MAX_MODULE_FILES)
+            for bad, why in refused:
+                self.left_out(bad, cells, why)
+            if taken is None:
+                self.missing.append((cells[0], "%s: %s has too many files to carry" % (what, safe)))
+                return False
+            for relative in taken:
+                self._code_file(relative, cells, what)
+            return True
+        return self._code_file(safe, cells, what, whole=True)
+
+    def _code_file(self, safe, cells, what, whole=False):
+        named, _ = self.bundle_path(safe)
+        if named is None:
+            self.missing.append((cells[0], "%s: %s is a name the bundle keeps" % (what, safe)))
+            return False
+        try:
+            data = projects.read_inside(self.where.root, safe, MAX_MODULE_BYTES)
+        except projects.Refused as refusal:
+            if refusal.reason == "not there" and whole:
+                self.missing.append((cells[0], "%s: %s is not in the project" % (what, safe)))
+            else:
+                self.left_out(safe, cells, refusal.reason)
+            return False
+        self.files[named] = data
+        return True
+
+    def data(self, path, item):
         cells = item["cells"]
+        named, safe = self.bundle_path(path)
         entry = {
-            "path": path,
-            "read_from": "the notebook's folder",
+            "path": named or _shown(path),
+            "read_from": "the project",
             "cells": cells,
             "sha256": item.get("sha256"),
             "size": item.get("size"),
             "carried": False,
         }
-        listing["data"].append(entry)
-        safe = safe_path(path, reserved)
-        if safe is not None and safe in supplied:
-            entry["read_from"] = "written by %s" % supplied[safe]
-            entry["supplied_by"] = supplied[safe]
-            continue
-        source = folder / safe if (safe and folder is not None) else None
-        if source is None or not _inside(folder, source) or not source.is_file():
-            missing.append((cells[0], "%s (read by %s) is gone" % (path, _numbers(cells))))
-            continue
-        size = source.stat().st_size
-        digest = sha256_file(source) if size <= limit else None
-        if item.get("sha256") and digest and digest != item["sha256"]:
+        if item.get("private") or projects.private_name(path):
+            self.left_out(path, cells, PRIVATE)
+            return
+        self.listing["data"].append(entry)
+        if safe is not None and safe in self.supplied:
+            entry["read_from"] = "written by %s" % self.supplied[safe]
+            entry["supplied_by"] = self.supplied[safe]
+            return
+        if named is None or self.where is None:
+            self.missing.append(
+                (cells[0], "%s (read by %s) is gone" % (_shown(path), _numbers(cells)))
+            )
+            return
+        root = self.where.root
+        try:
+            size = projects.size_inside(root, safe)
+        except projects.Refused as refusal:
+            if refusal.reason in ("not there", "a link to nothing"):
+                self.missing.append(
+                    (cells[0], "%s (read by %s) is gone" % (named, _numbers(cells)))
+                )
+            else:
+                self.listing["data"].remove(entry)
+                self.left_out(safe, cells, refusal.reason)
+            return
+        if size > self.limit - self.total:
+            entry["size"] = size
+            self.large.append((cells[0], "%s (%s)" % (named, projects.human(size))))
+            return
+        try:
+            data = projects.read_inside(root, safe, self.limit - self.total)
+        except projects.Refused as refusal:
+            self.listing["data"].remove(entry)
+            self.left_out(safe, cells, refusal.reason)
+            return
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        if item.get("sha256") and digest != item["sha256"]:
             entry["changed_since_recording"] = True
-            missing.append(
+            self.missing.append(
                 (
                     cells[0],
                     "%s changed since %s read it (the bundle carries today's copy)"
-                    % (path, _numbers(cells)),
+                    % (named, _numbers(cells)),
                 )
             )
-        if size > limit - total:
-            large.append((cells[0], "%s (%s)" % (path, _human(size))))
-            continue
-        files[safe] = source.read_bytes()
-        total += size
+        self.files[named] = data
+        self.total += len(data)
         entry["carried"] = True
         entry["sha256"] = entry["sha256"] or digest
-        entry["size"] = size
-    for path, cell in sorted(found.named.items()):
-        safe = safe_path(path, reserved)
-        if safe is None or folder is None or safe in files or path in found.outputs:
+        entry["size"] = len(data)
+
+
+def carry(found, where, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None, base=None):
+    """(files, listing, findings): bundle path -> bytes, the manifest's ``inputs``,
+    and ``missing-inputs`` / ``large-inputs`` findings.
+
+    ``where`` is the notebook's ``record.project.Project`` (None: not given, and
+    nothing is read); ``base`` the project folder the bundle's top stands for
+    (``base_of``); ``reserved`` the bundle's own file names. ``supplied`` maps a
+    path to what makes it before the notebook runs (in a workflow, the step
+    that writes it): such a file is listed, neither carried (a copy would be
+    stale) nor missing."""
+    base = base_of(found) if base is None else base
+    carrier = _Carrier(where, base, reserved, limit, supplied)
+    listing = carrier.listing
+    for name, path in sorted(found.modules.items()):
+        cell = found.module_cells[name]
+        named, _ = carrier.bundle_path(path)
+        entry = {"module": name, "path": named or _shown(path), "cells": [cell]}
+        entry["carried"] = False
+        listing["modules"].append(entry)
+        entry["carried"] = carrier.code(path, [cell], "module %s" % name)
+    for path, cell in sorted(found.ran.items()):
+        if path in found.modules.values():
             continue
-        if safe in supplied:
-            continue
-        source = folder / safe
-        if not source.is_file() or not _inside(folder, source):
-            continue
-        size = source.stat().st_size
-        if size > limit - total:
-            continue  # named, not known to be read: not worth a finding
-        data = source.read_bytes()
-        files[safe] = data
-        total += size
-        listing["data"].append(
-            {
-                "path": path,
-                "read_from": "the notebook's folder (named in the cell's source)",
-                "cells": [cell],
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": size,
-                "carried": True,
-            }
-        )
-    for cell, count in sorted(found.outside.items()):
-        missing.append(
-            (
-                cell,
-                "%d file%s outside the notebook's folder (read or written by cell %d)"
-                % (count, "" if count == 1 else "s", cell),
-            )
-        )
+        named, _ = carrier.bundle_path(path)
+        entry = {"module": None, "path": named or _shown(path), "cells": [cell], "carried": False}
+        entry["script"] = True
+        listing["modules"].append(entry)
+        entry["carried"] = carrier.code(path, [cell], "script")
+    for path, item in sorted(found.inputs.items()):
+        carrier.data(path, item)
+    _outside(found, carrier)
     findings = []
+    missing, large = carrier.missing, carrier.large
     if missing:
         findings.append(
             finding(
@@ -169,32 +295,66 @@ def carry(found, folder, reserved, limit=DEFAULT_DATA_LIMIT, supplied=None):
                 "input data over the %s limit is listed with its sha256 in the README and the "
                 "manifest, not carried: %s; put it beside the bundle before running, or export "
                 "with a larger --data-limit"
-                % (_human(limit), ", ".join(text for _, text in large[:MAX_LISTED])),
+                % (
+                    projects.human(limit),
+                    ", ".join(text for _, text in large[:MAX_LISTED]),
+                ),
             )
         )
-    return files, listing, findings
+    for key in ("outside", "left_out"):
+        if not listing[key]:
+            del listing[key]
+    return carrier.files, listing, findings
 
 
-def _module_files(source, relative):
-    """[(bundle path, bytes)] of a module file or a package folder's Python files."""
-    if source.is_file():
-        return [(relative, source.read_bytes())]
-    out = []
-    for root, dirs, names in os.walk(str(source)):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
-        for name in sorted(names):
-            if not name.endswith(".py"):
-                continue
-            path = Path(root) / name
-            out.append((str(PurePosixPath(relative) / path.relative_to(source).as_posix()), path))
-            if len(out) > MAX_MODULE_FILES:
-                return None
-    return [(name, path.read_bytes()) for name, path in out]
-
-
-def _human(size):
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return ("%d %s" if unit == "B" else "%.1f %s") % (size, unit)
-        size /= 1024.0
-    return "%d B" % size
+def _outside(found, carrier):
+    """What lies outside the project: named by the path the notebook used, never carried."""
+    listing, missing = carrier.listing, carrier.missing
+    for name, item in sorted(found.outside_modules.items()):
+        cells = item["cells"]
+        listing["outside"].append(
+            {
+                "module": name,
+                "path": item["path"],
+                "cells": cells,
+                "carried": False,
+            }
+        )
+        where = ("from %s" % item["path"]) if item["path"] else "from a folder it cannot name"
+        missing.append(
+            (
+                cells[0],
+                "module %s (imported by %s) lies outside the project, %s; put it there "
+                "before running" % (name, _numbers(cells), where),
+            )
+        )
+    for path, item in sorted(found.outside_files.items()):
+        cells = item["cells"]
+        entry = {
+            "path": path,
+            "cells": cells,
+            "size": item.get("size"),
+            "sha256": item.get("sha256"),
+            "carried": False,
+        }
+        if item.get("ran"):
+            entry["script"] = True
+        if item.get("private"):
+            entry["private"] = True
+        listing["outside"].append(entry)
+        missing.append(
+            (
+                cells[0],
+                "%s (%s by %s) lies outside the project; put it there before running"
+                % (path, "run" if item.get("ran") else "read", _numbers(cells)),
+            )
+        )
+    for cell, count in sorted(found.unnamed.items()):
+        missing.append(
+            (
+                cell,
+                "%d file%s read by cell %d outside the project, by a path nbrepro does not "
+                "record (absolute, or above your home folder)"
+                % (count, "" if count == 1 else "s", cell),
+            )
+        )

@@ -413,6 +413,9 @@ def preflight(folder):
     nbrepro-fonts/fonts.json of the bundle in ``folder``; [] when it has none."""
     path = Path(folder) / SPEC
     try:
+        # a bundle someone sent: a regular file of sane size, else nothing is read
+        if not path.is_file() or path.stat().st_size > 1 << 20:
+            return []
         spec = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []

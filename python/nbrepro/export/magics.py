@@ -204,6 +204,7 @@ def shell(command, ctx):
     install = _shell_install(command)
     if install is not None:
         return install
+    _runs_a_script(command, ctx)
     run = "%s.run(%s, shell=True, check=True)" % (
         ctx.module("subprocess"),
         interpolate(command, ctx.known),
@@ -214,6 +215,42 @@ def shell(command, ctx):
         "where the notebook would go on",
         before=[run],
     )
+
+
+# Interpreters whose first word that is no option names a script file: `!python
+# scripts/x.py` runs a file of the project in another process, where no audit
+# hook sees it opened; the export carries it like a module.
+_SCRIPT_RUNNERS = re.compile(r"^(?:python[0-9.]*|\{sys\.executable\}|bash|sh)$")
+# Options of those interpreters that take the next word, or end the search
+# (`-m module`, `-c code`: no script file).
+_RUNNER_VALUE_OPTIONS = ("-W", "-X", "-o", "-O")
+_RUNNER_STOPS = ("-m", "-c", "-")
+
+
+def _runs_a_script(command, ctx):
+    """Tell ``ctx`` (``ran_file``) the script file a shell command runs, if any."""
+    ran = getattr(ctx, "ran_file", None)
+    words = _split(command)
+    if ran is None or not words or not _SCRIPT_RUNNERS.match(words[0]):
+        return
+    rest = words[1:]
+    while rest:
+        word = rest.pop(0)
+        if word in _RUNNER_STOPS:
+            return
+        if word in _RUNNER_VALUE_OPTIONS:
+            rest = rest[1:]
+            continue
+        if word.startswith("-"):
+            continue
+        if _plain_path(word):
+            ran(word)
+        return
+
+
+def _plain_path(word):
+    """A file name as written, with nothing IPython or a shell would expand in it."""
+    return bool(word) and not any(c in word for c in "${}*?[]~`\\")
 
 
 def captured(command, ctx):
@@ -346,6 +383,9 @@ def _run(line, ctx):
         )
     if words[0].endswith((".ipynb", ".ipy")):
         return _untranslated("%run of a notebook or an .ipy file is not translated")
+    ran = getattr(ctx, "ran_file", None)
+    if ran is not None and _plain_path(words[0]):
+        ran(words[0] if words[0].endswith(".py") else words[0] + ".py")
     sys, runpy, os = ctx.module("sys"), ctx.module("runpy"), ctx.module("os")
     argv = "[%s]" % ", ".join(
         ["%s.path.expanduser(%s)" % (os, interpolate(words[0], ctx.known))]

@@ -190,18 +190,31 @@ def _packages(carry):
 
 
 def _inputs(inputs, data_limit):
-    """What the notebook read besides packages: carried or not, with sha256."""
+    """What the notebook read besides packages: carried or not, with sha256; what lies
+    outside the project and what was left out, by the path the notebook used."""
     modules, data = inputs.get("modules") or [], inputs.get("data") or []
+    outside, left_out = inputs.get("outside") or [], inputs.get("left_out") or []
+    project = inputs.get("project") or {}
+    notebook_dir = project.get("notebook_dir") or "."
 
     def cells(item):
         return md(", ".join(str(c) for c in item.get("cells") or ()))
 
+    def kind(item):
+        if item.get("module"):
+            return fill.joined([fill.words("module "), md(item["module"])])
+        return fill.words("script" if item.get("script") else "data")
+
     return {
-        "reads": bool(modules or data),
+        "reads": bool(modules or data or outside or left_out),
+        "project": md(project["root"]) if project.get("root") else False,
+        "notebook_dir": fill.markdown_code(notebook_dir) if notebook_dir != "." else False,
         "data_limit": fill.number(data_limit) if data_limit is not None else False,
+        "table": bool(modules or data),
         "modules": [
             {
                 "path": fill.markdown_code(item.get("path")),
+                "script": bool(item.get("script")),
                 "module": md(item.get("module")),
                 "cells": cells(item),
                 "carried": bool(item.get("carried")),
@@ -219,6 +232,26 @@ def _inputs(inputs, data_limit):
                 "changed": bool(item.get("changed_since_recording")),
             }
             for item in data
+        ],
+        "outside_table": bool(outside),
+        "outside": [
+            {
+                "path": fill.markdown_code(item["path"]) if item.get("path") else False,
+                "kind": kind(item),
+                "cells": cells(item),
+                "size": md(item["size"]) if item.get("size") is not None else fill.words(""),
+                "sha256": md(item["sha256"]) if item.get("sha256") else False,
+            }
+            for item in outside
+        ],
+        "left_out_list": bool(left_out),
+        "left_out": [
+            {
+                "path": fill.markdown_code(item.get("path")),
+                "cells": cells(item),
+                "why": md(item.get("why")),
+            }
+            for item in left_out
         ],
     }
 

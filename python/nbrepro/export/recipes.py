@@ -85,12 +85,15 @@ def run_sh(plan):
     with --verify check the result with `nbrepro verify`."""
     plan = check_plan(plan)
     env = plan.get("env") or {}
+    # What the notebook needs that the bundle does not hold: run.sh looks for it first.
+    expected = plan.get("expected") or ()
     return fill.fill(
         "run.sh.in",
         {
             "version": fill.comment(__version__),
             "kind": fill.sh(plan["kind"]),
             "script": fill.sh(plan["script"]),
+            "script_dir": fill.sh(plan["script"].rpartition("/")[0] or "."),
             "notebook": fill.sh(plan["notebook"]),
             "python_version": fill.sh(plan["python"]),
             "platform": fill.sh(plan.get("platform") or ""),
@@ -99,6 +102,10 @@ def run_sh(plan):
             "cuda_version": fill.sh(plan.get("cuda") or ""),
             "script_env": fill.sh_list("%s=%s" % item for item in env.items()),
             "package_check": has_package_check(plan),
+            "expected": bool(expected),
+            "expected_paths": fill.sh_list(path for path, _, _ in expected),
+            "expected_sha256": fill.sh_list(sha256 for _, sha256, _ in expected),
+            "expected_why": fill.sh_list(why for _, _, why in expected),
             "fonts": bool(plan.get("fonts")),
         },
     )
@@ -162,6 +169,8 @@ def dockerfile(plan):
     cuda = plan.get("cuda")
     folders, left_out = _inputs(plan)
     what = "notebook or script name"
+    folder = plan["script"].rpartition("/")[0]
+    beside = folder + "/" if folder else ""
     return fill.fill(
         "Dockerfile.in",
         {
@@ -193,8 +202,22 @@ def dockerfile(plan):
             "left_out": fill.number(left_out) if left_out else False,
             "fonts": bool(plan.get("fonts")),
             "matplotlibrc": bool(plan.get("matplotlibrc")),
+            # The fonts' files sit beside the script, in the notebook's folder.
+            "fonts_folder": fill.docker_json(beside + "nbrepro-fonts", what),
+            "fonts_target": fill.docker_json("./%snbrepro-fonts/" % beside, what),
+            "rc_file": fill.docker_json(beside + "matplotlibrc", what),
+            "rc_target": fill.docker_json("./" + beside, what),
+            "fontlist": fill.sh(beside + "nbrepro-fonts/fontlist.py"),
             "notebook": fill.docker_json(plan["notebook"], what),
             "script": fill.docker_json(plan["script"], what),
             "script_json": fill.json_string(plan["script"]),
+            # The notebook's folder in the bundle, which keeps its project's layout.
+            "notebook_folder": fill.docker_json("./%s/" % folder, "notebook's folder")
+            if folder
+            else False,
+            "notebook_workdir": fill.checked("%s/%s" % (WORKDIR, folder), r"/[^$\\\x00-\x1f\x7f]+")
+            if folder
+            else False,
+            "script_name_json": fill.json_string(plan["script"].rpartition("/")[2]),
         },
     )

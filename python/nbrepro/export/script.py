@@ -109,6 +109,7 @@ class Conversion:
         self.parameters = parameters  # [{name, default, type}]
         self.preamble = preamble  # sentences on what the top of the script applies
         self.env = env  # variables run.sh should export (PYTHONHASHSEED, thread counts, ...)
+        self.ran = []  # [(cell, path as written)]: script files `%run` and `!python` run
 
 
 def convert(nb, runs=None, name="notebook"):
@@ -125,7 +126,11 @@ def convert(nb, runs=None, name="notebook"):
     top = preamble.build(_records(cells, runs), state.module, state.matplotlib)
     text = _assemble(name, state, top, body)
     state.report.sort(key=lambda entry: (entry["cell"], entry["line"]))  # a magic before its body
-    return Conversion(text, state.report, state.installs, state.parameters, top.sentences, top.env)
+    conversion = Conversion(
+        text, state.report, state.installs, state.parameters, top.sentences, top.env
+    )
+    conversion.ran = list(state.ran)
+    return conversion
 
 
 class _State:
@@ -148,6 +153,12 @@ class _State:
         self.value_used = False
         self.show = False
         self.body_offset = 0
+        self.ran = []  # [(cell, path)]: script files `%run` and `!python` run
+
+    def ran_file(self, path):
+        """A magic runs the script file ``path`` (as written, relative to the notebook)."""
+        if (self.cell, path) not in self.ran:
+            self.ran.append((self.cell, path))
 
     def module(self, name):
         """The name generated code uses for a standard-library module."""

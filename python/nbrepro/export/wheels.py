@@ -197,6 +197,11 @@ class Plan(object):
         self.flagged = []  # {"name", "version", "source", "reason", "supply", "key"}
         self.sources = []  # each non-index package: name, version, source, detail, action
         self.findings = []
+        self.project = None  # the notebook's project folder: local paths are named from it
+
+    def shown(self, path):
+        """A local path as a bundle may name it (``shown_path``)."""
+        return shown_path(path, self.project)
 
     @property
     def needs_folder(self):
@@ -247,7 +252,7 @@ def _carry_file(plan, distribution, path, sha256, how, source):
     with open(path, "rb") as handle:
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != sha256:
-        return "the file at %s is not the one installed (its sha256 differs)" % path
+        return "the file at %s is not the one installed (its sha256 differs)" % plan.shown(path)
     target = "wheels/" + name
     if target in plan.files:
         return "another package's file has the same name"
@@ -270,13 +275,26 @@ def _carry_file(plan, distribution, path, sha256, how, source):
 def _local_file(plan, distribution, path):
     recorded = (distinfo_hash(distribution) or "").lower()
     if not path or not os.path.isfile(path):
-        return "the file it was installed from (%s) is no longer there" % (path or "?")
+        return "the file it was installed from (%s) is no longer there" % plan.shown(path)
     if not _SHA256.match(recorded):
         return "pip recorded no sha256 for the file, so it cannot be told apart from another build"
     try:
         return _carry_file(plan, distribution, path, recorded, "copied", "local-file")
     except OSError as error:
         return "its file cannot be read: %s" % (error.strerror or error)
+
+
+def shown_path(path, project):
+    """A local path as a bundle, its README and its findings may name it: relative to
+    the project when it lies inside, else by its last name only (``.../mylib``):
+    never an absolute path, never the home folder or the user's name."""
+    if not path:
+        return "?"
+    path = str(path)
+    if project and _inside(path, project):
+        relative = os.path.relpath(os.path.realpath(path), os.path.realpath(str(project)))
+        return "the project's folder" if relative == "." else relative.replace(os.sep, "/")
+    return ".../" + (os.path.basename(path.rstrip("/\\")) or "?")
 
 
 def distinfo_hash(distribution):
@@ -404,6 +422,7 @@ def plan(
     nothing and reports nothing for what would be built (the export dialog's
     check, which must be quick)."""
     result = Plan(limit, check, index)
+    result.project = project
     private = {}
     for distribution in dists:
         if distribution.get("location") == "outside":
@@ -415,7 +434,7 @@ def plan(
             "name": distribution["name"],
             "version": distribution["version"],
             "source": source,
-            "detail": detail,
+            "detail": result.shown(detail) if source in WHAT else detail,
         }
         result.sources.append(row)
         if source in ("vcs", "url"):
@@ -429,7 +448,7 @@ def plan(
             why = _local_file(result, distribution, detail)
         else:
             if not detail or not os.path.isdir(detail):
-                why = "its folder %s is not on this machine" % (detail or "?")
+                why = "its folder %s is not on this machine" % result.shown(detail)
             elif not project or not _inside(detail, project):
                 why = "its folder is outside the notebook's project, so nbrepro does not build it"
             elif check:

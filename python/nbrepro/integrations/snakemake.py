@@ -48,6 +48,7 @@ from ..export import bundle as bundles
 from ..export import carry, script
 from ..record import atomic
 from ..record import inputs as recorded
+from ..record import project as projects
 
 MODES = ("script", "papermill")
 MAX_NAMED = 5  # files a comment names before it counts the rest
@@ -167,6 +168,10 @@ class _Access(object):
         self.reads = {}  # path -> first cell that read it before any cell wrote it
         self.writes = set()
         self.skipped = []
+        # The recording names files relative to the notebook's project; a rule names
+        # them from the notebook's folder (a path that climbs out of it is skipped).
+        found.inputs = {found.notebook_relative(p): i for p, i in found.inputs.items()}
+        found.outputs = {found.notebook_relative(p) for p in found.outputs}
         for path, item in found.inputs.items():
             usable = _workflow_path(path)
             if usable is None:
@@ -176,9 +181,11 @@ class _Access(object):
         # A file written and gone by the end of the cell was a temporary one.
         last = {}
         for _number, _source, inputs, _seeds in recorded.cells_in_run_order(doc.nb, doc.meta):
+            where = projects.folder_name(inputs.get("notebook_dir"))
             for item in inputs.get("files") or ():
                 if isinstance(item, dict) and item.get("mode") == "w":
-                    last[item.get("path")] = bool(item.get("missing"))
+                    path = projects.from_notebook_dir(where, item.get("path") or "")
+                    last[path] = bool(item.get("missing"))
         self.temporary = sorted(p for p in found.outputs if last.get(p))
         for path in found.outputs:
             if last.get(path):
@@ -309,6 +316,7 @@ def plan(paths, now=None, output=None):
             folder=access.folder,
             project=bundles._project(step.path),
             supplied=supplied,
+            flat=True,
         )
 
     for step, access, mine in zip(steps, accesses, named):

@@ -13,6 +13,8 @@ and a problem says so; what verifies the files (``verify/bundle.py``) takes the
 model as given. A manifest that is not one raises ``errors.BundleError``.
 """
 
+import os
+import stat
 from pathlib import Path, PurePosixPath
 
 from .. import errors
@@ -37,6 +39,39 @@ class Manifest(object):
         self.files = files
         self.problems = problems
         self.raw = raw
+        # The size each listed file should have: no file is read past it.
+        listed = raw.get("files") if isinstance(raw, dict) else None
+        self.sizes = {
+            name: entry["size"]
+            for name, entry in (listed.items() if isinstance(listed, dict) else ())
+            if isinstance(entry, dict)
+            and isinstance(entry.get("size"), int)
+            and not isinstance(entry.get("size"), bool)
+            and entry["size"] >= 0
+        }
+
+
+def special(path):
+    """None for a regular file; else what it is instead ("missing", "a link", "a
+    FIFO", ...). An export writes regular files only, and reading a FIFO or a link
+    to /dev/zero would never end: such a file in a bundle is never opened."""
+    try:
+        mode = os.lstat(str(path)).st_mode
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(mode):
+        return "a link"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
 
 
 def safe_relative(name):
@@ -53,8 +88,11 @@ def read_manifest(folder):
     """The ``Manifest`` of the bundle in ``folder``; errors.BundleError when it has
     none, or one that is not an nbrepro manifest."""
     path = Path(folder) / MANIFEST
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise errors.BundleError("%s has no %s: not an nbrepro bundle" % (folder, MANIFEST))
+    odd = special(path)
+    if odd:
+        raise errors.BundleError("%s is %s, which no export writes; not read" % (path, odd))
     problems = []
     try:
         data = document.read_bytes(path, MAX_MANIFEST)
@@ -71,9 +109,14 @@ def read_manifest(folder):
     notebook = safe_relative(raw.get("notebook"))
     if notebook is None:
         raise errors.BundleError('%s: "notebook" must be a relative path inside the bundle' % path)
-    if not (Path(folder) / notebook).is_file():
+    odd = special(Path(folder).joinpath(*notebook.parts))
+    if odd == "missing":
         raise errors.BundleError(
             "%s names the notebook %s, which the bundle does not hold" % (path, notebook)
+        )
+    if odd:
+        raise errors.BundleError(
+            "the bundle's notebook %s is %s, which no export writes; not read" % (notebook, odd)
         )
     files = read_files(raw.get("files"), problems)
     return Manifest(str(notebook), files, problems, raw)

@@ -141,10 +141,12 @@ def relative_to_root(root, path):
 def check_notebook(path, data_limit=None, wheel_limit=None):
     """What the export dialog shows: the gate's findings, the local modules and
     input files the bundle cannot carry, and the packages no index has that
-    it cannot carry; nothing is built or written."""
+    it cannot carry; every file the bundle would carry from the project
+    (``carried``: path and size) and what it leaves out; nothing is built or
+    written."""
     from ..export import bundle
 
-    return {"findings": bundle.check(bundle.read(path), path, wheel_limit, data_limit)}
+    return bundle.check_report(bundle.read(path), path, wheel_limit, data_limit)
 
 
 def export_notebook(
@@ -169,6 +171,7 @@ def export_notebook(
         "output": relative_to_root(root, target),
         "format": "zip" if as_zip else "folder",
         "files": list(bundle.files),
+        "carried": [{"path": name, "size": size} for name, size in bundle.carried],
         "findings": bundle.findings,
         "untranslated": [item for item in report if item.get("action") == "untranslated"],
     }

@@ -6,13 +6,12 @@ untrusted too: it is extracted member by member, refusing absolute paths,
 ``..``, links and archives that unpack to more than ``MAX_UNPACKED`` bytes.
 """
 
-import hashlib
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from .. import errors
-from ..record.manifest import MANIFEST, read_manifest, safe_relative
+from ..record.manifest import MANIFEST, read_manifest, safe_relative, special
 
 MAX_UNPACKED = 4 * 1024**3
 MAX_MEMBERS = 100000
@@ -26,6 +25,8 @@ class Bundle(object):
         self.folder = Path(folder)
         self.manifest = manifest
         self.notebook = self.folder / manifest.notebook
+        # The notebook's folder in the bundle, which keeps its project's layout.
+        self.notebook_dir = str(PurePosixPath(manifest.notebook).parent)
         self.warnings = []
 
     def python(self):
@@ -56,7 +57,7 @@ def open_bundle(path, scratch):
             folder = entries[0]
     bundle = Bundle(folder, read_manifest(folder))
     bundle.warnings.extend(bundle.manifest.problems)
-    bundle.warnings.extend(check_files(folder, bundle.manifest.files))
+    bundle.warnings.extend(check_files(folder, bundle.manifest.files, bundle.manifest.sizes))
     return bundle
 
 
@@ -102,17 +103,29 @@ def extract(archive, target):
         raise errors.BundleError("cannot extract %s: %s" % (archive, error)) from error
 
 
-def check_files(folder, files):
+def check_files(folder, files, sizes=None):
     """Warnings for listed files that are missing or whose sha256 differs; ``files``
-    are a manifest's checkable entries (``Manifest.files``)."""
+    are a manifest's checkable entries (``Manifest.files``), ``sizes`` the sizes it
+    gives them (``Manifest.sizes``): no file is read past its size, and a link, a
+    FIFO or a device in its place is never opened."""
     warnings = []
+    sizes = sizes or {}
     for name, relative, expected in files:
         path = Path(folder).joinpath(*relative.parts)
-        try:
-            digest = file_sha256(path)
-        except OSError:
+        odd = special(path)
+        if odd == "missing":
             warnings.append("%s is listed in manifest.json but missing from the bundle" % name)
             continue
+        if odd:
+            warnings.append(
+                "%s is %s in the bundle, which no export writes: not read, and the bundle was "
+                "altered after export" % (name, odd)
+            )
+            continue
+        try:
+            digest = file_sha256(path, sizes.get(name))
+        except OSError:
+            digest = None  # larger than the manifest says, or swapped while read
         if digest != expected:
             warnings.append(
                 "%s does not match the sha256 in manifest.json: the bundle was altered after export"
@@ -121,9 +134,8 @@ def check_files(folder, files):
     return warnings
 
 
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(str(path), "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(path, limit=None):
+    """The sha256 of a regular file, never read past ``limit`` bytes (OSError then)."""
+    from ..record.inputs import sha256_file
+
+    return sha256_file(path, limit)

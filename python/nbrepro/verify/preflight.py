@@ -12,7 +12,13 @@ Each check says ``yes``, ``no`` or ``unknown`` with its reason:
   every package no index has is in ``wheels/`` or a ``PIP_FIND_LINKS`` folder;
 - ``gpu``: the recording's NVIDIA GPU and CUDA against this machine's GPU and
   driver (read as the capture reads them);
+- ``fonts``: the fonts the notebook drew with (a bundle with ``nbrepro-fonts/``),
+  carried or installed here, else ``unknown`` (figures may differ);
 - ``disk``: free space where the environment is built, against an estimate.
+
+``packages`` counts a pin that a new venv of the building Python already holds
+(ensurepip's pip, and setuptools before Python 3.12) as ``yes``: pip installs
+nothing for it.
 
 The verdict is ``no`` when a check says no, else ``unknown`` when one does,
 else ``yes``. ``platform``: another platform (a conda subdir such as
@@ -22,9 +28,11 @@ notebook on macOS).
 """
 
 import concurrent.futures
+import json
 import os
 import re
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -376,6 +384,61 @@ def python_check(kind, recorded, environ=None):
     ), have
 
 
+# What `python -m venv` puts into a new environment (ensurepip's wheels: pip, and
+# setuptools before Python 3.12), asked of that interpreter; a bounded child.
+_SEEDS = (
+    "import ensurepip, json\n"
+    "try:\n"
+    "    found = {n: p.version for n, p in ensurepip._get_packages().items()}\n"
+    "except Exception:\n"
+    "    found = {'pip': ensurepip.version()}\n"
+    "print(json.dumps(found))\n"
+)
+
+
+def venv_seeds(python, timeout=10):
+    """``{canonical name: version}`` of the packages a new venv of ``python``
+    holds before pip installs anything; ``{}`` when it cannot be asked."""
+    try:
+        done = subprocess.run(
+            [python, "-I", "-c", _SEEDS],
+            capture_output=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        found = json.loads(done.stdout.decode("utf-8", "replace")[:4096] or "{}")
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return {}
+    if done.returncode != 0 or not isinstance(found, dict):
+        return {}
+    return {
+        indexes.canonical(name): version
+        for name, version in found.items()
+        if isinstance(name, str) and isinstance(version, str)
+    }
+
+
+def _python_and_seeds(kind, recorded, environ):
+    """The ``python`` check, the version found, and what a venv of it starts with."""
+    from .envcache import find_python
+
+    check, have = python_check(kind, recorded, environ)
+    seeds = {}
+    if kind == "pip" and check["verdict"] != "no":
+        try:
+            seeds = venv_seeds(find_python(recorded, environ)[0])
+        except Exception:  # noqa: BLE001 - no Python: the python check says so
+            seeds = {}
+    return check, have, seeds
+
+
+def _seeded(row, seeds):
+    """A pin a new venv already holds at that version needs no index."""
+    if row["verdict"] != "yes" and seeds.get(indexes.canonical(row["name"])) == row["version"]:
+        return dict(row, verdict="yes", reason="a new venv holds it (Python's ensurepip)", size=0)
+    return row
+
+
 def carried_check(folder, manifest, environ=None):
     from .envcache import file_sha256
 
@@ -564,7 +627,7 @@ def preflight(
     asking = None
     if here:
         asking = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        python_future = asking.submit(python_check, kind, recorded or "unknown", environ)
+        python_future = asking.submit(_python_and_seeds, kind, recorded or "unknown", environ)
     target = target_for(platform, python)
     # the recording's GPU and CUDA, from the notebook read at the door
     try:
@@ -592,6 +655,9 @@ def preflight(
         _pins, options, _ = read_requirements(requirements)
         sources = indexes.configured(environ, index_url, options)
         rows, others = check_packages(requirements, target, sources, timeout, _no_index(manifest))
+        if asking is not None:
+            seeds = python_future.result()[2]
+            rows = [_seeded(row, seeds) for row in rows]
         no = [r for r in rows if r["verdict"] == "no"]
         unknown = [r for r in rows if r["verdict"] == "unknown"]
         if no:
@@ -649,6 +715,14 @@ def preflight(
         checks.insert(0, python_future.result()[0])
         asking.shutdown()
     checks.append(carried_check(folder, manifest, environ))
+    if here:
+        # the fonts the notebook drew with, carried or installed here (fonts are
+        # this machine's: nothing is known of them for another platform)
+        from ..export.fonts import fonts_check
+
+        fonts = fonts_check(folder)
+        if fonts:
+            checks.append(fonts)
     if gpu_needed is not None:
         checks.append(gpu_check(gpu_needed, cuda, names, target))
     if here:

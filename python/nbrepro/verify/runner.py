@@ -24,12 +24,13 @@ when known, ``line``, ``detail`` and ``path`` (in a JSON view).
 """
 
 import copy
+import os
 
 from ..capture.session import source_id
 from ..record import document, fonts, metadata
 from ..record.order import RAISES, errors_ran_past, raised
 from ..run import runner
-from . import images
+from . import images, paths
 from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, IMAGES, compare_outputs
 
@@ -59,12 +60,16 @@ def verify_notebook(
     log=None,
     progress=None,
     image_options=None,
+    project=None,
 ):
     """Run a fresh copy of notebook ``doc`` (read at the door, ``runner.read_notebook``)
-    and return the report (module docstring)."""
+    in ``workdir`` (the notebook's folder) and return the report (module docstring).
+    ``project`` (a ``record.project.Project``) is where its input files are looked up
+    (default: a project that is ``workdir``)."""
     from ..record import inputs as recorded
+    from ..record import project as projects
 
-    changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, workdir)
+    changed, input_warnings = recorded.changed_inputs(doc.nb, doc.meta, project or workdir)
     rerun = fresh_copy(doc.nb)
     # A recording that ran on past errors (nbrepro run --allow-errors) is re-run
     # the same way, or everything after its first error would be "not run".
@@ -85,7 +90,8 @@ def verify_notebook(
     report = {"notebook": None, "kernel": kernel_name, "python": python}
     # The re-run is read at the door too: the same model on both sides.
     now = document.notebook_from_value(outcome.nb, "the re-run")
-    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options, went_on))
+    folders = project_paths(doc, now, project or projects.of_folder(workdir))
+    report.update(compare_notebooks(doc, now, rtol, atol, changed, image_options, went_on, folders))
     report["failure"] = outcome.failure
     report["rerun"] = outcome.nb  # the executed notebook (not part of the JSON report)
     if went_on and not report["summary"]["not run"]:
@@ -96,6 +102,48 @@ def verify_notebook(
     return report
 
 
+def project_paths(recorded, rerun, where):
+    """The folders to take out of each side's outputs (``paths.Paths``): the
+    project's and the interpreter's, the re-run's as they are (``where``, a
+    ``record.project.Project``: the bundle or the notebook's project), the
+    recording's as its outputs spell them (nothing of them is stored)."""
+    from ..record import inputs as needed
+
+    found = needed.needs(recorded.nb, recorded.meta, where.notebook_dir)
+    relatives = [where.notebook_dir] + list(found.modules.values()) + list(found.inputs)
+    relatives += sorted(found.outputs) + list(found.ran)
+    then_texts = [t for c in recorded.code_cells for t in paths.texts(c.cell.get("outputs"))]
+    then_roots = paths.find_by_suffix(then_texts, relatives)
+    now_roots = paths.now_folders(where.root)
+    now_cells = {c.number: c for c in rerun.code_cells}
+    for cell in recorded.code_cells:
+        other = now_cells.get(cell.number)
+        if other is None:
+            continue
+        pairs = zip(paths.texts(cell.cell.get("outputs")), paths.texts(other.cell.get("outputs")))
+        for then_text, now_text in pairs:
+            for root in paths.line_up(then_text, now_text, now_roots):
+                if root not in then_roots and len(then_roots) < paths.MAX_ROOTS:
+                    then_roots.append(root)
+    then_prefixes, now_prefixes = [], []
+    for snapshot in recorded.meta["snapshots"].values():
+        python = (snapshot.get("environment") or {}).get("python") or {}
+        for key in ("prefix", "base_prefix"):
+            then_prefixes += paths.find_prefix(then_texts, python.get(key))
+    for snapshot in rerun.meta["snapshots"].values():
+        python = (snapshot.get("environment") or {}).get("python") or {}
+        for key in ("prefix", "base_prefix"):
+            value = python.get(key)
+            if isinstance(value, str) and value:
+                now_prefixes += paths.now_folders(os.path.expanduser(value))
+    return paths.Paths(
+        [(root, paths.PROJECT) for root in then_roots]
+        + [(prefix, paths.PYTHON) for prefix in then_prefixes],
+        [(root, paths.PROJECT) for root in now_roots]
+        + [(prefix, paths.PYTHON) for prefix in now_prefixes],
+    )
+
+
 def compare_notebooks(
     recorded,
     rerun,
@@ -104,13 +152,15 @@ def compare_notebooks(
     changed=None,
     image_options=None,
     went_on=False,
+    folders=None,
 ):
     """The report for two executed copies of the same notebook, both read at the
     door (``document.Notebook``; pure). ``changed``: the input files that differ
     from the recording's (``record.inputs.changed_inputs``); ``image_options``:
     ``images.compare_images``'s ``tolerance`` and ``hash_distance``; ``went_on``:
     the recording ran on past errors, so a cell that raises the same exception
-    again is the same."""
+    again is the same; ``folders``: the project's and interpreter's folders to
+    take out of each side's outputs (``paths.Paths``, ``project_paths``)."""
     then_meta, now_meta = recorded.meta, rerun.meta
     warnings = list(recorded.problems)
     code = recorded.code_cells
@@ -131,7 +181,7 @@ def compare_notebooks(
         now = now_cells.get(then.number)
         now_cell = now.cell if now else rerun.nb["cells"][then.number - 1]
         now_record = now.record if now else None
-        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options, went_on)
+        entry = _compare_cell(then.cell, now_cell, rtol, atol, image_options, went_on, folders)
         then_run = then_meta["runs"].get(_run_id(then.record))
         now_run = now_meta["runs"].get(_run_id(now_record))
         font_change = None
@@ -199,7 +249,7 @@ def with_names(run, source):
     return run
 
 
-def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=False):
+def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=False, folders=None):
     entry = {"status": "same", "difference": None, "causes": [], "notes": []}
     then_outputs, now_outputs = then_cell.get("outputs") or [], now_cell.get("outputs") or []
     if then_cell.get("execution_count") is None and not then_outputs:
@@ -214,8 +264,13 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=F
     if raised_then and raised_then == raised_now and went_on:
         # A recording that ran past its errors: the same exception is the same
         # outcome; what the cell printed before it still has to match.
-        difference, notes = compare_outputs(
-            _without_errors(then_outputs), _without_errors(now_outputs), rtol, atol, image_options
+        difference, notes = _compare(
+            _without_errors(then_outputs),
+            _without_errors(now_outputs),
+            rtol,
+            atol,
+            image_options,
+            folders,
         )
         entry["notes"] = ["raised %s, as in the recording" % raised_now] + notes
         if difference is not None:
@@ -235,12 +290,69 @@ def _compare_cell(then_cell, now_cell, rtol, atol, image_options=None, went_on=F
     if now_cell.get("execution_count") is None:
         entry["status"] = "not run"
         return entry
-    difference, notes = compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)
+    difference, notes = _compare(then_outputs, now_outputs, rtol, atol, image_options, folders)
     entry["notes"] = notes
     if difference is not None:
         entry["status"] = "different"
         entry["difference"] = difference
     return entry
+
+
+def _compare(then_outputs, now_outputs, rtol, atol, image_options, folders):
+    """``compare_outputs`` after the project's and interpreter's folders are taken out
+    of both sides (``folders``), with a note when only they differed."""
+    if folders is None:
+        return compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)
+    then_moved = rewrite_outputs(then_outputs, folders, "recorded")
+    now_moved = rewrite_outputs(now_outputs, folders, "now")
+    difference, notes = compare_outputs(then_moved, now_moved, rtol, atol, image_options)
+    if difference is None and (then_moved != then_outputs or now_moved != now_outputs):
+        if compare_outputs(then_outputs, now_outputs, rtol, atol, image_options)[0]:
+            notes.append(PATHS_NOTE)
+    return difference, notes
+
+
+PATHS_NOTE = "project paths normalised"
+
+
+def rewrite_outputs(outputs, folders, side):
+    """A copy of ``outputs`` with ``side``'s project and interpreter folders replaced
+    in every text (streams, error messages and tracebacks, text and JSON views)."""
+
+    def text(value):
+        if isinstance(value, list):
+            return [folders.rewrite(part, side) for part in value]
+        return folders.rewrite(value, side)
+
+    def deep(value):
+        if isinstance(value, str):
+            return folders.rewrite(value, side)
+        if isinstance(value, list):
+            return [deep(item) for item in value]
+        if isinstance(value, dict):
+            return {key: deep(item) for key, item in value.items()}
+        return value
+
+    out = []
+    for output in outputs:
+        if not isinstance(output, dict):
+            out.append(output)
+            continue
+        copied = dict(output)
+        kind = output.get("output_type")
+        if kind == "stream":
+            copied["text"] = text(output.get("text", ""))
+        elif kind == "error":
+            copied["evalue"] = text(output.get("evalue", ""))
+            copied["traceback"] = text(output.get("traceback") or [])
+        elif kind in ("execute_result", "display_data"):
+            data = dict(output.get("data") or {})
+            for mimetype, value in data.items():
+                if mimetype not in ("image/png", "image/jpeg"):
+                    data[mimetype] = deep(value) if isinstance(value, (dict,)) else text(value)
+            copied["data"] = data
+        out.append(copied)
+    return out
 
 
 def _images(options):

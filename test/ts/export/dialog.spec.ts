@@ -7,6 +7,32 @@ import { IFinding } from '../../../src/vocabulary';
 const trans = nullTranslator.load('nbrepro');
 
 describe('ExportDialogBody', () => {
+  it('lists every file the bundle carries from the project, path and size, as text', () => {
+    const carried = [
+      { path: 'data/x.csv', size: 8 },
+      { path: 'lib/<b>helper</b>.py', size: 4096 }
+    ];
+    const body = new ExportDialogBody([], 'folder', trans, carried);
+    const shown = Array.from(
+      body.node.querySelectorAll('.jp-nbrepro-ExportDialog-carried li')
+    ).map(item => item.textContent);
+    expect(shown).toEqual([
+      'data/x.csv (8 B)',
+      'lib/<b>helper</b>.py (4.0 KB)'
+    ]);
+    expect(body.node.querySelector('b')).toBeNull();
+    expect(body.node.textContent).toContain(
+      'The bundle carries 2 files from the project:'
+    );
+  });
+
+  it('says nothing of carried files when the bundle carries none', () => {
+    const body = new ExportDialogBody([], 'folder', trans);
+    expect(
+      body.node.querySelector('.jp-nbrepro-ExportDialog-carried')
+    ).toBeNull();
+  });
+
   it('shows findings from notebook metadata as text, never as markup', () => {
     const findings: IFinding[] = [
       {

@@ -111,6 +111,9 @@ test('Notebook 7: every nbrepro command acts or says why, and Export writes a bu
     has: page.locator('.jp-nbrepro-ExportDialog')
   });
   await expect(dialog).toBeVisible({ timeout: 30_000 });
+  // The dialog selects the format last chosen (a user setting, which the
+  // JupyterLab tests' zip export may have left): a folder is asked for here.
+  await dialog.getByRole('radio', { name: 'Folder' }).check();
   await dialog.getByRole('button', { name: /^Export( anyway)?$/ }).click();
   await expect(
     page.locator('.Toastify__toast').filter({ hasText: 'Bundle written to' })
