@@ -35,7 +35,7 @@ def main(argv):
     found = durations(Path(argv[1]).read_text())
     if not found:
         sys.exit("durations.py: no --durations lines in %s" % argv[1])
-    OUT.write_text(json.dumps(found, indent=1, sort_keys=True) + "\n")
+    OUT.write_text(json.dumps(found, indent=2, sort_keys=True) + "\n")
     print("durations.py: %d tests written to %s" % (len(found), OUT))
 
 

@@ -24,6 +24,7 @@ files are the same, so run.sh builds it once and reuses it.
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -171,7 +172,8 @@ def outside_tmp(request, role):
     return folder
 
 
-def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
+@pytest.mark.kernel
+def test_a_project_round_trips_from_its_bundle_alone(venvs_ab, request):
     import nbformat
 
     author, reviewer = outside_tmp(request, "author"), outside_tmp(request, "reviewer")
@@ -198,8 +200,8 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
     nb.cells = [nbformat.v4.new_code_cell(code) for code in PROJECT_CELLS]
     notebook = folder / "demo.ipynb"
     nbformat.write(nb, str(notebook))
-    env = venvs["env"]
-    python_a = venvs["a"] / "bin" / "python"
+    env = venvs_ab["env"]
+    python_a = venvs_ab["a"] / "bin" / "python"
 
     result = run([BIN / "nbrepro", "run", notebook, "--python", python_a], env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -218,7 +220,7 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
         assert (bundle / name).read_text() == text
     assert (bundle / "notebooks" / "topic" / "demo.ipynb").is_file()
     result = run(
-        ["bash", bundle / "run.sh", "--verify", "--env", venvs["b"]], env=env, cwd=str(bundle)
+        ["bash", bundle / "run.sh", "--verify", "--env", venvs_ab["b"]], env=env, cwd=str(bundle)
     )
     output = result.stdout + result.stderr
     # run.sh asked preflight first, which read the notebook in its folder of the bundle
