@@ -301,7 +301,11 @@ def test_only_a_recorded_python_builds_a_wheel():
 
 
 @pytest.mark.venv
-def test_a_build_that_hangs_is_stopped_and_reported(tmp_path):
+def test_a_build_that_hangs_is_stopped_and_reported(tmp_path, monkeypatch):
+    # a temporary folder of its own: other tests (and xdist workers) build beside it
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     folder = tmp_path / "slow"
     folder.mkdir()
     (folder / "pyproject.toml").write_text(
