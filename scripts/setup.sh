@@ -52,11 +52,13 @@ py_stamp=".venv/.nbrepro-python-stamp"
 if ! stamp_ok "$py_stamp" "$(hash_of "${py_inputs[@]}")"; then
   step "Installing Python dependencies (pinned by requirements/constraints.txt)"
   python -m pip install -q --disable-pip-version-check --upgrade pip
-  python -m pip install -q --disable-pip-version-check -c requirements/constraints.txt \
-    -r requirements/build.txt -r requirements/test.txt
+  # --no-compile: Python compiles a module when it is first imported; compiling every
+  # module of every package here (torch alone has thousands) is most of pip's time.
+  python -m pip install -q --disable-pip-version-check --no-compile \
+    -c requirements/constraints.txt -r requirements/build.txt -r requirements/test.txt
   # The JavaScript side is built below, by npm, so the build hook skips it.
   HATCH_JUPYTER_BUILDER_SKIP_NPM=1 python -m pip install -q --disable-pip-version-check \
-    --no-build-isolation -c requirements/constraints.txt -e ".[dev,test]"
+    --no-compile --no-build-isolation -c requirements/constraints.txt -e ".[dev,test]"
   hash_of "${py_inputs[@]}" > "$py_stamp"
 fi
 
@@ -77,7 +79,10 @@ if ! stamp_ok "$js_stamp" "$(hash_of package.json package-lock.json)"; then
   # `npm ci` refuses a lockfile without the optional platform bindings that the
   # registry here does not carry; `npm install --no-save` installs exactly the
   # locked versions and leaves the lockfile as it is.
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error
+  # --prefer-offline: a package the lockfile pins (version and integrity) comes from
+  # npm's cache when it is there, without asking the registry whether it changed.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund \
+    --prefer-offline --loglevel=error
   hash_of package.json package-lock.json > "$js_stamp"
 fi
 

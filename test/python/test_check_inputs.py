@@ -3,34 +3,18 @@ the environment may be the same, but the outputs no longer follow from the
 same data."""
 
 import json
-import os
 
-import nbformat
 import pytest
 
 from nbrepro import cli
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("inputs")
-    saved = os.environ.get("IPYTHONDIR")
-    os.environ["IPYTHONDIR"] = str(folder / "ipython")
-    try:
-        (folder / "data").mkdir()
-        (folder / "data" / "x.csv").write_text("a b\n")
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "P", "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell("rows = open('data/x.csv').read().split()")]
-        path = folder / "nb.ipynb"
-        nbformat.write(nb, str(path))
-        assert cli.main(["run", str(path)]) == 0
-    finally:
-        if saved is None:
-            os.environ.pop("IPYTHONDIR", None)
-        else:
-            os.environ["IPYTHONDIR"] = saved
-    return path
+def recorded(record):
+    return record(
+        ["rows = open('data/x.csv').read().split()"],
+        files={"data/x.csv": "a b\n"},
+    )
 
 
 def check(path, capsys, *extra):

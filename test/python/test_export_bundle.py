@@ -14,6 +14,7 @@ import nbformat
 import pytest
 import yaml
 from capture import conftest as capture_env
+from harness import uses
 
 from nbrepro.capture import capture
 from nbrepro.export import bundle as bundles
@@ -30,29 +31,23 @@ def nbrepro(*args, cwd=None):
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+@uses("venv")  # its %pip install runs pip
+def recorded(record):
     """A small notebook recorded by `nbrepro run` in this venv's python3 kernel."""
-    folder = tmp_path_factory.mktemp("recorded")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.metadata["papermill"] = {"parameters": {"alpha": 0.5}}
-    nb.metadata["jupytext"] = {"formats": "ipynb,py:percent"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Analysis"),
-        nbformat.v4.new_code_cell("alpha = 0.5", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("%pip install -q tinystats==1.0\nimport random\nrandom.seed(3)"),
-        nbformat.v4.new_code_cell("!echo hello\nprint(round(random.random() * alpha, 6))"),
-    ]
-    path = folder / "analysis.ipynb"
-    nbformat.write(nb, str(path))
-    result = nbrepro("run", path)
-    # %pip install fails offline, but the cell goes on (pip prints an error)
-    assert result.returncode == 0, result.stderr
-    return path
+    return record(
+        [
+            nbformat.v4.new_markdown_cell("# Analysis"),
+            ("alpha = 0.5", ["parameters"]),
+            # %pip install fails offline, but the cell goes on (pip prints an error)
+            "%pip install -q tinystats==1.0\nimport random\nrandom.seed(3)",
+            "!echo hello\nprint(round(random.random() * alpha, 6))",
+        ],
+        metadata={
+            "papermill": {"parameters": {"alpha": 0.5}},
+            "jupytext": {"formats": "ipynb,py:percent"},
+        },
+        name="analysis.ipynb",
+    )
 
 
 def test_a_folder_bundle_holds_every_file_and_the_manifest_checks_them(recorded, tmp_path):
@@ -349,6 +344,7 @@ def test_check_only_works_on_a_notebook_nbrepro_never_recorded(tmp_path):
     assert path.read_bytes() == before and sorted(os.listdir(tmp_path)) == ["theirs.ipynb"]
 
 
+@pytest.mark.kernel
 def test_run_keeps_the_authors_counts_as_evidence(tmp_path):
     # Issue 14 (10): `nbrepro run` overwrote the author's execution counts, which
     # were the evidence that the outputs came from an out-of-order session.

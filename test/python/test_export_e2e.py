@@ -15,8 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from capture.builders import wheel
-
-pytestmark = pytest.mark.slow
+from harness import need_wheelhouse
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".cache" / "wheelhouse"
@@ -37,11 +36,7 @@ def run(command, **kwargs):
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory):
-    if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
-        message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_wheelhouse()
     folder = tmp_path_factory.mktemp("wheels")
     for version, source in TINYSTATS.items():
         wheel(folder, "tinystats", version, modules={"tinystats/__init__.py": source})
@@ -64,51 +59,26 @@ def offline_pip(wheels):
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory, wheels):
+def recorded(tmp_path_factory, wheels, venvs, record):
     """A notebook run in venv A (NumPy, ipykernel, tinystats 1.0) and exported."""
     root = tmp_path_factory.mktemp("e2e")
-    venv_a = root / "venv-a"
-    env = offline_pip(wheels)
-    result = run([sys.executable, "-m", "venv", venv_a])
-    assert result.returncode == 0, result.stderr
-    result = run(
+    venv_a = venvs.get("numpy", "ipykernel", "tinystats==1.0", find_links=[wheels])
+    path = record(
         [
-            venv_a / "bin" / "python",
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "numpy",
-            "ipykernel",
-            "tinystats==1.0",
+            nbformat.v4.new_markdown_cell("# Seeded NumPy"),
+            ("n = 6", ["parameters"]),
+            "import numpy as np\nnp.random.seed(7)\nx = np.random.rand(n)\nprint(x.round(6))",
+            "float(np.linalg.norm(x))",
+            "import tinystats\ntinystats.mean(list(x))",
         ],
-        env=env,
+        name="analysis.ipynb",
+        python=venv_a / "bin" / "python",
+        into=root,
     )
-    assert result.returncode == 0, result.stderr
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Seeded NumPy"),
-        nbformat.v4.new_code_cell("n = 6", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "import numpy as np\nnp.random.seed(7)\nx = np.random.rand(n)\nprint(x.round(6))"
-        ),
-        nbformat.v4.new_code_cell("float(np.linalg.norm(x))"),
-        nbformat.v4.new_code_cell("import tinystats\ntinystats.mean(list(x))"),
-    ]
-    path = root / "analysis.ipynb"
-    nbformat.write(nb, str(path))
-    result = run([BIN / "nbrepro", "run", path, "--python", venv_a / "bin" / "python"])
-    assert result.returncode == 0, result.stderr
-
     bundle = root / "bundle"
     result = run([BIN / "nbrepro", "export", path, "-o", bundle])
     assert result.returncode == 0, result.stderr
+    env = offline_pip(wheels)
     return {"root": root, "notebook": path, "bundle": bundle, "env": env, "venv_a": venv_a}
 
 

@@ -13,6 +13,7 @@ import yaml
 from capture import builders
 from capture import conftest as capture_env
 from capture.conftest import PY_MM
+from harness import uses
 from packaging.requirements import Requirement
 from rattler.explicit_environment import ExplicitEnvironmentSpec
 
@@ -37,6 +38,7 @@ def _run(*argv, **kwargs):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def venv(tmp_path_factory):
     """A real venv: a wheel from an index, a wheel installed from its file, and an
     editable project; and the wheel folders that stand in for an index."""
@@ -153,6 +155,7 @@ def test_explicit_lock_reads_with_rattler(conda_prefix, tmp_path):
     assert [p.url for p in spec.packages] == [r["url"] + "#" + r["md5"] for r in records]
 
 
+@pytest.mark.venv
 def test_requirements_of_a_venv_install_with_pip(venv, tmp_path):
     text = envfiles.requirements_txt(venv["environment"], extra=["-e .", "plainpkg", "six"])
     assert requirement_lines(text) == ["archpkg==2.0", "plainpkg==1.0", "six"]
@@ -172,6 +175,7 @@ def test_requirements_of_a_venv_install_with_pip(venv, tmp_path):
     assert "Would install archpkg-2.0 plainpkg-1.0" in result.stdout
 
 
+@pytest.mark.venv
 def test_requirements_use_hashes_only_when_every_line_has_one(venv, tmp_path):
     environment = dict(venv["environment"])
     pip = dict(environment["pip"])

@@ -24,23 +24,19 @@ def private_ipython(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("project")
-    (folder / "data").mkdir()
-    (folder / "data" / "x.csv").write_text("a,b\n1,2\n")
-    (folder / "data" / "big.bin").write_bytes(b"\1" * 4096)
-    (folder / "helpers.py").write_text("def twice(v):\n    return 2 * v\n")
-    (folder / "pkg").mkdir()
-    (folder / "pkg" / "__init__.py").write_text("from .inner import VALUE\n")
-    (folder / "pkg" / "inner.py").write_text("VALUE = 3\n")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# Data")] + [
-        nbformat.v4.new_code_cell(code) for code in CELLS
-    ]
-    path = folder / "analysis.ipynb"
-    nbformat.write(nb, str(path))
-    assert cli.main(["run", str(path)]) == 0
-    return path
+def recorded(record):
+    return record(
+        [nbformat.v4.new_markdown_cell("# Data"), *CELLS],
+        metadata={"kernelspec": None},
+        files={
+            "data/x.csv": "a,b\n1,2\n",
+            "data/big.bin": b"\1" * 4096,
+            "helpers.py": "def twice(v):\n    return 2 * v\n",
+            "pkg/__init__.py": "from .inner import VALUE\n",
+            "pkg/inner.py": "VALUE = 3\n",
+        },
+        name="analysis.ipynb",
+    )
 
 
 def export(capsys, path, *argv):

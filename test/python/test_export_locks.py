@@ -274,7 +274,6 @@ def test_no_pylock_for_a_url_install_without_its_hash(isolated):
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 @pytest.mark.skipif(UV is None, reason="uv is not installed (requirements/test.txt)")
 def test_real_uv_installs_a_bundles_pylock_from_its_own_wheels(isolated):

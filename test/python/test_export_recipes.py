@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from capture import builders
 from capture.conftest import PY_MM
+from harness import uses
 
 from nbrepro.export import recipes
 
@@ -159,6 +160,7 @@ def run(bundle, *args, env, cwd):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")  # run.sh builds a venv
 def pip_bundle(tools, tmp_path_factory):
     """A pip bundle whose venv is built once, with --no-run."""
     bundle = write_bundle(tmp_path_factory.mktemp("pip") / "my bundle", plan())
@@ -169,7 +171,7 @@ def pip_bundle(tools, tmp_path_factory):
     return bundle
 
 
-@pytest.mark.slow
+@pytest.mark.venv
 def test_pip_bundle_builds_a_venv_runs_and_reuses_it(tools, tmp_path):
     bundle = write_bundle(tmp_path / "bundle", plan(env={"PYTHONHASHSEED": "0", "NBT_X": "1 2"}))
     elsewhere = tmp_path / "elsewhere"
@@ -199,7 +201,6 @@ def test_pip_bundle_builds_a_venv_runs_and_reuses_it(tools, tmp_path):
     assert third.returncode == 0 and third.data is None
 
 
-@pytest.mark.slow
 def test_failures_propagate_with_clear_messages(tools, pip_bundle, tmp_path):
     env = environ(tools)
     failed = run(pip_bundle, "--", "--exit", "7", env=env, cwd=tmp_path)
@@ -226,7 +227,6 @@ def test_failures_propagate_with_clear_messages(tools, pip_bundle, tmp_path):
     )
 
 
-@pytest.mark.slow
 def test_verify_calls_nbrepro_with_the_bundle_and_env_python(tools, pip_bundle, tmp_path):
     result = run(pip_bundle, "--verify", env=environ(tools), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -236,7 +236,6 @@ def test_verify_calls_nbrepro_with_the_bundle_and_env_python(tools, pip_bundle, 
     assert args == ["verify", str(real), "--python", str(real / ".env" / "bin" / "python")]
 
 
-@pytest.mark.slow
 def test_verify_without_nbrepro_says_how_to_install_it(tools, pip_bundle, tmp_path):
     env = environ(tools, with_stubs=False)
     env["PATH"] = "/usr/bin:/bin"  # no nbrepro, and a python3 without it, if any
@@ -253,7 +252,6 @@ def test_verify_without_nbrepro_says_how_to_install_it(tools, pip_bundle, tmp_pa
     )
 
 
-@pytest.mark.slow
 def test_env_folder_is_relative_to_the_caller_and_never_clobbered(tools, pip_bundle, tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -270,7 +268,7 @@ def test_env_folder_is_relative_to_the_caller_and_never_clobbered(tools, pip_bun
     assert built_there.data["prefix"] == str((tmp_path / "venv here").resolve())
 
 
-@pytest.mark.slow
+@pytest.mark.venv
 def test_python_version_mismatch_warns_and_goes_on(tools, tmp_path):
     bundle = write_bundle(tmp_path / "b", plan(python="3.1"), requirements="")
     result = run(bundle, env=environ(tools), cwd=tmp_path)
@@ -395,6 +393,7 @@ LOCAL = plan(
 )
 
 
+@pytest.mark.venv
 def test_pre_check_names_what_is_missing_and_checks_carried_hashes(tools, tmp_path):
     """run.sh stops before building (exit 5) and names each missing package; a
     hostile name stays data; a changed carried wheel is named; once supplied
@@ -588,7 +587,6 @@ echo '+-------------------------------------------------------------------------
 """
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     "smi, args, status, message",
     [
@@ -632,7 +630,6 @@ def test_gpu_run_sh_is_shellcheck_clean_and_cpu_bundles_check_nothing():
         recipes.run_sh(plan(cuda="12.1; rm -rf /"))
 
 
-@pytest.mark.slow
 def test_verify_runs_even_when_the_script_fails_and_both_outcomes_are_told(
     tools, pip_bundle, tmp_path
 ):
@@ -864,7 +861,6 @@ def python_key(bundle):
     return envcache.plan_for(bundle, manifest).key()
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 @pytest.mark.skipif(shutil.which("flock") is None, reason="no flock(1)")
 def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reuses_it(
@@ -915,7 +911,6 @@ def test_run_sh_builds_into_the_cache_with_nbrepros_key_and_a_second_bundle_reus
     assert "building %s" % prefix in again.stderr and entry.usable()
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 @pytest.mark.skipif(shutil.which("flock") is None, reason="no flock(1)")
 def test_two_builds_of_one_lock_wait_for_each_other(tools, tmp_path):
@@ -939,7 +934,6 @@ def test_two_builds_of_one_lock_wait_for_each_other(tools, tmp_path):
     assert len([p for p in (root / "envs").iterdir() if p.is_dir()]) == 1
 
 
-@pytest.mark.slow
 @pytest.mark.venv
 def test_nbrepro_builds_once_for_threads_that_ask_together_and_evicts_what_is_unused(
     tools, tmp_path

@@ -13,7 +13,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbrepro import cli
 from nbrepro.export import script
 
 
@@ -281,11 +280,15 @@ def test_conversion_is_deterministic_and_fast():
 # -- real runs: seeds and determinism ---------------------------------------------------
 
 
-def record(tmp_path, cells, capsys):
-    path = tmp_path / "recorded.ipynb"
-    nbformat.write(notebook(*cells), str(path))
-    status = cli.main(["run", str(path), "--timeout", "120"])
-    assert status == 0, capsys.readouterr().err
+def recorded_in(record, tmp_path, cells):
+    """The notebook of ``cells`` as ``nbrepro run`` recorded it (the record fixture)."""
+    path = record(
+        notebook(*cells).cells,
+        metadata={"kernelspec": None},
+        name="recorded.ipynb",
+        args=("--timeout", "120"),
+        into=tmp_path,
+    )
     return nbformat.read(str(path), as_version=4)
 
 
@@ -295,16 +298,17 @@ def outputs(nb):
     )
 
 
-def test_seeded_numpy_notebook_prints_the_same_numbers(tmp_path, capsys, monkeypatch):
+@pytest.mark.kernel
+def test_seeded_numpy_notebook_prints_the_same_numbers(record, tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONHASHSEED", "0")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    recorded = record(
+    recorded = recorded_in(
+        record,
         tmp_path,
         [
             "import random\nimport numpy as np\nrandom.seed(1234)\nnp.random.seed(99)",
             "print(random.random(), np.random.rand(), hash('text'))",
         ],
-        capsys,
     )
     conversion = script.convert(recorded, recorded.metadata.nbrepro.runs, name="recorded")
     assert conversion.env == {"OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
@@ -318,15 +322,16 @@ def test_seeded_numpy_notebook_prints_the_same_numbers(tmp_path, capsys, monkeyp
     assert result.stdout == outputs(recorded)
 
 
-def test_torch_determinism_and_recovered_seed_are_applied(tmp_path, capsys):
+@pytest.mark.kernel
+def test_torch_determinism_and_recovered_seed_are_applied(record, tmp_path):
     pytest.importorskip("torch")
-    recorded = record(
+    recorded = recorded_in(
+        record,
         tmp_path,
         [
             "import torch\ntorch.use_deterministic_algorithms(True)",
             "print(torch.rand(3).tolist())",  # torch is never seeded by the cells
         ],
-        capsys,
     )
     # Keep the records but drop the call: only the preamble can switch determinism on.
     recorded.cells[0].source = "import torch"
@@ -435,6 +440,7 @@ def papermill_notebook():
     )  # fmt: skip
 
 
+@pytest.mark.kernel
 def test_the_script_takes_papermills_p_and_r_and_types_p_as_papermill_does(tmp_path):
     """The same -p/-r arguments given to real papermill and to the exported
     script set the same values (compared by repr, so the types too)."""
@@ -467,6 +473,7 @@ def test_the_script_takes_papermills_p_and_r_and_types_p_as_papermill_does(tmp_p
     ]  # fmt: skip
 
 
+@pytest.mark.kernel
 def test_the_script_reads_f_and_y_as_papermill_does(tmp_path):
     """-f FILE and -y YAML given to real papermill and to the exported script set the
     same values: dates stay text, lists and mappings come through, and the order is

@@ -204,6 +204,7 @@ def test_a_local_wheel_that_cannot_be_carried_is_flagged(tmp_path, change, reaso
     assert "mylib==0.1.0" in text.splitlines() and "--find-links ./wheels" in text
 
 
+@pytest.mark.venv
 def test_an_editable_outside_the_project_is_flagged_and_one_inside_is_built(tmp_path):
     from capture.builders import project
 
@@ -228,6 +229,7 @@ def test_an_editable_outside_the_project_is_flagged_and_one_inside_is_built(tmp_
     assert "--no-build" in unbuilt.findings[0]["message"]
 
 
+@pytest.mark.venv
 def test_a_folder_that_does_not_build_offline_is_flagged_with_pips_reason(tmp_path):
     folder = tmp_path / "proj" / "broken"
     folder.mkdir(parents=True)
@@ -301,6 +303,7 @@ def test_only_a_recorded_python_builds_a_wheel():
     assert bundle._recorded_python(None) is None
 
 
+@pytest.mark.venv
 def test_a_build_that_hangs_is_stopped_and_reported(tmp_path, monkeypatch):
     # a temporary folder of its own: other tests (and xdist workers) build beside it
     scratch = tmp_path / "tmp"

@@ -22,8 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from capture.builders import project, wheel
-
-pytestmark = pytest.mark.slow
+from harness import uses
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".cache" / "wheelhouse"
@@ -56,6 +55,7 @@ def offline_env():
 
 
 @pytest.fixture(scope="module")
+@uses("kernel", "venv")
 def recorded(tmp_path_factory):
     if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
         message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE

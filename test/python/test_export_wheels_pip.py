@@ -13,11 +13,10 @@ import threading
 
 import pytest
 from capture.builders import project, wheel
+from harness import uses
 
 from nbrepro.capture import capture, compact
 from nbrepro.export import wheels
-
-pytestmark = pytest.mark.slow
 
 
 def run(*command, cwd=None, env=None):
@@ -34,6 +33,7 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def served(tmp_path_factory):
     """A folder served over HTTP on a free port of this machine."""
     root = tmp_path_factory.mktemp("served")
@@ -57,6 +57,7 @@ def git_repo(folder, name, version):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def installed(tmp_path_factory, served):
     root = tmp_path_factory.mktemp("pip-sources")
     web, base = served
@@ -108,6 +109,7 @@ def test_what_pip_records_is_classified_by_where_a_rebuild_gets_it(installed):
     assert local_commit != remote_commit
 
 
+@pytest.mark.venv
 def test_the_plan_carries_the_local_wheel_and_builds_inside_the_project(installed):
     dists, root = installed["dists"], installed["root"]
     plan = wheels.plan(list(dists.values()), project=root / "editable", python=sys.executable)

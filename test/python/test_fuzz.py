@@ -316,6 +316,7 @@ def test_shapes_that_crashed_verify_and_run(tmp_path, shape):
 KERNEL_CASES = int(os.environ.get("NBREPRO_FUZZ_KERNEL", "2"))
 
 
+@pytest.mark.kernel
 def test_verify_and_run_with_a_real_kernel(tmp_path):
     """A few mutated recordings through the installed ``nbrepro verify`` and
     ``nbrepro run`` with a real python3 kernel (seconds each)."""

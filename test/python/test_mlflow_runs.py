@@ -112,6 +112,7 @@ def artifact(client, run_id, name, folder):
     return Path(client.download_artifacts(run_id, "nbrepro/" + name, str(folder))).read_bytes()
 
 
+@pytest.mark.kernel
 def test_one_run_per_execution_with_params_tags_metrics_and_export_files(server, tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -177,6 +178,7 @@ def test_one_run_per_execution_with_params_tags_metrics_and_export_files(server,
     assert second.data.params["alpha"] == "0.2"
 
 
+@pytest.mark.kernel
 def test_papermill_engine_logs_the_same_run_with_nbrepro_mlflow(server, tmp_path):
     pytest.importorskip("papermill")
     make_notebook(tmp_path / "step.ipynb")

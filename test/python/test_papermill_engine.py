@@ -45,6 +45,7 @@ def tool(name, *argv, cwd):
     )
 
 
+@pytest.mark.kernel
 def test_papermill_with_the_nbrepro_engine_records_like_nbrepro_run(tmp_path):
     make_notebook(tmp_path / "in.ipynb")
     done = tool(
@@ -79,6 +80,7 @@ def test_papermill_with_the_nbrepro_engine_records_like_nbrepro_run(tmp_path):
     assert "0 different" in verify.stdout
 
 
+@pytest.mark.kernel
 def test_a_failing_cell_fails_papermill_and_keeps_the_records_of_what_ran(tmp_path):
     make_notebook(tmp_path / "in.ipynb", fail=True)
     done = tool("papermill", "--engine", "nbrepro", "in.ipynb", "out.ipynb", cwd=tmp_path)

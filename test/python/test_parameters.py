@@ -113,6 +113,7 @@ def private_ipython(tmp_path, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
 
 
+@pytest.mark.kernel
 def test_run_injects_records_and_the_exported_script_takes_the_options(tmp_path, capsys):
     path = make_notebook(tmp_path / "nb.ipynb")
     (tmp_path / "p.yaml").write_text("alpha: 0.25\nsource: from-file.csv\n")

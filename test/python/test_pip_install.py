@@ -38,8 +38,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-pytestmark = pytest.mark.slow
+from harness import need_wheelhouse, offline_pip, uses
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".cache" / "wheelhouse"
@@ -56,29 +55,14 @@ def run(command, **kwargs):
 
 def offline_pip_env(base):
     """`base` with pip told to use the wheelhouse only: no index, no config file."""
-    env = {k: v for k, v in base.items() if not k.startswith("PIP_")}
-    env.pop("VIRTUAL_ENV", None)
-    env.pop("PYTHONPATH", None)
-    env.update(
-        {
-            # no pip.conf either: its find-links, extra index and constraints are this machine's
-            "PIP_CONFIG_FILE": os.devnull,
-            "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(WHEELHOUSE),
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        }
-    )
-    return env
+    return offline_pip(base)
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def built(tmp_path_factory):
     """A clone of HEAD, built into a wheel as a user would, offline."""
-    if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
-        message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    need_wheelhouse()
     root = tmp_path_factory.mktemp("pip-install")
     clone = root / "clone"
     result = run(["git", "clone", "--quiet", REPO, clone])
@@ -138,6 +122,7 @@ def test_the_wheel_carries_the_built_labextension_and_the_server_config(built):
 
 
 @pytest.fixture(scope="module")
+@uses("venv")
 def installed(built):
     """A fresh venv holding the wheel and what pip resolves for it, nothing else."""
     root = built["root"]
@@ -169,6 +154,7 @@ def installed(built):
     return {"venv": venv, "bin": venv / "bin", "env": env}
 
 
+@pytest.mark.kernel
 def test_every_headless_command_works_from_pip_install_alone(installed, tmp_path):
     bin_, env, venv = installed["bin"], installed["env"], installed["venv"]
 

@@ -28,8 +28,7 @@ from nbrepro.cli import main  # noqa: E402
 
 UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
 pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.venv,
+    pytest.mark.venv,  # uv builds venvs and installs into them
     pytest.mark.skipif(UV is None, reason="uv is not installed (requirements/test.txt)"),
 ]
 

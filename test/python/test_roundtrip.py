@@ -22,15 +22,13 @@ files are the same, so run.sh builds it once and reuses it.
 """
 
 import json
+import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from test_export_e2e import BIN, WHEELHOUSE, offline_pip, run
-
-pytestmark = pytest.mark.slow
+from harness import BIN, offline_pip, run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "roundtrip"
 NOTEBOOKS = {
@@ -51,33 +49,16 @@ EXPECTED = {
 LINE = re.compile(r"^cell (\d+)\s+(same|different|error|not run|not recorded)\b(.*)$")
 
 
-@pytest.fixture(scope="module")
-def venvs(tmp_path_factory):
-    if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
-        message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE
-        if "CI" in __import__("os").environ:
-            pytest.fail(message)
-        pytest.skip(message)
+# Session-scoped, not module: the three round trips need not run on one xdist worker
+# (each worker builds its own venv B through run.sh once).
+@pytest.fixture(scope="session")
+def venvs_ab(venvs, tmp_path_factory):
     root = tmp_path_factory.mktemp("roundtrip")
-    env = offline_pip(root)
+    env = offline_pip()
+    # the reviewer's nbrepro, which run.sh --verify calls
+    env["PATH"] = "%s%s%s" % (BIN, os.pathsep, os.environ.get("PATH", ""))
     env["IPYTHONDIR"] = str(root / "ipython")
-    venv_a = root / "venv-a"
-    result = run([sys.executable, "-m", "venv", venv_a])
-    assert result.returncode == 0, result.stderr
-    result = run(
-        [
-            venv_a / "bin" / "python",
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "numpy",
-            "matplotlib",
-            "ipykernel",
-        ],
-        env=env,
-    )
-    assert result.returncode == 0, result.stderr
+    venv_a = venvs.get("numpy", "matplotlib", "ipykernel")
     return {"root": root, "env": env, "a": venv_a, "b": root / "venv-b"}
 
 
@@ -91,16 +72,24 @@ def verify_lines(text):
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_round_trip(venvs, name):
+def test_round_trip(venvs_ab, record, name):
+    venvs = venvs_ab
+    source = FIXTURES / name
+    files = {
+        str(p.relative_to(source)): p.read_bytes()
+        for p in sorted(source.rglob("*"))
+        if p.is_file() and p.name != NOTEBOOKS[name]
+    }
     folder = venvs["root"] / name
-    shutil.copytree(str(FIXTURES / name), str(folder))
-    notebook = folder / NOTEBOOKS[name]
+    notebook = record(
+        (source / NOTEBOOKS[name]).read_bytes(),
+        name=NOTEBOOKS[name],
+        files=files,
+        python=venvs["a"] / "bin" / "python",
+        into=folder,
+    )
     env = venvs["env"]
 
-    result = run(
-        [BIN / "nbrepro", "run", notebook, "--python", venvs["a"] / "bin" / "python"], env=env
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
     bundle = venvs["root"] / (name + "-bundle")
     result = run([BIN / "nbrepro", "export", notebook, "-o", bundle, "--json"], env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -183,7 +172,8 @@ def outside_tmp(request, role):
     return folder
 
 
-def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
+@pytest.mark.kernel
+def test_a_project_round_trips_from_its_bundle_alone(venvs_ab, request):
     import nbformat
 
     author, reviewer = outside_tmp(request, "author"), outside_tmp(request, "reviewer")
@@ -210,8 +200,8 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
     nb.cells = [nbformat.v4.new_code_cell(code) for code in PROJECT_CELLS]
     notebook = folder / "demo.ipynb"
     nbformat.write(nb, str(notebook))
-    env = venvs["env"]
-    python_a = venvs["a"] / "bin" / "python"
+    env = venvs_ab["env"]
+    python_a = venvs_ab["a"] / "bin" / "python"
 
     result = run([BIN / "nbrepro", "run", notebook, "--python", python_a], env=env)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -230,7 +220,7 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs, request):
         assert (bundle / name).read_text() == text
     assert (bundle / "notebooks" / "topic" / "demo.ipynb").is_file()
     result = run(
-        ["bash", bundle / "run.sh", "--verify", "--env", venvs["b"]], env=env, cwd=str(bundle)
+        ["bash", bundle / "run.sh", "--verify", "--env", venvs_ab["b"]], env=env, cwd=str(bundle)
     )
     output = result.stdout + result.stderr
     # run.sh asked preflight first, which read the notebook in its folder of the bundle

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from test_export_e2e import BIN, WHEELHOUSE, offline_pip, run
 
-pytestmark = [pytest.mark.slow, pytest.mark.kernel, pytest.mark.venv]
+pytestmark = [pytest.mark.kernel, pytest.mark.venv]
 
 FONTS = Path(__file__).resolve().parents[1] / "fixtures" / "fonts"
 CELLS = [

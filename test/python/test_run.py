@@ -54,6 +54,7 @@ def private_ipython(tmp_path, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
 
 
+@pytest.mark.kernel
 def test_run_records_like_jupyterlab_and_keeps_foreign_metadata(tmp_path, capsys):
     source = write_notebook(tmp_path / "in.ipynb", CELLS[:2])
     original = source.read_bytes()
@@ -102,6 +103,7 @@ def test_run_records_like_jupyterlab_and_keeps_foreign_metadata(tmp_path, capsys
             assert recorded.get(section) == snapshot.get(section), section
 
 
+@pytest.mark.kernel
 def test_failing_cell_stops_the_run_and_still_writes(tmp_path, capsys):
     path = write_notebook(tmp_path / "fails.ipynb", CELLS)
     status, err = run(capsys, path, "--timeout", "60")
@@ -159,6 +161,7 @@ def test_unknown_kernel_and_unreadable_input_exit_2(tmp_path, capsys):
     assert status == 2 and "not a readable notebook" in err
 
 
+@pytest.mark.kernel
 def test_timeout_interrupts_the_cell_and_records_it(tmp_path, capsys):
     path = write_notebook(
         tmp_path / "slow.ipynb", ["a = 1", "import time\ntime.sleep(60)", "b = 2"]
@@ -176,6 +179,7 @@ def test_timeout_interrupts_the_cell_and_records_it(tmp_path, capsys):
 # -- issue 14: failed and partial recordings --------------------------------------------
 
 
+@pytest.mark.kernel
 def test_cells_below_a_stop_lose_the_authors_stale_outputs(tmp_path, capsys):
     from nbrepro.export import gate
 
@@ -203,6 +207,7 @@ def test_cells_below_a_stop_lose_the_authors_stale_outputs(tmp_path, capsys):
     )
 
 
+@pytest.mark.kernel
 def test_allow_errors_runs_every_cell_and_still_fails(tmp_path, capsys):
     path = write_notebook(tmp_path / "allow.ipynb", CELLS)
     status, err = run(capsys, path, "--timeout", "60", "--allow-errors")
@@ -214,6 +219,7 @@ def test_allow_errors_runs_every_cell_and_still_fails(tmp_path, capsys):
     assert all("nbrepro" in c.metadata for c in written.cells[1:])
 
 
+@pytest.mark.kernel
 def test_a_cell_tagged_raises_exception_does_not_stop_or_fail_the_run(tmp_path, capsys):
     path = write_notebook(tmp_path / "tagged.ipynb", CELLS)
     nb = nbformat.read(str(path), as_version=4)

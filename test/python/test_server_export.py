@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 import zipfile
 
 import nbformat
@@ -16,22 +14,12 @@ CELLS = ["import random\nrandom.seed(3)\nvalue = random.random()", "print(value 
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory):
+def recorded(record):
     """A notebook run once by `nbrepro run` (a real kernel), copied into each test's root."""
-    folder = tmp_path_factory.mktemp("recorded")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nb.cells = [nbformat.v4.new_markdown_cell("# Export me")] + [
-        nbformat.v4.new_code_cell(code) for code in CELLS
-    ]
-    path = folder / "analysis.ipynb"
-    nbformat.write(nb, str(path))
-    subprocess.run(
-        [sys.executable, "-m", "nbrepro", "run", str(path)],
-        check=True,
-        capture_output=True,
-        env=dict(os.environ, IPYTHONDIR=str(folder / "ipython")),
-        timeout=180,
+    path = record(
+        [nbformat.v4.new_markdown_cell("# Export me"), *CELLS],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        name="analysis.ipynb",
     )
     return path.read_text(encoding="utf-8")
 

@@ -24,13 +24,6 @@ from nbrepro.run import kernel as kernel_bridge
 OPTIONS = {"gpu": False}
 
 
-@pytest.fixture
-def kernel(tmp_path):
-    started = start_kernel(tmp_path)
-    yield started
-    stop_kernel(started)
-
-
 def collect(kernel, options=OPTIONS):
     return kernel_bridge.collect_in_kernel(kernel.client, options, timeout=60)
 
@@ -212,6 +205,8 @@ def overlay_venv(root):
     return python
 
 
+@pytest.mark.kernel
+@pytest.mark.venv
 def test_pip_install_between_cells_splits_the_environments(tmp_path):
     wheel = build_wheel(tmp_path / "wheels")
     python = overlay_venv(tmp_path / "venv")

@@ -6,9 +6,6 @@ meanwhile. Every line must reach the front end: the capture may not swap the
 process-wide `sys.stdout`/`sys.stderr`, even for a moment.
 """
 
-import pytest
-from kernel_helpers import start_kernel, stop_kernel
-
 from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
@@ -41,13 +38,6 @@ for _t in _threads:
     _t.join()
 sys.stdout.flush(); sys.stderr.flush()
 """
-
-
-@pytest.fixture
-def kernel(tmp_path):
-    started = start_kernel(tmp_path)
-    yield started
-    stop_kernel(started)
 
 
 def _collect_request(kernel):

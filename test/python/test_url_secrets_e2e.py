@@ -24,8 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from capture.builders import wheel
-
-pytestmark = pytest.mark.slow
+from harness import uses
 
 REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".cache" / "wheelhouse"
@@ -46,6 +45,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
+@uses("kernel", "venv")
 def shared(tmp_path_factory):
     if not (WHEELHOUSE / ".nbrepro-stamp").is_file():
         message = "no wheelhouse at %s: run bash scripts/setup.sh --browser" % WHEELHOUSE

@@ -40,20 +40,6 @@ def cell_number(name):
     return NAMES.index(name) + 2  # a markdown cell comes first
 
 
-def write_notebook(path, cells):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [nbformat.v4.new_markdown_cell("# verify")] + [
-        nbformat.v4.new_code_cell(code) for code in cells
-    ]
-    nbformat.write(nb, str(path))
-    return path
-
-
 @pytest.fixture(scope="module")
 def private_ipython(tmp_path_factory):
     saved = os.environ.get("IPYTHONDIR")
@@ -70,13 +56,16 @@ def main(*argv):
 
 
 @pytest.fixture(scope="module")
-def recorded(tmp_path_factory, private_ipython):
-    folder = tmp_path_factory.mktemp("verify")
-    (folder / "value.txt").write_text("0.1")
-    (folder / "same.png").write_bytes(png((10, 20, 30)))
-    (folder / "changed.png").write_bytes(png((255, 0, 0)))
-    path = write_notebook(folder / "nb.ipynb", CELLS.values())
-    assert main("run", path) == 0
+def recorded(record, private_ipython):
+    path = record(
+        [nbformat.v4.new_markdown_cell("# verify"), *CELLS.values()],
+        files={
+            "value.txt": "0.1",
+            "same.png": png((10, 20, 30)),
+            "changed.png": png((255, 0, 0)),
+        },
+    )
+    folder = path.parent
     # After the recording: a float off by 1e-12, another picture, an edited cell.
     (folder / "value.txt").write_text("0.1000000000001")
     (folder / "changed.png").write_bytes(png((0, 0, 255)))
@@ -267,21 +256,23 @@ def test_json_report_has_the_documented_shape(report):
     }
 
 
-def seeded_bundle(folder):
-    """A bundle folder as export writes it: a seeded notebook, its data, a manifest."""
-    folder.mkdir()
-    (folder / "data.txt").write_text("3\n")
-    write_notebook(
-        folder / "seeded.ipynb",
+def seeded_bundle(record, folder):
+    """A bundle folder as export writes it: a seeded notebook recorded (its fourth cell
+    raises, by design), its data, a manifest."""
+    return record(
         [
+            nbformat.v4.new_markdown_cell("# verify"),
             "import numpy as np\nrng = np.random.default_rng(42)\nn = int(open('data.txt').read())",
             "print(rng.normal(size=n))",
             "rng.integers(0, 100, size=n)",
             "1 / 0",
             "print('after the error')",
         ],
-    )
-    return folder
+        files={"data.txt": "3\n"},
+        name="seeded.ipynb",
+        status=1,
+        into=folder,
+    ).parent
 
 
 def manifest(folder):
@@ -296,9 +287,10 @@ def manifest(folder):
     )
 
 
-def test_a_seeded_bundle_verifies_and_an_altered_file_is_named(tmp_path, capsys, private_ipython):
-    folder = seeded_bundle(tmp_path / "bundle")
-    assert main("run", folder / "seeded.ipynb") == 1  # the fourth cell raises, by design
+def test_a_seeded_bundle_verifies_and_an_altered_file_is_named(
+    record, tmp_path, capsys, private_ipython
+):
+    folder = seeded_bundle(record, tmp_path / "bundle")
     nb = nbformat.read(str(folder / "seeded.ipynb"), as_version=4)
     del nb.cells[4:]  # what an exported notebook holds: the cells that ran cleanly
     nbformat.write(nb, str(folder / "seeded.ipynb"))
@@ -383,11 +375,13 @@ def test_a_tampered_bundle_runs_nothing(tmp_path, capsys):
     assert "matches its manifest" in capsys.readouterr().err
 
 
-def test_a_cell_that_raises_now_or_then(tmp_path, capsys, private_ipython):
-    path = write_notebook(
-        tmp_path / "raises.ipynb", ["x = 1", "print(x)", "1 / 0", "print('after')"]
+def test_a_cell_that_raises_now_or_then(record, tmp_path, capsys, private_ipython):
+    path = record(
+        [nbformat.v4.new_markdown_cell("# verify"), "x = 1", "print(x)", "1 / 0", "print('after')"],
+        name="raises.ipynb",
+        status=1,
+        into=tmp_path,
     )
-    assert main("run", path) == 1
     nb = nbformat.read(str(path), as_version=4)
     nb.cells[1].source = "x = 0"  # now cell 3 raises where it printed
     nb.cells[2].source = "print(1 / x)"
@@ -404,15 +398,21 @@ def test_a_cell_that_raises_now_or_then(tmp_path, capsys, private_ipython):
 
 
 def test_a_recording_made_with_allow_errors_verifies_to_its_last_cell(
-    tmp_path, capsys, private_ipython
+    record, tmp_path, capsys, private_ipython
 ):
     """A teaching notebook recorded with --allow-errors: verify goes on past its
     errors, and each error raised again is the same (issue 21)."""
-    path = write_notebook(
-        tmp_path / "teach.ipynb",
-        ["x = 1", "print('before')\n1 / 0", "print(x)", "%nosuchmagic", "[][0]", "print('end')"],
+    path = record(
+        [
+            nbformat.v4.new_markdown_cell("# verify"),
+            *["x = 1", "print('before')\n1 / 0", "print(x)", "%nosuchmagic", "[][0]"],
+            "print('end')",
+        ],
+        name="teach.ipynb",
+        args=("--allow-errors",),
+        status=1,
+        into=tmp_path,
     )
-    assert main("run", path, "--allow-errors") == 1
     capsys.readouterr()
     status = main("verify", path)
     out = capsys.readouterr().out.splitlines()

@@ -3,9 +3,7 @@ real kernel, something changes, ``nbrepro verify`` re-runs it and names why."""
 
 import io
 import json
-import os
 
-import nbformat
 import pytest
 
 from nbrepro import cli
@@ -25,28 +23,14 @@ CELLS = [
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    saved = os.environ.get("IPYTHONDIR")
-    os.environ["IPYTHONDIR"] = str(folder / "ipython")
-    try:
-        (folder / "data").mkdir()
-        (folder / "data" / "x.csv").write_text("a b\n")
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "P", "language": "python"}
-        nb.cells = [nbformat.v4.new_code_cell(code) for code in CELLS]
-        path = folder / "nb.ipynb"
-        nbformat.write(nb, str(path))
-        assert cli.main(["run", str(path)]) == 0
-        (folder / "data" / "x.csv").write_text("a c\n")
+def report(record):
+    path = record(CELLS, files={"data/x.csv": "a b\n"})
+    (path.parent / "data" / "x.csv").write_text("a c\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IPYTHONDIR", str(path.parent / ".ipython"))
         stdout, stderr = io.StringIO(), io.StringIO()
         args = cli.build_parser().parse_args(["verify", str(path), "--json"])
         status = verify_command.run(args, stdout, stderr)
-    finally:
-        if saved is None:
-            os.environ.pop("IPYTHONDIR", None)
-        else:
-            os.environ["IPYTHONDIR"] = saved
     return status, json.loads(stdout.getvalue())
 
 

@@ -69,6 +69,8 @@ def private_ipython(tmp_path, monkeypatch):
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
 
 
+@pytest.mark.kernel
+@pytest.mark.venv
 def test_a_drifted_package_is_named_with_both_versions(tmp_path, capsys, private_ipython):
     wheels = tmp_path / "wheels"
     wheels.mkdir()

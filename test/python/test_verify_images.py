@@ -9,8 +9,9 @@ import base64
 import io
 import json
 
+import nbformat
 import pytest
-from test_verify import main, private_ipython, write_notebook  # noqa: F401 - fixture
+from test_verify import main, private_ipython  # noqa: F401 - fixture
 
 from nbrepro.verify import compare, images
 
@@ -125,11 +126,17 @@ def test_thresholds_are_options(base):
     assert verdict(base, figure(np.cos), tolerance=255)["verdict"] == "visually similar"
 
 
-def test_verify_passes_a_re_rendered_figure_and_names_it(tmp_path, private_ipython, capsys, base):  # noqa: F811
-    (tmp_path / "fig.png").write_bytes(base)
+def test_verify_passes_a_re_rendered_figure_and_names_it(
+    record,
+    tmp_path,
+    private_ipython,  # noqa: F811
+    capsys,
+    base,
+):
     cell = "from IPython.display import Image\nImage(filename='fig.png')"
-    path = write_notebook(tmp_path / "nb.ipynb", [cell])
-    assert main("run", path) == 0
+    path = record(
+        [nbformat.v4.new_markdown_cell("# verify"), cell], files={"fig.png": base}, into=tmp_path
+    )
     (tmp_path / "fig.png").write_bytes(shifted(base))
     capsys.readouterr()
     assert main("verify", path, "--json") == 0

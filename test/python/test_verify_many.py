@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 from capture.builders import wheel
 
-pytestmark = [pytest.mark.slow, pytest.mark.kernel, pytest.mark.venv]
+pytestmark = [pytest.mark.kernel, pytest.mark.venv]
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from capture import conftest as capture_env
+from harness import uses
 
 from nbrepro.capture import capture
 from nbrepro.integrations import snakemake
@@ -137,6 +138,7 @@ def test_snakemake_lints_plans_runs_and_would_submit_to_slurm(pipeline):
     assert "prepare          1" in slurm.stdout and "summarize        1" in slurm.stdout
 
 
+@pytest.mark.kernel
 def test_papermill_steps_run_the_notebook_through_the_nbrepro_engine(pipeline):
     pytest.importorskip("papermill")
     out = pipeline / "wf"
@@ -159,6 +161,7 @@ def test_papermill_steps_run_the_notebook_through_the_nbrepro_engine(pipeline):
     assert "nbrepro" in injected[0].metadata and executed.metadata["nbrepro"]["current"]
 
 
+@pytest.mark.venv
 def test_a_conda_step_gets_its_lock_where_snakemake_reads_a_pin_file(pipeline, conda_prefix):
     from snakemake.sourcecache import LocalSourceFile
 
@@ -232,6 +235,7 @@ def recorded(folder, *names):
 
 
 @pytest.fixture()
+@uses("kernel")
 def accessed(tmp_path):
     """Two notebooks chained by files only one of them names in a parameter; the first
     also opens a file outside its folder. Both recorded by `nbrepro run`."""
@@ -265,6 +269,7 @@ def accessed(tmp_path):
     return folder
 
 
+@pytest.mark.kernel
 def test_rules_take_their_files_from_the_recorded_accesses_and_form_one_dag(accessed):
     done = tool(
         "nbrepro", "export", "load.ipynb", "report.ipynb", "--workflow", "snakemake", "-o", ".",
@@ -310,6 +315,7 @@ def test_rules_take_their_files_from_the_recorded_accesses_and_form_one_dag(acce
     assert (accessed / "report.txt").read_text() == "mean 8.0"
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("left_over", [False, True])
 def test_a_file_another_step_writes_is_no_missing_input_and_is_not_carried(accessed, left_over):
     """report.ipynb reads work/table.csv, which load.ipynb writes: the DAG supplies it.
@@ -339,6 +345,7 @@ def test_a_file_another_step_writes_is_no_missing_input_and_is_not_carried(acces
     assert plan.stdout.index("rule load:") < plan.stdout.index("rule report:")
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("mode", ["script", "papermill"])
 def test_notebooks_in_two_folders_run_each_in_its_own_and_chain(tmp_path, mode):
     """a/load.ipynb writes work/t.csv (in a/); b/report.ipynb reads it as ../a/work/t.csv
@@ -392,6 +399,7 @@ def test_notebooks_in_two_folders_run_each_in_its_own_and_chain(tmp_path, mode):
     assert not (tmp_path / "a" / "work").exists()  # the notebooks' own folders untouched
 
 
+@pytest.mark.kernel
 def test_a_file_read_then_written_is_an_output_and_a_gone_one_a_comment(tmp_path):
     (tmp_path / "state.txt").write_text("1")
     (tmp_path / "once.txt").write_text("x")
@@ -498,6 +506,7 @@ def test_a_venv_papermill_step_has_no_pin_file_and_papermill_in_its_yml(pipeline
     assert "a development\n# nbrepro is not there" in (out / "envs" / "prepare.yml").read_text()
 
 
+@pytest.mark.venv
 def test_the_post_deploy_script_installs_the_pip_section_with_pip(tmp_path, built):
     """The script Snakemake runs after building an environment from a pin file, run
     for real in a fresh venv (offline: the package comes from a local folder)."""
@@ -537,6 +546,7 @@ def _installed(python, name):
     return shown.stdout
 
 
+@pytest.mark.venv
 def test_the_step_wheels_are_found_where_snakemake_and_conda_run_pip(tmp_path, built):
     """A bundle's ``--find-links ./wheels``, its user-supplied wheels in steps/<step>/wheels.
     Snakemake (create_env in snakemake/deployment/conda.py) copies envs/<step>.yml to
@@ -596,6 +606,7 @@ def test_the_step_wheels_are_found_where_snakemake_and_conda_run_pip(tmp_path, b
     assert "Version: 1.0" in _installed(python, "plainpkg")
 
 
+@pytest.mark.kernel
 def test_notebooks_that_read_each_others_outputs_are_refused(tmp_path):
     for name, reads, writes in (("one", "b.txt", "a.txt"), ("two", "a.txt", "b.txt")):
         (tmp_path / reads).write_text("x")

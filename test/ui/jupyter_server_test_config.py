@@ -33,6 +33,8 @@ def fresh_venv_kernel(kernels):
                 "install",
                 "-q",
                 "--disable-pip-version-check",
+                # Python compiles what the kernel imports; compiling all of it is most of pip's time
+                "--no-compile",
                 "-c",
                 str(REPO / "requirements" / "constraints.txt"),
                 "ipykernel",
@@ -85,6 +87,8 @@ root = os.environ.setdefault(
 configure_jupyter_server(c)  # noqa: F821 (c is the traitlets config object)
 
 c.ServerApp.port = int(os.environ.get("NBREPRO_UI_PORT", "8888"))  # noqa: F821
+# a port in use is an error, never the next port: the tests would talk to another server
+c.ServerApp.port_retries = 0  # noqa: F821
 c.ServerApp.root_dir = root  # noqa: F821
 c.LabApp.news_url = None  # noqa: F821 (no network here)
 c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"  # noqa: F821

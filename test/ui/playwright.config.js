@@ -5,6 +5,7 @@
 const path = require('path');
 const base = require('@jupyterlab/galata/lib/playwright-config');
 
+const { execFileSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -30,17 +31,28 @@ for (const root of Object.values(roots)) {
   fs.mkdirSync(root, { recursive: true });
 }
 process.env.NBREPRO_UI_ROOT = roots.main;
-// The three servers' ports: 8888, 8889 and 8890 unless NBREPRO_UI_PORT_BASE
-// moves them (several checkouts on one machine run their UI tests at once).
-const portBase = Number(process.env.NBREPRO_UI_PORT_BASE || 8888);
-const ports = {
-  main: portBase,
-  noServerPart: portBase + 1,
-  notebook7: portBase + 2
-};
-const url = port => `http://localhost:${port}`;
 process.env.NBREPRO_UI_NOTEBOOK7_ROOT = roots.notebook7;
 const jupyter = path.join(repo, '.venv', 'bin', 'jupyter');
+
+// Three ports the system says are free, picked once by the runner and handed to
+// its workers through the environment (every worker loads this file again), so
+// that two runs on one machine (two checkouts, two developers) never meet.
+if (!process.env.NBREPRO_UI_PORTS) {
+  process.env.NBREPRO_UI_PORTS = execFileSync(
+    path.join(repo, '.venv', 'bin', 'python'),
+    [
+      '-c',
+      'import socket\n' +
+        'socks = [socket.socket() for _ in range(3)]\n' +
+        'for s in socks: s.bind(("127.0.0.1", 0))\n' +
+        'print(",".join(str(s.getsockname()[1]) for s in socks))'
+    ],
+    { encoding: 'utf-8' }
+  ).trim();
+}
+const [mainPort, noServerPartPort, notebook7Port] =
+  process.env.NBREPRO_UI_PORTS.split(',').map(Number);
+const url = port => `http://localhost:${port}`;
 const serverCommand = (port, env, root, app = 'lab') =>
   `${env} NBREPRO_UI_PORT=${port} JUPYTERLAB_GALATA_ROOT_DIR="${root}" "${jupyter}" ${app} --config "${path.join(
     __dirname,
@@ -81,7 +93,7 @@ module.exports = {
           {
             name: 'screenshots',
             testDir: path.join(__dirname, 'docs'),
-            use: { baseURL: url(ports.main) }
+            use: { baseURL: url(mainPort) }
           }
         ]
       : []),
@@ -91,56 +103,52 @@ module.exports = {
             name: 'bench',
             testDir: path.join(__dirname, 'bench'),
             timeout: 20 * 60 * 1000,
-            use: { baseURL: url(ports.main) }
+            use: { baseURL: url(mainPort) }
           }
         ]
       : []),
     {
       name: 'nbrepro',
       testIgnore: /no-server-part/,
-      use: { baseURL: url(ports.main) }
+      use: { baseURL: url(mainPort) }
     },
     {
       name: 'no-server-part',
       testMatch: /no-server-part/,
-      use: { baseURL: url(ports.noServerPart) }
+      use: { baseURL: url(noServerPartPort) }
     },
     // The core tests again in a real Notebook 7 (`jupyter notebook`).
     {
       name: 'notebook7',
       testDir: path.join(__dirname, 'notebook7'),
-      use: { baseURL: url(ports.notebook7) }
+      use: { baseURL: url(notebook7Port) }
     }
   ],
   webServer: [
     {
-      command: serverCommand(
-        ports.main,
-        'NBREPRO_UI_SERVER_PART=on',
-        roots.main
-      ),
-      url: url(ports.main) + '/lab',
+      command: serverCommand(mainPort, 'NBREPRO_UI_SERVER_PART=on', roots.main),
+      url: `${url(mainPort)}/lab`,
       timeout: 120 * 1000,
       reuseExistingServer: false
     },
     {
       command: serverCommand(
-        ports.noServerPart,
+        noServerPartPort,
         'NBREPRO_UI_SERVER_PART=off',
         roots.noServerPart
       ),
-      url: url(ports.noServerPart) + '/lab',
+      url: `${url(noServerPartPort)}/lab`,
       timeout: 120 * 1000,
       reuseExistingServer: false
     },
     {
       command: serverCommand(
-        ports.notebook7,
+        notebook7Port,
         'NBREPRO_UI_SERVER_PART=notebook7',
         roots.notebook7,
         'notebook'
       ),
-      url: url(ports.notebook7) + '/tree',
+      url: `${url(notebook7Port)}/tree`,
       timeout: 120 * 1000,
       reuseExistingServer: false
     }

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import uses
 
 from . import builders
 
@@ -105,17 +106,12 @@ def pip_install(prefix, *args):
     )
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    if SUBDIR is None:
-        pytest.skip("the rattler fixtures are built for linux-64")
-    pytest.importorskip("rattler")
-    root = tmp_path_factory.mktemp("envs")
-    channel = root / "channel"
-    build_channel(channel)
-    wheels = root / "wheels"
-    builders.wheel(wheels, "clobberme", "2.0")
-    builders.wheel(wheels, "plainpkg", "1.0")
+def build_sources(root):
+    """The local channel, wheels, an editable project, a git checkout and the source
+    folder of a legacy `setup.py develop` install."""
+    build_channel(root / "channel")
+    builders.wheel(root / "wheels", "clobberme", "2.0")
+    builders.wheel(root / "wheels", "plainpkg", "1.0")
     editable = builders.project(root / "src" / "editpkg", "editpkg", "0.1")
     _run("git", "init", "-q", str(editable))
     vcs = builders.project(root / "src" / "vcspkg", "vcspkg", "0.2")
@@ -123,58 +119,75 @@ def built(tmp_path_factory):
     _run("git", "init", "-q", "-b", "main", str(vcs))
     _run(*git, "add", ".")
     _run(*git, "commit", "-q", "-m", "initial")
+    legacy = root / "src" / "legacy"
+    (legacy / "legacy.egg-info").mkdir(parents=True)
+    (legacy / "legacy.egg-info" / "PKG-INFO").write_text(
+        "Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n\n"
+    )
+
+
+# Built once per test session for every xdist worker (the shelf); tests only read them.
+@pytest.fixture(scope="session")
+def built(shelf):
+    if SUBDIR is None:
+        pytest.skip("the rattler fixtures are built for linux-64")
+    pytest.importorskip("rattler")
+    root = shelf.get("capture-sources", {"python": PY_VERSION}, build_sources)
+    vcs = root / "src" / "vcspkg"
     commit = _run("git", "-C", str(vcs), "rev-parse", "HEAD").stdout.strip()
     return {
         "root": root,
-        "channel": channel,
-        "wheels": wheels,
-        "editable": editable,
+        "channel": root / "channel",
+        "wheels": root / "wheels",
+        "editable": root / "src" / "editpkg",
         "vcs": vcs,
         "commit": commit,
     }
 
 
 @pytest.fixture(scope="session")
-def conda_prefix(built):
+@uses("venv")
+def conda_prefix(built, shelf):
     """A venv + conda prefix: rattler-installed records, then real pip installs."""
-    prefix = built["root"] / "condaenv"
-    _run(sys.executable, "-m", "venv", "--without-pip", str(prefix))
-    rattler_install(
-        built["channel"],
-        prefix,
-        built["root"] / "pkgs",
-        ["python ==%s" % PY_VERSION, "nbtool", "clobberme", "orphanpy"],
-    )
-    pip_install(prefix, "--find-links", str(built["wheels"]), "clobberme==2.0", "plainpkg")
-    pip_install(prefix, "-e", str(built["editable"]))
-    pip_install(prefix, "git+" + built["vcs"].as_uri() + "@main")
-    # A legacy `setup.py develop` install: an .egg-link and an .egg-info in the source.
-    legacy = built["root"] / "src" / "legacy"
-    (legacy / "legacy.egg-info").mkdir(parents=True)
-    (legacy / "legacy.egg-info" / "PKG-INFO").write_text(
-        "Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n\n"
-    )
-    sp = prefix / SP
-    (sp / "legacy.egg-link").write_text(str(legacy) + "\n.")
-    return prefix
+
+    def build(folder):
+        prefix = folder / "condaenv"
+        _run(sys.executable, "-m", "venv", "--without-pip", str(prefix))
+        rattler_install(
+            built["channel"],
+            prefix,
+            folder / "pkgs",
+            ["python ==%s" % PY_VERSION, "nbtool", "clobberme", "orphanpy"],
+        )
+        pip_install(prefix, "--find-links", str(built["wheels"]), "clobberme==2.0", "plainpkg")
+        pip_install(prefix, "-e", str(built["editable"]))
+        pip_install(prefix, "git+" + built["vcs"].as_uri() + "@main")
+        # A legacy `setup.py develop` install: an .egg-link and an .egg-info in the source.
+        sp = prefix / SP
+        (sp / "legacy.egg-link").write_text(str(built["root"] / "src" / "legacy") + "\n.")
+
+    return shelf.get("conda-prefix", {"built": str(built["root"])}, build) / "condaenv"
 
 
 @pytest.fixture(scope="session")
-def pixi_prefix(built):
+def pixi_prefix(built, shelf):
     """What pixi leaves: rattler records, its stub history and conda-meta/pixi."""
-    prefix = built["root"] / "pixienv"
-    rattler_install(
-        built["channel"], prefix, built["root"] / "pkgs", ["python ==%s" % PY_VERSION, "nbtool"]
-    )
-    (prefix / "conda-meta" / "history").write_text(
-        "// not relevant for pixi but for `conda run -p`"
-    )
-    (prefix / "conda-meta" / "pixi").write_text(
-        '{"manifest_path": "%s/pixi.toml", "environment_name": "default", '
-        '"pixi_version": "0.50.0", "environment_lock_file_hash": "abc123"}'
-        % os.path.expanduser("~/project")
-    )
-    return prefix
+
+    def build(folder):
+        prefix = folder / "pixienv"
+        rattler_install(
+            built["channel"], prefix, folder / "pkgs", ["python ==%s" % PY_VERSION, "nbtool"]
+        )
+        (prefix / "conda-meta" / "history").write_text(
+            "// not relevant for pixi but for `conda run -p`"
+        )
+        (prefix / "conda-meta" / "pixi").write_text(
+            '{"manifest_path": "%s/pixi.toml", "environment_name": "default", '
+            '"pixi_version": "0.50.0", "environment_lock_file_hash": "abc123"}'
+            % os.path.expanduser("~/project")
+        )
+
+    return shelf.get("pixi-prefix", {"built": str(built["root"])}, build) / "pixienv"
 
 
 @pytest.fixture

@@ -112,6 +112,7 @@ def stub_smi(folder):
     return folder
 
 
+@pytest.mark.venv
 @pytest.mark.skipif(sys.platform == "win32", reason="run.sh is bash")
 def test_the_h100_recording_exports_a_bundle_that_checks_the_gpu(tmp_path):
     work = tmp_path / "work"

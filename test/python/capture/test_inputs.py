@@ -4,20 +4,12 @@ the files it opened (an audit hook), its local modules, the names it bound and r
 import hashlib
 import time
 
-import pytest
-from kernel_helpers import start_kernel, state, stop_kernel
+from kernel_helpers import state
 
 from nbrepro.capture import inputs
 from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
-
-
-@pytest.fixture
-def kernel(tmp_path):
-    started = start_kernel(tmp_path)
-    yield started
-    stop_kernel(started)
 
 
 def collect(kernel):

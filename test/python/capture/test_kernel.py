@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 import kernel_helpers
 import pytest
+from harness import uses
 
 from nbrepro import errors
 from nbrepro.run import kernel as kernel_bridge
@@ -77,6 +78,7 @@ stop_kernel = kernel_helpers.stop_kernel
 
 
 @pytest.fixture
+@uses("kernel")
 def kernel(tmp_path):
     started = start_kernel(tmp_path, sys.executable)
     yield started
@@ -212,6 +214,7 @@ def test_engine_is_installed_once_and_replaced_when_changed(kernel, tmp_path):
     assert reply["r"] != kernel_bridge.NOT_INSTALLED
 
 
+@pytest.mark.kernel
 def test_hanging_nvidia_smi_and_corrupt_conda_record(tmp_path):
     tools = tmp_path / "bin"
     tools.mkdir()
@@ -274,42 +277,23 @@ def _interpreters():
     return found
 
 
-def fresh_venv(root, label, base):
-    """A venv with only ipykernel, kept in pytest's cache between runs.
-
-    Built under a private name and renamed when complete, so that test runs
-    started at the same time never use a half-installed one.
-    """
-    final = root / label
-    if (final / "ready").exists():
-        return final / "bin" / "python"
-    building = root / ("%s-%d" % (label, os.getpid()))
-    shutil.rmtree(building, ignore_errors=True)
-    subprocess.run([base, "-m", "venv", str(building)], check=True, timeout=120)
-    install = subprocess.run(
-        [str(building / "bin" / "python"), "-m", "pip", "install", "-q", "ipykernel"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if install.returncode != 0:
-        shutil.rmtree(building, ignore_errors=True)
-        pytest.skip("could not install ipykernel: " + install.stderr[-300:])
-    (building / "ready").write_text("")
-    if final.exists() and not (final / "ready").exists():
-        shutil.rmtree(final, ignore_errors=True)  # left by an interrupted older layout
+def fresh_venv(venvs, label, base):
+    """A venv of ``base`` with only ipykernel: from the wheelhouse for this Python, from
+    pip's index for another one (the wheelhouse holds this Python's wheels only)."""
     try:
-        os.rename(building, final)
-    except OSError:
-        return building / "bin" / "python"  # another run finished first; use ours
-    return final / "bin" / "python"
+        return venvs.get("ipykernel", python=base, index=label != "current") / "bin" / "python"
+    except AssertionError as failed:
+        if label == "current":
+            raise
+        pytest.skip("could not install ipykernel for %s: %s" % (label, str(failed)[-300:]))
 
 
-@pytest.mark.slow
+@pytest.mark.kernel
+@pytest.mark.venv
 @pytest.mark.parametrize("label, base", _interpreters())
-def test_fresh_venv_with_only_ipykernel(request, tmp_path, label, base):
+def test_fresh_venv_with_only_ipykernel(venvs, tmp_path, label, base):
     """A kernel whose environment has ipykernel and its dependencies, and no nbrepro."""
-    python = fresh_venv(request.config.cache.mkdir("nbrepro-fresh-venv"), label, base)
+    python = fresh_venv(venvs, label, base)
     check = subprocess.run([str(python), "-c", "import nbrepro"], capture_output=True)
     assert check.returncode != 0  # nbrepro is really absent there
     kernel = start_kernel(tmp_path, python)

@@ -70,10 +70,15 @@ def test_repeat_costs_microseconds(capsys):
     started = time.perf_counter()
     first = modules.probe(ctx)
     cold = time.perf_counter() - started
-    started = time.perf_counter()
-    for _ in range(1000):
-        again = modules.probe(ctx)
-    warm = (time.perf_counter() - started) / 1000
+    # the best of five batches: on a busy machine (tests run on every core) a batch can
+    # lose the CPU for a while, which says nothing about what a repeat costs
+    batches = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(200):
+            again = modules.probe(ctx)
+        batches.append((time.perf_counter() - started) / 200)
+    warm = min(batches)
     assert again == first == {"jsonschema": "jsonschema"}
     with capsys.disabled():
         print("\nmodules: cold %.1f ms, repeat %.1f us" % (cold * 1e3, warm * 1e6))

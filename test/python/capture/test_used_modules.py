@@ -11,20 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from kernel_helpers import start_kernel, stop_kernel
 
 from nbrepro.capture import modules
 from nbrepro.capture.context import Context
 from nbrepro.run import kernel as kernel_bridge
 
 OPTIONS = {"gpu": False}
-
-
-@pytest.fixture
-def kernel(tmp_path):
-    started = start_kernel(tmp_path)
-    yield started
-    stop_kernel(started)
 
 
 def collect(kernel):
