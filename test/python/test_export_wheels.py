@@ -400,6 +400,7 @@ setup(name="escaper", version="1.0", py_modules=[])
 """
 
 
+@pytest.mark.venv
 @pytest.mark.parametrize("bound", [None, "reaper"], ids=["first-that-works", "reaper"])
 def test_a_build_child_that_leaves_the_session_and_clears_its_environment_is_ended(tmp_path, bound):
     """Issue 20, defect 4: a package's setup.py whose child called setsid and

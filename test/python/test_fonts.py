@@ -497,7 +497,8 @@ def test_run_sh_and_the_dockerfile_run_the_font_list_step(tmp_path):
     plain = recipes.run_sh(plan)
     with_fonts = recipes.run_sh(dict(plan, fonts=True))
     assert "fontlist.py" not in plain and "MPLCONFIGDIR" not in plain
-    step = with_fonts[with_fonts.index("\n# Fonts:") : with_fonts.index("\n# With --verify")]
+    start = with_fonts.index("\n# Fonts:")
+    step = with_fonts[start : with_fonts.index("\n# With --verify", start)]
     assert with_fonts.replace(step, "") == plain  # the step alone, before verify and the script
     assert "export MPLCONFIGDIR=$bundle_dir/.matplotlib\n" in step
     assert '  "$python" "$script_dir/nbrepro-fonts/fontlist.py" ||' in step

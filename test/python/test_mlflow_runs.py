@@ -213,6 +213,7 @@ def test_an_unreachable_server_is_exit_2_and_the_notebook_untouched(tmp_path):
 SECRET = "s3cr3t-pass"
 
 
+@pytest.mark.kernel
 def test_credentials_in_the_tracking_uri_are_never_printed(server, tmp_path):
     """Issue 20, defect 8: MLflow's "View run at" lines (printed by the client in
     nbrepro's process) showed ``user:password@``; they and the kernel's

@@ -253,6 +253,7 @@ def _wait_for(path, process, timeout=120):
 SLOW_CELLS = ["import pathlib, time\npathlib.Path('started').touch()\ntime.sleep(4)", "x = 1"]
 
 
+@pytest.mark.kernel
 def test_an_edit_saved_while_the_notebook_runs_is_kept_and_the_run_goes_beside_it(tmp_path):
     """Issue 20, defect 7: ``nbrepro run NB`` wrote over an edit saved (by
     JupyterLab, an editor) while its cells ran, and exited 0."""
@@ -270,6 +271,7 @@ def test_an_edit_saved_while_the_notebook_runs_is_kept_and_the_run_goes_beside_i
     assert ran.cells[2].execution_count == 2 and "nbrepro" in ran.metadata
 
 
+@pytest.mark.kernel
 def test_a_second_run_of_the_same_notebook_stops_at_once_and_loses_nothing(tmp_path):
     """Issue 20, defect 7: two concurrent in-place runs both exited 0 and one run
     was lost; the second now stops at once (exit 2) while the first holds the lock."""

@@ -100,6 +100,7 @@ def finished(state):
     return state["state"] != "running"
 
 
+@pytest.mark.kernel
 async def test_the_report_is_nbrepro_verifys_and_the_notebook_is_not_written(
     jp_fetch, jp_root_dir, private_ipython
 ):
@@ -159,6 +160,7 @@ async def test_the_report_is_nbrepro_verifys_and_the_notebook_is_not_written(
     assert sorted(p.name for p in folder.iterdir()) == ["nb.ipynb", "picture.png", "value.txt"]
 
 
+@pytest.mark.kernel
 async def test_cancel_stops_the_run_and_its_kernel_and_the_bound_answers_429(
     jp_fetch, jp_root_dir, private_ipython, kernel_mark, monkeypatch
 ):
@@ -188,6 +190,7 @@ async def test_cancel_stops_the_run_and_its_kernel_and_the_bound_answers_429(
     assert processes_with(kernel_mark) == [], "the run's kernel is still running"
 
 
+@pytest.mark.kernel
 async def test_a_run_past_the_time_limit_is_stopped(
     jp_fetch, jp_root_dir, private_ipython, kernel_mark, monkeypatch
 ):
@@ -260,6 +263,7 @@ def gone(mark, limit=30):
     return processes_with(mark) == []
 
 
+@pytest.mark.kernel
 def test_a_run_stops_itself_past_its_time_limit(tmp_path, private_ipython, kernel_mark):
     notebook = write_notebook(tmp_path / "sleeper.ipynb", SLEEPER)
     done = subprocess.run(
@@ -274,6 +278,7 @@ def test_a_run_stops_itself_past_its_time_limit(tmp_path, private_ipython, kerne
     assert gone(kernel_mark), "the run's kernel is still running"
 
 
+@pytest.mark.kernel
 @pytest.mark.parametrize("after", [0, 6.0])
 def test_a_run_whose_server_is_gone_stops_with_its_kernel(
     tmp_path, private_ipython, kernel_mark, after

@@ -354,9 +354,9 @@ def test_a_seeded_bundle_verifies_and_an_altered_file_is_named(
     assert "[1/3]" not in stderr.getvalue()
 
 
-def test_a_tampered_bundle_runs_nothing(tmp_path, capsys):
+def test_a_tampered_bundle_runs_nothing(record, tmp_path, capsys):
     """Issue 20, defect 6: verify ran a bundle's tampered notebook, then warned."""
-    folder = seeded_bundle(tmp_path / "bundle")
+    folder = seeded_bundle(record, tmp_path / "bundle")
     manifest(folder)
     marker = tmp_path / "ran"
     nb = nbformat.read(str(folder / "seeded.ipynb"), as_version=4)

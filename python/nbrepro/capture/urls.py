@@ -118,7 +118,14 @@ def redact_text(text):
     """`redact_url` on each URL inside a free-form string (a conda spec, a command)."""
     if not text or not isinstance(text, str) or "://" not in text:
         return text
-    return _URL_IN_TEXT_RE.sub(lambda m: redact_url(m.group(0)), text)
+    return _URL_IN_TEXT_RE.sub(_redact_match, text)
+
+
+def _redact_match(match):
+    # Punctuation that ends a sentence is not the URL's ("at http://host:80: refused").
+    url = match.group(0)
+    trimmed = url.rstrip(".,:;!?)]}")
+    return redact_url(trimmed) + url[len(trimmed) :]
 
 
 _URL_IN_TEXT_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")

@@ -113,3 +113,9 @@ def test_conda_records_condarc_channels_and_specs_keep_no_secret(tmp_path):
     assert secret["url"] == "https://conda.example.com/private/linux-64/secret-1.0-0.conda"
     assert secret["channel"] == "https://conda.example.com/private"
     assert "https://conda.example.com/private" in conda["channels"]
+
+
+def test_a_sentence_ending_after_a_url_keeps_its_punctuation_and_host():
+    # "at http://127.0.0.1:5000: refused" is a host and a colon, not a host "5000:"
+    said = urls.redact_text("no run at http://127.0.0.1:5000: refused (see http://u:pw@h/x?t=1).")
+    assert said == "no run at http://127.0.0.1:5000: refused (see http://h/x)."
