@@ -183,8 +183,9 @@ def read_inside(root, relative, limit):
 def hash_outside(folder, relative, limit):
     """``(size, sha256)`` of a file outside the project, named by ``relative``, the
     path the notebook used from its ``folder``: read only when that path may be
-    named (``relative_name``), is not private, passes through no symbolic link
-    from ``folder`` on, and ends at a regular file of at most ``limit`` bytes.
+    named (``relative_name``; ``named_from``: the capture would name it so), is not
+    private, passes through no symbolic link from ``folder`` on, and ends at a
+    regular file of at most ``limit`` bytes.
     Opened without following a link and without blocking, checked again once
     open, hashed in chunks and never read past ``limit``; ``Refused`` says why
     not (a FIFO, a device, a folder, a link, a file over the limit)."""
@@ -195,7 +196,12 @@ def hash_outside(folder, relative, limit):
         raise Refused("a path nbrepro does not name")
     if private_name(named):
         raise Refused("hidden, or named like a credential: never read")
-    full = os.path.normpath(os.path.join(os.path.realpath(str(folder)), named))
+    base = os.path.realpath(str(folder))
+    full = os.path.normpath(os.path.join(base, named))
+    if named_from(base, full) is None:
+        # forged metadata naming /etc/shadow by climbing: the capture never names such a
+        # path (it shares only the root, or a folder above the home, with the notebook's)
+        raise Refused("a path nbrepro does not name")
     try:
         mode = os.lstat(full).st_mode
     except OSError:
