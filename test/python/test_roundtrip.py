@@ -247,7 +247,7 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs_ab, request):
 # venv B with the project above (one run.sh --verify, no build).
 PLOTS = (
     "import matplotlib.pyplot as plt\n\n\ndef line():\n"
-    "    plt.plot([1, 2, 3], [1, 4, 9])\n    return len(plt.get_fignums())\n"
+    "    plt.figure()\n    plt.plot([1, 2, 3], [1, 4, 9])\n    return len(plt.get_fignums())\n"
 )
 TEACHING_CELLS = [
     "import plots\nplots.line()",
@@ -278,7 +278,7 @@ def test_a_teaching_notebook_recorded_past_its_errors_round_trips(venvs_ab, requ
     nb.cells = [nbformat.v4.new_code_cell(code) for code in TEACHING_CELLS]
     notebook = folder / "teach.ipynb"
     nbformat.write(nb, str(notebook))
-    env = dict(venvs_ab["env"], MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env = venvs_ab["env"]
     python_a = venvs_ab["a"] / "bin" / "python"
 
     result = run(
@@ -331,3 +331,8 @@ def test_a_teaching_notebook_recorded_past_its_errors_round_trips(venvs_ab, requ
     # The script is plain Python: it stops at the teaching error, as the notebook would
     # without --allow-errors (run.sh says so and goes on to verify).
     assert "the script failed with exit status 1" in output, output[-3000:]
+    # Before it, the script closed the helper's figures between cells (issue 21, defect 2):
+    # both calls count one figure, as in the notebook, not 1 then 2.
+    shown = result.stdout.splitlines()
+    assert ["1", "1"] in [shown[i : i + 2] for i in range(len(shown))], output[-3000:]
+    assert ["1", "2"] not in [shown[i : i + 2] for i in range(len(shown))], output[-3000:]
