@@ -485,3 +485,60 @@ def test_a_word_in_a_cell_carries_nothing_and_scripts_cells_run_are_carried(temp
     assert made.files["scripts/make.py"] == b"print('made')\n"
     scripts = {item["path"] for item in made.inputs["modules"] if item.get("script")}
     assert scripts == {"helpers.py", "scripts/make.py"}
+
+
+def test_what_lies_outside_is_hashed_under_the_boundarys_guards_or_says_why_not(template, tmp_path):
+    """Issue 21: each file outside the project is named with the size and sha256 of
+    the file there at export (a FIFO, a link or a forged climb to /etc is not read,
+    and the manifest and README say why); a file the recording hashed keeps the
+    recorded sha256, marked as changed when today's differs."""
+    import hashlib
+
+    from nbrepro.export import bundle as exporter
+
+    away = tmp_path / "away"
+    away.mkdir()
+    (away / "lib.py").write_text("Y = 1\n")
+    (away / "today.csv").write_text("new\n")
+    os.mkfifo(away / "pipe.py")
+    os.symlink(away / "lib.py", away / "alias.py")
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "nb").mkdir()
+    old = hashlib.sha256(b"old\n").hexdigest()
+    inputs = {
+        "outside_modules": {
+            "lib": "../../away/lib.py",
+            "pipe": "../../away/pipe.py",
+            "alias": "../../away/alias.py",
+            "shadow": "../" * 30 + "etc/shadow",
+        },
+        "outside": {
+            "count": 1,
+            "files": [{"path": "../../away/today.csv", "mode": "r", "sha256": old, "size": 4}],
+        },
+    }
+    path = root / "nb" / "forged.ipynb"
+    path.write_text(json.dumps(forge(template, [("x = 1", inputs)])))
+    done, made = threading.Event(), []
+
+    def export():
+        made.append(exporter.export(path, tmp_path / "bundle", data_limit=10**6)[0])
+        done.set()
+
+    threading.Thread(target=export, daemon=True).start()
+    assert done.wait(60), "the export blocked on a FIFO outside the project"
+    outside = {item["path"]: item for item in made[0].manifest["inputs"]["outside"]}
+    lib = outside["../../away/lib.py"]
+    assert (lib["size"], lib["sha256"]) == (6, hashlib.sha256(b"Y = 1\n").hexdigest())
+    assert outside["../../away/pipe.py"]["not_hashed"] == "a FIFO, not a regular file"
+    assert outside["../../away/alias.py"]["not_hashed"] == "reached through a link: not read"
+    assert outside["../../away/today.csv"]["sha256"] == old
+    assert outside["../../away/today.csv"]["changed_since_recording"] is True
+    shadow = [item for path, item in outside.items() if path.endswith("etc/shadow")]
+    assert all(item["sha256"] is None for item in shadow), shadow
+    readme = made[0].files["README.md"].decode()
+    assert "not read: a FIFO, not a regular file" in readme
+    assert "`%s` (as the notebook read it; it has changed since)" % old in readme
+    run_sh = made[0].files["run.sh"].decode()
+    assert lib["sha256"] in run_sh and old in run_sh

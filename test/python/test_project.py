@@ -155,6 +155,67 @@ def test_read_inside_refuses_what_leaves_hangs_or_never_ends(tree):
     assert reasons[".env"].startswith("hidden, or named like a credential")
 
 
+def test_a_file_outside_is_hashed_only_when_it_is_a_regular_file_reached_without_links(tree):
+    """``hash_outside``: size and sha256 of a file outside the project by the path the
+    notebook used from its folder; never through a link, never a FIFO, a device, a
+    socket, a folder, a private name or past the limit, and never blocking."""
+    import hashlib
+
+    root, outside = tree
+    folder = root / "data"
+    assert project.hash_outside(folder, "../../outside.txt", 100) == (
+        10,
+        hashlib.sha256(b"not yours\n").hexdigest(),
+    )
+    away = outside.parent / "away"
+    away.mkdir()
+    os.symlink(outside, away / "link.txt")
+    os.symlink(outside.parent, away / "up")
+    os.symlink("/dev/zero", away / "zero")
+    os.mkfifo(away / "fifo")
+    with open(away / "sparse.bin", "wb") as handle:
+        handle.truncate(20 * 1024**3)
+    (away / "id_rsa").write_text("secret\n")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(away / "sock"))
+    climb = "../" * 30 + "etc/hostname"  # forged: only the root in common
+    reasons = {}
+    done = threading.Event()
+
+    def hash_all():
+        for name in ("link.txt", "up/outside.txt", "zero", "fifo", "sparse.bin", "sock"):
+            try:
+                project.hash_outside(folder, "../../away/" + name, 1024**2)
+            except project.Refused as refusal:
+                reasons[name] = refusal.reason
+        for name in (
+            "../../away/id_rsa",
+            "../../away",
+            "../../away/nothing",
+            "/etc/hostname",
+            climb,
+        ):
+            try:
+                project.hash_outside(folder, name, 1024**2)
+            except project.Refused as refusal:
+                reasons[name] = refusal.reason
+        done.set()
+
+    worker = threading.Thread(target=hash_all, daemon=True)
+    worker.start()
+    assert done.wait(10), "a read blocked"
+    server.close()
+    for name in ("link.txt", "up/outside.txt", "zero"):
+        assert reasons[name] == "reached through a link: not read", name
+    assert reasons["fifo"] == "a FIFO, not a regular file"
+    assert reasons["sock"] == "a socket, not a regular file"
+    assert reasons["../../away"] == "a folder, not a regular file"
+    assert reasons["sparse.bin"] == "20.0 GB, over the limit of 1.0 MB"
+    assert reasons["../../away/id_rsa"].startswith("hidden, or named like a credential")
+    assert reasons["../../away/nothing"] == "not there"
+    assert reasons["/etc/hostname"] == reasons[climb] == "a path nbrepro does not name"
+
+
 def test_a_package_walk_names_what_it_refuses(tree):
     root, outside = tree
     pkg = root / "pkg"

@@ -11,6 +11,7 @@ missing), by the path the cell used, and carries nothing from outside.
 One recording (a real kernel) serves both; verify starts one more. About 15 s here.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -109,3 +110,44 @@ def test_without_a_project_above_the_module_is_named_by_the_path_the_cell_used(r
     )
     assert result.returncode != 0 and not (bundle / ".env").exists()
     assert "MISSING: ../lib/helper.py" in result.stderr, result.stderr[-3000:]
+
+
+def test_what_lies_outside_is_named_with_its_size_and_sha256_and_run_sh_checks_it(
+    recorded, tmp_path
+):
+    """The outside module is named with the size and sha256 of the file the export
+    found at that path (read under the boundary's guards), in the manifest and the
+    README; run.sh warns, without stopping there, when the file put at that path is
+    another one, and says nothing when it is the same."""
+    result = nbrepro("export", "nb/t.ipynb", "-o", tmp_path / "bundle", "--json", cwd=recorded)
+    assert result.returncode == 0, result.stderr[-3000:]
+    bundle = tmp_path / "bundle"
+    digest = hashlib.sha256(b"X = 41\n").hexdigest()
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    outside = manifest["inputs"]["outside"]
+    assert outside == [
+        {
+            "module": "helper",
+            "path": "../lib/helper.py",
+            "cells": [1],
+            "carried": False,
+            "size": 7,
+            "sha256": digest,
+        }
+    ], outside
+    readme = (bundle / "README.md").read_text()
+    row = [line for line in readme.splitlines() if line.startswith("| `../lib/helper.py`")]
+    assert row == ["| `../lib/helper.py` | module helper | 1 | 7 | `%s` |" % digest], row
+
+    env = dict(os.environ, NBREPRO_PYTHON="false", PIP_NO_INDEX="1")
+    run = ["bash", str(bundle / "run.sh"), "--no-run", "--no-preflight", "--no-cache"]
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "helper.py").write_text("X = 40\n")
+    result = subprocess.run(run, capture_output=True, text=True, timeout=120, env=env)
+    said = result.stderr
+    assert "MISSING: ../lib/helper.py" not in said, said[-3000:]
+    assert "run.sh: WARNING: ../lib/helper.py is not the file the notebook read" in said, said
+    assert "check-packages.sh:" in said, said  # a warning: run.sh went on to the packages
+    (tmp_path / "lib" / "helper.py").write_text("X = 41\n")
+    result = subprocess.run(run, capture_output=True, text=True, timeout=120, env=env)
+    assert "helper.py" not in result.stderr, result.stderr[-3000:]

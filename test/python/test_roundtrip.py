@@ -239,3 +239,100 @@ def test_a_project_round_trips_from_its_bundle_alone(venvs_ab, request):
     result = run([BIN / "nbrepro", "verify", notebook, "--python", python_a, "--json"], env=env)
     report = json.loads(result.stdout)
     assert [c["cell"] for c in report["cells"] if c["status"] != "same"] == [7]
+
+
+# The teaching notebook of the same layout (issue 21): it plots through a helper module
+# of its own, the author ran an empty cell, one cell shows an error on purpose and one
+# names a magic this IPython lacks; recorded with --allow-errors. It shares venv A and
+# venv B with the project above (one run.sh --verify, no build).
+PLOTS = (
+    "import matplotlib.pyplot as plt\n\n\ndef line():\n"
+    "    plt.figure()\n    plt.plot([1, 2, 3], [1, 4, 9])\n    return len(plt.get_fignums())\n"
+)
+TEACHING_CELLS = [
+    "import plots\nplots.line()",
+    "",
+    "plots.line()",
+    "1 / 0",
+    "%nosuchmagic",
+    "print('after the errors')",
+]
+
+
+@pytest.mark.kernel
+def test_a_teaching_notebook_recorded_past_its_errors_round_trips(venvs_ab, request):
+    import nbformat
+
+    author, reviewer = outside_tmp(request, "author"), outside_tmp(request, "reviewer")
+    root = author / "proj"
+    (root / ".git").mkdir(parents=True)
+    folder = root / "notebooks" / "topic"
+    folder.mkdir(parents=True)
+    (folder / "plots.py").write_text(PLOTS)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell(code) for code in TEACHING_CELLS]
+    notebook = folder / "teach.ipynb"
+    nbformat.write(nb, str(notebook))
+    env = venvs_ab["env"]
+    python_a = venvs_ab["a"] / "bin" / "python"
+
+    result = run(
+        [BIN / "nbrepro", "run", notebook, "--python", python_a, "--allow-errors"], env=env
+    )
+    recorded = json.loads(notebook.read_text())
+    outputs = [json.dumps(cell.get("outputs")) for cell in recorded["cells"]]
+    assert "ZeroDivisionError" in outputs[3] and "UsageError" in outputs[4], outputs
+    assert "after the errors" in outputs[5], (result.stderr[-3000:], outputs)
+    # The helper's figures closed after each cell, as the inline backend does: 1, 1.
+    for number in (0, 2):
+        shown = recorded["cells"][number]["outputs"]
+        results = [o["data"]["text/plain"] for o in shown if o["output_type"] == "execute_result"]
+        assert results == [["1"]] or results == ["1"], outputs
+    # The runner skips the empty cell; the author's Jupyter gave it a count, so the
+    # counts are one pass with the empty cell among them: 1, 2, 3, 4, 5, 6.
+    assert recorded["cells"][1]["execution_count"] is None
+    counts = [cell["execution_count"] for cell in recorded["cells"] if cell["source"]]
+    assert counts == [1, 2, 3, 4, 5], counts
+    for number, cell in enumerate(recorded["cells"], start=1):
+        cell["execution_count"] = number
+        for output in cell["outputs"]:
+            if "execution_count" in output:
+                output["execution_count"] = number
+    notebook.write_text(json.dumps(recorded, indent=1))
+    result = run([BIN / "nbrepro", "export", notebook, "-o", author / "bundle", "--json"], env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = json.loads(result.stdout)
+    kinds = {f["kind"] for f in exported["findings"]}
+    assert not kinds & {"missing-inputs", "large-inputs", "not-one-pass"}, exported["findings"]
+    assert {item["path"] for item in exported["carried"]} == {"plots.py"}, exported
+    raised = [f for f in exported["findings"] if f["kind"] == "raised"]
+    assert len(raised) == 1 and raised[0]["cells"] == [4, 5], exported["findings"]
+    assert "UsageError and ZeroDivisionError" in raised[0]["message"], raised
+
+    bundle = reviewer / "bundle"
+    shutil.copytree(str(author / "bundle"), str(bundle))
+    result = run(
+        ["bash", bundle / "run.sh", "--verify", "--env", venvs_ab["b"]], env=env, cwd=str(bundle)
+    )
+    output = result.stdout + result.stderr
+    cells = verify_lines(result.stdout)
+    # Every recorded cell re-ran from the bundle alone; the empty cell has nothing to run.
+    assert sorted(cells) == [1, 3, 4, 5, 6], output[-3000:]
+    assert {n: status for n, (status, _rest) in cells.items()} == dict.fromkeys(cells, "same")
+    assert "same image" in cells[1][1] and "same image" in cells[3][1], cells
+    assert "raised ZeroDivisionError, as in the recording" in cells[4][1], cells
+    assert "raised UsageError, as in the recording" in cells[5][1], cells
+    assert "nbrepro verify: the notebook verifies" in output, output[-3000:]
+    # The script is plain Python: it stops at the teaching error, as the notebook would
+    # without --allow-errors (run.sh says so and goes on to verify).
+    assert "the script failed with exit status 1" in output, output[-3000:]
+    # Before it, the script closed the helper's figures between cells (issue 21, defect 2):
+    # both calls count one figure, as in the notebook, not 1 then 2.
+    shown = result.stdout.splitlines()
+    assert ["1", "1"] in [shown[i : i + 2] for i in range(len(shown))], output[-3000:]
+    assert ["1", "2"] not in [shown[i : i + 2] for i in range(len(shown))], output[-3000:]

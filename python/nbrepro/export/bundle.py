@@ -567,7 +567,8 @@ def expected_files(inputs, notebook_dir):
         if item.get("module") is None and item.get("path"):
             out.append((item["path"], item.get("sha256") or "", "outside the project"))
         elif item.get("path"):
-            out.append((item["path"], "", "module %s, outside the project" % item["module"]))
+            why = "module %s, outside the project" % item["module"]
+            out.append((item["path"], item.get("sha256") or "", why))
     for item in inputs.get("left_out") or ():
         out.append((item["path"], "", "left out: %s" % item["why"]))
     seen, unique = set(), []

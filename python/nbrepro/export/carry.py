@@ -36,6 +36,7 @@ DEFAULT_DATA_LIMIT = 50 * 1024 * 1024  # bytes of input data carried, in all
 MAX_MODULE_FILES = 500
 MAX_MODULE_BYTES = 16 * 1024 * 1024  # one module or script file
 MAX_LISTED = 8
+OUTSIDE_HASH_LIMIT = 64 * 1024 * 1024  # bytes read to hash one file outside the project
 PRIVATE = "hidden, or named like a credential: never carried"
 
 
@@ -312,14 +313,11 @@ def _outside(found, carrier):
     listing, missing = carrier.listing, carrier.missing
     for name, item in sorted(found.outside_modules.items()):
         cells = item["cells"]
-        listing["outside"].append(
-            {
-                "module": name,
-                "path": item["path"],
-                "cells": cells,
-                "carried": False,
-            }
-        )
+        entry = {"module": name, "path": item["path"], "cells": cells, "carried": False}
+        entry["size"] = entry["sha256"] = None
+        if item["path"]:
+            _hash_outside(carrier, entry)
+        listing["outside"].append(entry)
         where = ("from %s" % item["path"]) if item["path"] else "from a folder it cannot name"
         missing.append(
             (
@@ -341,6 +339,8 @@ def _outside(found, carrier):
             entry["script"] = True
         if item.get("private"):
             entry["private"] = True
+        else:
+            _hash_outside(carrier, entry)
         listing["outside"].append(entry)
         missing.append(
             (
@@ -358,3 +358,25 @@ def _outside(found, carrier):
                 % (count, "" if count == 1 else "s", cell),
             )
         )
+
+
+def _hash_outside(carrier, entry):
+    """Fill ``entry``'s size and sha256 from the file at its path (from the notebook's
+    folder), read now under ``projects.hash_outside``'s guards; a file the
+    recording hashed keeps the recorded sha256 (what the notebook read), marked
+    ``changed_since_recording`` when today's differs. What is not read says why
+    (``not_hashed``); nothing is read without the notebook's folder."""
+    if carrier.where is None:
+        return
+    try:
+        size, digest = projects.hash_outside(
+            carrier.where.notebook_folder, entry["path"], OUTSIDE_HASH_LIMIT
+        )
+    except projects.Refused as refusal:
+        if not entry.get("sha256"):
+            entry["not_hashed"] = refusal.reason
+        return
+    if entry.get("sha256") and entry["sha256"] != digest:
+        entry["changed_since_recording"] = True
+        return
+    entry["size"], entry["sha256"] = size, digest

@@ -246,6 +246,8 @@ def _inputs(inputs, data_limit):
                 "cells": cells(item),
                 "size": md(item["size"]) if item.get("size") is not None else fill.words(""),
                 "sha256": md(item["sha256"]) if item.get("sha256") else False,
+                "not_hashed": md(item["not_hashed"]) if item.get("not_hashed") else False,
+                "changed": bool(item.get("changed_since_recording")),
             }
             for item in outside
         ],

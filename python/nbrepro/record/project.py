@@ -180,6 +180,62 @@ def read_inside(root, relative, limit):
     return data
 
 
+def hash_outside(folder, relative, limit):
+    """``(size, sha256)`` of a file outside the project, named by ``relative``, the
+    path the notebook used from its ``folder``: read only when that path may be
+    named (``relative_name``; ``named_from``: the capture would name it so), is not
+    private, passes through no symbolic link from ``folder`` on, and ends at a
+    regular file of at most ``limit`` bytes.
+    Opened without following a link and without blocking, checked again once
+    open, hashed in chunks and never read past ``limit``; ``Refused`` says why
+    not (a FIFO, a device, a folder, a link, a file over the limit)."""
+    import hashlib
+
+    named = relative_name(relative)
+    if named is None:
+        raise Refused("a path nbrepro does not name")
+    if private_name(named):
+        raise Refused("hidden, or named like a credential: never read")
+    base = os.path.realpath(str(folder))
+    full = os.path.normpath(os.path.join(base, named))
+    if named_from(base, full) is None:
+        # forged metadata naming /etc/shadow by climbing: the capture never names such a
+        # path (it shares only the root, or a folder above the home, with the notebook's)
+        raise Refused("a path nbrepro does not name")
+    try:
+        mode = os.lstat(full).st_mode
+    except OSError:
+        raise Refused("not there") from None
+    if os.path.realpath(full) != full:
+        raise Refused("reached through a link: not read")
+    if not stat.S_ISREG(mode):
+        raise Refused("%s, not a regular file" % _kind(mode))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(full, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise Refused("a link, swapped in while it was read") from None
+        raise Refused("cannot be read: %s" % (error.strerror or error)) from None
+    digest, size = hashlib.sha256(), 0
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused("%s, not a regular file" % _kind(info.st_mode))
+        if info.st_size > limit:
+            raise Refused("%s, over the limit of %s" % (human(info.st_size), human(limit)))
+        while True:
+            chunk = handle.read(min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise Refused("grew past the limit of %s while it was read" % human(limit))
+            digest.update(chunk)
+    return size, digest.hexdigest()
+
+
 def size_inside(root, relative):
     """The size of a file ``check_inside`` accepts (``Refused`` otherwise)."""
     return os.stat(check_inside(root, relative)).st_size
