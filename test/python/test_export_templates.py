@@ -283,3 +283,15 @@ def test_hadolint_here_does_catch_what_the_dockerfile_avoids(tmp_path):
     path.write_text(spoiled)
     findings, _ = _hadolint([path])
     assert sorted({f["code"] for f in findings}) == ["DL3007", "DL3025", "DL3042"]
+
+
+def test_a_path_in_a_code_span_reads_as_written_and_stays_inert():
+    # A code span shows its text as written (CommonMark): a backslash escape there
+    # would be shown and copied with the path (`lessons/05\_relax/helper.py`).
+    import mistune
+
+    path = fill.markdown_code("lessons/05_relax/<b>*helper*</b>.py").text
+    html = mistune.html("`%s`" % path)
+    assert html == "<p><code>lessons/05_relax/&lt;b&gt;*helper*&lt;/b&gt;.py</code></p>\n"
+    # what would end the span or the table row does not
+    assert fill.markdown_code("a`b|c\nd").text == "a?b\\|c d"

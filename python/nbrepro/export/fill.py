@@ -125,8 +125,16 @@ def markdown(value):
 
 
 def markdown_code(value):
-    """``markdown(value)`` for inside a code span: without backquotes."""
-    return Value(markdown(value).text.replace("`", ""))
+    """An untrusted value for inside a Markdown code span, in a table cell too: one
+    line, bounded, no control or invisible character; a backquote (which would end
+    the span) becomes ``?`` and ``|`` becomes ``\\|`` (GFM splits a table row at
+    ``|`` before it reads code spans, and gives ``\\|`` back as ``|``). Nothing
+    else is escaped: a code span shows its text as written (CommonMark), so a
+    backslash escape there would be shown and copied with the path."""
+    value = record_words.printable(" ".join(str(value).split()))
+    if len(value) > MAX_MARKDOWN:
+        value = value[: MAX_MARKDOWN - 1] + "…"
+    return Value(value.replace("`", "?").replace("|", "\\|"))
 
 
 def number(value):
