@@ -131,7 +131,9 @@ test('Notebook 7: every nbrepro command acts or says why, and Export writes a bu
   await expect(dialog).toBeVisible({ timeout: 30_000 });
   // The dialog selects the format last chosen (a user setting; each test
   // server has its own, but the zip test below may run first): a folder here.
-  await dialog.getByRole('radio', { name: 'Folder' }).check();
+  await dialog
+    .getByRole('radio', { name: 'A folder, exported-bundle/' })
+    .check();
   await dialog.getByRole('button', { name: /^Export( anyway)?$/ }).click();
   const toast = page
     .locator('.Toastify__toast')
@@ -171,7 +173,7 @@ test('Notebook 7: a zip export offers its README, the download and the folder', 
   const dialog = page.locator('.jp-Dialog', {
     has: page.locator('.jp-nbrepro-ExportDialog')
   });
-  await dialog.getByRole('radio', { name: 'Zip' }).check();
+  await dialog.getByRole('radio', { name: 'A zip, zipped-bundle.zip' }).check();
   await dialog.getByRole('button', { name: /^Export( anyway)?$/ }).click();
   const toast = page
     .locator('.Toastify__toast')

@@ -121,7 +121,7 @@ test('the panel says seeding, determinism and environments in words, cells numbe
     await tables.count()
   );
   await expect(
-    page.locator('#nbrepro-sidebar [role="status"][aria-live="polite"]')
+    page.locator('#nbrepro-sidebar > [role="status"][aria-live="polite"]')
   ).toHaveText('walk.ipynb: Serious drift');
   // "imported" is a tag, not a link: not in the link colour.
   const colours = await page
