@@ -9,6 +9,7 @@ import { expect, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { unfoldAll } from '../tests/fold';
 import { walkNotebook } from '../tests/nbfiles';
 
 function root(): string {
@@ -68,12 +69,7 @@ test('Notebook 7: the panel fits the window at 1024×768 and says things in word
   await expect(sidebar.locator('.jp-nbrepro-Restore')).toBeVisible({
     timeout: 30_000
   });
-  const folded = sidebar.locator(
-    '.jp-nbrepro-Fold-header[aria-expanded="false"]'
-  );
-  while ((await folded.count()) > 0) {
-    await folded.first().click();
-  }
+  await unfoldAll(page);
   const problems = await page.evaluate(() => {
     const node = document.getElementById('nbrepro-sidebar')!;
     const box = node.getBoundingClientRect();

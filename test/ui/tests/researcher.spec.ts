@@ -10,6 +10,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import * as crypto from 'crypto';
 
+import { unfoldAll } from './fold';
 import {
   driftedNotebook,
   readNotebook,
@@ -39,16 +40,6 @@ async function openPanel(page: Page) {
     (window as any).jupyterapp.commands.execute('nbrepro:show-panel')
   );
   await expect(sidebar(page)).toBeVisible();
-}
-
-/** Unfold every section, so that all the panel says is on screen. */
-async function unfoldAll(page: Page) {
-  const folded = page.locator(
-    '#nbrepro-sidebar .jp-nbrepro-Fold-header[aria-expanded="false"]'
-  );
-  while ((await folded.count()) > 0) {
-    await folded.first().click();
-  }
 }
 
 async function openWalk(page: IJupyterLabPageFixture, tmpPath: string) {

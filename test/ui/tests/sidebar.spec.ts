@@ -7,6 +7,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { unfoldAll } from './fold';
 import { driftedNotebook, runPython, serverRoot } from './nbfiles';
 
 const RECORDED = 'feedfacefeedface';
@@ -219,12 +220,7 @@ for (const [width, height] of [
     );
 
     // Every section open (the long ones start folded).
-    const folded = sidebar.locator(
-      '.jp-nbrepro-Fold-header[aria-expanded="false"]'
-    );
-    while ((await folded.count()) > 0) {
-      await folded.first().click();
-    }
+    await unfoldAll(page);
     for (const widen of [0, 200]) {
       if (widen) {
         // Widened by the user: drag the split handle to the left.
