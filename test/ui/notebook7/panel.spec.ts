@@ -2,15 +2,18 @@
  * Issue 23 in a real Notebook 7 (`jupyter notebook`): the panel fits the
  * window at 1024×768 with every section open, says things in words, takes
  * the keyboard focus when the toolbar indicator or the Kernel menu opens it,
- * and never claims "Not recorded yet" for a notebook it has not read (one
- * that failed to load).
+ * never claims "Not recorded yet" for a notebook it has not read (one that
+ * failed to load), and asks before Accept, then says what the outputs on
+ * screen came from.
  */
 import { expect, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { unfoldAll } from '../tests/fold';
-import { walkNotebook } from '../tests/nbfiles';
+import { recordedElsewhere, runPython, walkNotebook } from '../tests/nbfiles';
+
+const RECORDED = 'feedfacefeedface';
 
 function root(): string {
   const dir = process.env.NBREPRO_UI_NOTEBOOK7_ROOT;
@@ -151,4 +154,79 @@ test('Notebook 7: a notebook that failed to load is never said to be "Not record
     await expect(state).not.toHaveText('Not recorded yet');
     await page.waitForTimeout(500);
   }
+});
+
+/** Whether Notebook 7's notebook has unsaved changes (its dirty flag). */
+const dirty = (page: Page) =>
+  page.evaluate(
+    () =>
+      (window as any).jupyterapp.shell.currentWidget.context.model
+        .dirty as boolean
+  );
+
+test('Notebook 7: Accept asks first, and the header says the outputs came from the earlier environment until the cells run again', async ({
+  page
+}, info) => {
+  const folder = `nb7-accept-older-${info.workerIndex}`;
+  const name = 'accept.ipynb';
+  const notebook = JSON.parse(recordedElsewhere(RECORDED));
+  // What the kernel reports, as a notebook saved in Jupyter carries it (the
+  // frontend sets it when it differs, and that edit is not ours): opening
+  // the notebook leaves it unchanged.
+  notebook.metadata.language_info = JSON.parse(
+    runPython(
+      'import json; from ipykernel.ipkernel import IPythonKernel as K; print(json.dumps(K.language_info))'
+    )
+  );
+  writeFile(folder, name, JSON.stringify(notebook, null, 1) + '\n');
+  await page.goto(`/notebooks/${folder}/${name}`);
+  const indicator = page.locator('.jp-nbrepro-ToolbarItem');
+  await expect(indicator).toHaveAttribute('data-state', 'serious', {
+    timeout: 60_000
+  });
+  await indicator.click();
+  const sidebar = page.locator('#nbrepro-sidebar');
+  const header = sidebar.locator('.jp-nbrepro-Sidebar-header');
+  await expect(header).toHaveAttribute('data-state', 'serious');
+  expect(await dirty(page)).toBe(false);
+  const accept = sidebar.getByRole('button', {
+    name: 'Accept this environment…'
+  });
+  const dialog = page.locator('.jp-Dialog');
+
+  // Cancel changes nothing: not the header, not the file.
+  await accept.click();
+  await expect(dialog).toContainText('Accept this kernel’s environment?');
+  await expect(dialog).toContainText(
+    `${name} will vouch for this kernel’s environment`
+  );
+  await expect(dialog).toContainText(
+    'The outputs on screen came from the recorded environment: they stay as they are until you run the cells again. You can undo this.'
+  );
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(header).toHaveAttribute('data-state', 'serious');
+  expect(await dirty(page)).toBe(false);
+
+  // Accept: the header and the toolbar indicator (Notebook 7 has no status
+  // bar) tell the truth about the outputs on screen; the notebook is changed.
+  await accept.click();
+  await dialog.getByRole('button', { name: 'Accept' }).click();
+  const older =
+    'Environment accepted — outputs from the earlier environment until the cells run again';
+  await expect(header.locator('.jp-nbrepro-Sidebar-state')).toHaveText(older);
+  await expect(indicator).toHaveAttribute('data-state', 'accepted');
+  await expect(indicator).toHaveText(older);
+  expect(await dirty(page)).toBe(true);
+  const toast = page
+    .locator('.Toastify__toast')
+    .filter({ hasText: 'now vouches' });
+  await expect(toast).toContainText(
+    `${name} now vouches for this kernel’s environment; its outputs came from the earlier one until the cells run again.`
+  );
+
+  // Undo, from the notification: serious again.
+  await toast.getByRole('button', { name: 'Undo' }).dispatchEvent('click');
+  await expect(header).toHaveAttribute('data-state', 'serious');
+  await expect(indicator).toHaveText('Serious drift');
 });

@@ -4,6 +4,7 @@
  */
 import { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -163,6 +164,29 @@ export function driftedNotebook(
     nbformat: 4,
     nbformat_minor: 5
   });
+}
+
+/**
+ * A notebook recorded elsewhere: its cell ran and has an output from the
+ * recorded environment (its cell record says so); this server's kernel
+ * differs (numpy).
+ */
+export function recordedElsewhere(recordedId: string): string {
+  const notebook = JSON.parse(driftedNotebook(recordedId));
+  const cell = notebook.cells[0];
+  cell.execution_count = 1;
+  cell.outputs = [{ output_type: 'stream', name: 'stdout', text: '1.26.4\n' }];
+  cell.metadata = {
+    nbrepro: {
+      env: recordedId,
+      src: crypto
+        .createHash('sha256')
+        .update(cell.source, 'utf8')
+        .digest('hex')
+        .slice(0, 16)
+    }
+  };
+  return JSON.stringify(notebook, null, 1) + '\n';
 }
 
 /**

@@ -8,12 +8,12 @@
  */
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import * as crypto from 'crypto';
 
 import { unfoldAll } from './fold';
 import {
   driftedNotebook,
   readNotebook,
+  recordedElsewhere,
   runPython,
   waitForCellRecords,
   walkNotebook
@@ -307,36 +307,13 @@ test('opening the panel by a command, the Kernel menu or the status item moves t
   await expect.poll(inPanel).toBe(true);
 });
 
-/**
- * A notebook recorded elsewhere: its cell ran and has an output from the
- * recorded environment (its cell record says so); this server's kernel
- * differs (numpy).
- */
-function recordedElsewhere(): string {
-  const notebook = JSON.parse(driftedNotebook(RECORDED));
-  const cell = notebook.cells[0];
-  cell.execution_count = 1;
-  cell.outputs = [{ output_type: 'stream', name: 'stdout', text: '1.26.4\n' }];
-  cell.metadata = {
-    nbrepro: {
-      env: RECORDED,
-      src: crypto
-        .createHash('sha256')
-        .update(cell.source, 'utf8')
-        .digest('hex')
-        .slice(0, 16)
-    }
-  };
-  return JSON.stringify(notebook, null, 1) + '\n';
-}
-
 test('Accept asks first, says the outputs came from the earlier environment until the cells run again, and can be undone', async ({
   page,
   tmpPath
 }) => {
   const name = 'accept.ipynb';
   await page.contents.uploadContent(
-    recordedElsewhere(),
+    recordedElsewhere(RECORDED),
     'text',
     `${tmpPath}/${name}`
   );
