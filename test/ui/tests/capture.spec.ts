@@ -15,15 +15,6 @@ import {
 const WHEEL_NAME = 'nbrepro_ui_probe';
 
 test.describe('capture on every run', () => {
-  test.afterAll(() => {
-    // The %pip test installs into the repository's environment: undo it.
-    runPython(
-      `import subprocess, sys; subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", ${JSON.stringify(
-        WHEEL_NAME
-      )}])`
-    );
-  });
-
   test('cells run, the notebook is saved, and the file carries a valid snapshot', async ({
     page,
     tmpPath
@@ -110,7 +101,11 @@ test.describe('capture on every run', () => {
       '1.0'
     );
     const name = 'pip.ipynb';
-    await page.notebook.createNew(name, { kernel: 'python3' });
+    // A kernel whose venv is its own (made afresh when the server starts, and
+    // seeing the repository's environment through a .pth file): the install
+    // changes this kernel's environment, never the one every other test's
+    // kernel runs on at the same time.
+    await page.notebook.createNew(name, { kernel: 'nbrepro-pip-venv' });
     await page.notebook.setCell(0, 'code', 'print("before")');
     await page.notebook.addCell(
       'code',
