@@ -157,5 +157,27 @@ test.describe('capture on every run', () => {
     await expect(panel.locator(`[data-snapshot="${after.env}"]`)).toContainText(
       'cells 2, 3'
     );
+    await expect(panel.locator('.jp-nbrepro-Panel-stale')).toHaveCount(0);
+
+    // A newer version installed over the loaded module, without a restart:
+    // the kernel still runs 1.0, and the panel says so for every cell since.
+    const newer = makeWheel(
+      path.join(os.tmpdir(), 'nbrepro-ui-wheels'),
+      WHEEL_NAME,
+      '2.0'
+    );
+    await page.notebook.addCell(
+      'code',
+      `%pip install --no-index --no-deps -q ${JSON.stringify(newer)}`
+    );
+    await page.notebook.addCell('code', `print(${WHEEL_NAME}.VALUE)`);
+    await page.notebook.runCell(3, true);
+    await page.notebook.runCell(4, true);
+    await waitForCellRecords(page, 5);
+    await expect(panel.locator('.jp-nbrepro-Panel-stale')).toHaveText(
+      `cells 4, 5 ran ${WHEEL_NAME} 1.0, loaded before ${WHEEL_NAME} 2.0 ` +
+        'was installed without a restart: restart the kernel and run them again',
+      { timeout: 30_000 }
+    );
   });
 });
