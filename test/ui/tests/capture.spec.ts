@@ -15,15 +15,6 @@ import {
 const WHEEL_NAME = 'nbrepro_ui_probe';
 
 test.describe('capture on every run', () => {
-  test.afterAll(() => {
-    // The %pip test installs into the repository's environment: undo it.
-    runPython(
-      `import subprocess, sys; subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", ${JSON.stringify(
-        WHEEL_NAME
-      )}])`
-    );
-  });
-
   test('cells run, the notebook is saved, and the file carries a valid snapshot', async ({
     page,
     tmpPath
@@ -109,8 +100,13 @@ test.describe('capture on every run', () => {
       WHEEL_NAME,
       '1.0'
     );
+    // Two real pip installs and a kernel start: more than the default minute
+    // on a busy machine.
+    test.setTimeout(180_000);
     const name = 'pip.ipynb';
-    await page.notebook.createNew(name, { kernel: 'python3' });
+    // A kernel in a venv of its own (jupyter_server_test_config.py): the
+    // installs go there, not into the .venv that pytest records beside us.
+    await page.notebook.createNew(name, { kernel: 'nbrepro-overlay' });
     await page.notebook.setCell(0, 'code', 'print("before")');
     await page.notebook.addCell(
       'code',
