@@ -56,33 +56,30 @@ def fresh_venv_kernel(kernels):
     )
 
 
-def pip_venv_kernel(kernels):
-    """A kernel whose %pip installs land in a venv of its own, made afresh at each
-    start: a venv without pip of its own that sees the repository's environment
-    through a .pth file (ipykernel, pip, nbrepro), so that `%pip install` really
-    runs pip and changes this kernel's environment, never the repository's one
-    that every other test's kernel (and the Jupyter server) runs on."""
-    venv = HERE / ".jupyter-root" / "pip-venv"
+def overlay_kernel(kernels):
+    """A kernel in a venv of its own (no pip, made fresh at each start) that sees
+    the test environment's packages through a .pth: a test's `%pip install`
+    goes into this venv, never into the .venv the other tests (pytest beside
+    the UI tests) record and compare."""
+    venv = HERE / ".jupyter-root" / "overlay-venv"
     subprocess.run(
         [sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], check=True
     )
     python = venv / "bin" / "python"
-    site = subprocess.run(
+    purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
         capture_output=True,
         text=True,
+        check=True,
     ).stdout.strip()
-    Path(site, "nbrepro-repository-environment.pth").write_text(
-        sysconfig.get_paths()["purelib"] + "\n"
-    )
-    spec = kernels / "nbrepro-pip-venv"
+    Path(purelib, "zz_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    spec = kernels / "nbrepro-overlay"
     spec.mkdir(parents=True, exist_ok=True)
     (spec / "kernel.json").write_text(
         json.dumps(
             {
                 "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                "display_name": "Python 3 (a venv of its own for %pip)",
+                "display_name": "Python 3 (own venv over the test environment)",
                 "language": "python",
             }
         )
@@ -108,8 +105,8 @@ data_dir = HERE / ".jupyter-root" / "data"
 if os.environ.get("NBREPRO_UI_SERVER_PART", "on") == "on":
     # Only the main server builds them: the servers start at once.
     fresh_venv_kernel(data_dir / "kernels")
+    overlay_kernel(data_dir / "kernels")
     bash_kernel(data_dir / "kernels")
-    pip_venv_kernel(data_dir / "kernels")
 # Read by the kernel spec manager when it starts, after this file.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
     [str(data_dir)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
