@@ -16,7 +16,8 @@
 #
 # pytest runs on every core (pytest-xdist, -n auto); PYTEST_WORKERS=1 runs it
 # in one process; UI_WORKERS sets Playwright's workers (default 1: the UI tests share
-# their servers, and two workers are not yet proven on a busy 2-core machine).
+# their servers, and two workers are not yet proven on a busy 2-core machine). The UI
+# tests run beside pytest (they mostly wait); NBREPRO_TEST_SERIAL=1 runs them after it.
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -59,15 +60,35 @@ lint() {
 workers="${PYTEST_WORKERS:-auto}"
 if [ "$workers" = 1 ]; then parallel=(); else parallel=(-n "$workers" --dist loadgroup); fi
 
+ui_tests() {
+  npx --no-install playwright test --config test/ui/playwright.config.js \
+    --workers "${UI_WORKERS:-1}"
+}
+
 stage "lint (ruff, eslint, prettier)" lint
 stage "jest" npx --no-install jest
 if [ "$fast" = 1 ]; then
   stage "pytest (fast lane)" python -m pytest "${parallel[@]}" \
     -m "not kernel and not venv and not browser"
-else
+elif [ "${NBREPRO_TEST_SERIAL:-0}" = 1 ]; then
   stage "pytest" env NBREPRO_EVERY_TEST=1 python -m pytest "${parallel[@]}"
-  stage "ui (galata, chromium)" npx --no-install playwright test \
-    --config test/ui/playwright.config.js --workers "${UI_WORKERS:-1}"
+  stage "ui (galata, chromium)" ui_tests
+else
+  # The UI tests mostly wait (on the browser, the servers and their kernels: about a third
+  # of one core) while pytest keeps every core busy, so they run side by side: pytest at a
+  # lower priority, so that what the browser waits for is never queued behind it. The UI
+  # stage's output is printed when pytest is done (NBREPRO_TEST_SERIAL=1: one after the other).
+  ui_log="$repo/.cache/ui-stage.log"
+  mkdir -p "$repo/.cache"
+  ui_start=$(date +%s)
+  ( ui_tests > "$ui_log" 2>&1; echo $? > "$ui_log.rc" ) &
+  ui_pid=$!
+  stage "pytest" env NBREPRO_EVERY_TEST=1 nice -n 10 python -m pytest "${parallel[@]}"
+  wait "$ui_pid"
+  printf '\n== stage: %s\n' "ui (galata, chromium; beside pytest)"
+  cat "$ui_log"
+  names+=("ui (galata, chromium)"); times+=("$(( $(date +%s) - ui_start ))")
+  if [ "$(cat "$ui_log.rc" 2>/dev/null)" = 0 ]; then results+=("ok"); else results+=("FAILED"); failed=1; fi
 fi
 
 printf '\n== summary\n'

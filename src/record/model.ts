@@ -150,12 +150,23 @@ export interface ISeeds {
   seeded_earlier_by?: string[];
 }
 
+/** A module loaded before an install changed it: runtime.stale's values. */
+export interface IStaleModule {
+  distribution: string;
+  /** The version the kernel runs. */
+  loaded: string;
+  /** The version installed now; null: uninstalled. */
+  installed: string | null;
+}
+
 /** A run record: schema: snapshot.schema.json#/$defs/runtime. */
 export interface IRunRecord {
   seeds?: ISeeds;
   determinism?: IJSONObject;
   /** Imported module -> the distribution(s) providing it. */
   modules?: { [module: string]: string | string[] | null };
+  /** Modules the kernel kept from before an install (no restart since). */
+  stale?: { [module: string]: IStaleModule };
   frameworks?: IJSONObject;
   inputs?: IJSONObject;
 }

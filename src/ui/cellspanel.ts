@@ -1,7 +1,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { NotebookCapture } from '../capture/controller';
-import { cellRange, numberedRuns, snapshotNames } from '../vocabulary';
+import {
+  cellRange,
+  numberedRuns,
+  snapshotNames,
+  staleLines
+} from '../vocabulary';
 import { el } from './dom';
 import { Section } from './section';
 
@@ -18,7 +23,8 @@ export class CellsSection extends Section {
     const trans = this.trans;
     const record = capture.record!;
     const groups = new Map<string, number[]>();
-    for (const cell of numberedRuns(record, capture.cells())) {
+    const runs = numberedRuns(record, capture.cells());
+    for (const cell of runs) {
       groups.set(cell.env, [...(groups.get(cell.env) ?? []), cell.number]);
     }
     if (groups.size === 0) {
@@ -65,5 +71,15 @@ export class CellsSection extends Section {
       list.appendChild(item);
     }
     this.node.appendChild(list);
+    // A %pip install without a restart: the environment named above is not
+    // all the kernel ran.
+    const stale = staleLines(runs, trans);
+    if (stale.length > 0) {
+      const warnings = el('ul', 'jp-nbrepro-Panel-stale');
+      for (const [cells, text] of stale) {
+        warnings.appendChild(el('li', undefined, `${cells} ${text}`));
+      }
+      this.node.appendChild(warnings);
+    }
   }
 }

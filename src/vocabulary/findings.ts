@@ -40,6 +40,8 @@ export function kindTitle(kind: string, trans: TranslationBundle): string {
       return trans.__('Run without nbrepro');
     case 'mixed-snapshots':
       return trans.__('Outputs from several environments');
+    case 'stale-modules':
+      return trans.__('Packages changed without a restart');
     case 'drift':
       return trans.__('Environment drift');
     case 'metadata':

@@ -10,6 +10,7 @@ import type {
   IJSONObject,
   IRunRecord,
   ISeeds,
+  IStaleModule,
   JSONValue,
   SeedCall,
   SeedValue
@@ -528,4 +529,61 @@ export function determinismLines(
     out.push(...texts.map(text => [label, text] as CellLine));
   }
   return out;
+}
+
+/** One module the kernel kept from before an install, in words. */
+export function staleText(
+  distribution: string,
+  loaded: string,
+  installed: string | null,
+  trans: TranslationBundle
+): string {
+  const change =
+    installed === null
+      ? trans.__('%1 was uninstalled', distribution)
+      : trans.__('%1 %2 was installed', distribution, installed);
+  return trans.__(
+    'ran %1 %2, loaded before %3 without a restart: restart the kernel and run them again',
+    distribution,
+    loaded,
+    change
+  );
+}
+
+/**
+ * For each distribution the kernel still ran at an older version after an
+ * install (`run.stale`), the cells that ran it, in the order of their first
+ * cell.
+ */
+export function staleLines(
+  cells: ICellRun[],
+  trans: TranslationBundle
+): CellLine[] {
+  const groups = new Map<string, { item: IStaleModule; numbers: number[] }>();
+  for (const cell of cells) {
+    for (const item of Object.values(cell.run?.stale ?? {})) {
+      const key = JSON.stringify([
+        item.distribution,
+        item.loaded,
+        item.installed
+      ]);
+      const group = groups.get(key) ?? { item, numbers: [] };
+      group.numbers.push(cell.number);
+      groups.set(key, group);
+    }
+  }
+  return [...groups.values()]
+    .sort(
+      (a, b) =>
+        Math.min(...a.numbers) - Math.min(...b.numbers) ||
+        (a.item.distribution < b.item.distribution
+          ? -1
+          : a.item.distribution > b.item.distribution
+            ? 1
+            : 0)
+    )
+    .map(({ item, numbers }) => [
+      cellRange(numbers, trans),
+      staleText(item.distribution, item.loaded, item.installed, trans)
+    ]);
 }

@@ -253,3 +253,25 @@ def test_a_missing_magic_stopped_the_recording_too():
     assert findings[0]["message"].startswith("recording stopped at cell 2: UsageError")
     failed["outputs"][0]["name"] = "stdout"  # the same words printed by the cell: no stop
     assert kinds(gate.check(notebook(cells))) == ["never-run"]
+
+
+def test_cells_that_ran_a_module_kept_from_before_an_install_are_named():
+    """A %pip install without a restart: the kernel ran six 1.16.0 for cells 3 and 4
+    while the environment recorded for them holds 1.17.0."""
+    stale = {"six": {"distribution": "six", "loaded": "1.16.0", "installed": "1.17.0"}}
+    cells = [code("import six", 1), code("%pip install six==1.17.0", 2), code("six.x", 3)]
+    for cell in cells:
+        cell["metadata"]["nbrepro"]["run"] = "1" * 16
+    nb = notebook(cells)
+    nb["metadata"]["nbrepro"]["runs"] = {"1" * 16: {}}
+    assert gate.check(nb) == []
+    cells[1]["metadata"]["nbrepro"]["run"] = cells[2]["metadata"]["nbrepro"]["run"] = "2" * 16
+    nb["metadata"]["nbrepro"]["runs"]["2" * 16] = {"stale": stale}
+    (found,) = gate.check(nb)
+    assert found["kind"] == "stale-modules" and found["cells"] == [2, 3]
+    assert found["message"] == (
+        "cells 2, 3 ran six 1.16.0, loaded before six 1.17.0 was installed without a "
+        "restart: restart the kernel and run them again; the bundle installs the versions "
+        "installed now, so a re-run may give other outputs"
+    )
+    assert gate.title("stale-modules") == "Packages changed without a restart"

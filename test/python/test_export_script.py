@@ -583,3 +583,69 @@ def test_figures_close_after_each_cell_when_a_helper_module_plots(tmp_path):
     done = run_script(script.convert(nb, runs), tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "0"  # what the notebook printed
+
+
+def _ran(nb, counts, errors):
+    """``nb`` as a recording left it: execution counts, and error outputs for ``errors``
+    ({cell position: exception name})."""
+    for position, (cell, count) in enumerate(zip(nb.cells, counts)):
+        cell.execution_count = count
+        if position in errors:
+            cell.outputs = [
+                nbformat.v4.new_output(
+                    "error", ename=errors[position], evalue="x", traceback=["..."]
+                )
+            ]
+    return nb
+
+
+def test_the_script_runs_on_past_the_errors_the_recording_ran_on_past(tmp_path):
+    """A recording made with --allow-errors (a teaching notebook): the script shows
+    the same exception and goes on, as the recording did, so `./run.sh --verify`
+    tells the truth about it; another exception, or one where the recording
+    stopped, still stops the script."""
+    nb = _ran(
+        notebook(
+            "a = 1",
+            "def half(x):\n    return x / 0\nb = '''two\n  lines'''\nhalf(a)",
+            ("raise KeyError('meant')", ["raises-exception"]),
+            "print(a + 1, b.split())",
+        ),
+        [1, 2, 3, 4],
+        {1: "ZeroDivisionError", 2: "KeyError"},
+    )
+    conversion = script.convert(nb)
+    result = run_script(conversion, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2 ['two', 'lines']\n"  # the string inside the cell kept its text
+    assert "ZeroDivisionError: division by zero" in result.stderr  # shown as Jupyter shows it
+    assert (
+        "cell 2 raised ZeroDivisionError, as it did in the recording, which ran on past it"
+        in result.stderr
+    )
+    assert "cell 3 raised KeyError, as it did" in result.stderr
+
+    # Another exception than the recording's stops the script, as it would the notebook.
+    nb.cells[1].source = "half = None\nhalf(a)"
+    result = run_script(script.convert(nb), tmp_path)
+    assert result.returncode == 1 and "TypeError" in result.stderr, result.stderr
+    assert "as it did in the recording" not in result.stderr.split("TypeError")[-1]
+
+    # Where the recording stopped at the error, so does the script: nothing is guarded.
+    stopped = _ran(notebook("a = 1", "1 / 0", "print(a)"), [1, 2, None], {1: "ZeroDivisionError"})
+    text = script.convert(stopped).text
+    assert "_nbrepro_went_on" not in text
+    assert run_script(script.convert(stopped), tmp_path).returncode == 1
+
+
+def test_an_exception_name_from_the_outputs_stays_a_value(tmp_path):
+    """The exception name comes from a stranger's outputs: it is written as a string
+    literal, never as code or a comment line."""
+    marker = tmp_path / "ran"
+    name = "X\nopen(%r, 'w').write('ran')\n#" % str(marker)
+    nb = _ran(notebook("1 / 0", "print('after')"), [1, 2], {0: name})
+    conversion = script.convert(nb)
+    result = run_script(conversion, tmp_path)
+    assert not marker.exists()
+    assert result.returncode == 1  # ZeroDivisionError is not the recorded "exception"
+    assert "\nopen(" not in conversion.text

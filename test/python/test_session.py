@@ -15,6 +15,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pytest
 from kernel_helpers import start_kernel, state, stdlib, stop_kernel
 
@@ -243,6 +244,100 @@ def test_pip_install_between_cells_splits_the_environments(tmp_path):
         assert not {"nbrepro-tinypkg", "nbrepro_tinypkg"} & names(env_before)
     finally:
         stop_kernel(kernel)
+
+
+@pytest.mark.kernel
+@pytest.mark.venv
+def test_a_module_loaded_before_a_pip_install_is_recorded_as_stale(tmp_path):
+    """`%pip install` of a newer version of a module a cell already loaded, without a
+    restart: the kernel still runs the old code, so every later cell's record says so."""
+    old = build_wheel(tmp_path / "wheels", version="0.1")
+    new = build_wheel(tmp_path / "wheels", version="0.2")
+    python = overlay_venv(tmp_path / "venv")
+    kernel = start_kernel(
+        tmp_path, python, {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    )
+    try:
+        collect(kernel)
+        codes = [
+            "%%pip install --no-index --no-deps %s" % old,
+            "import nbrepro_tinypkg",
+            "%%pip install --no-index --no-deps %s" % new,
+            "value = nbrepro_tinypkg.VALUE",
+            "import importlib, sys\nsys.modules.pop('nbrepro_tinypkg')\nimport nbrepro_tinypkg",
+        ]
+        ids = [kernel.send(code, "c%d" % i) for i, code in enumerate(codes)]
+        collect_id = send_collect(kernel)
+        replies = kernel.replies(ids + [collect_id], timeout=180)
+        assert all(replies[msg_id]["status"] == "ok" for msg_id in ids), replies
+        result = decode(replies[collect_id])
+        cells = result["cells"]
+        assert [c["cell_id"] for c in cells] == ["c0", "c1", "c2", "c3", "c4"]
+        runs = [result["runs"].get(c["run"]) or {} for c in cells]
+        stale = {
+            "nbrepro_tinypkg": {
+                "distribution": "nbrepro_tinypkg",
+                "loaded": "0.1",
+                "installed": "0.2",
+            }
+        }
+        assert [run.get("stale") for run in runs] == [None, None, stale, stale, None]
+        # the cells after the install are credited to the new environment, and say so
+        assert cells[3]["env"] == cells[2]["env"] != cells[1]["env"]
+    finally:
+        stop_kernel(kernel)
+
+
+@pytest.mark.kernel
+@pytest.mark.venv
+def test_nbrepro_run_records_the_stale_module_and_export_names_the_cells(tmp_path):
+    """The same through `nbrepro run` and `nbrepro export --check-only`: the run
+    records reach the notebook through the door, and the check names the cells."""
+    old = build_wheel(tmp_path / "wheels", version="0.1")
+    new = build_wheel(tmp_path / "wheels", version="0.2")
+    python = overlay_venv(tmp_path / "venv")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell(source)
+        for source in (
+            "%%pip install -q --no-index --no-deps %s" % old,
+            "import nbrepro_tinypkg",
+            "%%pip install -q --no-index --no-deps %s" % new,
+            "nbrepro_tinypkg.VALUE",
+        )
+    ]
+    nbformat.write(nb, str(tmp_path / "nb.ipynb"))
+    env = dict(os.environ, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    nbrepro = Path(sys.executable).parent / "nbrepro"
+    result = subprocess.run(
+        [str(nbrepro), "run", "nb.ipynb", "--python", str(python)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run(
+        [str(nbrepro), "export", "nb.ipynb", "--check-only", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["kind"] == "stale-modules"]
+    assert len(findings) == 1, result.stdout + result.stderr
+    assert findings[0]["cells"] == [3, 4]
+    assert findings[0]["message"].startswith(
+        "cells 3, 4 ran nbrepro_tinypkg 0.1, loaded before nbrepro_tinypkg 0.2 was installed "
+        "without a restart"
+    )
 
 
 # -- without a kernel -----------------------------------------------------------------------

@@ -264,6 +264,24 @@ def test_a_drifted_imported_package_comes_first_with_both_versions():
     ]
 
 
+def test_a_module_the_recording_kept_from_before_an_install_is_named_first():
+    """The recording's kernel ran tinystats 1.0 after 1.1 was installed (no restart):
+    its environment says 1.1 like the re-run's, so no package drifted, yet the code
+    differed."""
+    recorded = run_record(["tinystats"])
+    recorded["stale"] = {
+        "tinystats": {"distribution": "tinystats", "loaded": "1.0", "installed": "1.1"}
+    }
+    same = environment(tinystats="1.1")
+    assert causes.likely_causes(
+        same, same, run_record(["tinystats"]), run_record(["tinystats"])
+    ) == [causes.UNKNOWN]
+    assert causes.likely_causes(same, same, recorded, run_record(["tinystats"])) == [
+        "the recording ran tinystats 1.0, loaded before tinystats 1.1 was installed without a "
+        "restart; the re-run loads the installed one"
+    ]
+
+
 def test_unseeded_randomness_from_fingerprints():
     before = run_record(numpy="aaaa", python="p1")
     # The cell drew from numpy (its fingerprint moved) and numpy now ends elsewhere;

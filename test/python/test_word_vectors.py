@@ -23,6 +23,7 @@ FUNCTIONS = {
     "kind_word": drift_words.kind_word,
     "seeding_lines": seeding.seeding_lines,
     "determinism_lines": seeding.determinism_lines,
+    "stale_lines": seeding.stale_lines,
     "environment_names": drift_words.environment_names,
     "written_for": envfiles.written_for,
     "conda_files": envreaders.conda_files,

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
@@ -55,6 +56,36 @@ def fresh_venv_kernel(kernels):
     )
 
 
+def overlay_kernel(kernels):
+    """A kernel in a venv of its own (no pip, made fresh at each start) that sees
+    the test environment's packages through a .pth: a test's `%pip install`
+    goes into this venv, never into the .venv the other tests (pytest beside
+    the UI tests) record and compare."""
+    venv = HERE / ".jupyter-root" / "overlay-venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--clear", "--without-pip", str(venv)], check=True
+    )
+    python = venv / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(purelib, "zz_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    spec = kernels / "nbrepro-overlay"
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (own venv over the test environment)",
+                "language": "python",
+            }
+        )
+    )
+
+
 def bash_kernel(kernels):
     """A real kernel of another language (bash_kernel, a test dependency)."""
     spec = kernels / "nbrepro-bash"
@@ -74,6 +105,7 @@ data_dir = HERE / ".jupyter-root" / "data"
 if os.environ.get("NBREPRO_UI_SERVER_PART", "on") == "on":
     # Only the main server builds them: the servers start at once.
     fresh_venv_kernel(data_dir / "kernels")
+    overlay_kernel(data_dir / "kernels")
     bash_kernel(data_dir / "kernels")
 # Read by the kernel spec manager when it starts, after this file.
 os.environ["JUPYTER_PATH"] = os.pathsep.join(

@@ -52,6 +52,7 @@ RUNTIME_PROBES = (
     ("determinism", determinism.probe),
     ("modules", modules.probe),
     ("needed", modules.needed_probe),
+    ("stale", modules.stale_probe),
     ("frameworks", frameworks.probe),
     ("fonts", fonts.probe),  # before inputs, which takes the cell's recorder
     ("inputs", inputs.probe),

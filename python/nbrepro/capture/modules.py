@@ -13,6 +13,13 @@ folder on sys.path; a list, a namespace package several distributions share):
   (what its imports pulled in: numpy's or pandas' own dependencies, a lazy
   import inside a library call). Shown, never counted as the notebook's own.
 
+A third, ``stale``, is about the kernel rather than the cell: the modules a
+cell loaded whose distribution changed on disk since (a ``%pip install``
+without a restart), ``{"six": {"distribution": "six", "loaded": "1.16.0",
+"installed": "1.17.0"}}`` (``installed`` null: uninstalled). The kernel still
+runs the loaded version while the environment recorded says the installed
+one, so every cell that runs until a restart carries it.
+
 What the kernel loaded before (ipykernel, tornado, zmq, debugpy...) is in
 neither: a capture without a cell (the one at kernel start) only sets the
 baseline. A console sharing the kernel gets its own records, which carry no
@@ -26,6 +33,7 @@ microseconds.
 import ast
 import os
 import sys
+import weakref
 
 INDEX_KEY = "modules.index"
 LOADED_KEY = "modules.loaded"
@@ -34,6 +42,10 @@ NEEDED_KEY = "modules.needed"
 # Entries in sys.modules that are not importable modules of any distribution.
 _PSEUDO_MODULES = frozenset(["cython_runtime"])
 RESULT_KEY = "modules.result"
+# {top-level module: (reference to the module object, distribution, version)} of
+# the modules cells loaded, as installed when first seen; and the last answer.
+TRACKED_KEY = "modules.tracked"
+STALE_KEY = "modules.stale"
 
 # Python 3.10+ has sys.stdlib_module_names; this is its public part for 3.8/3.9.
 _STDLIB_FALLBACK = frozenset(
@@ -81,6 +93,8 @@ def probe(ctx):
         stated = _stated(ctx.cache, ctx.cell_source) & loaded
         new = (loaded - seen - stated) if seen is not None else frozenset()
         index = distribution_index(ctx, env_key) if (stated or new) else None
+        if index is not None:
+            _track(ctx.cache, stated | new, index)
         ctx.cache[NEEDED_KEY] = map_modules(new, index) if new else {}
         return map_modules(stated, index) if stated else {}
     except Exception as exc:
@@ -91,6 +105,112 @@ def probe(ctx):
 def needed_probe(ctx):
     """The ``needed`` section :func:`probe` computed (run it first)."""
     return ctx.cache.pop(NEEDED_KEY, None) or {}
+
+
+def stale_probe(ctx):
+    """The ``stale`` section, or None when every module cells loaded is the one installed.
+
+    Looked at again only when the environment's stamp changed (an install), so a
+    repeat costs a dictionary lookup.
+    """
+    tracked = ctx.cache.get(TRACKED_KEY)
+    if not tracked:
+        return None
+    try:
+        env_key = environment_key(ctx.cache)
+        cached = ctx.cache.get(STALE_KEY)
+        if cached is not None and cached[0] == env_key and cached[1] == len(tracked):
+            if not cached[2]:
+                return None
+            # Only the stale ones can change without an install: reloaded or unloaded.
+            tops, versions = list(cached[2]), cached[3]
+        else:
+            tops, versions = list(tracked), _installed_versions(ctx, env_key)
+        stale = {}
+        for top in tops:
+            ref, name, version = tracked[top]
+            module = sys.modules.get(top)
+            if module is None or ref() is not module:
+                del tracked[top]  # unloaded or replaced: tracked again when next loaded
+                continue
+            now = versions.get(name)
+            if now == version:
+                continue
+            if now is not None and _own_version(module) == now:
+                tracked[top] = (ref, name, now)  # reloaded in place
+                continue
+            stale[top] = {"distribution": name, "loaded": version, "installed": now}
+        result = stale or None
+        ctx.cache[STALE_KEY] = (env_key, len(tracked), result, versions)
+        return result
+    except Exception as exc:
+        ctx.problem("stale", "comparing loaded modules with the installed ones failed: %r" % (exc,))
+        return None
+
+
+def _track(cache, names, index):
+    """Remember the installed version of each newly loaded module's one distribution."""
+    tracked = cache.setdefault(TRACKED_KEY, {})
+    versions = None
+    for top in names:
+        if top in tracked:
+            continue
+        holders = index["metas"].get(top) or ()
+        if len(holders) != 1:
+            continue  # no distribution (a local module), or a shared namespace
+        module = sys.modules.get(top)
+        try:
+            ref = weakref.ref(module)
+        except TypeError:
+            continue
+        if versions is None:
+            versions = _versions_of(cache, index)
+        name = holders[0][0]
+        if versions.get(name) is not None:
+            tracked[top] = (ref, name, versions[name])
+
+
+def _installed_versions(ctx, env_key):
+    return _versions_of(ctx.cache, distribution_index(ctx, env_key))
+
+
+def _versions_of(cache, index):
+    """{distribution name: version} of the distributions in ``index``."""
+    recorded = {}
+    for record in cache.get("distributions") or ():
+        if isinstance(record, dict) and record.get("name") and record.get("version"):
+            recorded[str(record["name"])] = str(record["version"])
+    versions = {}
+    for holders in index["metas"].values():
+        for name, meta in holders:
+            if name not in versions:
+                versions[name] = recorded.get(name) or _metadata_version(meta)
+    return versions
+
+
+def _metadata_version(meta):
+    """The Version header of a .dist-info's METADATA (an .egg-info's PKG-INFO)."""
+    for filename in ("METADATA", "PKG-INFO"):
+        try:
+            with open(os.path.join(meta, filename), "rb") as handle:
+                head = handle.read(4096)
+        except OSError:
+            continue
+        for line in head.split(b"\n"):
+            if line.lower().startswith(b"version:"):
+                return line[8:].strip().decode("utf-8", "replace")
+            if not line.strip():
+                break
+    return None
+
+
+def _own_version(module):
+    """The module's own ``__version__``, read without triggering a module ``__getattr__``."""
+    try:
+        value = vars(module).get("__version__")
+    except TypeError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _loaded(cache):

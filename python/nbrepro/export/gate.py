@@ -15,6 +15,9 @@
   (``metadata.nbrepro.src``, the hash the kernel recorded).
 - ``unrecorded``: a cell ran without nbrepro, so what it ran on is unknown.
 - ``mixed-snapshots``: outputs from more than one environment.
+- ``stale-modules``: cells that ran a module loaded before a ``%pip install``
+  changed it, without a restart (``runs[id].stale``): the environment
+  recorded for them is not all the kernel ran.
 - ``drift``: the environment the outputs came from differs from the one the
   notebook vouches for (``metadata.nbrepro.current``).
 - ``unseeded``: cells that drew from a global random generator no seed had
@@ -39,7 +42,7 @@ from .. import errors
 from ..capture.session import source_id
 from ..drift import compare, notebook_context
 from ..drift import words as drift_words
-from ..record import document
+from ..record import document, seeding
 from ..record import metadata as notebook
 from ..record.order import (
     MAX_LISTED,
@@ -66,6 +69,7 @@ KINDS = (
     "edited-after-run",
     "unrecorded",
     "mixed-snapshots",
+    "stale-modules",
     "drift",
     "unseeded",
     "missing-inputs",
@@ -228,6 +232,18 @@ def check(nb, meta=None):
             )
         )
 
+    stale = stale_runs(nb, meta)
+    if stale:
+        findings.append(
+            finding(
+                "stale-modules",
+                [cell["number"] for cell in stale],
+                "%s; the bundle installs the versions installed now, so a re-run may give "
+                "other outputs"
+                % "; ".join("%s %s" % (cells, text) for cells, text in seeding.stale_lines(stale)),
+            )
+        )
+
     drift = drift_report(nb, meta)
     if drift is not None and drift["differences"]:
         findings.append(finding("drift", [], drift_message(drift)))
@@ -251,6 +267,17 @@ def unseeded_draws(nb, meta):
         drew = (run.get("inputs") or {}).get("drew")
         if drew and (run.get("seeds") or {}).get("status") != "seeded":
             out.append((number, drew))
+    return out
+
+
+def stale_runs(nb, meta):
+    """``[{"number", "run"}]`` of the recorded cells whose run kept a module from
+    before an install (``runs[id].stale``, a %pip install without a restart)."""
+    out = []
+    for number, _cell, _source, count, record in code_cells(nb):
+        run = meta["runs"].get(record.get("run")) if record and count is not None else None
+        if run is not None and run.get("stale"):
+            out.append({"number": number, "run": run})
     return out
 
 

@@ -15,12 +15,14 @@ import re
 import tokenize
 
 from .. import __version__
+from ..record import document
 from ..record import parameters as params_table
+from ..record.order import RAISES, errors_ran_past, raised
 from . import magics, preamble
 
 # Modules the generated code may need; each is imported under its own name
 # unless a cell binds that name to something else.
-_MODULES = ("argparse", "ast", "os", "runpy", "subprocess", "sys", "time")
+_MODULES = ("argparse", "ast", "os", "runpy", "subprocess", "sys", "time", "traceback")
 _SHOW = '''def _nbrepro_show(value):
     """Print a cell's last value as the notebook showed it (None shows nothing)."""
     if value is None:
@@ -86,6 +88,34 @@ def _nbrepro_close_figures():
         pyplot.close("all")'''
 
 
+# A cell that raised in the recording, which ran on past it (``nbrepro run
+# --allow-errors``, or a cell tagged raises-exception): the script runs on past the
+# same exception too, and stops at any other.
+_WENT_ON = '''
+def _nbrepro_went_on(number, name, error):
+    """Whether a cell's exception is the one the recording ran on past; it is
+    shown as Jupyter showed it, with a line that says the script goes on."""
+    if type(error).__name__ != name:
+        return False
+    {traceback}.print_exception(type(error), error, error.__traceback__)
+    print(
+        "cell %d raised %s, as it did in the recording, which ran on past it" % (number, name),
+        file={sys}.stderr,
+    )
+    return True'''
+
+
+def _went_on(nb):
+    """{cell number: exception name} of the cells the recording ran on past."""
+    out = dict(errors_ran_past(nb))
+    for cell in document.code_cells(nb):
+        tags = (cell.cell.get("metadata") or {}).get("tags")
+        name = raised(cell.cell) if cell.count is not None else None
+        if name and isinstance(tags, list) and RAISES in tags:
+            out[cell.number] = name
+    return out
+
+
 def _may_draw(cells, runs):
     """Whether cells may leave matplotlib figures open: their source names a
     plotting library, or the recording saw matplotlib loaded while a cell ran (a
@@ -117,6 +147,7 @@ def convert(nb, runs=None, name="notebook"):
     """Convert a notebook (nbformat v4 node or plain dict) into a `Conversion`."""
     name = re.sub(r"[\x00-\x1f\x7f]", "?", str(name))  # it goes into comments and strings
     state = _State()
+    state.went_on = _went_on(nb)
     cells = _cells(nb, state)
     _find_taken_names(cells, state)
     if _may_draw(cells, runs):
@@ -148,6 +179,8 @@ class _State:
         self.number = 0  # the execution count a run from the top gives the cell
         self.matplotlib = False
         self.figures = None  # the name of sys when cells may draw figures: closed after each
+        self.went_on = {}  # {cell number: exception name} the recording ran on past
+        self.guards = False  # a cell is guarded: _nbrepro_went_on is written
         # Set around each translated call: where it is and how its value is used.
         self.cell = 0
         self.line = 0
@@ -330,9 +363,27 @@ def _cell(index, cell, state):
     else:
         if any(tag in _PARAMETER_TAGS for tag in tags):
             lines += _parameter_overrides(cell.get("tree"), source, state)
+        if index in state.went_on and lines:
+            lines = _guarded(lines, index, state.went_on[index], state)
         if state.figures and source.strip():
             lines.append("_nbrepro_close_figures()")
     return [marker] + history + lines + [""]
+
+
+def _guarded(lines, number, name, state):
+    """The cell's code run so that the exception the recording ran on past does
+    not stop the script: compiled from a string (a value: the cell's own
+    indentation and strings stay as they are) in the script's globals."""
+    state.guards = True
+    state.module("traceback"), state.module("sys")  # the helper's imports
+    return [
+        "try:",
+        '    exec(compile(%s, %s, "exec"), globals())'
+        % (preamble.quote_py("\n".join(lines) + "\n"), preamble.quote_py("<cell %d>" % number)),
+        "except Exception as _nbrepro_error:",
+        "    if not _nbrepro_went_on(%d, %s, _nbrepro_error):" % (number, preamble.quote_py(name)),
+        "        raise",
+    ]
 
 
 def _commented_cell(source, state):
@@ -884,6 +935,9 @@ def _assemble(name, state, top, body):
         parser,
         [_HISTORY] if state.history else [_SHOW] if state.shows else [],
         [_CLOSE_FIGURES.format(sys=state.figures).strip("\n")] if state.figures else [],
+        [_WENT_ON.format(traceback=state.module("traceback"), sys=state.module("sys")).strip("\n")]
+        if state.guards
+        else [],
     ]
     out = []
     for section in sections:

@@ -323,3 +323,29 @@ def determinism_lines(cells):
         label = cell_range(groups[texts])
         out += [[label, text] for text in texts or ("nothing set",)]
     return out
+
+
+def stale_text(distribution, loaded, installed):
+    """One module the kernel kept from before an install, in words."""
+    if installed is None:
+        change = "%s was uninstalled" % distribution
+    else:
+        change = "%s %s was installed" % (distribution, installed)
+    return (
+        "ran %s %s, loaded before %s without a restart: restart the kernel and run them again"
+        % (distribution, loaded, change)
+    )
+
+
+def stale_lines(cells):
+    """``[[cells, text], ...]``: for each distribution the kernel still ran at an
+    older version after an install (``run.stale``), the cells that ran it, in the
+    order of their first cell."""
+    groups = {}
+    for cell in cells:
+        run = cell.get("run")
+        for item in ((run or {}).get("stale") or {}).values():
+            key = (item["distribution"], item["loaded"], item["installed"])
+            groups.setdefault(key, []).append(cell["number"])
+    lines = sorted(groups.items(), key=lambda entry: (min(entry[1]), entry[0][0]))
+    return [[cell_range(sorted(set(numbers))), stale_text(*key)] for key, numbers in lines]

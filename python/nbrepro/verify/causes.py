@@ -7,6 +7,9 @@ The order, from the strongest evidence to the weakest:
 
 1. the cell was edited after it ran (its recorded ``src`` is not the hash of
    its source): the recorded outputs come from other code;
+   the recording ran a module loaded before a ``%pip install`` changed it,
+   without a restart (``runs[id].stale``): it ran other code than the
+   environment recorded for it holds;
    for a figure that differs, the fonts differ (``record.fonts``: the font
    Matplotlib gave a family, or the file of the same font, is not the
    recording's);
@@ -82,6 +85,18 @@ def likely_causes(
             "hidden state: the cell was edited after it ran, so its recorded outputs "
             "come from other code"
         )
+    for item in stale_modules(recorded_run):
+        strong.append(
+            "the recording ran %s %s, loaded before %s without a restart; the re-run loads "
+            "the installed one"
+            % (
+                item["distribution"],
+                item["loaded"],
+                "%s was uninstalled" % item["distribution"]
+                if item["installed"] is None
+                else "%s %s was installed" % (item["distribution"], item["installed"]),
+            )
+        )
     if fonts:
         strong.append(fonts)
     if recorded_env is not None and now_env is not None:
@@ -114,6 +129,12 @@ def likely_causes(
         if unseeded:
             weak.insert(0, unseeded)
     return strong + weak or [UNKNOWN]
+
+
+def stale_modules(run):
+    """The modules a run kept from before an install (``run.stale``), by distribution."""
+    stale = (run.get("stale") if run else None) or {}
+    return sorted(stale.values(), key=lambda item: item["distribution"])
 
 
 def used_modules(run):

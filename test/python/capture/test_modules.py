@@ -110,3 +110,122 @@ def test_stdlib_fallback_covers_what_310_lists():
         public = {n for n in listed if not n.startswith("_")}
         assert public - modules._STDLIB_FALLBACK <= {"tomllib"}
     assert "os" in modules._STDLIB_FALLBACK
+
+
+# -- modules loaded before a %pip install changed them on disk --------------------------
+
+
+def _install(site, version, own_version=None):
+    """Put ``stalemod`` ``version`` into ``site`` as pip would, removing any other version."""
+    import shutil
+
+    for old in site.glob("stalemod-*.dist-info"):
+        shutil.rmtree(old)
+    if version is None:
+        shutil.rmtree(site / "stalemod", ignore_errors=True)
+        return
+    meta = site / ("stalemod-%s.dist-info" % version)
+    meta.mkdir()
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: stalemod\nVersion: %s\n" % version)
+    (meta / "top_level.txt").write_text("stalemod\n")
+    (site / "stalemod").mkdir(exist_ok=True)
+    line = "__version__ = %r\n" % own_version if own_version else "VALUE = %r\n" % version
+    (site / "stalemod" / "__init__.py").write_text(line)
+
+
+def _validate_stale(section):
+    schema = {
+        "$schema": SCHEMA["$schema"],
+        "$defs": SCHEMA["$defs"],
+        "$ref": "#/$defs/runtime",
+    }
+    jsonschema.Draft202012Validator(schema).validate({"stale": section})
+
+
+def test_a_module_loaded_before_an_install_is_stale_until_unloaded(tmp_path, monkeypatch):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    _install(site, "1.0")
+    monkeypatch.syspath_prepend(str(site))
+    ctx = Context(cache={"site_dirs": [str(site)]})
+    assert modules.probe(ctx) == {}  # no cell: the baseline
+    assert modules.stale_probe(ctx) is None
+    try:
+        import stalemod  # noqa: F401
+
+        ctx.cell_source = "import stalemod"
+        assert modules.probe(ctx) == {"stalemod": "stalemod"}
+        assert modules.stale_probe(ctx) is None  # loaded what is installed
+
+        _install(site, "2.0")  # %pip install stalemod==2.0, no restart
+        ctx.cell_source = "x = 1"
+        modules.probe(ctx)
+        stale = modules.stale_probe(ctx)
+        assert stale == {
+            "stalemod": {"distribution": "stalemod", "loaded": "1.0", "installed": "2.0"}
+        }
+        _validate_stale(stale)
+        assert modules.stale_probe(ctx) == stale  # every later cell carries it
+
+        _install(site, None)  # %pip uninstall -y stalemod
+        stale = modules.stale_probe(ctx)
+        assert stale == {
+            "stalemod": {"distribution": "stalemod", "loaded": "1.0", "installed": None}
+        }
+        _validate_stale(stale)
+
+        sys.modules.pop("stalemod")  # gone from the kernel (what a restart does)
+        assert modules.stale_probe(ctx) is None
+        assert ctx.problems == []
+    finally:
+        sys.modules.pop("stalemod", None)
+
+
+def test_a_module_reloaded_after_the_install_is_not_stale(tmp_path, monkeypatch):
+    import importlib
+
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    _install(site, "1.0", own_version="1.0")
+    monkeypatch.syspath_prepend(str(site))
+    ctx = Context(cache={"site_dirs": [str(site)]})
+    modules.probe(ctx)
+    try:
+        import stalemod
+
+        ctx.cell_source = "import stalemod"
+        modules.probe(ctx)
+        _install(site, "2.0", own_version="2.0")
+        assert modules.stale_probe(ctx)["stalemod"]["loaded"] == "1.0"
+        importlib.invalidate_caches()
+        importlib.reload(stalemod)
+        assert stalemod.__version__ == "2.0"
+        assert modules.stale_probe(ctx) is None
+    finally:
+        sys.modules.pop("stalemod", None)
+
+
+def test_the_stale_check_costs_microseconds_when_nothing_changed(tmp_path, monkeypatch, capsys):
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    _install(site, "1.0")
+    monkeypatch.syspath_prepend(str(site))
+    ctx = Context(cache={"site_dirs": [str(site)]})
+    modules.probe(ctx)
+    try:
+        import stalemod  # noqa: F401
+
+        ctx.cell_source = "import stalemod"
+        modules.probe(ctx)
+        modules.stale_probe(ctx)
+        batches = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(200):
+                modules.stale_probe(ctx)
+            batches.append((time.perf_counter() - started) / 200)
+        with capsys.disabled():
+            print("\nstale: repeat %.1f us" % (min(batches) * 1e6))
+        assert min(batches) < 100e-6
+    finally:
+        sys.modules.pop("stalemod", None)

@@ -19,6 +19,7 @@ import {
   seedingLines,
   severityCounts,
   severityTitle,
+  staleLines,
   writtenFor
 } from '../../../src/vocabulary';
 
@@ -40,6 +41,7 @@ const FUNCTIONS: { [name: string]: (...args: any[]) => unknown } = {
   kind_word: item => kindWord(item, trans),
   seeding_lines: cells => seedingLines(cells, trans),
   determinism_lines: cells => determinismLines(cells, trans),
+  stale_lines: cells => staleLines(cells, trans),
   environment_names: (entries, used) => environmentNames(entries, used, trans),
   written_for: conda => writtenFor(conda, trans),
   conda_files: environment => condaFiles(environment, trans)

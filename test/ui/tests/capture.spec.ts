@@ -15,15 +15,6 @@ import {
 const WHEEL_NAME = 'nbrepro_ui_probe';
 
 test.describe('capture on every run', () => {
-  test.afterAll(() => {
-    // The %pip test installs into the repository's environment: undo it.
-    runPython(
-      `import subprocess, sys; subprocess.run([sys.executable, "-m", "pip", "uninstall", "-y", "-q", ${JSON.stringify(
-        WHEEL_NAME
-      )}])`
-    );
-  });
-
   test('cells run, the notebook is saved, and the file carries a valid snapshot', async ({
     page,
     tmpPath
@@ -109,8 +100,13 @@ test.describe('capture on every run', () => {
       WHEEL_NAME,
       '1.0'
     );
+    // Two real pip installs and a kernel start: more than the default minute
+    // on a busy machine.
+    test.setTimeout(180_000);
     const name = 'pip.ipynb';
-    await page.notebook.createNew(name, { kernel: 'python3' });
+    // A kernel in a venv of its own (jupyter_server_test_config.py): the
+    // installs go there, not into the .venv that pytest records beside us.
+    await page.notebook.createNew(name, { kernel: 'nbrepro-overlay' });
     await page.notebook.setCell(0, 'code', 'print("before")');
     await page.notebook.addCell(
       'code',
@@ -156,6 +152,28 @@ test.describe('capture on every run', () => {
     ).toContainText('cell 1');
     await expect(panel.locator(`[data-snapshot="${after.env}"]`)).toContainText(
       'cells 2, 3'
+    );
+    await expect(panel.locator('.jp-nbrepro-Panel-stale')).toHaveCount(0);
+
+    // A newer version installed over the loaded module, without a restart:
+    // the kernel still runs 1.0, and the panel says so for every cell since.
+    const newer = makeWheel(
+      path.join(os.tmpdir(), 'nbrepro-ui-wheels'),
+      WHEEL_NAME,
+      '2.0'
+    );
+    await page.notebook.addCell(
+      'code',
+      `%pip install --no-index --no-deps -q ${JSON.stringify(newer)}`
+    );
+    await page.notebook.addCell('code', `print(${WHEEL_NAME}.VALUE)`);
+    await page.notebook.runCell(3, true);
+    await page.notebook.runCell(4, true);
+    await waitForCellRecords(page, 5);
+    await expect(panel.locator('.jp-nbrepro-Panel-stale')).toHaveText(
+      `cells 4, 5 ran ${WHEEL_NAME} 1.0, loaded before ${WHEEL_NAME} 2.0 ` +
+        'was installed without a restart: restart the kernel and run them again',
+      { timeout: 30_000 }
     );
   });
 });
