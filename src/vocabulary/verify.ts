@@ -112,7 +112,11 @@ export function describeVerifyCell(
     return describeVerifyDifference(cell.difference, trans) + cause;
   }
   if (cell.status === 'error') {
-    return cell.notes.join('; ') || trans.__('The cell raised an exception.');
+    const said =
+      cell.notes.join('; ') || trans.__('The cell raised an exception.');
+    return cell.causes[0]
+      ? trans.__('%1. Likely cause: %2', said, cell.causes[0])
+      : said;
   }
   if (cell.status === 'not recorded') {
     return trans.__('It had not run when the notebook was saved.');

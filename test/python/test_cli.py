@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from nbrepro import __version__
 
@@ -55,3 +56,40 @@ def test_a_command_imports_only_its_own_module():
     assert not any(name in check for name in ("export", "verify", "snapshot", ".run"))
     every = loaded("--help")
     assert all(name in every for name in ("snapshot", "run", "check", "diff", "export", "verify"))
+
+
+def test_the_command_keeps_jsonschema_from_building_the_iri_grammar(tmp_path):
+    """`nbrepro run` and `verify` import nbformat and with it jsonschema, which builds a
+    parser of RFC 3987 when rfc3987-syntax is installed (a second of CPU at every start)
+    for two string formats nothing in the command checks: the command, as the console
+    script and as ``python -m nbrepro``, does without it, and so does the server's verify
+    job. No kernel starts: the notebook names one that is not installed."""
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(
+        '{"cells": [], "metadata": {"kernelspec": {"name": "nbrepro-no-such-kernel",'
+        ' "display_name": "x", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}'
+    )
+    script = str(Path(sys.executable).parent / "nbrepro")
+    (tmp_path / "work").mkdir()
+    for command in (
+        ["-m", "nbrepro", "run", str(notebook)],
+        [script, "run", str(notebook)],
+        # the server's verify job, a process of its own too
+        ["-m", "nbrepro.verify.job", str(notebook), str(tmp_path / "work"), ""],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=str(tmp_path),
+        )
+        told = done.stdout + done.stderr  # the job tells its events on stdout
+        assert "no kernel named 'nbrepro-no-such-kernel'" in told, (command, told[-2000:])
+        imported = {
+            line.rsplit("|", 1)[-1].strip()
+            for line in done.stderr.splitlines()
+            if line.startswith("import time:")
+        }
+        assert "jsonschema" in imported, command
+        assert "rfc3987_syntax.syntax_helpers" not in imported, command

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from capture import builders
 from capture.conftest import PY_MM
-from harness import uses
+from harness import shellcheck, uses
 
 from nbrepro.export import recipes
 
@@ -373,10 +373,8 @@ def test_hostile_names_and_values_are_data_not_code(tools, tmp_path):
     )
     bundle = write_bundle(tmp_path / ("dir " + HOSTILE.replace("\\", "")), the_plan)
     text = recipes.run_sh(the_plan)
-    check = subprocess.run(
-        ["shellcheck", "-s", "bash", "-"], input=text, capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stdout
+    status, findings = shellcheck(text)
+    assert status == 0, findings
     result = run(bundle, "--", "$(touch PWNED7)", env=environ(tools), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.data["env"] == dict(values, PYTHONHASHSEED=None)
@@ -447,10 +445,8 @@ def test_run_sh_is_shellcheck_clean():
     ):
         texts = [recipes.run_sh(the_plan), recipes.check_packages_sh(the_plan)]
         for text in filter(None, texts):
-            check = subprocess.run(
-                ["shellcheck", "-s", "bash", "-"], input=text, capture_output=True, text=True
-            )
-            assert check.returncode == 0, check.stdout
+            status, findings = shellcheck(text)
+            assert status == 0, findings
 
 
 @pytest.mark.parametrize(
@@ -621,10 +617,8 @@ def test_gpu_run_sh_is_shellcheck_clean_and_cpu_bundles_check_nothing():
     for the_plan in (plan(gpu=True, cuda="12.1"), plan(gpu=True), plan(cuda="11.8")):
         text = recipes.run_sh(the_plan)
         assert "gpu_needed=1" in text
-        check = subprocess.run(
-            ["shellcheck", "-s", "bash", "-"], input=text, capture_output=True, text=True
-        )
-        assert check.returncode == 0, check.stdout
+        status, findings = shellcheck(text)
+        assert status == 0, findings
     assert "gpu_needed=0" in recipes.run_sh(plan())
     with pytest.raises(ValueError, match="cuda must be a version"):
         recipes.run_sh(plan(cuda="12.1; rm -rf /"))

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from harness import shellcheck
 
 from nbrepro.export import fill, recipes
 
@@ -223,8 +224,8 @@ def test_every_generated_script_is_shellcheck_clean():
         pytest.skip("shellcheck is not installed")
     for name, the_plan in PLANS.items():
         for text in filter(None, (recipes.run_sh(the_plan), recipes.check_packages_sh(the_plan))):
-            result = _shellcheck("-", text=text)
-            assert result.returncode == 0, (name, result.stdout)
+            status, findings = shellcheck(text)
+            assert status == 0, (name, findings)
 
 
 def hadolint():

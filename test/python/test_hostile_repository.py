@@ -535,6 +535,11 @@ def test_what_lies_outside_is_hashed_under_the_boundarys_guards_or_says_why_not(
     assert outside["../../away/alias.py"]["not_hashed"] == "reached through a link: not read"
     assert outside["../../away/today.csv"]["sha256"] == old
     assert outside["../../away/today.csv"]["changed_since_recording"] is True
+    said = json.dumps(made[0].findings)
+    assert (
+        "../../away/today.csv (read by cell 1) lies outside the project and has changed since "
+        "the recording read it" in said
+    ), said
     shadow = [item for path, item in outside.items() if path.endswith("etc/shadow")]
     assert all(item["sha256"] is None for item in shadow), shadow
     readme = made[0].files["README.md"].decode()

@@ -6,6 +6,7 @@ arrow that runs back up fails here before anyone has to find it by hand.
 """
 
 import ast
+import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "python" / "nbrepro"
@@ -44,12 +45,20 @@ def dotted(path):
     return parts, is_package
 
 
-def imports_of(path):
-    """Every nbrepro module ``path`` imports, as dotted parts, with the line."""
+@functools.lru_cache(maxsize=None)
+def parsed(path):
+    """The module's syntax tree, parsed once for all the tests here."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def imports_of(path, nodes=None):
+    """Every nbrepro module ``path`` imports, as dotted parts, with the line; only
+    those of the given statements (and what they hold) when ``nodes`` is given."""
     parts, is_package = dotted(path)
     here = parts if is_package else parts[:-1]
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    roots = [parsed(path)] if nodes is None else nodes
+    for node in (inner for root in roots for inner in ast.walk(root)):
         if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = here[: len(here) - node.level + 1]
@@ -120,12 +129,8 @@ def test_there_is_no_import_cycle_between_modules():
     graph = {}
     for path in modules():
         parts, _ = dotted(path)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        targets = set()
-        for node in top:
-            for target, _line in imports_of_nodes(path, [node]):
-                targets.add(".".join(target))
+        top = [n for n in parsed(path).body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        targets = {".".join(target) for target, _line in imports_of(path, top)}
         graph[".".join(parts)] = targets - {".".join(parts)}
     seen, stack, cycles = set(), [], []
 
@@ -147,12 +152,6 @@ def test_there_is_no_import_cycle_between_modules():
     assert cycles == [], "import cycles: %s" % [" -> ".join(c) for c in cycles]
 
 
-def imports_of_nodes(path, nodes):
-    """``imports_of`` restricted to the given top-level nodes."""
-    lines = {node.lineno for node in nodes}
-    return [(target, line) for target, line in imports_of(path) if line in lines]
-
-
 # What reads an untrusted file's bytes: only the door (record/) may call these.
 DOOR_READERS = {"read_bytes", "decode", "parse_json", "parse_yaml", "sniff"}
 
@@ -166,7 +165,7 @@ def test_untrusted_files_are_read_only_at_the_door():
         parts, _ = dotted(path)
         if wing(parts) in ("record", "capture", None):
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             used = None
             if isinstance(node, ast.Attribute) and node.attr in DOOR_READERS:
                 if isinstance(node.value, ast.Name) and node.value.id == "document":

@@ -85,6 +85,7 @@ def make_notebook(path):
 def tool(name, *argv, cwd, env=None):
     full = dict(os.environ, IPYTHONDIR=str(Path(cwd) / ".ipython"), **(env or {}))
     full["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "1"
+    full["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "0"  # the one retry at once, no sleep
     return subprocess.run(
         [str(BIN / name), *map(str, argv)],
         cwd=str(cwd),

@@ -118,3 +118,38 @@ def test_follow_data_orders_and_words_the_causes():
         "unseeded randomness: this cell drew from the NumPy global random generator with "
         "no seed set"
     ]
+
+
+def _verify(path):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IPYTHONDIR", str(path.parent / ".ipython"))
+        stdout, stderr = io.StringIO(), io.StringIO()
+        args = cli.build_parser().parse_args(["verify", str(path), "--json"])
+        status = verify_command.run(args, stdout, stderr)
+    return status, {c["cell"]: c for c in json.loads(stdout.getvalue())["cells"]}
+
+
+@pytest.mark.kernel
+def test_a_cell_that_raises_now_for_want_of_its_data_is_told_why(record, tmp_path_factory):
+    """The re-run raises FileNotFoundError where the recording read a file: the error
+    line names the file that is gone, or, for one outside the project whose path
+    nbrepro does not record, says that the bundle does not carry it."""
+    outside = tmp_path_factory.mktemp("elsewhere") / "outside.csv"
+    outside.write_text("a\n")
+    path = record(
+        ["print(open(%r).read())" % str(outside), "print(open('data/y.csv').read())"],
+        files={"data/y.csv": "b\n"},
+    )
+    outside.unlink()
+    status, cells = _verify(path)
+    assert status == 1 and cells[1]["status"] == "error", cells
+    assert cells[1]["causes"] == [
+        "input data outside the project: this cell read 1 file by a path nbrepro does not "
+        "record (absolute, or above the home folder), which the bundle does not carry (its "
+        'README lists it under "Files the bundle lacks")'
+    ]
+    outside.write_text("a\n")
+    (path.parent / "data" / "y.csv").unlink()
+    status, cells = _verify(path)
+    assert cells[1]["status"] == "same" and cells[2]["status"] == "error", cells
+    assert cells[2]["causes"] == ["input data is gone: data/y.csv (read by this cell)"]

@@ -27,6 +27,7 @@ import re
 import sys
 
 from . import conda_meta, distinfo, history, installed, privacy, urls
+from .safeio import open_regular
 
 PROBE = "conda"
 
@@ -714,7 +715,7 @@ def _condarc_d(directory):
 
 def _read_condarc_channels(path):
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             text = handle.read(256 * 1024).decode("utf-8", "replace")
     except OSError:
         return []
@@ -777,7 +778,7 @@ def _small_json(ctx, meta_dir, name):
     problem and gives (True, None)."""
     path = os.path.join(meta_dir, name)
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return True, json.loads(handle.read(1024 * 1024).decode("utf-8"))
     except FileNotFoundError:
         return False, None

@@ -15,6 +15,8 @@ import json
 import os
 import re
 
+from .safeio import open_regular
+
 HEAVY_KEYS = (b"files", b"paths_data")
 # Fields we keep from a record, named as conda names them.
 KEEP_FIELDS = (
@@ -184,7 +186,7 @@ def load_records(ctx, meta_dir, probe="conda"):
 
 def _read_one(path, name):
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             data = handle.read()
     except OSError as error:
         return {"_error": "cannot read record: %s" % (error.strerror or error,)}

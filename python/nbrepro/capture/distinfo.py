@@ -12,6 +12,8 @@ import json
 import os
 import re
 
+from .safeio import open_regular
+
 _NORMALIZE_RE = re.compile(r"[-_.]+")
 HEADER_LIMIT = 64 * 1024
 FIRST_READ = 2048
@@ -36,7 +38,7 @@ def read_headers(path, wanted=("name", "version")):
     found = {}
     problem = None
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             # Name and Version come first (Metadata-Version, Name, Version): the
             # first block nearly always has them, and the classifiers after
             # them are most of a header (a snapshot reads some 200 of these).
@@ -79,7 +81,7 @@ def _has_all(raw, wanted):
 
 def read_small_text(path, limit=4096):
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return handle.read(limit).decode("utf-8", "replace").strip()
     except OSError:
         return None
@@ -90,7 +92,7 @@ def read_direct_url(path, redactor=None):
     from .urls import redact_url
 
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             raw = handle.read(1024 * 1024)
     except FileNotFoundError:
         return None, None

@@ -11,6 +11,8 @@ Kernel-side code: standard library only, Python 3.8 grammar.
 import ast
 import re
 
+from .safeio import open_regular
+
 _SEP_RE = re.compile(r"==>\s*(.+?)\s*<==")
 _CMD_RE = re.compile(r"#\s*cmd:\s*(.+)")
 _CONDA_VERSION_RE = re.compile(r"#\s*conda version:\s*(.+)")
@@ -176,7 +178,7 @@ def read(path):
     summary = {"format": "missing", "requests": [], "conda_version": None, "tool": None}
     problems = []
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             raw = handle.read()
     except FileNotFoundError:
         return summary, problems

@@ -37,6 +37,8 @@ Kernel-side code: standard library only, Python 3.8 grammar.
 import os
 import re
 
+from .safeio import open_regular
+
 SOURCES = (
     "option",
     "conda-exe",
@@ -178,7 +180,7 @@ def from_environments_txt(prefix, path=None):
     ~/.conda/environments.txt lists nearest the prefix's own line (the last
     root listed when the prefix is not)."""
     try:
-        with open(path or environments_txt(), "rb") as handle:
+        with open_regular(path or environments_txt()) as handle:
             text = handle.read(_LIMIT).decode("utf-8", "replace")
     except OSError:
         return None

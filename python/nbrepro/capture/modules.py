@@ -35,6 +35,8 @@ import os
 import sys
 import weakref
 
+from .safeio import open_regular
+
 INDEX_KEY = "modules.index"
 LOADED_KEY = "modules.loaded"
 SEEN_KEY = "modules.seen"
@@ -192,7 +194,7 @@ def _metadata_version(meta):
     """The Version header of a .dist-info's METADATA (an .egg-info's PKG-INFO)."""
     for filename in ("METADATA", "PKG-INFO"):
         try:
-            with open(os.path.join(meta, filename), "rb") as handle:
+            with open_regular(os.path.join(meta, filename)) as handle:
                 head = handle.read(4096)
         except OSError:
             continue
@@ -371,7 +373,7 @@ def _distribution_name(entry, meta):
     name = entry.rsplit(".", 1)[0].partition("-")[0]
     for filename in ("METADATA", "PKG-INFO"):
         try:
-            with open(os.path.join(meta, filename), "rb") as handle:
+            with open_regular(os.path.join(meta, filename)) as handle:
                 head = handle.read(4096)
         except OSError:
             continue
@@ -386,14 +388,14 @@ def _distribution_name(entry, meta):
 def top_level_names(meta):
     """Importable top-level names a distribution installs: top_level.txt, else RECORD."""
     try:
-        with open(os.path.join(meta, "top_level.txt")) as handle:
+        with open_regular(os.path.join(meta, "top_level.txt"), text=True) as handle:
             names = [line.strip().replace("/", ".").split(".")[0] for line in handle]
         return [n for n in names if n]
     except OSError:
         pass
     names = []
     try:
-        with open(os.path.join(meta, "RECORD"), encoding="utf-8", errors="replace") as handle:
+        with open_regular(os.path.join(meta, "RECORD"), text=True) as handle:
             lines = handle.readlines()
     except OSError:
         return names
@@ -429,7 +431,7 @@ def _editable_dir(meta):
     import json
 
     try:
-        with open(os.path.join(meta, "direct_url.json")) as handle:
+        with open_regular(os.path.join(meta, "direct_url.json"), text=True) as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return None
@@ -501,7 +503,7 @@ def _record_paths(meta):
     if paths is None:
         paths = set()
         try:
-            with open(os.path.join(meta, "RECORD"), encoding="utf-8", errors="replace") as handle:
+            with open_regular(os.path.join(meta, "RECORD"), text=True) as handle:
                 for line in handle:
                     paths.add(line.rsplit(",", 2)[0].strip().strip('"'))
         except OSError:

@@ -10,6 +10,7 @@ import os
 import sys
 
 from . import privacy
+from .safeio import open_regular
 
 
 def executable_kind(prefix, base_prefix=None):
@@ -76,7 +77,7 @@ def prefix_python(ctx, prefix, redactor):
     }
     cfg = os.path.join(prefix, "pyvenv.cfg")
     try:
-        with open(cfg, "rb") as handle:
+        with open_regular(cfg) as handle:
             for line in handle.read(64 * 1024).decode("utf-8", "replace").splitlines():
                 key, sep, value = line.partition("=")
                 if sep and key.strip() in ("version", "version_info") and not result["version"]:

@@ -53,6 +53,18 @@ def build_parser(only=None):
     return parser
 
 
+def entry():
+    """The ``nbrepro`` command (and ``python -m nbrepro``): ``main`` in a process of its own.
+
+    jsonschema, which nbformat and nbclient import, builds a parser of the RFC 3987
+    grammar when it is imported and rfc3987-syntax is installed (JupyterLab brings it):
+    a second of CPU at every ``nbrepro run`` and ``verify``, for the "iri" string formats
+    that nothing in this process checks (nbrepro's schemas use none; nbformat checks no
+    formats). Without the module, jsonschema leaves those two format checks out."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+    return main()
+
+
 def main(argv=None):
     from .terminal import safe_streams
 

@@ -28,7 +28,8 @@ the 64x64 thumbnails in more than --image-tolerance grey levels). Without Pillow
 (pip install 'nbrepro[images]') images are compared by the sha256 of their bytes.
 For a cell that differs the likely causes are named: a drifted package (with
 both versions), unseeded randomness, hidden state (cells edited or run out of
-order in the recording).
+order in the recording); for a cell that raises now, what the records know (an
+input file that is gone, or one outside the project the bundle does not carry).
 
 For a bundle the files are first checked against the sha256 sums of its
 manifest, before anything runs: a file that differs or is missing, or a Python

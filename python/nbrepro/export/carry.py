@@ -342,12 +342,15 @@ def _outside(found, carrier):
         else:
             _hash_outside(carrier, entry)
         listing["outside"].append(entry)
-        missing.append(
-            (
-                cells[0],
-                "%s (%s by %s) lies outside the project; put it there before running"
-                % (path, "run" if item.get("ran") else "read", _numbers(cells)),
+        if entry.get("changed_since_recording"):
+            text = (
+                "%s (%s by %s) lies outside the project and has changed since the recording "
+                "read it (its sha256 differs); put the version it read there before running"
             )
+        else:
+            text = "%s (%s by %s) lies outside the project; put it there before running"
+        missing.append(
+            (cells[0], text % (path, "run" if item.get("ran") else "read", _numbers(cells)))
         )
     for cell, count in sorted(found.unnamed.items()):
         missing.append(

@@ -67,6 +67,7 @@ def likely_causes(
     data_causes=(),
     imported_before=(),
     fonts=None,
+    weak_signs=True,
 ):
     """Sentences, likeliest first; ``[UNKNOWN]`` when nothing explains the difference.
 
@@ -77,7 +78,8 @@ def likely_causes(
     ``imported_before``: what the notebook's earlier cells imported (a cell
     uses what an earlier cell imported, and a run record names only the
     modules its own cell's import statements load); ``fonts``: the sentence
-    ``record.fonts.differ`` gave a cell whose figure differs.
+    ``record.fonts.differ`` gave a cell whose figure differs; ``weak_signs``: False
+    leaves out the weaker signs (for a cell that raised, which they do not explain).
     """
     strong, weak = [], []
     if edited:
@@ -128,7 +130,7 @@ def likely_causes(
         unseeded = _unseeded(recorded_run, now_run)
         if unseeded:
             weak.insert(0, unseeded)
-    return strong + weak or [UNKNOWN]
+    return strong + (weak if weak_signs else []) or [UNKNOWN]
 
 
 def stale_modules(run):
@@ -315,6 +317,16 @@ def follow_data(position, runs, numbers, changed_inputs, depends=None):
                 text = "input data %s: %s (read by %s%s)" % (how, path, who, via)
                 if text not in changed:
                     changed.append(text)
+        outside = (inputs.get("outside") or {}).get("count") or 0
+        if outside:
+            text = (
+                "input data outside the project: %s read %d file%s by a path nbrepro does not "
+                "record (absolute, or above the home folder), which the bundle does not carry "
+                '(its README lists it under "Files the bundle lacks")%s'
+                % (who, outside, "" if outside == 1 else "s", via)
+            )
+            if text not in changed:
+                changed.append(text)
         seeds = runs[q].get("seeds")
         status = seeds["status"] if seeds else None
         generators = [GENERATORS.get(k, k) for k in inputs.get("drew", ())]

@@ -224,4 +224,7 @@ def with_ids_and_images(report, recorded, rerun):
 
 
 if __name__ == "__main__":
+    # a process of its own (the server's verify job): no RFC 3987 grammar for jsonschema
+    # to build at import, as for the nbrepro command (nbrepro.cli.entry says why)
+    sys.modules.setdefault("rfc3987_syntax", None)
     sys.exit(main())

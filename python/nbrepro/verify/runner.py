@@ -31,7 +31,14 @@ from ..record import document, fonts, metadata
 from ..record.order import RAISES, errors_ran_past, raised
 from ..run import runner
 from . import images, paths
-from .causes import dependencies, follow_data, likely_causes, order_problems, used_modules
+from .causes import (
+    UNKNOWN,
+    dependencies,
+    follow_data,
+    likely_causes,
+    order_problems,
+    used_modules,
+)
 from .compare import DEFAULT_ATOL, DEFAULT_RTOL, IMAGES, compare_outputs
 
 STATUSES = ("same", "different", "error", "not recorded", "not run")
@@ -229,8 +236,8 @@ def compare_notebooks(
             font_change = fonts.differ(then_fonts[position], now_fonts[position])
             if font_change and entry["status"] == "same":
                 entry["notes"].append(font_change)
-        if entry["status"] == "different":
-            entry["causes"] = likely_causes(
+        if entry["status"] in ("different", "error"):
+            causes = likely_causes(
                 recorded_env=_environment(then_meta, then.record),
                 now_env=_environment(now_meta, now_record),
                 recorded_run=then_run,
@@ -244,7 +251,13 @@ def compare_notebooks(
                 ),
                 imported_before=imported,
                 fonts=font_change,
+                weak_signs=entry["status"] == "different",
             )
+            # A cell that raised now and not in the recording (or raised
+            # another exception) gets the causes the records know; "unknown"
+            # adds nothing to the exception's own words.
+            if entry["status"] == "different" or causes != [UNKNOWN]:
+                entry["causes"] = causes
         imported |= used_modules(then_run) | used_modules(now_run)
         previous = {"then": then_run, "now": now_run}
         cells.append(dict({"cell": then.number}, **entry))

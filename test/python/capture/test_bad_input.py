@@ -237,3 +237,38 @@ def test_redacted_credentials_in_urls(prefix):
     assert secret["channel"] == "https://conda.example.com/private"
     assert conda["channel_urls"]["private"] == "https://conda.example.com/private"
     assert "tk-123abc" not in json.dumps(conda)
+
+
+def test_fifos_where_files_are_read_never_block_the_capture(prefix, tmp_path):
+    """A FIFO by the name of a record, the history, a distribution's METADATA, RECORD,
+    top_level.txt or direct_url.json, or .condarc: open() of one waits for a writer,
+    which in a kernel is forever after the user's cell. The capture reads on and says
+    what it could not read. Run in a child process, so that a hang fails the test."""
+    import subprocess
+    import sys
+
+    meta = prefix / "conda-meta"
+    os.mkfifo(str(meta / "fifo-1.0-0.json"))
+    os.mkfifo(str(meta / "history"))
+    os.mkfifo(str(prefix / ".condarc"))
+    site = prefix / "lib" / ("python%s" % PY_MM) / "site-packages"
+    dist = site / "fifodist-1.0.dist-info"
+    dist.mkdir(parents=True)
+    for name in ("METADATA", "RECORD", "top_level.txt", "direct_url.json"):
+        os.mkfifo(str(dist / name))
+    code = (
+        "import json, sys\n"
+        "from nbrepro.capture import capture\n"
+        "result = capture(options={'prefix': sys.argv[1], 'gpu': False, 'full': True})\n"
+        "print(json.dumps(result, default=str))\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(prefix)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert time.monotonic() - started < 60
+    result = json.loads(done.stdout)
+    assert sorted(package_names(result)) == ["python", "zlib"]
+    said = json.dumps(result["problems"])
+    assert "not a regular file" in said, said

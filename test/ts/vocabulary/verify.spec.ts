@@ -100,6 +100,19 @@ describe('the words of verify', () => {
     expect(describeVerifyCell(image, trans)).toBe(
       'display 1: the image differs.'
     );
+    // A cell that raises now says what the records know of why.
+    const error = {
+      ...same,
+      status: 'error' as const,
+      notes: ['raised FileNotFoundError now'],
+      causes: ['input data is gone: data/y.csv (read by this cell)']
+    };
+    expect(describeVerifyCell(error, trans)).toBe(
+      'raised FileNotFoundError now. Likely cause: input data is gone: data/y.csv (read by this cell)'
+    );
+    expect(describeVerifyCell({ ...error, causes: [] }, trans)).toBe(
+      'raised FileNotFoundError now'
+    );
   });
 
   it('sums the run up, and says where it stands', () => {
