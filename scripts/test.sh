@@ -81,13 +81,13 @@ else
   ui_log="$repo/.cache/ui-stage.log"
   mkdir -p "$repo/.cache"
   ui_start=$(date +%s)
-  ( ui_tests > "$ui_log" 2>&1; echo $? > "$ui_log.rc" ) &
+  ( ui_tests > "$ui_log" 2>&1; echo $? > "$ui_log.rc"; date +%s > "$ui_log.end" ) &
   ui_pid=$!
   stage "pytest" env NBREPRO_EVERY_TEST=1 nice -n 10 python -m pytest "${parallel[@]}"
   wait "$ui_pid"
   printf '\n== stage: %s\n' "ui (galata, chromium; beside pytest)"
   cat "$ui_log"
-  names+=("ui (galata, chromium)"); times+=("$(( $(date +%s) - ui_start ))")
+  names+=("ui (galata, chromium)"); times+=("$(( $(cat "$ui_log.end") - ui_start ))")
   if [ "$(cat "$ui_log.rc" 2>/dev/null)" = 0 ]; then results+=("ok"); else results+=("FAILED"); failed=1; fi
 fi
 

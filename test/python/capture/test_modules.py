@@ -121,14 +121,16 @@ def _install(site, version, own_version=None):
 
     for old in site.glob("stalemod-*.dist-info"):
         shutil.rmtree(old)
+    # pip removes every file of the old version, its compiled __pycache__ too (a .pyc
+    # of a source of the same size written in the same second would be taken as current)
+    shutil.rmtree(site / "stalemod", ignore_errors=True)
     if version is None:
-        shutil.rmtree(site / "stalemod", ignore_errors=True)
         return
     meta = site / ("stalemod-%s.dist-info" % version)
     meta.mkdir()
     (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: stalemod\nVersion: %s\n" % version)
     (meta / "top_level.txt").write_text("stalemod\n")
-    (site / "stalemod").mkdir(exist_ok=True)
+    (site / "stalemod").mkdir()
     line = "__version__ = %r\n" % own_version if own_version else "VALUE = %r\n" % version
     (site / "stalemod" / "__init__.py").write_text(line)
 
