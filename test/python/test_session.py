@@ -438,3 +438,22 @@ def test_cells_run_before_the_hooks_are_named_late_and_recorded(kernel):
     # Malformed entries are skipped, never raised into the kernel.
     bad = [None, {"cell_id": 3, "source": "x"}, {"cell_id": "x" * 500, "source": "y"}]
     assert collect(kernel, dict(OPTIONS, late_cells=bad))["cells"] == []
+
+
+def test_a_late_cell_is_not_credited_with_the_seeding_of_the_cells_after_it(kernel):
+    """A cell that ran while the kernel started is recorded at the next collect,
+    after cells that ran since: NumPy's global generator seeded by a later cell
+    (its seed still readable in the state) says nothing about the late one."""
+    code = "import numpy as np\nprint(np.__version__)"
+    assert kernel.execute(code, "late-cell")["status"] == "ok"
+    collect(kernel)  # the engine's hooks are in the kernel from here on
+    assert kernel.execute("np.random.seed(0)", "seeding-cell")["status"] == "ok"
+    late = [{"cell_id": "late-cell", "source": code, "execution_count": 1, "success": True}]
+    result = collect(kernel, dict(OPTIONS, late_cells=late))
+    records = {c["cell_id"]: c for c in result["cells"]}
+    seeding = result["runs"][records["seeding-cell"]["run"]]["seeds"]
+    assert seeding["status"] == "seeded"
+    seeds = result["runs"][records["late-cell"]["run"]]["seeds"]
+    assert seeds["status"] == "unseeded", seeds
+    assert seeds["recovered"] == {} and seeds["fingerprints"] == {}
+    assert "seeded_earlier_by" not in seeds

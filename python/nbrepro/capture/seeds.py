@@ -17,6 +17,8 @@ import re
 import sys
 
 SESSION_KEY = "seeds.session"
+# The late cells of one collect, in order (see ``probe``).
+LATE_SESSION_KEY = "seeds.late_session"
 # A cell without any of these substrings cannot seed anything we know: skip the parse.
 _NEEDLES = (
     "seed",
@@ -59,8 +61,15 @@ _MAX_SAFE_INT = 2**53 - 1
 
 
 def probe(ctx):
-    """Return the ``seeds`` section of the run record."""
-    session = ctx.cache.setdefault(SESSION_KEY, {"seeded_by": []})
+    """Return the ``seeds`` section of the run record.
+
+    A late cell (option ``late``: it ran before the hooks were in the kernel and
+    is recorded at the next collect) is judged by its own source and the late
+    cells before it: the generators' state now, and what the cells since seeded,
+    came after it.
+    """
+    late = bool(ctx.option("late", False))
+    session = ctx.cache.setdefault(LATE_SESSION_KEY if late else SESSION_KEY, {"seeded_by": []})
     out = {"calls": [], "recovered": {}, "fingerprints": {}, "status": "unknown"}
     parsed = None
     try:
@@ -71,14 +80,17 @@ def probe(ctx):
         out["calls"] = parsed["calls"]
         if parsed.get("error"):
             ctx.problem("seeds", parsed["error"])
-    try:
-        out["recovered"] = recover(ctx.user_ns, out["calls"])
-    except Exception as exc:
-        ctx.problem("seeds", "recovering seeds failed: %r" % (exc,))
-    try:
-        out["fingerprints"] = fingerprints()
-    except Exception as exc:
-        ctx.problem("seeds", "fingerprinting RNG states failed: %r" % (exc,))
+    if late:
+        pass  # the state now is not the state after this cell
+    else:
+        try:
+            out["recovered"] = recover(ctx.user_ns, out["calls"])
+        except Exception as exc:
+            ctx.problem("seeds", "recovering seeds failed: %r" % (exc,))
+        try:
+            out["fingerprints"] = fingerprints()
+        except Exception as exc:
+            ctx.problem("seeds", "fingerprinting RNG states failed: %r" % (exc,))
     seeding = sorted(set(c["func"] for c in out["calls"] if _is_seeding(c)))
     keyword_seeded = any(
         c["kind"] == "keyword"

@@ -16,7 +16,7 @@ bounded wait.
 
 import sys
 
-from . import core, entry, inputs, streams
+from . import core, entry, inputs, seeds, streams
 
 SCHEMA_VERSION = 1
 # Attributes on the package module, which lives as long as the kernel (or
@@ -278,7 +278,7 @@ def _absorb(current, record, result):
             current.problem(problem.get("probe", "capture"), problem.get("message", ""))
 
 
-def _capture(current, source, absorb, include_environment):
+def _capture(current, source, absorb, include_environment, late=False):
     """One capture, bounded in time.
 
     The first capture in a kernel runs in a worker thread, waited for at most
@@ -297,6 +297,8 @@ def _capture(current, source, absorb, include_environment):
     options = dict(current.options)
     if include_environment:
         options["include_environment"] = True
+    if late:
+        options["late"] = True
     cache = entry.kernel_cache()
     user_ns = entry.user_namespace()
 
@@ -443,10 +445,13 @@ def _record_late_cells(current, late):
     before the engine does; the front end then names it here, with its source,
     and it is recorded against the state now (its environment is the current
     one unless it changed since; its RNG fingerprints are those after it and
-    any later cell).
+    any later cell). Its seeding is read from its own source and the late cells
+    before it only: the generators' state now comes after the cells that ran
+    since, so it tells nothing about this one (``seeds.probe``, option ``late``).
     """
     if not isinstance(late, list):
         return
+    entry.kernel_cache().pop(seeds.LATE_SESSION_KEY, None)
     for item in late[:MAX_LATE_CELLS]:
         if not isinstance(item, dict):
             continue
@@ -472,7 +477,7 @@ def _record_late_cells(current, late):
         def absorb(result_, record=record):
             _absorb(current, record, result_)
 
-        _capture(current, source, absorb, include_environment=False)
+        _capture(current, source, absorb, include_environment=False, late=True)
 
 
 def _timeout(options):
