@@ -57,6 +57,10 @@ if ! stamp_ok "$py_stamp" "$(hash_of "${py_inputs[@]}")"; then
   python -m pip install -q --disable-pip-version-check --no-compile \
     -c requirements/constraints.txt -r requirements/build.txt -r requirements/test.txt
   # The JavaScript side is built below, by npm, so the build hook skips it.
+  # An editable install writes python/nbrepro/labextension/install.json, which the
+  # next one then adds twice (it is force-included from the top too) and fails:
+  # it is build output, made again here.
+  rm -f python/nbrepro/labextension/install.json
   HATCH_JUPYTER_BUILDER_SKIP_NPM=1 python -m pip install -q --disable-pip-version-check \
     --no-compile --no-build-isolation -c requirements/constraints.txt -e ".[dev,test]"
   hash_of "${py_inputs[@]}" > "$py_stamp"
