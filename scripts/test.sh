@@ -16,8 +16,8 @@
 #
 # pytest runs on every core (pytest-xdist, -n auto); PYTEST_WORKERS=1 runs it
 # in one process; UI_WORKERS sets Playwright's workers (default 1: the UI tests share
-# their servers, and two workers are not yet proven on a busy 2-core machine). The UI
-# tests run beside pytest (they mostly wait); NBREPRO_TEST_SERIAL=1 runs them after it.
+# their servers, and two workers are not yet proven on a busy 2-core machine). Lint, jest
+# and the UI tests run beside pytest; NBREPRO_TEST_SERIAL=1 runs one stage after another.
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -65,30 +65,58 @@ ui_tests() {
     --workers "${UI_WORKERS:-1}"
 }
 
-stage "lint (ruff, eslint, prettier)" lint
-stage "jest" npx --no-install jest
-if [ "$fast" = 1 ]; then
-  stage "pytest (fast lane)" python -m pytest "${parallel[@]}" \
-    -m "not kernel and not venv and not browser"
-elif [ "${NBREPRO_TEST_SERIAL:-0}" = 1 ]; then
-  stage "pytest" env NBREPRO_EVERY_TEST=1 python -m pytest "${parallel[@]}"
-  stage "ui (galata, chromium)" ui_tests
+# Stages that run beside pytest: their output goes to a log, printed (with their own
+# wall time and result) once pytest is done.
+declare -a bg_names=() bg_logs=() bg_pids=()
+mkdir -p "$repo/.cache"
+beside() {
+  local name="$1"; shift
+  local log="$repo/.cache/stage-${#bg_names[@]}.log"
+  bg_names+=("$name"); bg_logs+=("$log")
+  (
+    t0=$(date +%s)
+    if "$@" > "$log" 2>&1; then rc=0; else rc=1; fi
+    echo "$rc $(( $(date +%s) - t0 ))" > "$log.done"
+  ) &
+  bg_pids+=("$!")
+}
+collect_beside() {
+  local i rc secs
+  for i in "${!bg_names[@]}"; do
+    wait "${bg_pids[$i]}" || true
+    printf '\n== stage: %s (ran beside pytest)\n' "${bg_names[$i]}"
+    cat "${bg_logs[$i]}"
+    read -r rc secs < "${bg_logs[$i]}.done" || { rc=1; secs=0; }
+    names+=("${bg_names[$i]}"); times+=("$secs")
+    if [ "$rc" = 0 ]; then results+=("ok"); else results+=("FAILED"); failed=1; fi
+  done
+}
+
+if [ "${NBREPRO_TEST_SERIAL:-0}" = 1 ]; then
+  stage "lint (ruff, eslint, prettier)" lint
+  stage "jest" npx --no-install jest
+  if [ "$fast" = 1 ]; then
+    stage "pytest (fast lane)" python -m pytest "${parallel[@]}" \
+      -m "not kernel and not venv and not browser"
+  else
+    stage "pytest" env NBREPRO_EVERY_TEST=1 python -m pytest "${parallel[@]}"
+    stage "ui (galata, chromium)" ui_tests
+  fi
 else
-  # The UI tests mostly wait (on the browser, the servers and their kernels: about a third
-  # of one core) while pytest keeps every core busy, so they run side by side: pytest at a
-  # lower priority, so that what the browser waits for is never queued behind it. The UI
-  # stage's output is printed when pytest is done (NBREPRO_TEST_SERIAL=1: one after the other).
-  ui_log="$repo/.cache/ui-stage.log"
-  mkdir -p "$repo/.cache"
-  ui_start=$(date +%s)
-  ( ui_tests > "$ui_log" 2>&1; echo $? > "$ui_log.rc"; date +%s > "$ui_log.end" ) &
-  ui_pid=$!
-  stage "pytest" env NBREPRO_EVERY_TEST=1 nice -n 10 python -m pytest "${parallel[@]}"
-  wait "$ui_pid"
-  printf '\n== stage: %s\n' "ui (galata, chromium; beside pytest)"
-  cat "$ui_log"
-  names+=("ui (galata, chromium)"); times+=("$(( $(cat "$ui_log.end") - ui_start ))")
-  if [ "$(cat "$ui_log.rc" 2>/dev/null)" = 0 ]; then results+=("ok"); else results+=("FAILED"); failed=1; fi
+  # Lint and jest are short, and the UI tests mostly wait (on the browser, the servers and
+  # their kernels: about a third of one core), while pytest keeps every core busy: they run
+  # beside it, pytest at a lower priority in the full run, so that what the browser waits
+  # for is never queued behind it (NBREPRO_TEST_SERIAL=1: one stage after the other).
+  beside "lint (ruff, eslint, prettier)" lint
+  beside "jest" npx --no-install jest
+  if [ "$fast" = 1 ]; then
+    stage "pytest (fast lane)" python -m pytest "${parallel[@]}" \
+      -m "not kernel and not venv and not browser"
+  else
+    beside "ui (galata, chromium)" ui_tests
+    stage "pytest" env NBREPRO_EVERY_TEST=1 nice -n 10 python -m pytest "${parallel[@]}"
+  fi
+  collect_beside
 fi
 
 printf '\n== summary\n'
