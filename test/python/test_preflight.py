@@ -1,16 +1,17 @@
 """nbrepro preflight on real bundles: the H100 recording (test/fixtures/gpu/h100-580),
 exported here, and a notebook recorded in a venv with ipykernel only
 (test/fixtures/preflight/words.ipynb), against a simple index on loopback:
-``python -m http.server`` over test/fixtures/simple-index, which lists the real
-file names PyPI has for each pinned release (its make_index.py regenerates
-it). Offline and deterministic; one check against the real PyPI runs on demand
-(NBREPRO_TEST_NETWORK=1).
+``python -m http.server`` over PEP 503 pages written from
+test/fixtures/simple-index/files.json, the real file names PyPI has for each
+pinned release (its make_index.py regenerates it). Offline and deterministic;
+one check against the real PyPI runs on demand (NBREPRO_TEST_NETWORK=1).
 
 GPUs are faked the way the capture's tests fake them: an ``nvidia-smi`` on PATH
 that prints what the real one printed on the H100 machine.
 """
 
 import ctypes.util
+import html
 import json
 import os
 import shutil
@@ -34,14 +35,32 @@ def has_real_gpu():
     return Path("/proc/driver/nvidia").exists() or ctypes.util.find_library("nvidia-ml")
 
 
+def write_index(folder):
+    """PEP 503 pages (``simple/<project>/index.html``) of files.json under ``folder``."""
+    listed = json.loads((FIXTURES / "simple-index" / "files.json").read_text())
+    for project, names in listed.items():
+        page = folder / "simple" / project
+        page.mkdir(parents=True)
+        links = "".join(
+            '    <a href="../../files/%s">%s</a><br>\n' % (html.escape(n), html.escape(n))
+            for n in names
+        )
+        (page / "index.html").write_text(
+            "<!DOCTYPE html>\n<html><body>\n<h1>Links for %s</h1>\n%s</body></html>\n"
+            % (html.escape(project), links)
+        )
+
+
 @pytest.fixture(scope="module")
-def index_url():
+def index_url(tmp_path_factory):
+    served = tmp_path_factory.mktemp("simple-index")
+    write_index(served)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-        cwd=str(FIXTURES / "simple-index"),
+        cwd=str(served),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
