@@ -35,6 +35,7 @@ import os
 import sys
 import weakref
 
+from . import distinfo
 from .safeio import open_regular
 
 INDEX_KEY = "modules.index"
@@ -48,6 +49,8 @@ RESULT_KEY = "modules.result"
 # the modules cells loaded, as installed when first seen; and the last answer.
 TRACKED_KEY = "modules.tracked"
 STALE_KEY = "modules.stale"
+# The environment's stamp as ``probe`` computed it in this capture, for ``stale_probe``.
+ENV_KEY_NOW = "modules.env_key_now"
 
 # Python 3.10+ has sys.stdlib_module_names; this is its public part for 3.8/3.9.
 _STDLIB_FALLBACK = frozenset(
@@ -87,8 +90,9 @@ def probe(ctx):
     Also computes the ``needed`` section, which :func:`needed_probe` returns.
     """
     ctx.cache.pop(NEEDED_KEY, None)
+    ctx.cache.pop(ENV_KEY_NOW, None)
     try:
-        env_key = environment_key(ctx.cache)
+        env_key = ctx.cache[ENV_KEY_NOW] = environment_key(ctx.cache)
         loaded = _loaded(ctx.cache)
         seen = ctx.cache.get(SEEN_KEY)
         ctx.cache[SEEN_KEY] = loaded
@@ -115,11 +119,13 @@ def stale_probe(ctx):
     Looked at again only when the environment's stamp changed (an install), so a
     repeat costs a dictionary lookup.
     """
+    env_key = ctx.cache.pop(ENV_KEY_NOW, None)  # the same stamp: never stat twice a capture
     tracked = ctx.cache.get(TRACKED_KEY)
     if not tracked:
         return None
     try:
-        env_key = environment_key(ctx.cache)
+        if env_key is None:
+            env_key = environment_key(ctx.cache)
         cached = ctx.cache.get(STALE_KEY)
         if cached is not None and cached[0] == env_key and cached[1] == len(tracked):
             if not cached[2]:
@@ -193,16 +199,9 @@ def _versions_of(cache, index):
 def _metadata_version(meta):
     """The Version header of a .dist-info's METADATA (an .egg-info's PKG-INFO)."""
     for filename in ("METADATA", "PKG-INFO"):
-        try:
-            with open_regular(os.path.join(meta, filename)) as handle:
-                head = handle.read(4096)
-        except OSError:
-            continue
-        for line in head.split(b"\n"):
-            if line.lower().startswith(b"version:"):
-                return line[8:].strip().decode("utf-8", "replace")
-            if not line.strip():
-                break
+        headers, _problem = distinfo.read_headers(os.path.join(meta, filename), ("version",))
+        if headers.get("version"):
+            return headers["version"]
     return None
 
 

@@ -20,9 +20,6 @@ from ..record import parameters as params_table
 from ..record.order import RAISES, errors_ran_past, raised
 from . import magics, preamble
 
-# Modules the generated code may need; each is imported under its own name
-# unless a cell binds that name to something else.
-_MODULES = ("argparse", "ast", "os", "runpy", "subprocess", "sys", "time", "traceback")
 _SHOW = '''def _nbrepro_show(value):
     """Print a cell's last value as the notebook showed it (None shows nothing)."""
     if value is None:
